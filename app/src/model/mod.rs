@@ -1,0 +1,18 @@
+//! Wire and UI types shared by the server and the browser. Nothing here does IO; server-only derives
+//! (`sqlx::Type`) are behind `cfg_attr(feature = "ssr")`.
+
+pub mod error;
+pub mod ids;
+pub mod organization;
+pub mod page;
+pub mod scope;
+pub mod slug;
+pub mod status;
+
+pub use error::{AppError, ErrorBody, ErrorDetail, LocSegment, ValidationIssue};
+pub use ids::{AccessTokenId, OrganizationId};
+pub use organization::Organization;
+pub use page::{ListResource, PageRequest, Pagination};
+pub use scope::{Scope, Scopes};
+pub use slug::Slug;
+pub use status::{DemoInfo, SystemStatus};

@@ -1,0 +1,207 @@
+//! The organization as Polar's API returns it (`GET /v1/organizations/{id}`). Seatkeeper has no use
+//! for most of Polar's account settings; they are present with neutral values because the official
+//! SDKs require every field.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{OrganizationId, Slug};
+
+/// How a seat-count change of a subscription is billed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProrationBehavior {
+    /// Charge the prorated difference now.
+    Invoice,
+    /// Add the prorated difference to the next renewal (the default).
+    #[default]
+    Prorate,
+    /// Apply the change at the next renewal, with no proration.
+    NextPeriod,
+}
+
+impl ProrationBehavior {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Invoice => "invoice",
+            Self::Prorate => "prorate",
+            Self::NextPeriod => "next_period",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "invoice" => Some(Self::Invoice),
+            "prorate" => Some(Self::Prorate),
+            "next_period" => Some(Self::NextPeriod),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Organization {
+    pub created_at: DateTime<Utc>,
+    pub modified_at: Option<DateTime<Utc>>,
+    pub id: OrganizationId,
+    pub name: String,
+    pub slug: Slug,
+    pub avatar_url: Option<String>,
+    pub proration_behavior: ProrationBehavior,
+    pub allow_customer_updates: bool,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub socials: Vec<serde_json::Value>,
+    pub status: String,
+    pub details_submitted_at: Option<DateTime<Utc>>,
+    pub onboarding_resubmission_requested_at: Option<DateTime<Utc>>,
+    pub sso_enforced: bool,
+    pub default_presentment_currency: String,
+    pub default_tax_behavior: String,
+    pub feature_settings: FeatureSettings,
+    pub subscription_settings: SubscriptionSettings,
+    pub customer_email_settings: CustomerEmailSettings,
+    pub customer_portal_settings: CustomerPortalSettings,
+    pub dispute_settings: DisputeSettings,
+    pub embed_hosts: Vec<String>,
+    pub country: Option<String>,
+    pub account_id: Option<String>,
+    pub payout_account_id: Option<String>,
+    pub capabilities: Capabilities,
+}
+
+/// The Seatkeeper-specific facts an [`Organization`] is built from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrganizationParts {
+    pub id: OrganizationId,
+    pub created_at: DateTime<Utc>,
+    pub modified_at: Option<DateTime<Utc>>,
+    pub name: String,
+    pub slug: Slug,
+    pub email: Option<String>,
+    pub proration_behavior: ProrationBehavior,
+}
+
+impl From<OrganizationParts> for Organization {
+    fn from(p: OrganizationParts) -> Self {
+        Self {
+            created_at: p.created_at,
+            modified_at: p.modified_at,
+            id: p.id,
+            name: p.name,
+            slug: p.slug,
+            avatar_url: None,
+            proration_behavior: p.proration_behavior,
+            allow_customer_updates: true,
+            email: p.email,
+            website: None,
+            socials: Vec::new(),
+            status: "active".into(),
+            details_submitted_at: None,
+            onboarding_resubmission_requested_at: None,
+            sso_enforced: false,
+            default_presentment_currency: "usd".into(),
+            default_tax_behavior: "exclusive".into(),
+            feature_settings: FeatureSettings {
+                member_model_enabled: true,
+                seat_based_pricing_enabled: true,
+            },
+            subscription_settings: SubscriptionSettings {
+                allow_multiple_subscriptions: true,
+                proration_behavior: p.proration_behavior,
+                benefit_revocation_grace_period: 0,
+                prevent_trial_abuse: false,
+                allow_customer_updates: true,
+            },
+            customer_email_settings: CustomerEmailSettings::default(),
+            customer_portal_settings: CustomerPortalSettings {
+                usage: Flag { show: false },
+                subscription: PortalSubscriptionSettings {
+                    update_seats: true,
+                    update_plan: false,
+                },
+            },
+            dispute_settings: DisputeSettings {
+                auto_accept_below_amount: None,
+            },
+            embed_hosts: Vec::new(),
+            country: None,
+            account_id: None,
+            payout_account_id: None,
+            capabilities: Capabilities {
+                checkout_payments: true,
+                subscription_renewals: true,
+                payouts: false,
+                refunds: false,
+                api_access: true,
+                dashboard_access: true,
+            },
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeatureSettings {
+    pub member_model_enabled: bool,
+    pub seat_based_pricing_enabled: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SubscriptionSettings {
+    pub allow_multiple_subscriptions: bool,
+    pub proration_behavior: ProrationBehavior,
+    pub benefit_revocation_grace_period: i64,
+    pub prevent_trial_abuse: bool,
+    pub allow_customer_updates: bool,
+}
+
+/// Polar's per-email switches; Seatkeeper sends only seat invitations, so all are off.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CustomerEmailSettings {
+    pub order_confirmation: bool,
+    pub payment_method_expiration_reminder: bool,
+    pub subscription_cancellation: bool,
+    pub subscription_confirmation: bool,
+    pub subscription_cycled: bool,
+    pub subscription_cycled_after_trial: bool,
+    pub subscription_past_due: bool,
+    pub subscription_paused: bool,
+    pub subscription_resumed: bool,
+    pub subscription_renewal_reminder: bool,
+    pub subscription_revoked: bool,
+    pub subscription_trial_conversion_reminder: bool,
+    pub subscription_uncanceled: bool,
+    pub subscription_updated: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomerPortalSettings {
+    pub usage: Flag,
+    pub subscription: PortalSubscriptionSettings,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Flag {
+    pub show: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PortalSubscriptionSettings {
+    pub update_seats: bool,
+    pub update_plan: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DisputeSettings {
+    pub auto_accept_below_amount: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Capabilities {
+    pub checkout_payments: bool,
+    pub subscription_renewals: bool,
+    pub payouts: bool,
+    pub refunds: bool,
+    pub api_access: bool,
+    pub dashboard_access: bool,
+}

@@ -1,0 +1,123 @@
+//! [`ServiceError`]: the domain vocabulary of failures. Each variant has exactly one HTTP status and
+//! one wire error name, defined here and nowhere else; the REST layer and the server functions only
+//! serialize what [`ServiceError::status`] and [`ServiceError::body`] say.
+
+use crate::{
+    model::{AppError, ErrorBody, ValidationIssue},
+    server::store::StoreError,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// No token, or one that is unknown, revoked or expired.
+    #[error("authentication required: {0}")]
+    Unauthorized(&'static str),
+    /// A valid caller without the right to do this.
+    #[error("not permitted: {0}")]
+    NotPermitted(String),
+    /// The object does not exist, or belongs to another organization.
+    #[error("{resource} not found")]
+    NotFound { resource: &'static str },
+    /// A domain rule refused the request (400); `error` is the wire name, e.g. `SeatNotAvailable`.
+    #[error("{error}: {detail}")]
+    Rejected { error: &'static str, detail: String },
+    /// The request is malformed (422).
+    #[error("invalid request")]
+    Validation(Vec<ValidationIssue>),
+    /// The database cannot be reached right now (503).
+    #[error("service unavailable")]
+    Unavailable(#[source] StoreError),
+    /// Anything else: logged with its cause, never shown.
+    #[error("internal error")]
+    Internal(#[source] StoreError),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Unavailable(_) => Self::Unavailable(err),
+            other => Self::Internal(other),
+        }
+    }
+}
+
+impl ServiceError {
+    pub fn not_found(resource: &'static str) -> Self {
+        Self::NotFound { resource }
+    }
+
+    /// The HTTP status code of this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Unauthorized(_) => 401,
+            Self::NotPermitted(_) => 403,
+            Self::NotFound { .. } => 404,
+            Self::Rejected { .. } => 400,
+            Self::Validation(_) => 422,
+            Self::Unavailable(_) => 503,
+            Self::Internal(_) => 500,
+        }
+    }
+
+    /// True for failures of ours (to be logged as errors), false for the caller's mistakes.
+    pub fn is_server_fault(&self) -> bool {
+        self.status() >= 500
+    }
+
+    /// The wire body: a stable error name and a sentence a developer can act on.
+    pub fn body(&self) -> ErrorBody {
+        match self {
+            Self::Unauthorized(why) => ErrorBody::message("Unauthorized", *why),
+            Self::NotPermitted(why) => ErrorBody::message("NotPermitted", why.clone()),
+            Self::NotFound { resource } => {
+                ErrorBody::message("ResourceNotFound", format!("{resource} not found"))
+            }
+            Self::Rejected { error, detail } => ErrorBody::message(*error, detail.clone()),
+            Self::Validation(issues) => ErrorBody::validation(issues.clone()),
+            Self::Unavailable(_) => ErrorBody::message(
+                "ServiceUnavailable",
+                "The database is unavailable right now; retry in a moment.",
+            ),
+            Self::Internal(_) => ErrorBody::message(
+                "InternalError",
+                "An unexpected error occurred; it has been logged.",
+            ),
+        }
+    }
+}
+
+impl From<ServiceError> for AppError {
+    fn from(err: ServiceError) -> Self {
+        if err.is_server_fault() {
+            tracing::error!(error = ?err, "server function failed");
+        }
+        let body = err.body();
+        Self {
+            detail: body.detail_text(),
+            error: body.error,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_do_not_reveal_their_cause() {
+        let err = ServiceError::Internal(StoreError::Corrupt("secret table detail".into()));
+        assert_eq!(err.status(), 500);
+        assert!(
+            !serde_json::to_string(&err.body())
+                .unwrap()
+                .contains("secret")
+        );
+    }
+
+    #[test]
+    fn a_missing_resource_is_a_404_named_resource_not_found() {
+        let err = ServiceError::not_found("Organization");
+        assert_eq!(err.status(), 404);
+        assert_eq!(err.body().error, "ResourceNotFound");
+    }
+}

@@ -1,0 +1,61 @@
+//! Services: one function per use case, called by both the REST handlers and the `#[server]`
+//! functions. A service validates, asks the [`Store`] (one transaction per call) and maps failures to
+//! [`ServiceError`], the one vocabulary of errors that reaches clients.
+
+mod auth;
+mod error;
+mod organizations;
+mod status;
+
+use std::sync::Arc;
+
+pub use auth::OrganizationCaller;
+pub use error::ServiceError;
+pub use organizations::{CreateOrganization, CreatedOrganization};
+
+use crate::server::{clock::Clock, store::Store};
+
+/// Everything a use case needs: the store and the clock. Cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    /// The address people reach this server at, for links in pages and emails.
+    public_url: String,
+    demo_slug: Option<String>,
+}
+
+impl Services {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        public_url: impl Into<String>,
+    ) -> Self {
+        let public_url = public_url.into().trim_end_matches('/').to_owned();
+        Self {
+            store,
+            clock,
+            public_url,
+            demo_slug: None,
+        }
+    }
+
+    /// The public base URL, without a trailing slash.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// Marks the organization with this slug as the demo shown on the home page.
+    pub fn with_demo(mut self, slug: impl Into<String>) -> Self {
+        self.demo_slug = Some(slug.into());
+        self
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+}

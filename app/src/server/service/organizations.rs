@@ -1,0 +1,183 @@
+//! Organizations: creating one (with its first access token) and reading it back.
+
+use secrecy::SecretString;
+
+use crate::{
+    model::{
+        AccessTokenId, ListResource, Organization, OrganizationId, PageRequest, Scope, Scopes,
+        Slug, ValidationIssue,
+        organization::{OrganizationParts, ProrationBehavior},
+    },
+    server::{
+        store::{NewAccessToken, NewOrganization, OrganizationRecord, StoreError},
+        token::{self, ACCESS_TOKEN_PREFIX},
+    },
+};
+
+use super::{OrganizationCaller, ServiceError, Services};
+
+/// Default lifetime of an invitation link: 24 hours.
+pub const DEFAULT_INVITATION_TTL_SECONDS: i64 = 24 * 60 * 60;
+
+/// Longest organization name accepted.
+const MAX_NAME_LEN: usize = 256;
+
+/// Input of [`Services::create_organization`].
+#[derive(Clone, Debug)]
+pub struct CreateOrganization {
+    pub name: String,
+    pub slug: Slug,
+    pub email: Option<String>,
+}
+
+/// A new organization and the secret of its first access token (shown once).
+#[derive(Debug)]
+pub struct CreatedOrganization {
+    pub organization: Organization,
+    pub access_token: SecretString,
+}
+
+impl From<OrganizationRecord> for Organization {
+    fn from(record: OrganizationRecord) -> Self {
+        OrganizationParts {
+            id: record.id,
+            created_at: record.created_at,
+            modified_at: record.modified_at,
+            name: record.name,
+            slug: record.slug,
+            email: record.email,
+            proration_behavior: record.proration_behavior,
+        }
+        .into()
+    }
+}
+
+/// A fresh token for `organization_id`: the row to store and the secret to show once.
+fn new_access_token(
+    organization_id: OrganizationId,
+    scopes: Scopes,
+    comment: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> (NewAccessToken, SecretString) {
+    let token = token::generate(ACCESS_TOKEN_PREFIX);
+    let row = NewAccessToken {
+        id: AccessTokenId::new(),
+        organization_id,
+        hash: token.hash,
+        scopes,
+        comment: comment.to_owned(),
+        created_at: now,
+        expires_at: None,
+    };
+    (row, token.secret)
+}
+
+impl Services {
+    /// Creates an organization and an access token with every scope, in one transaction.
+    #[tracing::instrument(skip_all, fields(slug = %input.slug), err(level = "info"))]
+    pub async fn create_organization(
+        &self,
+        input: CreateOrganization,
+    ) -> Result<CreatedOrganization, ServiceError> {
+        let name = input.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
+            return Err(ServiceError::Validation(vec![ValidationIssue {
+                loc: vec!["body".into(), "name".into()],
+                msg: format!("name must be between 1 and {MAX_NAME_LEN} characters"),
+                kind: "string_length".into(),
+            }]));
+        }
+        let now = self.now();
+        let organization = NewOrganization {
+            id: OrganizationId::new(),
+            created_at: now,
+            name,
+            slug: input.slug,
+            email: input.email,
+            invitation_ttl_seconds: DEFAULT_INVITATION_TTL_SECONDS,
+            proration_behavior: ProrationBehavior::Prorate,
+        };
+        let (access_token, secret) = new_access_token(
+            organization.id,
+            Scopes::all(),
+            "created with the organization",
+            now,
+        );
+        let record = self
+            .store()
+            .create_organization(&organization, &access_token)
+            .await
+            .map_err(|err| match err {
+                StoreError::Conflict { .. } => ServiceError::Rejected {
+                    error: "OrganizationSlugTaken",
+                    detail: format!(
+                        "an organization with the slug {:?} already exists; choose another slug",
+                        organization.slug.as_str()
+                    ),
+                },
+                other => other.into(),
+            })?;
+        Ok(CreatedOrganization {
+            organization: record.into(),
+            access_token: secret,
+        })
+    }
+
+    /// Issues another access token for an organization, limited to `scopes`. The secret is returned
+    /// once; only its hash is stored.
+    #[tracing::instrument(skip_all, fields(organization_id = %organization_id), err(level = "info"))]
+    pub async fn create_access_token(
+        &self,
+        organization_id: OrganizationId,
+        scopes: Scopes,
+        comment: &str,
+    ) -> Result<SecretString, ServiceError> {
+        let (access_token, secret) = new_access_token(organization_id, scopes, comment, self.now());
+        self.store().insert_access_token(&access_token).await?;
+        Ok(secret)
+    }
+
+    /// The caller's own organization. Any other id is "not found", whether or not it exists.
+    #[tracing::instrument(skip_all, fields(organization_id = %id), err(level = "debug"))]
+    pub async fn get_organization(
+        &self,
+        caller: &OrganizationCaller,
+        id: OrganizationId,
+    ) -> Result<Organization, ServiceError> {
+        caller.require_any(&[Scope::OrganizationsRead, Scope::OrganizationsWrite])?;
+        if id != caller.organization_id {
+            return Err(ServiceError::not_found("Organization"));
+        }
+        self.store()
+            .organization(id)
+            .await?
+            .map(Organization::from)
+            .ok_or_else(|| ServiceError::not_found("Organization"))
+    }
+
+    /// The organizations the caller can see (its own), optionally filtered by slug.
+    pub async fn list_organizations(
+        &self,
+        caller: &OrganizationCaller,
+        slug: Option<&str>,
+        page: PageRequest,
+    ) -> Result<ListResource<Organization>, ServiceError> {
+        let own = self
+            .get_organization(caller, caller.organization_id)
+            .await?;
+        let visible = slug.is_none_or(|slug| slug == own.slug.as_str());
+        Ok(page.slice(if visible { vec![own] } else { Vec::new() }))
+    }
+
+    /// The organization with this slug, if any (for pages addressed by slug).
+    pub async fn organization_by_slug(
+        &self,
+        slug: &str,
+    ) -> Result<Option<Organization>, ServiceError> {
+        Ok(self
+            .store()
+            .organization_by_slug(slug)
+            .await?
+            .map(Organization::from))
+    }
+}

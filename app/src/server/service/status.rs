@@ -1,0 +1,44 @@
+//! The server's own state, for the home page and the readiness probe.
+
+use crate::model::{DemoInfo, SystemStatus};
+
+use super::{ServiceError, Services};
+
+impl Services {
+    /// Whether the database answers: the readiness check.
+    pub async fn database_ready(&self) -> Result<(), ServiceError> {
+        self.store().ping().await.map_err(ServiceError::from)
+    }
+
+    /// What the home page reports: version, database, organizations and the demo, if any.
+    pub async fn system_status(&self) -> Result<SystemStatus, ServiceError> {
+        let database = self.store().backend().display_name().to_owned();
+        let version = env!("CARGO_PKG_VERSION").to_owned();
+        if self.database_ready().await.is_err() {
+            return Ok(SystemStatus {
+                version,
+                database,
+                database_reachable: false,
+                organizations: 0,
+                demo: None,
+            });
+        }
+        let organizations = self.store().count_organizations().await?;
+        let demo = match &self.demo_slug {
+            Some(slug) => self.organization_by_slug(slug).await?.map(|org| DemoInfo {
+                organization_id: org.id,
+                name: org.name,
+                slug: org.slug,
+                public_url: self.public_url().to_owned(),
+            }),
+            None => None,
+        };
+        Ok(SystemStatus {
+            version,
+            database,
+            database_reachable: true,
+            organizations,
+            demo,
+        })
+    }
+}

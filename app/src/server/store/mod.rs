@@ -1,0 +1,189 @@
+//! Persistence behind one contract: the [`Store`] trait, implemented for SQLite (embedded, the
+//! default) and PostgreSQL (production, several processes). The backend is chosen once, from the
+//! database URL's scheme, by [`connect`]; nothing above this module knows which one it talks to.
+//!
+//! Both implementations share their SQL text (see `sql.rs`): runtime `query_as` with `$n`
+//! placeholders, which both drivers accept. Invariants are enforced by the database itself (unique
+//! indexes, foreign keys, conditional updates) so they hold across processes.
+
+mod postgres;
+mod records;
+mod sql;
+mod sqlite;
+
+use std::{sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+
+pub use postgres::PgStore;
+pub use records::{AccessTokenRecord, NewAccessToken, NewOrganization, OrganizationRecord};
+pub use sqlite::SqliteStore;
+
+use crate::{model::OrganizationId, server::token::TokenHash};
+
+/// Which database a store talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub const fn display_name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "SQLite",
+            Self::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// What can go wrong below the services.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write; `constraint` names the index or column.
+    #[error("conflict on {constraint}")]
+    Conflict { constraint: String },
+    /// A stored value no longer parses (e.g. a slug edited by hand).
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    #[error(transparent)]
+    Database(sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::Database(db) if db.is_unique_violation() => Self::Conflict {
+                constraint: db
+                    .constraint()
+                    .map_or_else(|| db.message().to_owned(), str::to_owned),
+            },
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                Self::Unavailable(err)
+            }
+            _ => Self::Database(err),
+        }
+    }
+}
+
+/// The persistence contract. Every method is one transaction.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Applies pending migrations of this backend.
+    async fn migrate(&self) -> Result<(), StoreError>;
+
+    /// A round trip to the database.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Closes the pool, waiting for connections in use to be returned.
+    async fn close(&self);
+
+    /// Creates an organization together with its first access token.
+    async fn create_organization(
+        &self,
+        organization: &NewOrganization,
+        token: &NewAccessToken,
+    ) -> Result<OrganizationRecord, StoreError>;
+
+    /// Adds an access token to an existing organization.
+    async fn insert_access_token(&self, token: &NewAccessToken) -> Result<(), StoreError>;
+
+    async fn organization(
+        &self,
+        id: OrganizationId,
+    ) -> Result<Option<OrganizationRecord>, StoreError>;
+
+    async fn organization_by_slug(
+        &self,
+        slug: &str,
+    ) -> Result<Option<OrganizationRecord>, StoreError>;
+
+    async fn count_organizations(&self) -> Result<u64, StoreError>;
+
+    /// The live (not revoked, not expired at `now`) token with this hash.
+    async fn access_token_by_hash(
+        &self,
+        hash: &TokenHash,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<AccessTokenRecord>, StoreError>;
+}
+
+/// How to open a store.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    /// Pool size (PostgreSQL; SQLite uses it too, capped to a sensible number of readers).
+    pub max_connections: u32,
+    /// How long to wait for a connection before giving up.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Why a database could not be opened; each message names the problem for an operator.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(
+        "unsupported database URL scheme {0:?}: use sqlite://path/to/file.db or postgres://user@host/db"
+    )]
+    UnsupportedScheme(String),
+    #[error("malformed database URL: {0}")]
+    Malformed(String),
+    #[error("cannot create the folder for the SQLite database {path}: {source}")]
+    CreateDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database: {0}")]
+    Unreachable(String),
+}
+
+/// Opens the store named by `url` (`sqlite:` or `postgres:`/`postgresql:`). Does not migrate.
+pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Arc<dyn Store>, ConnectError> {
+    let scheme = url
+        .split_once(':')
+        .map(|(scheme, _)| scheme)
+        .unwrap_or_default();
+    match scheme {
+        "sqlite" => Ok(Arc::new(SqliteStore::connect(url, options).await?)),
+        "postgres" | "postgresql" => Ok(Arc::new(PgStore::connect(url, options).await?)),
+        "" => Err(ConnectError::Malformed(format!("{url:?} has no scheme"))),
+        other => Err(ConnectError::UnsupportedScheme(other.to_owned())),
+    }
+}
+
+/// Opens the store and applies its migrations.
+pub async fn connect_and_migrate(
+    url: &str,
+    options: &ConnectOptions,
+) -> Result<Arc<dyn Store>, ConnectError> {
+    let store = connect(url, options).await?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| ConnectError::Unreachable(e.to_string()))?;
+    Ok(store)
+}
+
+/// A one-line description of a connection failure, without secrets from the URL.
+fn describe_connect_error(err: &sqlx::Error) -> String {
+    match err {
+        sqlx::Error::Io(io) => format!("{io}"),
+        sqlx::Error::Configuration(e) => format!("invalid configuration: {e}"),
+        sqlx::Error::Database(db) => db.message().to_owned(),
+        sqlx::Error::PoolTimedOut => "timed out waiting for a connection".to_owned(),
+        other => other.to_string(),
+    }
+}

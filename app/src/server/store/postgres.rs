@@ -1,0 +1,47 @@
+//! The PostgreSQL backend: for production, and for several `seatkeeper serve` processes behind a
+//! load balancer sharing one database. Pool size comes from `--max-connections`.
+
+use sqlx::{
+    PgPool,
+    migrate::Migrator,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+
+use super::{Backend, ConnectError, ConnectOptions, describe_connect_error, sql::sql_store};
+
+static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self, ConnectError> {
+        let connect_options: PgConnectOptions = url
+            .parse()
+            .map_err(|e| ConnectError::Malformed(describe_connect_error(&e)))?;
+        let target = format!(
+            "PostgreSQL at {}:{}/{}",
+            connect_options.get_host(),
+            connect_options.get_port(),
+            connect_options.get_database().unwrap_or("postgres")
+        );
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(connect_options)
+            .await
+            .map_err(|e| {
+                ConnectError::Unreachable(format!("{target}: {}", describe_connect_error(&e)))
+            })?;
+        Ok(Self { pool })
+    }
+}
+
+sql_store!(
+    PgStore,
+    sqlx::Postgres,
+    Backend::Postgres,
+    MIGRATOR,
+    "BEGIN"
+);

@@ -1,0 +1,118 @@
+//! What the store reads and writes: validated records, decoded from private row types.
+
+use chrono::{DateTime, Utc};
+
+use crate::{
+    model::{AccessTokenId, OrganizationId, Scopes, Slug, organization::ProrationBehavior},
+    server::token::TokenHash,
+};
+
+use super::StoreError;
+
+/// An organization as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrganizationRecord {
+    pub id: OrganizationId,
+    pub created_at: DateTime<Utc>,
+    pub modified_at: Option<DateTime<Utc>>,
+    pub name: String,
+    pub slug: Slug,
+    pub email: Option<String>,
+    /// How long an invitation link stays valid.
+    pub invitation_ttl_seconds: i64,
+    pub proration_behavior: ProrationBehavior,
+}
+
+/// A new organization to insert.
+#[derive(Clone, Debug)]
+pub struct NewOrganization {
+    pub id: OrganizationId,
+    pub created_at: DateTime<Utc>,
+    pub name: String,
+    pub slug: Slug,
+    pub email: Option<String>,
+    pub invitation_ttl_seconds: i64,
+    pub proration_behavior: ProrationBehavior,
+}
+
+/// A new access token to insert: its hash, never its secret.
+#[derive(Clone, Debug)]
+pub struct NewAccessToken {
+    pub id: AccessTokenId,
+    pub organization_id: OrganizationId,
+    pub hash: TokenHash,
+    pub scopes: Scopes,
+    pub comment: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A live access token.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AccessTokenRecord {
+    pub id: AccessTokenId,
+    pub organization_id: OrganizationId,
+    pub scopes: Scopes,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct OrganizationRow {
+    id: OrganizationId,
+    created_at: DateTime<Utc>,
+    modified_at: Option<DateTime<Utc>>,
+    name: String,
+    slug: String,
+    email: Option<String>,
+    invitation_ttl_seconds: i64,
+    proration_behavior: String,
+}
+
+impl TryFrom<OrganizationRow> for OrganizationRecord {
+    type Error = StoreError;
+
+    fn try_from(row: OrganizationRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            id: row.id,
+            created_at: row.created_at,
+            modified_at: row.modified_at,
+            name: row.name,
+            slug: Slug::parse(&row.slug)
+                .map_err(|e| StoreError::Corrupt(format!("organization {} slug: {e}", row.id)))?,
+            email: row.email,
+            invitation_ttl_seconds: row.invitation_ttl_seconds,
+            proration_behavior: ProrationBehavior::parse(&row.proration_behavior).ok_or_else(
+                || {
+                    StoreError::Corrupt(format!(
+                        "organization {} proration_behavior {:?}",
+                        row.id, row.proration_behavior
+                    ))
+                },
+            )?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct AccessTokenRow {
+    id: AccessTokenId,
+    organization_id: OrganizationId,
+    scopes: String,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<AccessTokenRow> for AccessTokenRecord {
+    type Error = StoreError;
+
+    fn try_from(row: AccessTokenRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            id: row.id,
+            organization_id: row.organization_id,
+            scopes: row
+                .scopes
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("access token {} scopes: {e}", row.id)))?,
+            expires_at: row.expires_at,
+        })
+    }
+}

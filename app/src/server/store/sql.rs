@@ -1,0 +1,159 @@
+//! The SQL both backends run, and the one implementation of [`Store`](super::Store) they share.
+//!
+//! The statements use `$n` placeholders and types both drivers map the same way (UUIDs, timestamps,
+//! text, integers, bytes), so the same text runs on SQLite and PostgreSQL. Where the dialects truly
+//! differ (how a writing transaction begins), the backend passes its own piece to [`sql_store!`].
+
+pub(super) const INSERT_ORGANIZATION: &str = "INSERT INTO organizations \
+     (id, created_at, modified_at, name, slug, email, invitation_ttl_seconds, proration_behavior) \
+     VALUES ($1, $2, NULL, $3, $4, $5, $6, $7) \
+     RETURNING id, created_at, modified_at, name, slug, email, invitation_ttl_seconds, proration_behavior";
+
+pub(super) const SELECT_ORGANIZATION_BY_ID: &str = "SELECT id, created_at, modified_at, name, slug, email, \
+     invitation_ttl_seconds, proration_behavior FROM organizations WHERE id = $1";
+
+pub(super) const SELECT_ORGANIZATION_BY_SLUG: &str = "SELECT id, created_at, modified_at, name, slug, email, \
+     invitation_ttl_seconds, proration_behavior FROM organizations WHERE slug = $1";
+
+pub(super) const COUNT_ORGANIZATIONS: &str = "SELECT COUNT(*) FROM organizations";
+
+pub(super) const INSERT_ACCESS_TOKEN: &str = "INSERT INTO access_tokens \
+     (id, organization_id, token_hash, scopes, comment, created_at, expires_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+pub(super) const SELECT_LIVE_ACCESS_TOKEN: &str = "SELECT id, organization_id, scopes, expires_at \
+     FROM access_tokens \
+     WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)";
+
+/// Implements [`Store`](super::Store) for a store type with a `pool: sqlx::Pool<$db>` field.
+///
+/// - `$db`: the sqlx database type;
+/// - `$backend`: the [`Backend`](super::Backend) value;
+/// - `$migrator`: the embedded migrations of this backend;
+/// - `$begin_write`: the statement that opens a writing transaction (SQLite takes its write lock up
+///   front with `BEGIN IMMEDIATE`, so a read-then-write transaction cannot deadlock).
+macro_rules! sql_store {
+    ($store:ident, $db:ty, $backend:expr, $migrator:expr, $begin_write:literal) => {
+        impl $store {
+            async fn insert_access_token_with<'e, E>(
+                executor: E,
+                token: &$crate::server::store::NewAccessToken,
+            ) -> Result<(), $crate::server::store::StoreError>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                sqlx::query($crate::server::store::sql::INSERT_ACCESS_TOKEN)
+                    .bind(token.id)
+                    .bind(token.organization_id)
+                    .bind(token.hash.as_bytes())
+                    .bind(token.scopes.to_string())
+                    .bind(&token.comment)
+                    .bind(token.created_at)
+                    .bind(token.expires_at)
+                    .execute(executor)
+                    .await?;
+                Ok(())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::server::store::Store for $store {
+            fn backend(&self) -> $crate::server::store::Backend {
+                $backend
+            }
+
+            async fn migrate(&self) -> Result<(), $crate::server::store::StoreError> {
+                $migrator.run(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn ping(&self) -> Result<(), $crate::server::store::StoreError> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn close(&self) {
+                self.pool.close().await;
+            }
+
+            async fn create_organization(
+                &self,
+                organization: &$crate::server::store::NewOrganization,
+                token: &$crate::server::store::NewAccessToken,
+            ) -> Result<$crate::server::store::OrganizationRecord, $crate::server::store::StoreError> {
+                use $crate::server::store::{records::OrganizationRow, sql};
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                let row: OrganizationRow = sqlx::query_as(sql::INSERT_ORGANIZATION)
+                    .bind(organization.id)
+                    .bind(organization.created_at)
+                    .bind(&organization.name)
+                    .bind(organization.slug.as_str())
+                    .bind(organization.email.as_deref())
+                    .bind(organization.invitation_ttl_seconds)
+                    .bind(organization.proration_behavior.as_str())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                Self::insert_access_token_with(&mut *tx, token).await?;
+                tx.commit().await?;
+                row.try_into()
+            }
+
+            async fn insert_access_token(
+                &self,
+                token: &$crate::server::store::NewAccessToken,
+            ) -> Result<(), $crate::server::store::StoreError> {
+                Self::insert_access_token_with(&self.pool, token).await
+            }
+
+            async fn organization(
+                &self,
+                id: $crate::model::OrganizationId,
+            ) -> Result<Option<$crate::server::store::OrganizationRecord>, $crate::server::store::StoreError>
+            {
+                use $crate::server::store::{records::OrganizationRow, sql};
+                let row: Option<OrganizationRow> = sqlx::query_as(sql::SELECT_ORGANIZATION_BY_ID)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn organization_by_slug(
+                &self,
+                slug: &str,
+            ) -> Result<Option<$crate::server::store::OrganizationRecord>, $crate::server::store::StoreError>
+            {
+                use $crate::server::store::{records::OrganizationRow, sql};
+                let row: Option<OrganizationRow> = sqlx::query_as(sql::SELECT_ORGANIZATION_BY_SLUG)
+                    .bind(slug)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn count_organizations(&self) -> Result<u64, $crate::server::store::StoreError> {
+                let count: i64 = sqlx::query_scalar($crate::server::store::sql::COUNT_ORGANIZATIONS)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(u64::try_from(count).unwrap_or_default())
+            }
+
+            async fn access_token_by_hash(
+                &self,
+                hash: &$crate::server::token::TokenHash,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<Option<$crate::server::store::AccessTokenRecord>, $crate::server::store::StoreError>
+            {
+                use $crate::server::store::{records::AccessTokenRow, sql};
+                let row: Option<AccessTokenRow> = sqlx::query_as(sql::SELECT_LIVE_ACCESS_TOKEN)
+                    .bind(hash.as_bytes())
+                    .bind(now)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+        }
+    };
+}
+
+pub(super) use sql_store;

@@ -1,0 +1,65 @@
+//! The embedded SQLite backend: a file next to the binary, nothing else to install.
+//!
+//! Configured for a server: WAL (readers never block the writer), foreign keys on, a busy timeout so
+//! concurrent writers queue instead of failing, and `BEGIN IMMEDIATE` for writing transactions.
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    SqlitePool,
+    migrate::Migrator,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+use super::{Backend, ConnectError, ConnectOptions, describe_connect_error, sql::sql_store};
+
+static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
+
+/// How long a writer waits for the write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self, ConnectError> {
+        let connect_options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| ConnectError::Malformed(describe_connect_error(&e)))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+
+        let path = connect_options.get_filename().to_path_buf();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| ConnectError::CreateDir {
+                path: parent.display().to_string(),
+                source,
+            })?;
+        }
+
+        let pool = SqlitePoolOptions::new()
+            .max_connections(options.max_connections.clamp(1, 16))
+            .acquire_timeout(options.acquire_timeout.max(BUSY_TIMEOUT))
+            .connect_with(connect_options)
+            .await
+            .map_err(|e| {
+                ConnectError::Unreachable(format!(
+                    "SQLite {}: {}",
+                    path.display(),
+                    describe_connect_error(&e)
+                ))
+            })?;
+        Ok(Self { pool })
+    }
+}
+
+sql_store!(
+    SqliteStore,
+    sqlx::Sqlite,
+    Backend::Sqlite,
+    MIGRATOR,
+    "BEGIN IMMEDIATE"
+);

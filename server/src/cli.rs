@@ -1,0 +1,207 @@
+//! The `seatkeeper` command line: `serve`, `migrate` and `org create`.
+//!
+//! Usage mistakes (unknown flag, bad value) are clap's: a usage message and exit code 2. Failures
+//! while running (database unreachable, duplicate slug) print one `error:` line and exit with 1; no
+//! panic, no backtrace.
+
+use std::{process::ExitCode, sync::Arc};
+
+use anyhow::Context;
+use app::{
+    model::Slug,
+    server::{
+        clock::{Clock, SystemClock, TestClock},
+        service::{CreateOrganization, Services},
+        store::{Store, connect_and_migrate},
+    },
+};
+use clap::{Args, Parser, Subcommand};
+use secrecy::ExposeSecret;
+
+use crate::{
+    config::{DatabaseArgs, ServeArgs},
+    demo, startup,
+    telemetry::{self, LogFormat},
+};
+
+/// Seatkeeper: self-hosted seat-based pricing (REST API, web portal, widget, webhooks, emails).
+#[derive(Parser, Debug)]
+#[command(name = "seatkeeper", version, propagate_version = true)]
+pub struct Cli {
+    /// Log format on stderr.
+    #[arg(long, env = "SEATKEEPER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human, global = true)]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web server (migrations are applied at start-up).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate(DatabaseArgs),
+    /// Manage organizations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OrgCommand {
+    /// Create an organization and an access token with every scope (the token is shown once).
+    Create(OrgCreateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct OrgCreateArgs {
+    /// Display name, e.g. "Acme Inc".
+    #[arg(long)]
+    pub name: String,
+    /// URL-safe identifier used in portal links: 3-64 lower-case letters, digits and hyphens.
+    #[arg(long, value_parser = parse_slug)]
+    pub slug: Slug,
+    /// Public support email.
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Print one JSON object `{"organization_id", "slug", "access_token"}` on stdout.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+fn parse_slug(raw: &str) -> Result<Slug, String> {
+    Slug::parse(raw).map_err(|e| e.to_string())
+}
+
+/// Parses the command line, runs the command, and turns its outcome into an exit code.
+pub async fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let default_filter = match cli.command {
+        Command::Serve(_) => telemetry::SERVER_FILTER,
+        _ => telemetry::COMMAND_FILTER,
+    };
+    telemetry::init(cli.log_format, default_filter);
+    match execute(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate(db) => {
+            let store = open_store(&db).await?;
+            store.close().await;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::Org(OrgCommand::Create(args)) => create_org(args).await,
+    }
+}
+
+async fn open_store(db: &DatabaseArgs) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(connect_and_migrate(&db.database_url, &db.connect_options()).await?)
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    args.validate().map_err(anyhow::Error::msg)?;
+    let store = open_store(&args.database).await?;
+    let test_clock = args.test_clock.then(TestClock::new);
+    let clock: Arc<dyn Clock> = match &test_clock {
+        Some(clock) => {
+            tracing::warn!("test clock enabled: POST /v1/_test/clock/advance moves time forward");
+            Arc::new(clock.clone())
+        }
+        None => Arc::new(SystemClock),
+    };
+    if args.smtp_url.is_some() {
+        tracing::info!("SMTP URL configured (invitation emails arrive with the seats feature)");
+    }
+    let mut services = Services::new(store.clone(), clock, args.public_url());
+    if args.demo {
+        demo::ensure_demo(&services).await?;
+        services = services.with_demo(demo::DEMO_SLUG);
+    }
+    let state = startup::AppState {
+        leptos_options: args.leptos_options(),
+        services,
+        test_clock,
+    };
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.bind))?;
+    tracing::info!(address = %args.bind, public_url = %args.public_url(), database = store.backend().display_name(), "Seatkeeper is listening");
+    startup::serve(
+        listener,
+        startup::build_router(state),
+        shutdown_signal(),
+        args.shutdown_timeout,
+    )
+    .await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn create_org(args: OrgCreateArgs) -> anyhow::Result<()> {
+    let store = open_store(&args.database).await?;
+    let services = Services::new(store.clone(), Arc::new(SystemClock), "");
+    let result = services
+        .create_organization(CreateOrganization {
+            name: args.name,
+            slug: args.slug,
+            email: args.email,
+        })
+        .await;
+    store.close().await;
+    let created = result.map_err(|e| anyhow::anyhow!(e.body().detail_text()))?;
+    let token = created.access_token.expose_secret();
+    if args.json {
+        let out = serde_json::json!({
+            "organization_id": created.organization.id,
+            "slug": created.organization.slug,
+            "access_token": token,
+        });
+        println!("{out}");
+    } else {
+        println!(
+            "Created organization {:?} (slug {})",
+            created.organization.name, created.organization.slug
+        );
+        println!("  organization id: {}", created.organization.id);
+        println!("  access token:    {token}");
+        println!("The access token is shown only once: store it now.");
+    }
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested: finishing in-flight requests");
+}

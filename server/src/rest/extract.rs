@@ -1,0 +1,318 @@
+//! Request extractors whose failures speak the API's error language: a malformed body, path or query
+//! is a 422 `RequestValidationError` naming the location (`["body", "seats"]`, `["path", "id"]`,
+//! `["query", "page"]`), and a missing or bad token a 401. Handlers use these instead of axum's.
+
+use app::{
+    model::LocSegment,
+    server::service::{OrganizationCaller, ServiceError},
+};
+use axum::{
+    extract::{FromRequest, FromRequestParts, RawPathParams, Request, rejection::PathRejection},
+    http::{header, request::Parts},
+};
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use crate::startup::AppState;
+
+/// A JSON body. Malformed JSON, a wrong type, a missing field or an unknown enum value is a 422
+/// whose `loc` points at the offending field.
+pub struct Json<T>(pub T);
+
+impl<S, T> FromRequest<S> for Json<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        if let Some(ct) = content_type {
+            let essence = ct
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            if essence != "application/json" && !essence.ends_with("+json") {
+                return Err(ApiError::validation(
+                    vec!["body".into()],
+                    format!(
+                        "expected a JSON body (Content-Type: application/json), got {essence:?}"
+                    ),
+                    "model_attributes_type",
+                ));
+            }
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            ApiError::validation(
+                vec!["body".into()],
+                rejection.body_text(),
+                "body_unreadable",
+            )
+        })?;
+        parse_json(&bytes).map(Json)
+    }
+}
+
+/// Deserializes a JSON body, turning the first problem into a located validation error.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::validation(
+            vec!["body".into()],
+            "a JSON body is required",
+            "missing",
+        ));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let mut loc = vec![LocSegment::from("body")];
+        let field_path = path_segments(err.path());
+        let inner = err.into_inner();
+        let message = inner.to_string();
+        let kind = match inner.classify() {
+            // A syntax error has no field to point at: the message says where (line, column).
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                "json_invalid"
+            }
+            serde_json::error::Category::Io => "body_unreadable",
+            serde_json::error::Category::Data => {
+                loc.extend(field_path);
+                if let Some(field) = missing_field(&message) {
+                    loc.push(LocSegment::Key(field));
+                    "missing"
+                } else {
+                    "value_error"
+                }
+            }
+        };
+        ApiError::validation(loc, message, kind)
+    })?;
+    deserializer.end().map_err(|err| {
+        ApiError::validation(vec!["body".into()], err.to_string(), "json_invalid")
+    })?;
+    Ok(value)
+}
+
+fn path_segments(path: &serde_path_to_error::Path) -> Vec<LocSegment> {
+    path.iter()
+        .filter_map(|segment| match segment {
+            serde_path_to_error::Segment::Seq { index } => Some(LocSegment::Index(*index as u64)),
+            serde_path_to_error::Segment::Map { key } => Some(LocSegment::Key(key.clone())),
+            serde_path_to_error::Segment::Enum { variant } => {
+                Some(LocSegment::Key(variant.clone()))
+            }
+            serde_path_to_error::Segment::Unknown => None,
+        })
+        .collect()
+}
+
+/// `missing field `email`` → `email`.
+fn missing_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    Some(rest.split('`').next()?.to_owned())
+}
+
+/// Path parameters. A value that does not parse (e.g. a malformed UUID) is a 422 at `["path", name]`.
+pub struct Path<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for Path<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(rejection) => {
+                let names: Vec<String> = RawPathParams::from_request_parts(parts, state)
+                    .await
+                    .map(|params| params.iter().map(|(name, _)| name.to_owned()).collect())
+                    .unwrap_or_default();
+                Err(path_rejection(rejection, &names))
+            }
+        }
+    }
+}
+
+fn path_rejection(rejection: PathRejection, names: &[String]) -> ApiError {
+    use axum::extract::path::ErrorKind;
+    let PathRejection::FailedToDeserializePathParams(err) = rejection else {
+        return ApiError::validation(vec!["path".into()], rejection.body_text(), "value_error");
+    };
+    let (key, message) = match err.kind() {
+        ErrorKind::ParseErrorAtKey {
+            key,
+            value,
+            expected_type,
+        } => (
+            Some(key.clone()),
+            format!("{value:?} is not a valid {}", friendly_type(expected_type)),
+        ),
+        ErrorKind::ParseError {
+            value,
+            expected_type,
+        } => (
+            None,
+            format!("{value:?} is not a valid {}", friendly_type(expected_type)),
+        ),
+        ErrorKind::Message(message) => (None, message.clone()),
+        other => (None, other.to_string()),
+    };
+    let key = key.or_else(|| (names.len() == 1).then(|| names[0].clone()));
+    let mut loc = vec![LocSegment::from("path")];
+    loc.extend(key.map(LocSegment::Key));
+    let kind = if message.contains("UUID") || message.to_lowercase().contains("uuid") {
+        "uuid_parsing"
+    } else {
+        "value_error"
+    };
+    ApiError::validation(loc, message, kind)
+}
+
+fn friendly_type(rust_type: &str) -> &str {
+    rust_type.rsplit("::").next().unwrap_or(rust_type)
+}
+
+/// Query parameters. A value that does not parse is a 422 at `["query", name]`.
+pub struct Query<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for Query<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let deserializer =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(deserializer)
+            .map(Query)
+            .map_err(|err| {
+                let mut loc = vec![LocSegment::from("query")];
+                loc.extend(path_segments(err.path()));
+                let message = err.into_inner().to_string();
+                let kind = if let Some(field) = missing_field(&message) {
+                    loc.push(LocSegment::Key(field));
+                    "missing"
+                } else if message.to_lowercase().contains("uuid") {
+                    "uuid_parsing"
+                } else {
+                    "value_error"
+                };
+                ApiError::validation(loc, message, kind)
+            })
+    }
+}
+
+/// The authenticated organization behind `Authorization: Bearer skp_oat_...`.
+pub struct OrgAuth(pub OrganizationCaller);
+
+impl FromRequestParts<AppState> for OrgAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer_token(parts)?;
+        Ok(OrgAuth(
+            state.services.authenticate_access_token(token).await?,
+        ))
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
+    let header =
+        parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or(ApiError(ServiceError::Unauthorized(
+                "missing Authorization header: send `Authorization: Bearer <access token>`",
+            )))?;
+    let value = header.to_str().map_err(|_| {
+        ApiError(ServiceError::Unauthorized(
+            "the Authorization header is not valid text",
+        ))
+    })?;
+    let (scheme, token) = value.trim().split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(ApiError(ServiceError::Unauthorized(
+            "the Authorization header must be `Bearer <access token>`",
+        )));
+    }
+    Ok(token.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::server::service::ServiceError;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Body {
+        seats: u32,
+        email: String,
+    }
+
+    fn issue(err: ApiError) -> app::model::ValidationIssue {
+        match err.0 {
+            ServiceError::Validation(mut issues) => issues.remove(0),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_wrong_type_is_located_at_its_field() {
+        let err = parse_json::<Body>(br#"{"seats": "five", "email": "a@b.c"}"#).unwrap_err();
+        let issue = issue(err);
+        assert_eq!(
+            issue.loc,
+            vec![LocSegment::from("body"), LocSegment::from("seats")]
+        );
+        assert_eq!(issue.kind, "value_error");
+    }
+
+    #[test]
+    fn a_missing_field_is_located_at_the_missing_field() {
+        let issue = issue(parse_json::<Body>(br#"{"seats": 5}"#).unwrap_err());
+        assert_eq!(
+            issue.loc,
+            vec![LocSegment::from("body"), LocSegment::from("email")]
+        );
+        assert_eq!(issue.kind, "missing");
+    }
+
+    #[test]
+    fn malformed_json_is_a_json_invalid_issue() {
+        let issue = issue(parse_json::<Body>(br#"{"seats": 5,"#).unwrap_err());
+        assert_eq!(issue.kind, "json_invalid");
+    }
+
+    #[test]
+    fn an_empty_body_is_reported_as_missing() {
+        assert_eq!(
+            issue(parse_json::<Body>(b"  ").unwrap_err()).kind,
+            "missing"
+        );
+    }
+
+    #[test]
+    fn trailing_garbage_after_the_json_is_refused() {
+        assert_eq!(
+            issue(parse_json::<Body>(br#"{"seats": 5, "email": "x"} x"#).unwrap_err()).kind,
+            "json_invalid"
+        );
+    }
+}

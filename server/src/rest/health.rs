@@ -1,0 +1,30 @@
+//! Probes for load balancers and orchestrators: `/healthz` says the process is alive, `/readyz` that
+//! it can reach its database (503 otherwise).
+
+use axum::{Json, extract::State, http::StatusCode};
+use serde_json::{Value, json};
+
+use crate::startup::AppState;
+
+pub async fn healthz() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    let database = state.services.store().backend().display_name();
+    match state.services.database_ready().await {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ready", "database": database })),
+        ),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(
+                    json!({ "status": "unavailable", "database": database, "detail": "the database is not reachable" }),
+                ),
+            )
+        }
+    }
+}

@@ -1,0 +1,326 @@
+//! The `seatkeeper` binary: `org create`, `migrate`, `serve --demo`, and how it fails.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+use crate::{both_backends, helpers::*};
+
+fn seatkeeper() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_seatkeeper"));
+    command
+        .env_remove("DATABASE_URL")
+        .env_remove("RUST_LOG")
+        .env("NO_COLOR", "1");
+    command
+}
+
+fn run(args: &[&str]) -> Output {
+    seatkeeper().args(args).output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+both_backends! {
+    async fn org_create_with_json_prints_exactly_one_json_object(backend: Backend) {
+        let db = TestDatabase::new(backend).await;
+        let out = run(&["org", "create", "--name", "Acme Inc", "--slug", "acme", "--json", "--database-url", &db.url]);
+        assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert_eq!(stdout.lines().count(), 1, "{stdout}");
+        let value: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let object = value.as_object().unwrap();
+        assert_eq!(object.len(), 3, "{value}");
+        assert_eq!(value["slug"], "acme");
+        assert!(uuid::Uuid::parse_str(value["organization_id"].as_str().unwrap()).is_ok());
+        assert!(value["access_token"].as_str().unwrap().starts_with("skp_oat_"));
+    }
+
+    async fn a_duplicate_slug_exits_1_with_one_clear_error_line(backend: Backend) {
+        let db = TestDatabase::new(backend).await;
+        let args = ["org", "create", "--name", "Acme", "--slug", "acme", "--database-url", &db.url];
+        assert_eq!(run(&args).status.code(), Some(0));
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = text(&out.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.starts_with("error: ") && stderr.contains("\"acme\" already exists"), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+
+    async fn migrate_applies_the_migrations_and_exits_0(backend: Backend) {
+        let db = TestDatabase::new(backend).await;
+        let out = run(&["migrate", "--database-url", &db.url]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        // Idempotent.
+        assert_eq!(run(&["migrate", "--database-url", &db.url]).status.code(), Some(0));
+    }
+}
+
+#[test]
+fn an_unknown_flag_is_a_usage_error_with_exit_code_2() {
+    let out = run(&["serve", "--no-such-flag"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("Usage:"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn an_invalid_slug_is_a_usage_error_naming_the_rule() {
+    let out = run(&[
+        "org",
+        "create",
+        "--name",
+        "Acme",
+        "--slug",
+        "Acme!",
+        "--database-url",
+        "sqlite://unused.db",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("lower-case letters"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn help_documents_every_serve_flag_and_its_environment_variable() {
+    let help = text(&run(&["serve", "--help"]).stdout);
+    for needle in [
+        "--database-url",
+        "DATABASE_URL",
+        "--bind",
+        "SEATKEEPER_BIND",
+        "--public-url",
+        "SEATKEEPER_PUBLIC_URL",
+        "--smtp-url",
+        "SMTP_URL",
+        "--test-clock",
+        "--demo",
+        "--max-connections",
+        "--log-format",
+    ] {
+        assert!(help.contains(needle), "--help lacks {needle}:\n{help}");
+    }
+}
+
+#[test]
+fn an_unsupported_database_url_is_one_clear_line_and_exit_code_1() {
+    let out = run(&["migrate", "--database-url", "mysql://localhost/db"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("unsupported database URL scheme \"mysql\""),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_database_url_without_a_scheme_is_refused() {
+    let out = run(&["migrate", "--database-url", "data.db"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("malformed database URL"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn an_unreachable_postgres_is_one_line_naming_host_and_port() {
+    let out = run(&[
+        "migrate",
+        "--database-url",
+        "postgres://postgres@127.0.0.1:1/none",
+        "--connect-timeout",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("127.0.0.1:1"), "{stderr}");
+}
+
+#[test]
+fn a_sqlite_file_in_a_folder_that_cannot_be_created_is_a_clear_error() {
+    let out = run(&[
+        "migrate",
+        "--database-url",
+        "sqlite:///proc/nope/seatkeeper.db",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("/proc/nope"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A `seatkeeper serve` child process, killed when dropped.
+struct Served {
+    child: std::process::Child,
+    stdout: std::sync::mpsc::Receiver<String>,
+    base: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(database_url: &str, extra: &[&str]) -> Served {
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let mut child = seatkeeper()
+        .args(["serve", "--bind", &bind, "--database-url", database_url])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let served = Served {
+        child,
+        stdout: rx,
+        base: format!("http://{bind}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(&bind).is_ok() {
+            return served;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("seatkeeper serve did not start on {bind}");
+}
+
+impl Served {
+    /// Every line printed on stdout so far.
+    fn printed(&self) -> Vec<String> {
+        std::thread::sleep(Duration::from_millis(200));
+        self.stdout.try_iter().collect()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_demo_prints_a_working_token_once() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let first = serve(&db.url, &["--demo"]);
+    let lines = first.printed();
+    let token = lines
+        .iter()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Access token:")
+                .map(|t| t.trim().to_owned())
+        })
+        .unwrap_or_else(|| panic!("no token printed: {lines:?}"));
+    let organization_id = lines
+        .iter()
+        .find_map(|l| {
+            l.split('(')
+                .nth(1)
+                .and_then(|rest| rest.strip_suffix(')'))
+                .filter(|_| l.contains("Organization:"))
+        })
+        .unwrap_or_else(|| panic!("no organization printed: {lines:?}"))
+        .to_owned();
+    let client = reqwest::Client::new();
+    let response = client
+        .get(format!("{}/v1/organizations/{organization_id}", first.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let home = client
+        .get(format!("{}/", first.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("Demo Company"), "{home}");
+    drop(first);
+
+    let second = serve(&db.url, &["--demo"]);
+    let lines = second.printed();
+    assert!(
+        !lines.iter().any(|l| l.contains(&token)),
+        "token printed twice: {lines:?}"
+    );
+    assert!(lines.iter().any(|l| l.contains("already")), "{lines:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_exits_0_on_sigterm() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let mut served = serve(&db.url, &[]);
+    let status = Command::new("kill")
+        .args(["-TERM", &served.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(exit) = served.child.try_wait().unwrap() {
+            assert_eq!(exit.code(), Some(0));
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "serve did not stop after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn serve_refuses_a_public_url_without_a_scheme() {
+    let out = run(&[
+        "serve",
+        "--public-url",
+        "example.com",
+        "--database-url",
+        "sqlite://unused.db",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("--public-url"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -1,0 +1,20 @@
+//! API tests: the real router on a real port, a fresh database per test, both backends.
+//!
+//! Each test written with [`both_backends!`] runs twice: `…::sqlite` and `…::postgres`. PostgreSQL
+//! tests use `TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`) to create a
+//! database of their own. `make test` skips them, loudly, when no PostgreSQL is reachable
+//! (`cargo test -- --skip ::postgres`); CI always runs them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod auth;
+mod cli;
+mod errors;
+mod health;
+mod organizations;
+mod pages;
+mod shutdown;
+mod store_contract;
+mod test_clock;

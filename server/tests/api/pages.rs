@@ -1,0 +1,43 @@
+//! Server-rendered pages and the server function behind the home page.
+
+use crate::{both_backends, helpers::*};
+
+both_backends! {
+    async fn the_home_page_is_rendered_on_the_server_with_the_live_status(backend: Backend) {
+        let app = spawn_app(backend).await;
+        app.create_org("acme").await;
+        let response = app.get("/").await;
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        let html = response.text().await.unwrap();
+        assert!(html.contains("Seatkeeper"), "{html}");
+        let database = match backend { Backend::Sqlite => "SQLite", Backend::Postgres => "PostgreSQL" };
+        assert!(html.contains(&format!("{database} — reachable")), "{html}");
+        assert!(html.contains("/pkg/seatkeeper.js"), "hydration script missing: {html}");
+    }
+
+    async fn the_status_server_function_answers_json(backend: Backend) {
+        let app = spawn_app(backend).await;
+        app.create_org("acme").await;
+        app.create_org("globex").await;
+        let response = app
+            .client
+            .post(app.url("/api/system_status"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = json(response).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["database_reachable"], true);
+        assert_eq!(body["organizations"], 2);
+        assert!(body["demo"].is_null());
+    }
+
+    async fn an_unknown_page_is_a_404_page(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let response = app.get("/no/such/page").await;
+        assert_eq!(response.status(), 404);
+        assert!(response.text().await.unwrap().contains("Page not found"));
+    }
+}
