@@ -9,5 +9,5 @@ pub fn HydrationMarker(children: Children) -> impl IntoView {
     let hydrated = RwSignal::new(false);
     // Effects run only in the browser, after hydration.
     Effect::new(move |_| hydrated.set(true));
-    view! { <div class="hydration-root" data-hydrated=move || hydrated.get().to_string()>{children()}</div> }
+    view! { <div class="hydration-root" data-testid="app" data-hydrated=move || hydrated.get().to_string()>{children()}</div> }
 }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 /// The JSON error body of the REST API.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: String,
     pub detail: ErrorDetail,
@@ -21,6 +22,7 @@ pub struct ErrorBody {
 
 /// A human sentence, or the list of validation problems of a 422.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum ErrorDetail {
     Message(String),
@@ -29,6 +31,7 @@ pub enum ErrorDetail {
 
 /// One problem of a request: where (`["body", "email"]`), what, and a machine-readable type.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ValidationIssue {
     pub loc: Vec<LocSegment>,
     pub msg: String,
@@ -38,6 +41,7 @@ pub struct ValidationIssue {
 
 /// A step of a validation location: a field name or a list index.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum LocSegment {
     Index(u64),

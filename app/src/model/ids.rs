@@ -11,7 +11,8 @@ macro_rules! uuid_id {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
-        #[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(transparent))]
+        #[cfg_attr(feature = "ssr", derive(sqlx::Type, utoipa::ToSchema), sqlx(transparent))]
+        #[cfg_attr(feature = "ssr", schema(value_type = String, format = Uuid))]
         pub struct $name(Uuid);
 
         impl $name {

@@ -9,6 +9,7 @@ use super::{OrganizationId, Slug};
 
 /// How a seat-count change of a subscription is billed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ProrationBehavior {
     /// Charge the prorated difference now.
@@ -40,6 +41,7 @@ impl ProrationBehavior {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Organization {
     pub created_at: DateTime<Utc>,
     pub modified_at: Option<DateTime<Utc>>,
@@ -141,12 +143,14 @@ impl From<OrganizationParts> for Organization {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FeatureSettings {
     pub member_model_enabled: bool,
     pub seat_based_pricing_enabled: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SubscriptionSettings {
     pub allow_multiple_subscriptions: bool,
     pub proration_behavior: ProrationBehavior,
@@ -157,6 +161,7 @@ pub struct SubscriptionSettings {
 
 /// Polar's per-email switches; Seatkeeper sends only seat invitations, so all are off.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CustomerEmailSettings {
     pub order_confirmation: bool,
     pub payment_method_expiration_reminder: bool,
@@ -175,28 +180,33 @@ pub struct CustomerEmailSettings {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CustomerPortalSettings {
     pub usage: Flag,
     pub subscription: PortalSubscriptionSettings,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Flag {
     pub show: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PortalSubscriptionSettings {
     pub update_seats: bool,
     pub update_plan: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DisputeSettings {
     pub auto_accept_below_amount: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Capabilities {
     pub checkout_payments: bool,
     pub subscription_renewals: bool,

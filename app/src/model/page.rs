@@ -80,12 +80,14 @@ impl PageRequest {
 
 /// One page of a list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ListResource<T> {
     pub items: Vec<T>,
     pub pagination: Pagination,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Pagination {
     pub total_count: u64,
     pub max_page: u64,

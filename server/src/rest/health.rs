@@ -6,10 +6,18 @@ use serde_json::{Value, json};
 
 use crate::startup::AppState;
 
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "health",
+    responses((status = 200, description = "Alive.", example = json!({"status": "ok"}))))]
 pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
+/// Readiness: the database answers.
+#[utoipa::path(get, path = "/readyz", tag = "health", responses(
+    (status = 200, description = "Ready.", example = json!({"status": "ready", "database": "SQLite"})),
+    (status = 503, description = "The database is unreachable."),
+))]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let database = state.services.store().backend().display_name();
     match state.services.database_ready().await {

@@ -1,28 +1,44 @@
-//! The REST API (`/v1/...`) and the health probes. Handlers are thin: extract, call one service,
-//! serialize. Errors become responses in one place ([`error::ApiError`]).
+//! The REST API (`/v1/...`), the health probes and the OpenAPI document. Handlers are thin: extract,
+//! call one service, serialize. Errors become responses in one place ([`error::ApiError`]).
+//!
+//! Documented routes are registered through `utoipa_axum::routes!`, which takes each route's path
+//! from the handler's `#[utoipa::path]`: a route cannot exist without being in `/openapi.json`.
 
 pub mod error;
 pub mod extract;
 mod health;
+mod openapi;
 mod test_clock;
 pub mod v1;
 
-use axum::{Router, routing::get};
+use std::sync::Arc;
+
+use axum::{
+    Json, Router,
+    routing::{any, get},
+};
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::startup::AppState;
 
-/// Health probes and the versioned API. The test-clock routes exist only in test mode.
+/// Health probes, the versioned API and its document. The test-clock routes exist only in test mode.
 pub fn router(test_mode: bool) -> Router<AppState> {
-    let mut v1 = v1::router();
+    let (mut router, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .merge(v1::router())
+        .split_for_parts();
     if test_mode {
-        v1 = v1.merge(test_clock::router());
+        router = router.merge(test_clock::router());
     }
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .nest(
-            "/v1",
-            v1.fallback(error::unknown_path)
-                .method_not_allowed_fallback(error::method_not_allowed),
+    let document = Arc::new(document);
+    router
+        .route(
+            "/openapi.json",
+            get(move || async move { Json(document.as_ref().clone()) }),
         )
+        .route("/v1", any(error::unknown_path))
+        .route("/v1/{*rest}", any(error::unknown_path))
+        .method_not_allowed_fallback(error::method_not_allowed)
 }

@@ -18,8 +18,8 @@ const MAX_ADVANCE_SECONDS: i64 = 10 * 366 * 24 * 60 * 60;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/_test/clock", get(read))
-        .route("/_test/clock/advance", post(advance))
+        .route("/v1/_test/clock", get(read))
+        .route("/v1/_test/clock/advance", post(advance))
 }
 
 #[derive(Serialize)]

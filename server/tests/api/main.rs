@@ -13,6 +13,7 @@ mod auth;
 mod cli;
 mod errors;
 mod health;
+mod openapi;
 mod organizations;
 mod pages;
 mod shutdown;

@@ -1,11 +1,14 @@
 //! `/v1`: the Polar-compatible REST API, one module per resource.
 
-mod organizations;
+pub(crate) mod organizations;
 
-use axum::Router;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::startup::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().merge(organizations::router())
+/// Every documented `/v1` route.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(organizations::list))
+        .routes(routes!(organizations::get_one))
 }

@@ -2,11 +2,12 @@
 //! to. A token only ever sees its own organization; any other id is a 404.
 
 use app::{
-    model::{ListResource, Organization, OrganizationId, PageRequest},
+    model::{ErrorBody, ListResource, Organization, OrganizationId, PageRequest},
     server::service::ServiceError,
 };
-use axum::{Json, Router, extract::State, routing::get};
+use axum::{Json, extract::State};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::{
     rest::{
@@ -16,13 +17,22 @@ use crate::{
     startup::AppState,
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/organizations", get(list))
-        .route("/organizations/{id}", get(get_one))
-}
-
-async fn get_one(
+/// Get the organization of the access token.
+#[utoipa::path(
+    get,
+    path = "/v1/organizations/{id}",
+    tag = "organizations",
+    params(("id" = String, Path, format = Uuid, description = "The organization ID.")),
+    responses(
+        (status = 200, description = "The organization.", body = Organization),
+        (status = 401, description = "Missing or unknown token.", body = ErrorBody),
+        (status = 403, description = "The token lacks `organizations:read`.", body = ErrorBody),
+        (status = 404, description = "Not found, or another organization's.", body = ErrorBody),
+        (status = 422, description = "Malformed ID.", body = ErrorBody),
+    ),
+    security(("access_token" = ["organizations:read", "organizations:write"]))
+)]
+pub(crate) async fn get_one(
     State(state): State<AppState>,
     OrgAuth(caller): OrgAuth,
     Path(id): Path<OrganizationId>,
@@ -30,14 +40,31 @@ async fn get_one(
     Ok(Json(state.services.get_organization(&caller, id).await?))
 }
 
-#[derive(Debug, Deserialize)]
-struct ListParams {
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ListParams {
+    /// Only the organization with this slug.
     slug: Option<String>,
+    /// Page number, from 1.
     page: Option<u32>,
+    /// Items per page, 1 to 100 (default 10).
     limit: Option<u32>,
 }
 
-async fn list(
+/// List organizations: the token's own, optionally filtered by slug.
+#[utoipa::path(
+    get,
+    path = "/v1/organizations",
+    tag = "organizations",
+    params(ListParams),
+    responses(
+        (status = 200, description = "One page of organizations.", body = ListResource<Organization>),
+        (status = 401, description = "Missing or unknown token.", body = ErrorBody),
+        (status = 422, description = "Bad page or limit.", body = ErrorBody),
+    ),
+    security(("access_token" = ["organizations:read", "organizations:write"]))
+)]
+pub(crate) async fn list(
     State(state): State<AppState>,
     OrgAuth(caller): OrgAuth,
     Query(params): Query<ListParams>,

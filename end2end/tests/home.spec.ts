@@ -1,0 +1,66 @@
+import { expect, test, type Page } from '@playwright/test';
+
+/** Collects console errors and uncaught exceptions, which fail a test at its end. */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  return errors;
+}
+
+async function waitForHydration(page: Page) {
+  await expect(page.getByTestId('app')).toHaveAttribute('data-hydrated', 'true');
+}
+
+test('the home page hydrates and re-checks the server through a server function', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto('/');
+  await expect(page.getByRole('heading', { level: 1, name: 'Seatkeeper' })).toBeVisible();
+  await expect(page.getByText('SQLite — reachable')).toBeVisible();
+  await expect(page.getByTestId('demo')).toContainText('Demo Company');
+  await waitForHydration(page);
+
+  const check = page.getByRole('button', { name: 'Check again' });
+  await check.click();
+  await expect(page.getByTestId('status-check-result')).toHaveText(
+    'Database reachable (SQLite), 1 organization.',
+  );
+  await expect(check).toBeEnabled();
+  expect(errors).toEqual([]);
+});
+
+test('the home page links to the API document and the health checks', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByRole('link', { name: 'API document (OpenAPI)' })).toHaveAttribute('href', '/openapi.json');
+  await page.getByRole('link', { name: 'Health check' }).click();
+  await expect(page.locator('body')).toContainText('"status":"ok"');
+});
+
+test('an unknown address shows a page-not-found page with a way home', async ({ page }) => {
+  const response = await page.goto('/no/such/page');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+  await page.getByRole('link', { name: 'home page' }).click();
+  await expect(page).toHaveURL('/');
+});
+
+test('the home page fits a 360 px wide phone without horizontal scrolling', async ({ page }) => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.goto('/');
+  await waitForHydration(page);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: 'test-results/home-360.png', fullPage: true });
+});
+
+test('the status check can be reached and run with the keyboard', async ({ page }) => {
+  await page.goto('/');
+  await waitForHydration(page);
+  const check = page.getByRole('button', { name: 'Check again' });
+  await check.focus();
+  await expect(check).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('status-check-result')).toContainText('Database reachable');
+});
