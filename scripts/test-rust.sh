@@ -5,7 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p target
-rm -f target/postgres-skipped
 
 url=$(scripts/postgres-url.sh)
 if [[ -n "$url" ]]; then

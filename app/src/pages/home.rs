@@ -31,13 +31,13 @@ pub fn HomePage() -> impl IntoView {
                     <h2 id="next-heading">"Get started"</h2>
                     <ul class="links">
                         <li>
-                            <a href="/openapi.json">"API document (OpenAPI)"</a>
+                            <a href="/openapi.json" rel="external">"API document (OpenAPI)"</a>
                             " — the REST API, wire-compatible with Polar's customer-seats API."
                         </li>
                         <li>
-                            <a href="/healthz">"Health check"</a>
+                            <a href="/healthz" rel="external">"Health check"</a>
                             " and "
-                            <a href="/readyz">"readiness check"</a>
+                            <a href="/readyz" rel="external">"readiness check"</a>
                             "."
                         </li>
                     </ul>
