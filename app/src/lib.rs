@@ -1,13 +1,15 @@
 //! Seatkeeper's application crate, compiled twice: with `ssr` for the server (services, persistence,
 //! server-side rendering) and with `hydrate` for the browser (the same pages, hydrated).
 //!
-//! - [`model`]: wire and UI types shared with the browser (ids, organization, errors).
+//! - [`model`]: wire and UI types shared with the browser (ids, organization, money, errors).
+//! - [`domain`]: pure rules (seat-tier pricing), also compiled into the browser.
 //! - [`server`]: server-only code: the `Store` and its two backends, services, clock, tokens.
 //! - [`api`]: `#[server]` functions, thin wrappers over services.
 //! - [`pages`] and [`components`]: the Leptos UI.
 
 pub mod api;
 pub mod components;
+pub mod domain;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]

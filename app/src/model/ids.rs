@@ -57,6 +57,22 @@ uuid_id!(
     /// An organization access token (the token's id, never its secret).
     AccessTokenId
 );
+uuid_id!(
+    /// A product of the catalog.
+    ProductId
+);
+uuid_id!(
+    /// A price of a product.
+    PriceId
+);
+uuid_id!(
+    /// A benefit (what a seat holder gets).
+    BenefitId
+);
+uuid_id!(
+    /// A webhook event in the outbox.
+    EventId
+);
 
 #[cfg(test)]
 mod tests {

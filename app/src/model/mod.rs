@@ -1,16 +1,21 @@
 //! Wire and UI types shared by the server and the browser. Nothing here does IO; server-only derives
 //! (`sqlx::Type`) are behind `cfg_attr(feature = "ssr")`.
 
+pub mod benefit;
 pub mod error;
 pub mod ids;
+pub mod metadata;
+pub mod money;
 pub mod organization;
 pub mod page;
+pub mod product;
 pub mod scope;
 pub mod slug;
 pub mod status;
 
 pub use error::{AppError, ErrorBody, ErrorDetail, LocSegment, ValidationIssue};
-pub use ids::{AccessTokenId, OrganizationId};
+pub use ids::{AccessTokenId, BenefitId, EventId, OrganizationId, PriceId, ProductId};
+pub use money::{Currency, MinorUnits};
 pub use organization::Organization;
 pub use page::{ListResource, PageRequest, Pagination};
 pub use scope::{Scope, Scopes};

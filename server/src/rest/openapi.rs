@@ -17,6 +17,8 @@ use utoipa::{
     tags(
         (name = "health", description = "Liveness and readiness probes."),
         (name = "organizations", description = "The organization an access token belongs to."),
+        (name = "products", description = "The catalog: products with seat-tier prices."),
+        (name = "benefits", description = "What a seat holder gets: notes and license keys."),
     )
 )]
 pub struct ApiDoc;

@@ -10,6 +10,7 @@
 mod helpers;
 
 mod auth;
+mod catalog;
 mod cli;
 mod errors;
 mod health;

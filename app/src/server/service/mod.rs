@@ -3,8 +3,11 @@
 //! [`ServiceError`], the one vocabulary of errors that reaches clients.
 
 mod auth;
+mod benefits;
 mod error;
+mod events;
 mod organizations;
+mod products;
 mod status;
 
 use std::sync::Arc;
@@ -55,7 +58,10 @@ impl Services {
         &self.store
     }
 
+    /// The current time, to the microsecond: the precision both databases store, so a resource
+    /// returned at creation is identical to the same resource read back later.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.clock.now()
+        use chrono::SubsecRound;
+        self.clock.now().trunc_subsecs(6)
     }
 }

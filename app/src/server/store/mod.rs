@@ -6,6 +6,8 @@
 //! placeholders, which both drivers accept. Invariants are enforced by the database itself (unique
 //! indexes, foreign keys, conditional updates) so they hold across processes.
 
+mod catalog;
+mod catalog_sql;
 mod postgres;
 mod records;
 mod sql;
@@ -15,11 +17,17 @@ use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 
+pub use catalog::{
+    BenefitRecord, EventRecord, NewEvent, PriceKind, PriceRecord, ProductFilter, ProductRecord,
+};
 pub use postgres::PgStore;
 pub use records::{AccessTokenRecord, NewAccessToken, NewOrganization, OrganizationRecord};
 pub use sqlite::SqliteStore;
 
-use crate::{model::OrganizationId, server::token::TokenHash};
+use crate::{
+    model::{BenefitId, OrganizationId, PageRequest, ProductId},
+    server::token::TokenHash,
+};
 
 /// Which database a store talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,9 +78,10 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-/// The persistence contract. Every method is one transaction.
+/// The persistence contract. Every method is one transaction. Split per aggregate: organizations
+/// and tokens here, the catalog in [`CatalogStore`].
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: CatalogStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Applies pending migrations of this backend.
@@ -112,6 +121,73 @@ pub trait Store: Send + Sync + 'static {
         hash: &TokenHash,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<AccessTokenRecord>, StoreError>;
+}
+
+/// Benefits, products and their prices, and the event outbox. Every write appends its event in the
+/// same transaction: a committed change always has its event, a rolled-back one never does.
+#[async_trait]
+pub trait CatalogStore: Send + Sync {
+    async fn insert_benefit(
+        &self,
+        benefit: &BenefitRecord,
+        event: &NewEvent,
+    ) -> Result<(), StoreError>;
+
+    /// Writes every field of an existing benefit (including its deletion time).
+    async fn update_benefit(
+        &self,
+        benefit: &BenefitRecord,
+        event: Option<&NewEvent>,
+    ) -> Result<(), StoreError>;
+
+    /// The benefit, deleted or not, if it belongs to the organization.
+    async fn benefit(
+        &self,
+        organization_id: OrganizationId,
+        id: BenefitId,
+    ) -> Result<Option<BenefitRecord>, StoreError>;
+
+    /// Live benefits, oldest first, optionally of one type; and their total count.
+    async fn list_benefits(
+        &self,
+        organization_id: OrganizationId,
+        kind: Option<&str>,
+        page: PageRequest,
+    ) -> Result<(Vec<BenefitRecord>, u64), StoreError>;
+
+    /// Inserts a product with its prices and benefits.
+    async fn insert_product(
+        &self,
+        product: &ProductRecord,
+        event: &NewEvent,
+    ) -> Result<(), StoreError>;
+
+    /// Writes a product's fields and benefits; with `replace_prices`, archives its prices and inserts
+    /// `product.prices` as the new ones.
+    async fn update_product(
+        &self,
+        product: &ProductRecord,
+        replace_prices: bool,
+        event: &NewEvent,
+    ) -> Result<(), StoreError>;
+
+    async fn product(
+        &self,
+        organization_id: OrganizationId,
+        id: ProductId,
+    ) -> Result<Option<ProductRecord>, StoreError>;
+
+    /// Products, oldest first, filtered; and their total count.
+    async fn list_products(
+        &self,
+        organization_id: OrganizationId,
+        filter: &ProductFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<ProductRecord>, u64), StoreError>;
+
+    /// Every event of the organization's outbox, oldest first.
+    async fn events(&self, organization_id: OrganizationId)
+    -> Result<Vec<EventRecord>, StoreError>;
 }
 
 /// How to open a store.

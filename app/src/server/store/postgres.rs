@@ -7,7 +7,10 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
-use super::{Backend, ConnectError, ConnectOptions, describe_connect_error, sql::sql_store};
+use super::{
+    Backend, ConnectError, ConnectOptions, catalog_sql::catalog_store, describe_connect_error,
+    sql::sql_store,
+};
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -45,3 +48,4 @@ sql_store!(
     MIGRATOR,
     "BEGIN"
 );
+catalog_store!(PgStore, sqlx::Postgres, "BEGIN");

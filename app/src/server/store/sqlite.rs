@@ -11,7 +11,10 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-use super::{Backend, ConnectError, ConnectOptions, describe_connect_error, sql::sql_store};
+use super::{
+    Backend, ConnectError, ConnectOptions, catalog_sql::catalog_store, describe_connect_error,
+    sql::sql_store,
+};
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 
@@ -63,3 +66,4 @@ sql_store!(
     MIGRATOR,
     "BEGIN IMMEDIATE"
 );
+catalog_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");

@@ -1,14 +1,25 @@
 //! `/v1`: the Polar-compatible REST API, one module per resource.
 
+pub(crate) mod benefits;
 pub(crate) mod organizations;
+pub(crate) mod products;
 
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::startup::AppState;
 
-/// Every documented `/v1` route.
+/// Every documented `/v1` route. Handlers sharing a path are registered together.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(organizations::list))
         .routes(routes!(organizations::get_one))
+        .routes(routes!(products::create, products::list))
+        .routes(routes!(products::get_one, products::update))
+        .routes(routes!(products::set_benefits))
+        .routes(routes!(benefits::create, benefits::list))
+        .routes(routes!(
+            benefits::get_one,
+            benefits::update,
+            benefits::delete
+        ))
 }

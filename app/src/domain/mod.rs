@@ -1,0 +1,5 @@
+//! Pure business rules: no IO, no clock, no database. Compiled into the server and into the browser,
+//! so a page can preview exactly what the server will charge.
+
+pub mod catalog;
+pub mod pricing;

@@ -1,0 +1,225 @@
+//! Benefits: create, read, list, update, delete (soft: a deleted benefit disappears from lists and
+//! products but its grants keep their history).
+
+use crate::model::{
+    BenefitId, ListResource, LocSegment, PageRequest, Scope, ValidationIssue,
+    benefit::{
+        Benefit, BenefitCreate, BenefitProperties, BenefitUpdate, CustomProperties,
+        LicenseKeysProperties,
+    },
+};
+use crate::server::store::BenefitRecord;
+
+use super::{OrganizationCaller, ServiceError, Services};
+
+const DESCRIPTION_LEN: std::ops::RangeInclusive<usize> = 3..=42;
+const MAX_PREFIX_LEN: usize = 16;
+
+impl From<BenefitRecord> for Benefit {
+    fn from(r: BenefitRecord) -> Self {
+        Self {
+            id: r.id,
+            created_at: r.created_at,
+            modified_at: r.modified_at,
+            properties: r.properties,
+            description: r.description,
+            selectable: true,
+            deletable: true,
+            is_deleted: r.deleted_at.is_some(),
+            organization_id: r.organization_id,
+            metadata: r.metadata,
+            visibility: "public".into(),
+            visibility_configurable: false,
+        }
+    }
+}
+
+fn body_issue(field: &str, msg: impl Into<String>, kind: &str) -> ValidationIssue {
+    ValidationIssue {
+        loc: vec![LocSegment::from("body"), LocSegment::from(field)],
+        msg: msg.into(),
+        kind: kind.into(),
+    }
+}
+
+/// Checks the fields a person types; every problem is reported.
+fn validate(
+    description: &str,
+    properties: &BenefitProperties,
+    metadata: &crate::model::metadata::Metadata,
+) -> Result<(), ServiceError> {
+    let mut issues = Vec::new();
+    if !DESCRIPTION_LEN.contains(&description.trim().chars().count()) {
+        issues.push(body_issue(
+            "description",
+            format!(
+                "description must be {} to {} characters",
+                DESCRIPTION_LEN.start(),
+                DESCRIPTION_LEN.end()
+            ),
+            "string_length",
+        ));
+    }
+    if let BenefitProperties::LicenseKeys(LicenseKeysProperties {
+        prefix: Some(prefix),
+        ..
+    }) = properties
+        && (prefix.is_empty()
+            || prefix.chars().count() > MAX_PREFIX_LEN
+            || !prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    {
+        issues.push(body_issue(
+            "properties",
+            format!("prefix must be 1 to {MAX_PREFIX_LEN} letters, digits, '-' or '_'"),
+            "value_error",
+        ));
+    }
+    if let Err(msg) = metadata.validate() {
+        issues.push(body_issue("metadata", msg, "value_error"));
+    }
+    if issues.is_empty() {
+        Ok(())
+    } else {
+        Err(ServiceError::Validation(issues))
+    }
+}
+
+impl Services {
+    #[tracing::instrument(skip_all, fields(organization_id = %caller.organization_id), err(level = "info"))]
+    pub async fn create_benefit(
+        &self,
+        caller: &OrganizationCaller,
+        input: BenefitCreate,
+    ) -> Result<Benefit, ServiceError> {
+        caller.require_any(&[Scope::BenefitsWrite])?;
+        validate(&input.description, &input.properties, &input.metadata)?;
+        let record = BenefitRecord {
+            id: BenefitId::new(),
+            organization_id: caller.organization_id,
+            created_at: self.now(),
+            modified_at: None,
+            description: input.description.trim().to_owned(),
+            properties: input.properties,
+            metadata: input.metadata,
+            deleted_at: None,
+        };
+        let benefit = Benefit::from(record.clone());
+        let event = self.event(caller.organization_id, "benefit.created", &benefit)?;
+        self.store().insert_benefit(&record, &event).await?;
+        Ok(benefit)
+    }
+
+    /// A live benefit of the caller's organization (deleted ones are not found).
+    pub(super) async fn live_benefit(
+        &self,
+        caller: &OrganizationCaller,
+        id: BenefitId,
+    ) -> Result<BenefitRecord, ServiceError> {
+        self.store()
+            .benefit(caller.organization_id, id)
+            .await?
+            .filter(|b| b.deleted_at.is_none())
+            .ok_or_else(|| ServiceError::not_found("Benefit"))
+    }
+
+    pub async fn get_benefit(
+        &self,
+        caller: &OrganizationCaller,
+        id: BenefitId,
+    ) -> Result<Benefit, ServiceError> {
+        caller.require_any(&[Scope::BenefitsRead, Scope::BenefitsWrite])?;
+        Ok(self.live_benefit(caller, id).await?.into())
+    }
+
+    pub async fn list_benefits(
+        &self,
+        caller: &OrganizationCaller,
+        kind: Option<&str>,
+        page: PageRequest,
+    ) -> Result<ListResource<Benefit>, ServiceError> {
+        caller.require_any(&[Scope::BenefitsRead, Scope::BenefitsWrite])?;
+        let (records, total) = self
+            .store()
+            .list_benefits(caller.organization_id, kind, page)
+            .await?;
+        Ok(ListResource::new(
+            records.into_iter().map(Benefit::from).collect(),
+            total,
+            page,
+        ))
+    }
+
+    #[tracing::instrument(skip_all, fields(benefit_id = %id), err(level = "info"))]
+    pub async fn update_benefit(
+        &self,
+        caller: &OrganizationCaller,
+        id: BenefitId,
+        input: BenefitUpdate,
+    ) -> Result<Benefit, ServiceError> {
+        caller.require_any(&[Scope::BenefitsWrite])?;
+        let mut record = self.live_benefit(caller, id).await?;
+        if input.kind != record.properties.type_name() {
+            return Err(ServiceError::Validation(vec![body_issue(
+                "type",
+                format!(
+                    "this benefit is of type {:?}; its type cannot change",
+                    record.properties.type_name()
+                ),
+                "value_error",
+            )]));
+        }
+        if let Some(description) = input.description {
+            record.description = description.trim().to_owned();
+        }
+        if let Some(raw) = input.properties {
+            record.properties = parse_properties(record.properties.type_name(), raw)?;
+        }
+        if let Some(metadata) = input.metadata {
+            record.metadata = metadata;
+        }
+        validate(&record.description, &record.properties, &record.metadata)?;
+        record.modified_at = Some(self.now());
+        let benefit = Benefit::from(record.clone());
+        let event = self.event(caller.organization_id, "benefit.updated", &benefit)?;
+        self.store().update_benefit(&record, Some(&event)).await?;
+        Ok(benefit)
+    }
+
+    /// Deletes a benefit: it leaves lists and products; existing grants keep their history.
+    #[tracing::instrument(skip_all, fields(benefit_id = %id), err(level = "info"))]
+    pub async fn delete_benefit(
+        &self,
+        caller: &OrganizationCaller,
+        id: BenefitId,
+    ) -> Result<(), ServiceError> {
+        caller.require_any(&[Scope::BenefitsWrite])?;
+        let mut record = self.live_benefit(caller, id).await?;
+        let now = self.now();
+        record.deleted_at = Some(now);
+        record.modified_at = Some(now);
+        let event = self.event(
+            caller.organization_id,
+            "benefit.updated",
+            &Benefit::from(record.clone()),
+        )?;
+        self.store().update_benefit(&record, Some(&event)).await?;
+        Ok(())
+    }
+}
+
+/// Properties of an update, read as the benefit's own type.
+fn parse_properties(kind: &str, raw: serde_json::Value) -> Result<BenefitProperties, ServiceError> {
+    let invalid = |e: serde_json::Error| {
+        ServiceError::Validation(vec![body_issue("properties", e.to_string(), "value_error")])
+    };
+    Ok(match kind {
+        "custom" => BenefitProperties::Custom(
+            serde_json::from_value::<CustomProperties>(raw).map_err(invalid)?,
+        ),
+        _ => BenefitProperties::LicenseKeys(
+            serde_json::from_value::<LicenseKeysProperties>(raw).map_err(invalid)?,
+        ),
+    })
+}

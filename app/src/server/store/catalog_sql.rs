@@ -1,0 +1,401 @@
+//! SQL of the catalog and of the outbox, and the implementation of [`CatalogStore`] shared by both
+//! backends (see `sql.rs` for the approach).
+//!
+//! [`CatalogStore`]: super::CatalogStore
+
+/// The product-list filter: `$1` organization, `$2` is_archived, `$3` is_recurring, `$4` name
+/// pattern (lower-case `LIKE`, `\` escapes), each ignored when NULL.
+macro_rules! product_filter {
+    () => {
+        "organization_id = $1 AND ($2 IS NULL OR is_archived = $2) \
+         AND ($3 IS NULL OR (recurring_interval IS NOT NULL) = $3) \
+         AND ($4 IS NULL OR LOWER(name) LIKE $4 ESCAPE '\\')"
+    };
+}
+
+macro_rules! product_page {
+    () => {
+        concat!(
+            "SELECT id FROM products WHERE ",
+            product_filter!(),
+            " ORDER BY created_at, id LIMIT $5 OFFSET $6"
+        )
+    };
+}
+
+pub(super) const INSERT_BENEFIT: &str = "INSERT INTO benefits \
+     (id, organization_id, created_at, modified_at, type, description, properties, metadata, deleted_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+pub(super) const UPDATE_BENEFIT: &str = "UPDATE benefits SET modified_at = $3, description = $4, \
+     properties = $5, metadata = $6, deleted_at = $7 WHERE id = $1 AND organization_id = $2";
+
+pub(super) const SELECT_BENEFIT: &str = "SELECT b.id, b.organization_id, b.created_at, b.modified_at, \
+     b.type, b.description, b.properties, b.metadata, b.deleted_at FROM benefits b \
+     WHERE b.id = $1 AND b.organization_id = $2";
+
+pub(super) const LIST_BENEFITS: &str = "SELECT b.id, b.organization_id, b.created_at, b.modified_at, \
+     b.type, b.description, b.properties, b.metadata, b.deleted_at FROM benefits b \
+     WHERE b.organization_id = $1 AND b.deleted_at IS NULL AND ($2 IS NULL OR b.type = $2) \
+     ORDER BY b.created_at, b.id LIMIT $3 OFFSET $4";
+
+pub(super) const COUNT_BENEFITS: &str = "SELECT COUNT(*) FROM benefits \
+     WHERE organization_id = $1 AND deleted_at IS NULL AND ($2 IS NULL OR type = $2)";
+
+pub(super) const INSERT_PRODUCT: &str = "INSERT INTO products \
+     (id, organization_id, created_at, modified_at, name, description, recurring_interval, is_archived, metadata) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+pub(super) const UPDATE_PRODUCT: &str = "UPDATE products SET modified_at = $3, name = $4, description = $5, \
+     is_archived = $6, metadata = $7 WHERE id = $1 AND organization_id = $2";
+
+pub(super) const SELECT_PRODUCT: &str = "SELECT id, organization_id, created_at, modified_at, name, description, \
+     recurring_interval, is_archived, metadata FROM products WHERE id = $1 AND organization_id = $2";
+
+pub(super) const LIST_PRODUCTS: &str = concat!(
+    "SELECT id, organization_id, created_at, modified_at, name, description, recurring_interval, is_archived, \
+     metadata FROM products WHERE ",
+    product_filter!(),
+    " ORDER BY created_at, id LIMIT $5 OFFSET $6"
+);
+
+pub(super) const COUNT_PRODUCTS: &str =
+    concat!("SELECT COUNT(*) FROM products WHERE ", product_filter!());
+
+pub(super) const INSERT_PRICE: &str = "INSERT INTO product_prices \
+     (id, product_id, created_at, amount_type, price_currency, price_amount, seat_tier_type, seat_tiers, is_archived) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE)";
+
+pub(super) const ARCHIVE_PRICES: &str = "UPDATE product_prices SET is_archived = TRUE, modified_at = $2 WHERE product_id = $1 AND is_archived = FALSE";
+
+pub(super) const SELECT_PRICES_OF_PRODUCT: &str = "SELECT id, product_id, created_at, amount_type, price_currency, \
+     price_amount, seat_tier_type, seat_tiers FROM product_prices \
+     WHERE product_id = $1 AND is_archived = FALSE ORDER BY created_at, id";
+
+pub(super) const SELECT_PRICES_OF_PAGE: &str = concat!(
+    "SELECT id, product_id, created_at, amount_type, price_currency, price_amount, seat_tier_type, seat_tiers \
+     FROM product_prices WHERE is_archived = FALSE AND product_id IN (",
+    product_page!(),
+    ") ORDER BY created_at, id"
+);
+
+pub(super) const SELECT_BENEFITS_OF_PRODUCT: &str = "SELECT pb.product_id, b.id, b.organization_id, b.created_at, \
+     b.modified_at, b.type, b.description, b.properties, b.metadata, b.deleted_at \
+     FROM product_benefits pb JOIN benefits b ON b.id = pb.benefit_id \
+     WHERE pb.product_id = $1 ORDER BY pb.position";
+
+pub(super) const SELECT_BENEFITS_OF_PAGE: &str = concat!(
+    "SELECT pb.product_id, b.id, b.organization_id, b.created_at, b.modified_at, b.type, b.description, \
+     b.properties, b.metadata, b.deleted_at \
+     FROM product_benefits pb JOIN benefits b ON b.id = pb.benefit_id WHERE pb.product_id IN (",
+    product_page!(),
+    ") ORDER BY pb.product_id, pb.position"
+);
+
+pub(super) const DELETE_PRODUCT_BENEFITS: &str =
+    "DELETE FROM product_benefits WHERE product_id = $1";
+
+pub(super) const INSERT_PRODUCT_BENEFIT: &str =
+    "INSERT INTO product_benefits (product_id, benefit_id, position) VALUES ($1, $2, $3)";
+
+pub(super) const INSERT_EVENT: &str = "INSERT INTO webhook_events (id, organization_id, type, payload, created_at) VALUES ($1, $2, $3, $4, $5)";
+
+pub(super) const LIST_EVENTS: &str = "SELECT id, organization_id, type, payload, created_at FROM webhook_events \
+     WHERE organization_id = $1 ORDER BY created_at, id";
+
+/// Implements [`CatalogStore`](super::CatalogStore) for a store with a `pool: sqlx::Pool<$db>`.
+macro_rules! catalog_store {
+    ($store:ident, $db:ty, $begin_write:literal) => {
+        impl $store {
+            async fn insert_event_with<'e, E>(
+                executor: E,
+                event: &$crate::server::store::NewEvent,
+            ) -> Result<(), $crate::server::store::StoreError>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                sqlx::query($crate::server::store::catalog_sql::INSERT_EVENT)
+                    .bind(event.id)
+                    .bind(event.organization_id)
+                    .bind(event.kind)
+                    .bind($crate::server::store::catalog::to_json(&event.payload)?)
+                    .bind(event.created_at)
+                    .execute(executor)
+                    .await?;
+                Ok(())
+            }
+
+            /// Prices and benefits of products, grouped by product id.
+            fn assemble_products(
+                rows: Vec<$crate::server::store::catalog::ProductRow>,
+                prices: Vec<$crate::server::store::catalog::PriceRow>,
+                benefits: Vec<$crate::server::store::catalog::ProductBenefitRow>,
+            ) -> Result<Vec<$crate::server::store::ProductRecord>, $crate::server::store::StoreError> {
+                use std::collections::HashMap;
+                let mut prices_by: HashMap<_, Vec<_>> = HashMap::new();
+                for price in prices {
+                    let product_id = price.product_id;
+                    prices_by.entry(product_id).or_default().push(price.try_into()?);
+                }
+                let mut benefits_by: HashMap<_, Vec<_>> = HashMap::new();
+                for row in benefits {
+                    benefits_by.entry(row.product_id).or_default().push(row.benefit.try_into()?);
+                }
+                rows.into_iter()
+                    .map(|row| {
+                        let id = row.id;
+                        row.into_record(
+                            prices_by.remove(&id).unwrap_or_default(),
+                            benefits_by.remove(&id).unwrap_or_default(),
+                        )
+                    })
+                    .collect()
+            }
+
+            async fn write_product_children(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                product: &$crate::server::store::ProductRecord,
+                replace_prices: bool,
+            ) -> Result<(), $crate::server::store::StoreError> {
+                use $crate::server::store::{catalog::price_columns, catalog_sql as sql};
+                if replace_prices {
+                    sqlx::query(sql::ARCHIVE_PRICES)
+                        .bind(product.id)
+                        .bind(product.modified_at.unwrap_or(product.created_at))
+                        .execute(&mut **tx)
+                        .await?;
+                    for price in &product.prices {
+                        let (amount_type, amount, tier_type, tiers) = price_columns(&price.kind)?;
+                        sqlx::query(sql::INSERT_PRICE)
+                            .bind(price.id)
+                            .bind(product.id)
+                            .bind(price.created_at)
+                            .bind(amount_type)
+                            .bind(price.currency.as_str())
+                            .bind(amount)
+                            .bind(tier_type)
+                            .bind(tiers)
+                            .execute(&mut **tx)
+                            .await?;
+                    }
+                }
+                sqlx::query(sql::DELETE_PRODUCT_BENEFITS).bind(product.id).execute(&mut **tx).await?;
+                for (position, benefit) in product.benefits.iter().enumerate() {
+                    sqlx::query(sql::INSERT_PRODUCT_BENEFIT)
+                        .bind(product.id)
+                        .bind(benefit.id)
+                        .bind(i64::try_from(position).unwrap_or(i64::MAX))
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::server::store::CatalogStore for $store {
+            async fn insert_benefit(
+                &self,
+                benefit: &$crate::server::store::BenefitRecord,
+                event: &$crate::server::store::NewEvent,
+            ) -> Result<(), $crate::server::store::StoreError> {
+                use $crate::server::store::{catalog::{benefit_properties_json, to_json}, catalog_sql as sql};
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                sqlx::query(sql::INSERT_BENEFIT)
+                    .bind(benefit.id)
+                    .bind(benefit.organization_id)
+                    .bind(benefit.created_at)
+                    .bind(benefit.modified_at)
+                    .bind(benefit.properties.type_name())
+                    .bind(&benefit.description)
+                    .bind(benefit_properties_json(&benefit.properties)?)
+                    .bind(to_json(&benefit.metadata)?)
+                    .bind(benefit.deleted_at)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::insert_event_with(&mut *tx, event).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn update_benefit(
+                &self,
+                benefit: &$crate::server::store::BenefitRecord,
+                event: Option<&$crate::server::store::NewEvent>,
+            ) -> Result<(), $crate::server::store::StoreError> {
+                use $crate::server::store::{catalog::{benefit_properties_json, to_json}, catalog_sql as sql};
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                sqlx::query(sql::UPDATE_BENEFIT)
+                    .bind(benefit.id)
+                    .bind(benefit.organization_id)
+                    .bind(benefit.modified_at)
+                    .bind(&benefit.description)
+                    .bind(benefit_properties_json(&benefit.properties)?)
+                    .bind(to_json(&benefit.metadata)?)
+                    .bind(benefit.deleted_at)
+                    .execute(&mut *tx)
+                    .await?;
+                if let Some(event) = event {
+                    Self::insert_event_with(&mut *tx, event).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn benefit(
+                &self,
+                organization_id: $crate::model::OrganizationId,
+                id: $crate::model::BenefitId,
+            ) -> Result<Option<$crate::server::store::BenefitRecord>, $crate::server::store::StoreError> {
+                use $crate::server::store::{catalog::BenefitRow, catalog_sql as sql};
+                let row: Option<BenefitRow> = sqlx::query_as(sql::SELECT_BENEFIT)
+                    .bind(id)
+                    .bind(organization_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn list_benefits(
+                &self,
+                organization_id: $crate::model::OrganizationId,
+                kind: Option<&str>,
+                page: $crate::model::PageRequest,
+            ) -> Result<(Vec<$crate::server::store::BenefitRecord>, u64), $crate::server::store::StoreError> {
+                use $crate::server::store::{catalog::BenefitRow, catalog_sql as sql};
+                let rows: Vec<BenefitRow> = sqlx::query_as(sql::LIST_BENEFITS)
+                    .bind(organization_id)
+                    .bind(kind)
+                    .bind(i64::from(page.limit()))
+                    .bind(i64::try_from(page.offset()).unwrap_or(i64::MAX))
+                    .fetch_all(&self.pool)
+                    .await?;
+                let total: i64 = sqlx::query_scalar(sql::COUNT_BENEFITS)
+                    .bind(organization_id)
+                    .bind(kind)
+                    .fetch_one(&self.pool)
+                    .await?;
+                let records = rows.into_iter().map(TryInto::try_into).collect::<Result<Vec<_>, _>>()?;
+                Ok((records, u64::try_from(total).unwrap_or_default()))
+            }
+
+            async fn insert_product(
+                &self,
+                product: &$crate::server::store::ProductRecord,
+                event: &$crate::server::store::NewEvent,
+            ) -> Result<(), $crate::server::store::StoreError> {
+                use $crate::server::store::{catalog::to_json, catalog_sql as sql};
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                sqlx::query(sql::INSERT_PRODUCT)
+                    .bind(product.id)
+                    .bind(product.organization_id)
+                    .bind(product.created_at)
+                    .bind(product.modified_at)
+                    .bind(&product.name)
+                    .bind(product.description.as_deref())
+                    .bind(product.recurring_interval.map(|i| i.as_str()))
+                    .bind(product.is_archived)
+                    .bind(to_json(&product.metadata)?)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::write_product_children(&mut tx, product, true).await?;
+                Self::insert_event_with(&mut *tx, event).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn update_product(
+                &self,
+                product: &$crate::server::store::ProductRecord,
+                replace_prices: bool,
+                event: &$crate::server::store::NewEvent,
+            ) -> Result<(), $crate::server::store::StoreError> {
+                use $crate::server::store::{catalog::to_json, catalog_sql as sql};
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                sqlx::query(sql::UPDATE_PRODUCT)
+                    .bind(product.id)
+                    .bind(product.organization_id)
+                    .bind(product.modified_at)
+                    .bind(&product.name)
+                    .bind(product.description.as_deref())
+                    .bind(product.is_archived)
+                    .bind(to_json(&product.metadata)?)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::write_product_children(&mut tx, product, replace_prices).await?;
+                Self::insert_event_with(&mut *tx, event).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn product(
+                &self,
+                organization_id: $crate::model::OrganizationId,
+                id: $crate::model::ProductId,
+            ) -> Result<Option<$crate::server::store::ProductRecord>, $crate::server::store::StoreError> {
+                use $crate::server::store::{catalog::{PriceRow, ProductBenefitRow, ProductRow}, catalog_sql as sql};
+                let row: Option<ProductRow> = sqlx::query_as(sql::SELECT_PRODUCT)
+                    .bind(id)
+                    .bind(organization_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some(row) = row else { return Ok(None) };
+                let prices: Vec<PriceRow> =
+                    sqlx::query_as(sql::SELECT_PRICES_OF_PRODUCT).bind(id).fetch_all(&self.pool).await?;
+                let benefits: Vec<ProductBenefitRow> =
+                    sqlx::query_as(sql::SELECT_BENEFITS_OF_PRODUCT).bind(id).fetch_all(&self.pool).await?;
+                Ok(Self::assemble_products(vec![row], prices, benefits)?.pop())
+            }
+
+            async fn list_products(
+                &self,
+                organization_id: $crate::model::OrganizationId,
+                filter: &$crate::server::store::ProductFilter,
+                page: $crate::model::PageRequest,
+            ) -> Result<(Vec<$crate::server::store::ProductRecord>, u64), $crate::server::store::StoreError> {
+                use $crate::server::store::{catalog::{PriceRow, ProductBenefitRow, ProductRow}, catalog_sql as sql};
+                let pattern = filter.query.as_deref().map(|q| {
+                    let escaped = q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                    format!("%{escaped}%")
+                });
+                let limit = i64::from(page.limit());
+                let offset = i64::try_from(page.offset()).unwrap_or(i64::MAX);
+                macro_rules! filtered {
+                    ($sql:expr) => {
+                        sqlx::query_as($sql)
+                            .bind(organization_id)
+                            .bind(filter.is_archived)
+                            .bind(filter.is_recurring)
+                            .bind(pattern.as_deref())
+                            .bind(limit)
+                            .bind(offset)
+                    };
+                }
+                let rows: Vec<ProductRow> = filtered!(sql::LIST_PRODUCTS).fetch_all(&self.pool).await?;
+                let prices: Vec<PriceRow> = filtered!(sql::SELECT_PRICES_OF_PAGE).fetch_all(&self.pool).await?;
+                let benefits: Vec<ProductBenefitRow> =
+                    filtered!(sql::SELECT_BENEFITS_OF_PAGE).fetch_all(&self.pool).await?;
+                let total: i64 = sqlx::query_scalar(sql::COUNT_PRODUCTS)
+                    .bind(organization_id)
+                    .bind(filter.is_archived)
+                    .bind(filter.is_recurring)
+                    .bind(pattern.as_deref())
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok((Self::assemble_products(rows, prices, benefits)?, u64::try_from(total).unwrap_or_default()))
+            }
+
+            async fn events(
+                &self,
+                organization_id: $crate::model::OrganizationId,
+            ) -> Result<Vec<$crate::server::store::EventRecord>, $crate::server::store::StoreError> {
+                Ok(sqlx::query_as($crate::server::store::catalog_sql::LIST_EVENTS)
+                    .bind(organization_id)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+        }
+    };
+}
+
+pub(super) use catalog_store;

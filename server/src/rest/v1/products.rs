@@ -1,0 +1,121 @@
+//! `/v1/products`: the catalog. Thin handlers over the products service.
+
+use app::{
+    model::{
+        ErrorBody, ListResource, PageRequest, ProductId,
+        product::{Product, ProductBenefitsUpdate, ProductCreate, ProductUpdate},
+    },
+    server::{service::ServiceError, store::ProductFilter},
+};
+use axum::{Json, extract::State, http::StatusCode};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::{
+    rest::{
+        error::ApiError,
+        extract::{self, OrgAuth, Path, Query},
+    },
+    startup::AppState,
+};
+
+/// Create a product with one seat-based price (and optionally one fixed price).
+#[utoipa::path(post, path = "/v1/products", tag = "products", request_body = ProductCreate,
+    responses(
+        (status = 201, description = "Product created.", body = Product),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, description = "Invalid name, interval, prices or tiers.", body = ErrorBody),
+    ),
+    security(("access_token" = ["products:write"])))]
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    OrgAuth(caller): OrgAuth,
+    extract::Json(body): extract::Json<ProductCreate>,
+) -> Result<(StatusCode, Json<Product>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.services.create_product(&caller, body).await?),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ListParams {
+    /// Only archived (`true`) or only live (`false`) products.
+    is_archived: Option<bool>,
+    /// Only recurring (`true`) or only one-time (`false`) products.
+    is_recurring: Option<bool>,
+    /// Case-insensitive part of the name.
+    query: Option<String>,
+    page: Option<u32>,
+    limit: Option<u32>,
+}
+
+/// List products, oldest first.
+#[utoipa::path(get, path = "/v1/products", tag = "products", params(ListParams),
+    responses((status = 200, body = ListResource<Product>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("access_token" = ["products:read", "products:write"])))]
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    OrgAuth(caller): OrgAuth,
+    Query(params): Query<ListParams>,
+) -> Result<Json<ListResource<Product>>, ApiError> {
+    let page = PageRequest::new(params.page, params.limit).map_err(ServiceError::Validation)?;
+    let filter = ProductFilter {
+        is_archived: params.is_archived,
+        is_recurring: params.is_recurring,
+        query: params.query,
+    };
+    Ok(Json(
+        state.services.list_products(&caller, filter, page).await?,
+    ))
+}
+
+/// Get a product.
+#[utoipa::path(get, path = "/v1/products/{id}", tag = "products",
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Product), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("access_token" = ["products:read", "products:write"])))]
+pub(crate) async fn get_one(
+    State(state): State<AppState>,
+    OrgAuth(caller): OrgAuth,
+    Path(id): Path<ProductId>,
+) -> Result<Json<Product>, ApiError> {
+    Ok(Json(state.services.get_product(&caller, id).await?))
+}
+
+/// Update a product; `prices` replaces the prices (the old ones are archived); `is_archived: true`
+/// archives the product.
+#[utoipa::path(patch, path = "/v1/products/{id}", tag = "products", request_body = ProductUpdate,
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Product), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("access_token" = ["products:write"])))]
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    OrgAuth(caller): OrgAuth,
+    Path(id): Path<ProductId>,
+    extract::Json(body): extract::Json<ProductUpdate>,
+) -> Result<Json<Product>, ApiError> {
+    Ok(Json(
+        state.services.update_product(&caller, id, body).await?,
+    ))
+}
+
+/// Set the benefits of a product (the complete list, in order).
+#[utoipa::path(post, path = "/v1/products/{id}/benefits", tag = "products", request_body = ProductBenefitsUpdate,
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Product), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("access_token" = ["products:write"])))]
+pub(crate) async fn set_benefits(
+    State(state): State<AppState>,
+    OrgAuth(caller): OrgAuth,
+    Path(id): Path<ProductId>,
+    extract::Json(body): extract::Json<ProductBenefitsUpdate>,
+) -> Result<Json<Product>, ApiError> {
+    Ok(Json(
+        state
+            .services
+            .set_product_benefits(&caller, id, body)
+            .await?,
+    ))
+}
