@@ -73,6 +73,18 @@ uuid_id!(
     /// A webhook event in the outbox.
     EventId
 );
+uuid_id!(
+    /// A customer (the buyer).
+    CustomerId
+);
+uuid_id!(
+    /// A member of a customer (a person who may hold a seat).
+    MemberId
+);
+uuid_id!(
+    /// A customer or member session.
+    CustomerSessionId
+);
 
 #[cfg(test)]
 mod tests {

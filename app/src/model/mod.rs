@@ -2,6 +2,8 @@
 //! (`sqlx::Type`) are behind `cfg_attr(feature = "ssr")`.
 
 pub mod benefit;
+pub mod customer;
+pub mod email;
 pub mod error;
 pub mod ids;
 pub mod metadata;
@@ -14,7 +16,11 @@ pub mod slug;
 pub mod status;
 
 pub use error::{AppError, ErrorBody, ErrorDetail, LocSegment, ValidationIssue};
-pub use ids::{AccessTokenId, BenefitId, EventId, OrganizationId, PriceId, ProductId};
+pub use email::Email;
+pub use ids::{
+    AccessTokenId, BenefitId, CustomerId, CustomerSessionId, EventId, MemberId, OrganizationId, PriceId,
+    ProductId,
+};
 pub use money::{Currency, MinorUnits};
 pub use organization::Organization;
 pub use page::{ListResource, PageRequest, Pagination};

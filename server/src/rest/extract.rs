@@ -156,6 +156,14 @@ fn path_rejection(rejection: PathRejection, names: &[String]) -> ApiError {
             Some(key.clone()),
             format!("{value:?} is not a valid {}", friendly_type(expected_type)),
         ),
+        ErrorKind::ParseErrorAtIndex {
+            index,
+            value,
+            expected_type,
+        } => (
+            names.get(*index).cloned(),
+            format!("{value:?} is not a valid {}", friendly_type(expected_type)),
+        ),
         ErrorKind::ParseError {
             value,
             expected_type,
@@ -163,7 +171,11 @@ fn path_rejection(rejection: PathRejection, names: &[String]) -> ApiError {
             None,
             format!("{value:?} is not a valid {}", friendly_type(expected_type)),
         ),
-        ErrorKind::Message(message) => (None, message.clone()),
+        // Tuple paths report "Cannot parse `member_id` with value ...": find the name in it.
+        ErrorKind::Message(message) => (
+            names.iter().find(|name| message.contains(&format!("`{name}`"))).cloned(),
+            message.clone(),
+        ),
         other => (None, other.to_string()),
     };
     let key = key.or_else(|| (names.len() == 1).then(|| names[0].clone()));

@@ -19,6 +19,8 @@ use utoipa::{
         (name = "organizations", description = "The organization an access token belongs to."),
         (name = "products", description = "The catalog: products with seat-tier prices."),
         (name = "benefits", description = "What a seat holder gets: notes and license keys."),
+        (name = "customers", description = "Buyers and their members (the people who may hold seats)."),
+        (name = "customer-sessions", description = "Portal sessions for a customer's members."),
     )
 )]
 pub struct ApiDoc;

@@ -12,6 +12,7 @@ mod helpers;
 mod auth;
 mod catalog;
 mod cli;
+mod customers;
 mod errors;
 mod health;
 mod openapi;

@@ -4,6 +4,7 @@
 
 mod auth;
 mod benefits;
+mod customers;
 mod error;
 mod events;
 mod organizations;

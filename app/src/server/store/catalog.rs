@@ -92,6 +92,12 @@ fn corrupt(what: &str, err: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {err}"))
 }
 
+/// A case-insensitive `LIKE` pattern matching `query` anywhere, with `%`, `_` and `\` escaped.
+pub(super) fn like_pattern(query: &str) -> String {
+    let escaped = query.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 pub(super) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| corrupt("serializing a JSON column", e))
 }

@@ -354,10 +354,7 @@ macro_rules! catalog_store {
                 page: $crate::model::PageRequest,
             ) -> Result<(Vec<$crate::server::store::ProductRecord>, u64), $crate::server::store::StoreError> {
                 use $crate::server::store::{catalog::{PriceRow, ProductBenefitRow, ProductRow}, catalog_sql as sql};
-                let pattern = filter.query.as_deref().map(|q| {
-                    let escaped = q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-                    format!("%{escaped}%")
-                });
+                let pattern = filter.query.as_deref().map($crate::server::store::catalog::like_pattern);
                 let limit = i64::from(page.limit());
                 let offset = i64::try_from(page.offset()).unwrap_or(i64::MAX);
                 macro_rules! filtered {

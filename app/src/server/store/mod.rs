@@ -8,6 +8,8 @@
 
 mod catalog;
 mod catalog_sql;
+mod customers;
+mod customers_sql;
 mod postgres;
 mod records;
 mod sql;
@@ -20,12 +22,13 @@ use async_trait::async_trait;
 pub use catalog::{
     BenefitRecord, EventRecord, NewEvent, PriceKind, PriceRecord, ProductFilter, ProductRecord,
 };
+pub use customers::{CustomerFilter, CustomerRecord, MemberRecord, NewCustomerSession};
 pub use postgres::PgStore;
 pub use records::{AccessTokenRecord, NewAccessToken, NewOrganization, OrganizationRecord};
 pub use sqlite::SqliteStore;
 
 use crate::{
-    model::{BenefitId, OrganizationId, PageRequest, ProductId},
+    model::{BenefitId, CustomerId, MemberId, OrganizationId, PageRequest, ProductId},
     server::token::TokenHash,
 };
 
@@ -81,7 +84,7 @@ impl From<sqlx::Error> for StoreError {
 /// The persistence contract. Every method is one transaction. Split per aggregate: organizations
 /// and tokens here, the catalog in [`CatalogStore`].
 #[async_trait]
-pub trait Store: CatalogStore + Send + Sync + 'static {
+pub trait Store: CatalogStore + CustomerStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Applies pending migrations of this backend.
@@ -188,6 +191,59 @@ pub trait CatalogStore: Send + Sync {
     /// Every event of the organization's outbox, oldest first.
     async fn events(&self, organization_id: OrganizationId)
     -> Result<Vec<EventRecord>, StoreError>;
+}
+
+/// Customers, their members, and customer sessions. Deleted customers and members are kept (for
+/// history) but never returned.
+#[async_trait]
+pub trait CustomerStore: Send + Sync {
+    /// Inserts a customer with its owner member and their events.
+    async fn insert_customer(
+        &self,
+        customer: &CustomerRecord,
+        owner: &MemberRecord,
+        events: &[NewEvent],
+    ) -> Result<(), StoreError>;
+
+    /// Writes every field of a customer; a deletion also deletes its members.
+    async fn update_customer(&self, customer: &CustomerRecord, events: &[NewEvent]) -> Result<(), StoreError>;
+
+    async fn customer(&self, organization_id: OrganizationId, id: CustomerId) -> Result<Option<CustomerRecord>, StoreError>;
+
+    async fn customer_by_external_id(
+        &self,
+        organization_id: OrganizationId,
+        external_id: &str,
+    ) -> Result<Option<CustomerRecord>, StoreError>;
+
+    /// Customers, newest first, filtered; and their total count.
+    async fn list_customers(
+        &self,
+        organization_id: OrganizationId,
+        filter: &CustomerFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<CustomerRecord>, u64), StoreError>;
+
+    async fn insert_member(&self, member: &MemberRecord, event: &NewEvent) -> Result<(), StoreError>;
+
+    /// Writes every field of a member (including its deletion time).
+    async fn update_member(&self, member: &MemberRecord, event: &NewEvent) -> Result<(), StoreError>;
+
+    async fn member(&self, customer_id: CustomerId, id: MemberId) -> Result<Option<MemberRecord>, StoreError>;
+
+    async fn member_by_external_id(
+        &self,
+        customer_id: CustomerId,
+        external_id: &str,
+    ) -> Result<Option<MemberRecord>, StoreError>;
+
+    /// The customer's owner member.
+    async fn owner(&self, customer_id: CustomerId) -> Result<Option<MemberRecord>, StoreError>;
+
+    /// Members, oldest first; and their total count.
+    async fn list_members(&self, customer_id: CustomerId, page: PageRequest) -> Result<(Vec<MemberRecord>, u64), StoreError>;
+
+    async fn insert_customer_session(&self, session: &NewCustomerSession) -> Result<(), StoreError>;
 }
 
 /// How to open a store.

@@ -8,7 +8,8 @@ use sqlx::{
 };
 
 use super::{
-    Backend, ConnectError, ConnectOptions, catalog_sql::catalog_store, describe_connect_error,
+    Backend, ConnectError, ConnectOptions, catalog_sql::catalog_store,
+    customers_sql::customer_store, describe_connect_error,
     sql::sql_store,
 };
 
@@ -49,3 +50,4 @@ sql_store!(
     "BEGIN"
 );
 catalog_store!(PgStore, sqlx::Postgres, "BEGIN");
+customer_store!(PgStore, sqlx::Postgres, "BEGIN");

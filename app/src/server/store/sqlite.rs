@@ -12,7 +12,8 @@ use sqlx::{
 };
 
 use super::{
-    Backend, ConnectError, ConnectOptions, catalog_sql::catalog_store, describe_connect_error,
+    Backend, ConnectError, ConnectOptions, catalog_sql::catalog_store,
+    customers_sql::customer_store, describe_connect_error,
     sql::sql_store,
 };
 
@@ -67,3 +68,4 @@ sql_store!(
     "BEGIN IMMEDIATE"
 );
 catalog_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
+customer_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");

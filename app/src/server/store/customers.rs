@@ -1,0 +1,135 @@
+//! Records of customers, members and customer sessions, and their rows.
+
+use chrono::{DateTime, Utc};
+
+use crate::{
+    model::{
+        CustomerId, CustomerSessionId, Email, MemberId, OrganizationId,
+        customer::{CustomerType, MemberRole},
+        metadata::Metadata,
+    },
+    server::token::TokenHash,
+};
+
+use super::StoreError;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomerRecord {
+    pub id: CustomerId,
+    pub organization_id: OrganizationId,
+    pub created_at: DateTime<Utc>,
+    pub modified_at: Option<DateTime<Utc>>,
+    pub kind: CustomerType,
+    pub email: Option<Email>,
+    pub name: Option<String>,
+    pub external_id: Option<String>,
+    pub metadata: Metadata,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemberRecord {
+    pub id: MemberId,
+    pub customer_id: CustomerId,
+    pub organization_id: OrganizationId,
+    pub created_at: DateTime<Utc>,
+    pub modified_at: Option<DateTime<Utc>>,
+    pub email: Email,
+    pub name: Option<String>,
+    pub external_id: Option<String>,
+    pub role: MemberRole,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// A customer session to store: its hash, never its token.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewCustomerSession {
+    pub id: CustomerSessionId,
+    pub organization_id: OrganizationId,
+    pub customer_id: CustomerId,
+    pub member_id: MemberId,
+    pub hash: TokenHash,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub return_url: Option<String>,
+}
+
+/// Filters of the customer list.
+#[derive(Clone, Debug, Default)]
+pub struct CustomerFilter {
+    /// Exact (lower-cased) email.
+    pub email: Option<Email>,
+    /// Case-insensitive part of the name, email or external id.
+    pub query: Option<String>,
+}
+
+fn corrupt(what: &str, err: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {err}"))
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct CustomerRow {
+    id: CustomerId,
+    organization_id: OrganizationId,
+    created_at: DateTime<Utc>,
+    modified_at: Option<DateTime<Utc>>,
+    #[sqlx(rename = "type")]
+    kind: String,
+    email: Option<String>,
+    name: Option<String>,
+    external_id: Option<String>,
+    metadata: String,
+    deleted_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<CustomerRow> for CustomerRecord {
+    type Error = StoreError;
+
+    fn try_from(row: CustomerRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            id: row.id,
+            organization_id: row.organization_id,
+            created_at: row.created_at,
+            modified_at: row.modified_at,
+            kind: CustomerType::parse(&row.kind).ok_or_else(|| corrupt("customer type", &row.kind))?,
+            email: row.email.as_deref().map(Email::parse).transpose().map_err(|e| corrupt("customer email", e))?,
+            name: row.name,
+            external_id: row.external_id,
+            metadata: serde_json::from_str(&row.metadata).map_err(|e| corrupt("customer metadata", e))?,
+            deleted_at: row.deleted_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct MemberRow {
+    id: MemberId,
+    customer_id: CustomerId,
+    organization_id: OrganizationId,
+    created_at: DateTime<Utc>,
+    modified_at: Option<DateTime<Utc>>,
+    email: String,
+    name: Option<String>,
+    external_id: Option<String>,
+    role: String,
+    deleted_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<MemberRow> for MemberRecord {
+    type Error = StoreError;
+
+    fn try_from(row: MemberRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            id: row.id,
+            customer_id: row.customer_id,
+            organization_id: row.organization_id,
+            created_at: row.created_at,
+            modified_at: row.modified_at,
+            email: Email::parse(&row.email).map_err(|e| corrupt("member email", e))?,
+            name: row.name,
+            external_id: row.external_id,
+            role: MemberRole::parse(&row.role).ok_or_else(|| corrupt("member role", &row.role))?,
+            deleted_at: row.deleted_at,
+        })
+    }
+}
