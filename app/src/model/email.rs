@@ -21,13 +21,14 @@ impl Email {
     pub fn parse(raw: &str) -> Result<Self, EmailError> {
         let email = raw.trim().to_lowercase();
         let invalid = || EmailError(raw.trim().to_owned());
-        if email.len() > Self::MAX_LEN || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if email.len() > Self::MAX_LEN || email.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(invalid());
         }
         let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
-        let labels_ok = domain.split('.').all(|label| {
-            !label.is_empty() && !label.starts_with('-') && !label.ends_with('-')
-        });
+        let labels_ok = domain
+            .split('.')
+            .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
         if local.is_empty() || domain.contains('@') || !domain.contains('.') || !labels_ok {
             return Err(invalid());
         }
@@ -66,19 +67,35 @@ mod tests {
 
     #[test]
     fn an_address_is_trimmed_and_lower_cased() {
-        assert_eq!(Email::parse("  Jane.Doe@Example.COM ").unwrap().as_str(), "jane.doe@example.com");
+        assert_eq!(
+            Email::parse("  Jane.Doe@Example.COM ").unwrap().as_str(),
+            "jane.doe@example.com"
+        );
     }
 
     #[test]
     fn addresses_without_an_at_a_dotted_domain_or_with_spaces_are_refused() {
-        for bad in ["", "jane", "jane@", "@example.com", "jane@example", "ja ne@example.com", "a@b@c.com", "jane@.com", "jane@-x.com"] {
+        for bad in [
+            "",
+            "jane",
+            "jane@",
+            "@example.com",
+            "jane@example",
+            "ja ne@example.com",
+            "a@b@c.com",
+            "jane@.com",
+            "jane@-x.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} accepted");
         }
     }
 
     #[test]
     fn the_error_quotes_what_was_typed() {
-        assert_eq!(Email::parse("nope").unwrap_err().to_string(), "\"nope\" is not a valid email address");
+        assert_eq!(
+            Email::parse("nope").unwrap_err().to_string(),
+            "\"nope\" is not a valid email address"
+        );
     }
 
     proptest! {

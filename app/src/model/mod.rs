@@ -15,11 +15,11 @@ pub mod scope;
 pub mod slug;
 pub mod status;
 
-pub use error::{AppError, ErrorBody, ErrorDetail, LocSegment, ValidationIssue};
 pub use email::Email;
+pub use error::{AppError, ErrorBody, ErrorDetail, LocSegment, ValidationIssue};
 pub use ids::{
-    AccessTokenId, BenefitId, CustomerId, CustomerSessionId, EventId, MemberId, OrganizationId, PriceId,
-    ProductId,
+    AccessTokenId, BenefitId, CustomerId, CustomerSessionId, EventId, MemberId, OrganizationId,
+    PriceId, ProductId,
 };
 pub use money::{Currency, MinorUnits};
 pub use organization::Organization;

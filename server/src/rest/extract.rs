@@ -171,11 +171,15 @@ fn path_rejection(rejection: PathRejection, names: &[String]) -> ApiError {
             None,
             format!("{value:?} is not a valid {}", friendly_type(expected_type)),
         ),
-        // Tuple paths report "Cannot parse `member_id` with value ...": find the name in it.
-        ErrorKind::Message(message) => (
-            names.iter().find(|name| message.contains(&format!("`{name}`"))).cloned(),
-            message.clone(),
+        ErrorKind::DeserializeError {
+            key,
+            value,
+            message,
+        } => (
+            Some(key.clone()),
+            format!("{value:?} is not valid: {message}"),
         ),
+        ErrorKind::Message(message) => (None, message.clone()),
         other => (None, other.to_string()),
     };
     let key = key.or_else(|| (names.len() == 1).then(|| names[0].clone()));

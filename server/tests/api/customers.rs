@@ -15,7 +15,12 @@ fn id(value: &Value) -> &str {
 }
 
 async fn delete_as(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
-    app.client.delete(app.url(path)).bearer_auth(token).send().await.unwrap()
+    app.client
+        .delete(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
 }
 
 both_backends! {

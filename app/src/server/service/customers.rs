@@ -9,8 +9,8 @@ use crate::{
         CustomerId, CustomerSessionId, ListResource, LocSegment, MemberId, PageRequest, Scope,
         ValidationIssue,
         customer::{
-            Customer, CustomerCreate, CustomerSession, CustomerSessionCreate, CustomerType, CustomerUpdate,
-            Member, MemberCreate, MemberRole, MemberUpdate,
+            Customer, CustomerCreate, CustomerSession, CustomerSessionCreate, CustomerType,
+            CustomerUpdate, Member, MemberCreate, MemberRole, MemberUpdate,
         },
     },
     server::{
@@ -68,25 +68,46 @@ impl From<MemberRecord> for Member {
 }
 
 fn issue(field: &str, msg: impl Into<String>, kind: &str) -> ValidationIssue {
-    ValidationIssue { loc: vec![LocSegment::from("body"), LocSegment::from(field)], msg: msg.into(), kind: kind.into() }
+    ValidationIssue {
+        loc: vec![LocSegment::from("body"), LocSegment::from(field)],
+        msg: msg.into(),
+        kind: kind.into(),
+    }
 }
 
 /// Trims optional free text; empty becomes absent; too long is an issue.
-fn clean_text(field: &str, value: Option<String>, issues: &mut Vec<ValidationIssue>) -> Option<String> {
+fn clean_text(
+    field: &str,
+    value: Option<String>,
+    issues: &mut Vec<ValidationIssue>,
+) -> Option<String> {
     let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-    if value.as_ref().is_some_and(|v| v.chars().count() > MAX_TEXT_LEN) {
-        issues.push(issue(field, format!("{field} must be at most {MAX_TEXT_LEN} characters"), "string_too_long"));
+    if value
+        .as_ref()
+        .is_some_and(|v| v.chars().count() > MAX_TEXT_LEN)
+    {
+        issues.push(issue(
+            field,
+            format!("{field} must be at most {MAX_TEXT_LEN} characters"),
+            "string_too_long",
+        ));
     }
     value
 }
 
 fn validated(issues: Vec<ValidationIssue>) -> Result<(), ServiceError> {
-    if issues.is_empty() { Ok(()) } else { Err(ServiceError::Validation(issues)) }
+    if issues.is_empty() {
+        Ok(())
+    } else {
+        Err(ServiceError::Validation(issues))
+    }
 }
 
 /// A unique index refused a write: say which value is taken, in the words of the resource.
 fn taken(resource: &str, err: StoreError) -> ServiceError {
-    let StoreError::Conflict { constraint } = &err else { return err.into() };
+    let StoreError::Conflict { constraint } = &err else {
+        return err.into();
+    };
     let (field, what) = if constraint.contains("external_id") {
         ("external_id", "external ID")
     } else if constraint.contains("owner") || constraint.contains("role") {
@@ -104,7 +125,11 @@ fn taken(resource: &str, err: StoreError) -> ServiceError {
 
 impl Services {
     #[tracing::instrument(skip_all, fields(organization_id = %caller.organization_id), err(level = "info"))]
-    pub async fn create_customer(&self, caller: &OrganizationCaller, input: CustomerCreate) -> Result<Customer, ServiceError> {
+    pub async fn create_customer(
+        &self,
+        caller: &OrganizationCaller,
+        input: CustomerCreate,
+    ) -> Result<Customer, ServiceError> {
         caller.require_any(&[Scope::CustomersWrite])?;
         let mut issues = Vec::new();
         let name = clean_text("name", input.name, &mut issues);
@@ -113,14 +138,28 @@ impl Services {
             issues.push(issue("metadata", msg, "value_error"));
         }
         if input.kind == CustomerType::Individual && input.email.is_none() {
-            issues.push(issue("email", "an individual customer needs an email", "missing"));
+            issues.push(issue(
+                "email",
+                "an individual customer needs an email",
+                "missing",
+            ));
         }
-        let owner_email = input.owner.as_ref().map(|o| o.email.clone()).or_else(|| input.email.clone());
+        let owner_email = input
+            .owner
+            .as_ref()
+            .map(|o| o.email.clone())
+            .or_else(|| input.email.clone());
         if owner_email.is_none() {
-            issues.push(issue("owner", "a team customer needs an email or an owner", "missing"));
+            issues.push(issue(
+                "owner",
+                "a team customer needs an email or an owner",
+                "missing",
+            ));
         }
         validated(issues)?;
-        let Some(owner_email) = owner_email else { return Err(ServiceError::not_found("Owner")) };
+        let Some(owner_email) = owner_email else {
+            return Err(ServiceError::not_found("Owner"));
+        };
         let now = self.now();
         let customer = CustomerRecord {
             id: CustomerId::new(),
@@ -149,23 +188,45 @@ impl Services {
         let wire = Customer::from(customer.clone());
         let events = [
             self.event(caller.organization_id, "customer.created", &wire)?,
-            self.event(caller.organization_id, "member.created", &Member::from(owner.clone()))?,
+            self.event(
+                caller.organization_id,
+                "member.created",
+                &Member::from(owner.clone()),
+            )?,
         ];
-        self.store().insert_customer(&customer, &owner, &events).await.map_err(|e| taken("customer", e))?;
+        self.store()
+            .insert_customer(&customer, &owner, &events)
+            .await
+            .map_err(|e| taken("customer", e))?;
         Ok(wire)
     }
 
     /// A live customer of the caller's organization.
-    pub(super) async fn customer_record(&self, caller: &OrganizationCaller, id: CustomerId) -> Result<CustomerRecord, ServiceError> {
-        self.store().customer(caller.organization_id, id).await?.ok_or_else(|| ServiceError::not_found("Customer"))
+    pub(super) async fn customer_record(
+        &self,
+        caller: &OrganizationCaller,
+        id: CustomerId,
+    ) -> Result<CustomerRecord, ServiceError> {
+        self.store()
+            .customer(caller.organization_id, id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Customer"))
     }
 
-    pub async fn get_customer(&self, caller: &OrganizationCaller, id: CustomerId) -> Result<Customer, ServiceError> {
+    pub async fn get_customer(
+        &self,
+        caller: &OrganizationCaller,
+        id: CustomerId,
+    ) -> Result<Customer, ServiceError> {
         caller.require_any(&[Scope::CustomersRead, Scope::CustomersWrite])?;
         Ok(self.customer_record(caller, id).await?.into())
     }
 
-    pub async fn get_customer_by_external_id(&self, caller: &OrganizationCaller, external_id: &str) -> Result<Customer, ServiceError> {
+    pub async fn get_customer_by_external_id(
+        &self,
+        caller: &OrganizationCaller,
+        external_id: &str,
+    ) -> Result<Customer, ServiceError> {
         caller.require_any(&[Scope::CustomersRead, Scope::CustomersWrite])?;
         self.store()
             .customer_by_external_id(caller.organization_id, external_id)
@@ -181,8 +242,15 @@ impl Services {
         page: PageRequest,
     ) -> Result<ListResource<Customer>, ServiceError> {
         caller.require_any(&[Scope::CustomersRead, Scope::CustomersWrite])?;
-        let (records, total) = self.store().list_customers(caller.organization_id, &filter, page).await?;
-        Ok(ListResource::new(records.into_iter().map(Customer::from).collect(), total, page))
+        let (records, total) = self
+            .store()
+            .list_customers(caller.organization_id, &filter, page)
+            .await?;
+        Ok(ListResource::new(
+            records.into_iter().map(Customer::from).collect(),
+            total,
+            page,
+        ))
     }
 
     #[tracing::instrument(skip_all, fields(customer_id = %id), err(level = "info"))]
@@ -200,7 +268,11 @@ impl Services {
         }
         if input.external_id.is_some() {
             if record.external_id.is_some() {
-                issues.push(issue("external_id", "the external ID of a customer cannot change once set", "value_error"));
+                issues.push(issue(
+                    "external_id",
+                    "the external ID of a customer cannot change once set",
+                    "value_error",
+                ));
             }
             record.external_id = clean_text("external_id", input.external_id, &mut issues);
         }
@@ -209,7 +281,11 @@ impl Services {
         }
         if let Some(kind) = input.kind {
             if record.kind == CustomerType::Team && kind == CustomerType::Individual {
-                issues.push(issue("type", "a team customer cannot become an individual again", "value_error"));
+                issues.push(issue(
+                    "type",
+                    "a team customer cannot become an individual again",
+                    "value_error",
+                ));
             }
             record.kind = kind;
         }
@@ -223,19 +299,30 @@ impl Services {
         record.modified_at = Some(self.now());
         let wire = Customer::from(record.clone());
         let event = self.event(caller.organization_id, "customer.updated", &wire)?;
-        self.store().update_customer(&record, &[event]).await.map_err(|e| taken("customer", e))?;
+        self.store()
+            .update_customer(&record, &[event])
+            .await
+            .map_err(|e| taken("customer", e))?;
         Ok(wire)
     }
 
     /// Deletes a customer and its members (their seats are revoked once seats exist).
     #[tracing::instrument(skip_all, fields(customer_id = %id), err(level = "info"))]
-    pub async fn delete_customer(&self, caller: &OrganizationCaller, id: CustomerId) -> Result<(), ServiceError> {
+    pub async fn delete_customer(
+        &self,
+        caller: &OrganizationCaller,
+        id: CustomerId,
+    ) -> Result<(), ServiceError> {
         caller.require_any(&[Scope::CustomersWrite])?;
         let mut record = self.customer_record(caller, id).await?;
         let now = self.now();
         record.deleted_at = Some(now);
         record.modified_at = Some(now);
-        let event = self.event(caller.organization_id, "customer.deleted", &Customer::from(record.clone()))?;
+        let event = self.event(
+            caller.organization_id,
+            "customer.deleted",
+            &Customer::from(record.clone()),
+        )?;
         self.store().update_customer(&record, &[event]).await?;
         Ok(())
     }
@@ -249,7 +336,11 @@ impl Services {
         caller.require_any(&[Scope::CustomersRead, Scope::CustomersWrite])?;
         self.customer_record(caller, customer_id).await?;
         let (records, total) = self.store().list_members(customer_id, page).await?;
-        Ok(ListResource::new(records.into_iter().map(Member::from).collect(), total, page))
+        Ok(ListResource::new(
+            records.into_iter().map(Member::from).collect(),
+            total,
+            page,
+        ))
     }
 
     #[tracing::instrument(skip_all, fields(customer_id = %customer_id), err(level = "info"))]
@@ -265,7 +356,11 @@ impl Services {
         let name = clean_text("name", input.name, &mut issues);
         let external_id = clean_text("external_id", input.external_id, &mut issues);
         if input.role == MemberRole::Owner {
-            issues.push(issue("role", "a customer has exactly one owner, created with it", "value_error"));
+            issues.push(issue(
+                "role",
+                "a customer has exactly one owner, created with it",
+                "value_error",
+            ));
         }
         validated(issues)?;
         let member = MemberRecord {
@@ -282,7 +377,10 @@ impl Services {
         };
         let wire = Member::from(member.clone());
         let event = self.event(caller.organization_id, "member.created", &wire)?;
-        self.store().insert_member(&member, &event).await.map_err(|e| taken("member", e))?;
+        self.store()
+            .insert_member(&member, &event)
+            .await
+            .map_err(|e| taken("member", e))?;
         Ok(wire)
     }
 
@@ -293,10 +391,18 @@ impl Services {
         id: MemberId,
     ) -> Result<MemberRecord, ServiceError> {
         self.customer_record(caller, customer_id).await?;
-        self.store().member(customer_id, id).await?.ok_or_else(|| ServiceError::not_found("Member"))
+        self.store()
+            .member(customer_id, id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Member"))
     }
 
-    pub async fn get_member(&self, caller: &OrganizationCaller, customer_id: CustomerId, id: MemberId) -> Result<Member, ServiceError> {
+    pub async fn get_member(
+        &self,
+        caller: &OrganizationCaller,
+        customer_id: CustomerId,
+        id: MemberId,
+    ) -> Result<Member, ServiceError> {
         caller.require_any(&[Scope::CustomersRead, Scope::CustomersWrite])?;
         Ok(self.member_record(caller, customer_id, id).await?.into())
     }
@@ -322,7 +428,11 @@ impl Services {
             && role != record.role
         {
             if record.role == MemberRole::Owner || role == MemberRole::Owner {
-                issues.push(issue("role", "the owner's role cannot change, and there is exactly one owner", "value_error"));
+                issues.push(issue(
+                    "role",
+                    "the owner's role cannot change, and there is exactly one owner",
+                    "value_error",
+                ));
             }
             record.role = role;
         }
@@ -330,13 +440,21 @@ impl Services {
         record.modified_at = Some(self.now());
         let wire = Member::from(record.clone());
         let event = self.event(caller.organization_id, "member.updated", &wire)?;
-        self.store().update_member(&record, &event).await.map_err(|e| taken("member", e))?;
+        self.store()
+            .update_member(&record, &event)
+            .await
+            .map_err(|e| taken("member", e))?;
         Ok(wire)
     }
 
     /// Removes a member (the owner cannot be removed).
     #[tracing::instrument(skip_all, fields(member_id = %id), err(level = "info"))]
-    pub async fn delete_member(&self, caller: &OrganizationCaller, customer_id: CustomerId, id: MemberId) -> Result<(), ServiceError> {
+    pub async fn delete_member(
+        &self,
+        caller: &OrganizationCaller,
+        customer_id: CustomerId,
+        id: MemberId,
+    ) -> Result<(), ServiceError> {
         caller.require_any(&[Scope::CustomersWrite])?;
         let mut record = self.member_record(caller, customer_id, id).await?;
         if record.role == MemberRole::Owner {
@@ -348,7 +466,11 @@ impl Services {
         let now = self.now();
         record.deleted_at = Some(now);
         record.modified_at = Some(now);
-        let event = self.event(caller.organization_id, "member.deleted", &Member::from(record.clone()))?;
+        let event = self.event(
+            caller.organization_id,
+            "member.deleted",
+            &Member::from(record.clone()),
+        )?;
         self.store().update_member(&record, &event).await?;
         Ok(())
     }
@@ -379,7 +501,11 @@ impl Services {
         };
         let member = match (input.member_id, input.external_member_id.as_deref()) {
             (Some(id), None) => self.store().member(customer.id, id).await?,
-            (None, Some(external)) => self.store().member_by_external_id(customer.id, external).await?,
+            (None, Some(external)) => {
+                self.store()
+                    .member_by_external_id(customer.id, external)
+                    .await?
+            }
             (None, None) => self.store().owner(customer.id).await?,
             (Some(_), Some(_)) => {
                 return Err(ServiceError::Validation(vec![issue(

@@ -94,7 +94,11 @@ fn corrupt(what: &str, err: impl std::fmt::Display) -> StoreError {
 
 /// A case-insensitive `LIKE` pattern matching `query` anywhere, with `%`, `_` and `\` escaped.
 pub(super) fn like_pattern(query: &str) -> String {
-    let escaped = query.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = query
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("%{escaped}%")
 }
 

@@ -91,11 +91,18 @@ impl TryFrom<CustomerRow> for CustomerRecord {
             organization_id: row.organization_id,
             created_at: row.created_at,
             modified_at: row.modified_at,
-            kind: CustomerType::parse(&row.kind).ok_or_else(|| corrupt("customer type", &row.kind))?,
-            email: row.email.as_deref().map(Email::parse).transpose().map_err(|e| corrupt("customer email", e))?,
+            kind: CustomerType::parse(&row.kind)
+                .ok_or_else(|| corrupt("customer type", &row.kind))?,
+            email: row
+                .email
+                .as_deref()
+                .map(Email::parse)
+                .transpose()
+                .map_err(|e| corrupt("customer email", e))?,
             name: row.name,
             external_id: row.external_id,
-            metadata: serde_json::from_str(&row.metadata).map_err(|e| corrupt("customer metadata", e))?,
+            metadata: serde_json::from_str(&row.metadata)
+                .map_err(|e| corrupt("customer metadata", e))?,
             deleted_at: row.deleted_at,
         })
     }

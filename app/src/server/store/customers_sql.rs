@@ -52,7 +52,8 @@ pub(super) const LIST_CUSTOMERS: &str = concat!(
     " ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5"
 );
 
-pub(super) const COUNT_CUSTOMERS: &str = concat!("SELECT COUNT(*) FROM customers WHERE ", customer_filter!());
+pub(super) const COUNT_CUSTOMERS: &str =
+    concat!("SELECT COUNT(*) FROM customers WHERE ", customer_filter!());
 
 pub(super) const INSERT_MEMBER: &str = concat!(
     "INSERT INTO members (",
@@ -75,7 +76,8 @@ pub(super) const LIST_MEMBERS: &str = concat!(
     " FROM members WHERE customer_id = $1 AND deleted_at IS NULL ORDER BY created_at, id LIMIT $2 OFFSET $3"
 );
 
-pub(super) const COUNT_MEMBERS: &str = "SELECT COUNT(*) FROM members WHERE customer_id = $1 AND deleted_at IS NULL";
+pub(super) const COUNT_MEMBERS: &str =
+    "SELECT COUNT(*) FROM members WHERE customer_id = $1 AND deleted_at IS NULL";
 
 pub(super) const SELECT_MEMBER_BY_EXTERNAL_ID: &str = concat!(
     "SELECT ",
@@ -89,8 +91,7 @@ pub(super) const SELECT_OWNER: &str = concat!(
     " FROM members WHERE customer_id = $1 AND role = 'owner' AND deleted_at IS NULL"
 );
 
-pub(super) const DELETE_MEMBERS_OF_CUSTOMER: &str =
-    "UPDATE members SET deleted_at = $2, modified_at = $2 WHERE customer_id = $1 AND deleted_at IS NULL";
+pub(super) const DELETE_MEMBERS_OF_CUSTOMER: &str = "UPDATE members SET deleted_at = $2, modified_at = $2 WHERE customer_id = $1 AND deleted_at IS NULL";
 
 pub(super) const INSERT_CUSTOMER_SESSION: &str = "INSERT INTO customer_sessions \
      (id, organization_id, customer_id, member_id, token_hash, created_at, expires_at, return_url) \
@@ -205,7 +206,10 @@ macro_rules! customer_store {
                 &self,
                 organization_id: $crate::model::OrganizationId,
                 id: $crate::model::CustomerId,
-            ) -> Result<Option<$crate::server::store::CustomerRecord>, $crate::server::store::StoreError> {
+            ) -> Result<
+                Option<$crate::server::store::CustomerRecord>,
+                $crate::server::store::StoreError,
+            > {
                 use $crate::server::store::{customers::CustomerRow, customers_sql as sql};
                 let row: Option<CustomerRow> = sqlx::query_as(sql::SELECT_CUSTOMER)
                     .bind(id)
@@ -219,7 +223,10 @@ macro_rules! customer_store {
                 &self,
                 organization_id: $crate::model::OrganizationId,
                 external_id: &str,
-            ) -> Result<Option<$crate::server::store::CustomerRecord>, $crate::server::store::StoreError> {
+            ) -> Result<
+                Option<$crate::server::store::CustomerRecord>,
+                $crate::server::store::StoreError,
+            > {
                 use $crate::server::store::{customers::CustomerRow, customers_sql as sql};
                 let row: Option<CustomerRow> = sqlx::query_as(sql::SELECT_CUSTOMER_BY_EXTERNAL_ID)
                     .bind(external_id)
@@ -234,8 +241,13 @@ macro_rules! customer_store {
                 organization_id: $crate::model::OrganizationId,
                 filter: &$crate::server::store::CustomerFilter,
                 page: $crate::model::PageRequest,
-            ) -> Result<(Vec<$crate::server::store::CustomerRecord>, u64), $crate::server::store::StoreError> {
-                use $crate::server::store::{catalog::like_pattern, customers::CustomerRow, customers_sql as sql};
+            ) -> Result<
+                (Vec<$crate::server::store::CustomerRecord>, u64),
+                $crate::server::store::StoreError,
+            > {
+                use $crate::server::store::{
+                    catalog::like_pattern, customers::CustomerRow, customers_sql as sql,
+                };
                 let pattern = filter.query.as_deref().map(like_pattern);
                 let email = filter.email.as_ref().map(|e| e.as_str());
                 let rows: Vec<CustomerRow> = sqlx::query_as(sql::LIST_CUSTOMERS)
@@ -252,7 +264,10 @@ macro_rules! customer_store {
                     .bind(pattern.as_deref())
                     .fetch_one(&self.pool)
                     .await?;
-                let records = rows.into_iter().map(TryInto::try_into).collect::<Result<Vec<_>, _>>()?;
+                let records = rows
+                    .into_iter()
+                    .map(TryInto::try_into)
+                    .collect::<Result<Vec<_>, _>>()?;
                 Ok((records, u64::try_from(total).unwrap_or_default()))
             }
 
@@ -284,10 +299,16 @@ macro_rules! customer_store {
                 &self,
                 customer_id: $crate::model::CustomerId,
                 id: $crate::model::MemberId,
-            ) -> Result<Option<$crate::server::store::MemberRecord>, $crate::server::store::StoreError> {
+            ) -> Result<
+                Option<$crate::server::store::MemberRecord>,
+                $crate::server::store::StoreError,
+            > {
                 use $crate::server::store::{customers::MemberRow, customers_sql as sql};
-                let row: Option<MemberRow> =
-                    sqlx::query_as(sql::SELECT_MEMBER).bind(id).bind(customer_id).fetch_optional(&self.pool).await?;
+                let row: Option<MemberRow> = sqlx::query_as(sql::SELECT_MEMBER)
+                    .bind(id)
+                    .bind(customer_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
                 row.map(TryInto::try_into).transpose()
             }
 
@@ -295,7 +316,10 @@ macro_rules! customer_store {
                 &self,
                 customer_id: $crate::model::CustomerId,
                 external_id: &str,
-            ) -> Result<Option<$crate::server::store::MemberRecord>, $crate::server::store::StoreError> {
+            ) -> Result<
+                Option<$crate::server::store::MemberRecord>,
+                $crate::server::store::StoreError,
+            > {
                 use $crate::server::store::{customers::MemberRow, customers_sql as sql};
                 let row: Option<MemberRow> = sqlx::query_as(sql::SELECT_MEMBER_BY_EXTERNAL_ID)
                     .bind(external_id)
@@ -308,10 +332,15 @@ macro_rules! customer_store {
             async fn owner(
                 &self,
                 customer_id: $crate::model::CustomerId,
-            ) -> Result<Option<$crate::server::store::MemberRecord>, $crate::server::store::StoreError> {
+            ) -> Result<
+                Option<$crate::server::store::MemberRecord>,
+                $crate::server::store::StoreError,
+            > {
                 use $crate::server::store::{customers::MemberRow, customers_sql as sql};
-                let row: Option<MemberRow> =
-                    sqlx::query_as(sql::SELECT_OWNER).bind(customer_id).fetch_optional(&self.pool).await?;
+                let row: Option<MemberRow> = sqlx::query_as(sql::SELECT_OWNER)
+                    .bind(customer_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
                 row.map(TryInto::try_into).transpose()
             }
 
@@ -319,7 +348,10 @@ macro_rules! customer_store {
                 &self,
                 customer_id: $crate::model::CustomerId,
                 page: $crate::model::PageRequest,
-            ) -> Result<(Vec<$crate::server::store::MemberRecord>, u64), $crate::server::store::StoreError> {
+            ) -> Result<
+                (Vec<$crate::server::store::MemberRecord>, u64),
+                $crate::server::store::StoreError,
+            > {
                 use $crate::server::store::{customers::MemberRow, customers_sql as sql};
                 let rows: Vec<MemberRow> = sqlx::query_as(sql::LIST_MEMBERS)
                     .bind(customer_id)
@@ -327,9 +359,14 @@ macro_rules! customer_store {
                     .bind(i64::try_from(page.offset()).unwrap_or(i64::MAX))
                     .fetch_all(&self.pool)
                     .await?;
-                let total: i64 =
-                    sqlx::query_scalar(sql::COUNT_MEMBERS).bind(customer_id).fetch_one(&self.pool).await?;
-                let records = rows.into_iter().map(TryInto::try_into).collect::<Result<Vec<_>, _>>()?;
+                let total: i64 = sqlx::query_scalar(sql::COUNT_MEMBERS)
+                    .bind(customer_id)
+                    .fetch_one(&self.pool)
+                    .await?;
+                let records = rows
+                    .into_iter()
+                    .map(TryInto::try_into)
+                    .collect::<Result<Vec<_>, _>>()?;
                 Ok((records, u64::try_from(total).unwrap_or_default()))
             }
 

@@ -206,9 +206,17 @@ pub trait CustomerStore: Send + Sync {
     ) -> Result<(), StoreError>;
 
     /// Writes every field of a customer; a deletion also deletes its members.
-    async fn update_customer(&self, customer: &CustomerRecord, events: &[NewEvent]) -> Result<(), StoreError>;
+    async fn update_customer(
+        &self,
+        customer: &CustomerRecord,
+        events: &[NewEvent],
+    ) -> Result<(), StoreError>;
 
-    async fn customer(&self, organization_id: OrganizationId, id: CustomerId) -> Result<Option<CustomerRecord>, StoreError>;
+    async fn customer(
+        &self,
+        organization_id: OrganizationId,
+        id: CustomerId,
+    ) -> Result<Option<CustomerRecord>, StoreError>;
 
     async fn customer_by_external_id(
         &self,
@@ -224,12 +232,24 @@ pub trait CustomerStore: Send + Sync {
         page: PageRequest,
     ) -> Result<(Vec<CustomerRecord>, u64), StoreError>;
 
-    async fn insert_member(&self, member: &MemberRecord, event: &NewEvent) -> Result<(), StoreError>;
+    async fn insert_member(
+        &self,
+        member: &MemberRecord,
+        event: &NewEvent,
+    ) -> Result<(), StoreError>;
 
     /// Writes every field of a member (including its deletion time).
-    async fn update_member(&self, member: &MemberRecord, event: &NewEvent) -> Result<(), StoreError>;
+    async fn update_member(
+        &self,
+        member: &MemberRecord,
+        event: &NewEvent,
+    ) -> Result<(), StoreError>;
 
-    async fn member(&self, customer_id: CustomerId, id: MemberId) -> Result<Option<MemberRecord>, StoreError>;
+    async fn member(
+        &self,
+        customer_id: CustomerId,
+        id: MemberId,
+    ) -> Result<Option<MemberRecord>, StoreError>;
 
     async fn member_by_external_id(
         &self,
@@ -241,9 +261,14 @@ pub trait CustomerStore: Send + Sync {
     async fn owner(&self, customer_id: CustomerId) -> Result<Option<MemberRecord>, StoreError>;
 
     /// Members, oldest first; and their total count.
-    async fn list_members(&self, customer_id: CustomerId, page: PageRequest) -> Result<(Vec<MemberRecord>, u64), StoreError>;
+    async fn list_members(
+        &self,
+        customer_id: CustomerId,
+        page: PageRequest,
+    ) -> Result<(Vec<MemberRecord>, u64), StoreError>;
 
-    async fn insert_customer_session(&self, session: &NewCustomerSession) -> Result<(), StoreError>;
+    async fn insert_customer_session(&self, session: &NewCustomerSession)
+    -> Result<(), StoreError>;
 }
 
 /// How to open a store.

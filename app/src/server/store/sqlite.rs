@@ -13,8 +13,7 @@ use sqlx::{
 
 use super::{
     Backend, ConnectError, ConnectOptions, catalog_sql::catalog_store,
-    customers_sql::customer_store, describe_connect_error,
-    sql::sql_store,
+    customers_sql::customer_store, describe_connect_error, sql::sql_store,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");

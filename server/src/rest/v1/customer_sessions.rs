@@ -24,5 +24,13 @@ pub(crate) async fn create(
     OrgAuth(caller): OrgAuth,
     extract::Json(body): extract::Json<CustomerSessionCreate>,
 ) -> Result<(StatusCode, Json<CustomerSession>), ApiError> {
-    Ok((StatusCode::CREATED, Json(state.services.create_customer_session(&caller, body).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            state
+                .services
+                .create_customer_session(&caller, body)
+                .await?,
+        ),
+    ))
 }

@@ -29,7 +29,10 @@ pub(crate) async fn create(
     OrgAuth(caller): OrgAuth,
     extract::Json(body): extract::Json<CustomerCreate>,
 ) -> Result<(StatusCode, Json<Customer>), ApiError> {
-    Ok((StatusCode::CREATED, Json(state.services.create_customer(&caller, body).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.services.create_customer(&caller, body).await?),
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -54,8 +57,13 @@ pub(crate) async fn list(
     Query(params): Query<ListParams>,
 ) -> Result<Json<ListResource<Customer>>, ApiError> {
     let page = PageRequest::new(params.page, params.limit).map_err(ServiceError::Validation)?;
-    let filter = CustomerFilter { email: params.email, query: params.query };
-    Ok(Json(state.services.list_customers(&caller, filter, page).await?))
+    let filter = CustomerFilter {
+        email: params.email,
+        query: params.query,
+    };
+    Ok(Json(
+        state.services.list_customers(&caller, filter, page).await?,
+    ))
 }
 
 /// Get a customer.
@@ -79,7 +87,12 @@ pub(crate) async fn get_external(
     OrgAuth(caller): OrgAuth,
     Path(external_id): Path<String>,
 ) -> Result<Json<Customer>, ApiError> {
-    Ok(Json(state.services.get_customer_by_external_id(&caller, &external_id).await?))
+    Ok(Json(
+        state
+            .services
+            .get_customer_by_external_id(&caller, &external_id)
+            .await?,
+    ))
 }
 
 /// Update a customer.
@@ -93,7 +106,9 @@ pub(crate) async fn update(
     Path(id): Path<CustomerId>,
     extract::Json(body): extract::Json<CustomerUpdate>,
 ) -> Result<Json<Customer>, ApiError> {
-    Ok(Json(state.services.update_customer(&caller, id, body).await?))
+    Ok(Json(
+        state.services.update_customer(&caller, id, body).await?,
+    ))
 }
 
 /// Delete a customer and its members.
@@ -143,7 +158,10 @@ pub(crate) async fn create_member(
     Path(id): Path<CustomerId>,
     extract::Json(body): extract::Json<MemberCreate>,
 ) -> Result<(StatusCode, Json<Member>), ApiError> {
-    Ok((StatusCode::CREATED, Json(state.services.create_member(&caller, id, body).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.services.create_member(&caller, id, body).await?),
+    ))
 }
 
 /// Get a member.
@@ -156,7 +174,9 @@ pub(crate) async fn get_member(
     OrgAuth(caller): OrgAuth,
     Path((id, member_id)): Path<(CustomerId, MemberId)>,
 ) -> Result<Json<Member>, ApiError> {
-    Ok(Json(state.services.get_member(&caller, id, member_id).await?))
+    Ok(Json(
+        state.services.get_member(&caller, id, member_id).await?,
+    ))
 }
 
 /// Update a member.
@@ -170,7 +190,12 @@ pub(crate) async fn update_member(
     Path((id, member_id)): Path<(CustomerId, MemberId)>,
     extract::Json(body): extract::Json<MemberUpdate>,
 ) -> Result<Json<Member>, ApiError> {
-    Ok(Json(state.services.update_member(&caller, id, member_id, body).await?))
+    Ok(Json(
+        state
+            .services
+            .update_member(&caller, id, member_id, body)
+            .await?,
+    ))
 }
 
 /// Remove a member (not the owner).

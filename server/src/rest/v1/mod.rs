@@ -19,11 +19,23 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(products::get_one, products::update))
         .routes(routes!(products::set_benefits))
         .routes(routes!(benefits::create, benefits::list))
-        .routes(routes!(benefits::get_one, benefits::update, benefits::delete))
+        .routes(routes!(
+            benefits::get_one,
+            benefits::update,
+            benefits::delete
+        ))
         .routes(routes!(customers::create, customers::list))
-        .routes(routes!(customers::get_one, customers::update, customers::delete))
+        .routes(routes!(
+            customers::get_one,
+            customers::update,
+            customers::delete
+        ))
         .routes(routes!(customers::get_external))
         .routes(routes!(customers::list_members, customers::create_member))
-        .routes(routes!(customers::get_member, customers::update_member, customers::delete_member))
+        .routes(routes!(
+            customers::get_member,
+            customers::update_member,
+            customers::delete_member
+        ))
         .routes(routes!(customer_sessions::create))
 }
