@@ -2,4 +2,5 @@
 //! so a page can preview exactly what the server will charge.
 
 pub mod catalog;
+pub mod checkout;
 pub mod pricing;

@@ -245,6 +245,23 @@ impl SeatTiers {
     }
 }
 
+/// What a product charges for N seats: the seat charge by tiers plus the optional fixed price.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProductPricing {
+    pub tiers: SeatTiers,
+    pub fixed: Option<MinorUnits>,
+}
+
+impl ProductPricing {
+    /// `fixed + seat charge` for `seats`, checked.
+    pub fn amount_for(&self, seats: u32) -> Result<MinorUnits, PricingError> {
+        let seat_charge = self.tiers.amount_for(seats)?;
+        seat_charge
+            .checked_add(self.fixed.unwrap_or(MinorUnits::ZERO))
+            .ok_or(PricingError::Overflow)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -427,6 +444,22 @@ mod tests {
         .unwrap();
         assert_eq!(tiers.amount_for(3), Ok(MinorUnits(3_000)));
         assert_eq!(tiers.amount_for(7), Ok(MinorUnits(5 * 1000 + 2 * 500)));
+    }
+
+    #[test]
+    fn a_fixed_price_is_added_to_the_seat_charge() {
+        let pricing = ProductPricing {
+            tiers: two_tiers(SeatTierType::Volume),
+            fixed: Some(MinorUnits(2_500)),
+        };
+        assert_eq!(pricing.amount_for(14), Ok(MinorUnits(11_200 + 2_500)));
+        assert_eq!(
+            pricing.amount_for(0),
+            Err(PricingError::BelowMinimum {
+                seats: 0,
+                minimum: 1
+            })
+        );
     }
 
     #[test]

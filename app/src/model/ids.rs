@@ -85,6 +85,18 @@ uuid_id!(
     /// A customer or member session.
     CustomerSessionId
 );
+uuid_id!(
+    /// A checkout (a purchase session).
+    CheckoutId
+);
+uuid_id!(
+    /// A subscription (a recurring seat pool).
+    SubscriptionId
+);
+uuid_id!(
+    /// An order (a payment record; a paid one-time order is a seat pool).
+    OrderId
+);
 
 #[cfg(test)]
 mod tests {

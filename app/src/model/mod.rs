@@ -2,6 +2,7 @@
 //! (`sqlx::Type`) are behind `cfg_attr(feature = "ssr")`.
 
 pub mod benefit;
+pub mod billing;
 pub mod customer;
 pub mod email;
 pub mod error;
@@ -18,8 +19,8 @@ pub mod status;
 pub use email::Email;
 pub use error::{AppError, ErrorBody, ErrorDetail, LocSegment, ValidationIssue};
 pub use ids::{
-    AccessTokenId, BenefitId, CustomerId, CustomerSessionId, EventId, MemberId, OrganizationId,
-    PriceId, ProductId,
+    AccessTokenId, BenefitId, CheckoutId, CustomerId, CustomerSessionId, EventId, MemberId,
+    OrderId, OrganizationId, PriceId, ProductId, SubscriptionId,
 };
 pub use money::{Currency, MinorUnits};
 pub use organization::Organization;

@@ -3,6 +3,7 @@
 //! each rule lives in one place.
 
 pub mod clock;
+pub mod payment;
 pub mod service;
 pub mod store;
 pub mod token;

@@ -21,6 +21,9 @@ use utoipa::{
         (name = "benefits", description = "What a seat holder gets: notes and license keys."),
         (name = "customers", description = "Buyers and their members (the people who may hold seats)."),
         (name = "customer-sessions", description = "Portal sessions for a customer's members."),
+        (name = "checkouts", description = "Purchase sessions: seats, amount, payment."),
+        (name = "subscriptions", description = "Recurring seat pools."),
+        (name = "orders", description = "Payments; a paid one-time order is a perpetual seat pool."),
     )
 )]
 pub struct ApiDoc;

@@ -11,6 +11,7 @@ mod helpers;
 
 mod auth;
 mod catalog;
+mod checkouts;
 mod cli;
 mod customers;
 mod errors;

@@ -4,6 +4,8 @@
 
 mod auth;
 mod benefits;
+mod billing;
+mod checkouts;
 mod customers;
 mod error;
 mod events;
@@ -17,13 +19,18 @@ pub use auth::OrganizationCaller;
 pub use error::ServiceError;
 pub use organizations::{CreateOrganization, CreatedOrganization};
 
-use crate::server::{clock::Clock, store::Store};
+use crate::server::{
+    clock::Clock,
+    payment::{PaymentProvider, TestPaymentProvider},
+    store::Store,
+};
 
 /// Everything a use case needs: the store and the clock. Cheap to clone.
 #[derive(Clone)]
 pub struct Services {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    payments: Arc<dyn PaymentProvider>,
     /// The address people reach this server at, for links in pages and emails.
     public_url: String,
     demo_slug: Option<String>,
@@ -39,6 +46,7 @@ impl Services {
         Self {
             store,
             clock,
+            payments: Arc::new(TestPaymentProvider),
             public_url,
             demo_slug: None,
         }
@@ -47,6 +55,12 @@ impl Services {
     /// The public base URL, without a trailing slash.
     pub fn public_url(&self) -> &str {
         &self.public_url
+    }
+
+    /// Uses `provider` for payments instead of the built-in test provider.
+    pub fn with_payment_provider(mut self, provider: Arc<dyn PaymentProvider>) -> Self {
+        self.payments = provider;
+        self
     }
 
     /// Marks the organization with this slug as the demo shown on the home page.

@@ -6,6 +6,8 @@
 //! placeholders, which both drivers accept. Invariants are enforced by the database itself (unique
 //! indexes, foreign keys, conditional updates) so they hold across processes.
 
+mod billing;
+mod billing_sql;
 mod catalog;
 mod catalog_sql;
 mod customers;
@@ -19,6 +21,9 @@ use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 
+pub use billing::{
+    BillingFilter, CheckoutRecord, CustomerWrite, OrderRecord, Purchase, SubscriptionRecord,
+};
 pub use catalog::{
     BenefitRecord, EventRecord, NewEvent, PriceKind, PriceRecord, ProductFilter, ProductRecord,
 };
@@ -28,7 +33,10 @@ pub use records::{AccessTokenRecord, NewAccessToken, NewOrganization, Organizati
 pub use sqlite::SqliteStore;
 
 use crate::{
-    model::{BenefitId, CustomerId, MemberId, OrganizationId, PageRequest, ProductId},
+    model::{
+        BenefitId, CheckoutId, CustomerId, MemberId, OrderId, OrganizationId, PageRequest,
+        ProductId, SubscriptionId, billing::CheckoutStatus,
+    },
     server::token::TokenHash,
 };
 
@@ -84,7 +92,7 @@ impl From<sqlx::Error> for StoreError {
 /// The persistence contract. Every method is one transaction. Split per aggregate: organizations
 /// and tokens here, the catalog in [`CatalogStore`].
 #[async_trait]
-pub trait Store: CatalogStore + CustomerStore + Send + Sync + 'static {
+pub trait Store: CatalogStore + CustomerStore + BillingStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Applies pending migrations of this backend.
@@ -269,6 +277,76 @@ pub trait CustomerStore: Send + Sync {
 
     async fn insert_customer_session(&self, session: &NewCustomerSession)
     -> Result<(), StoreError>;
+}
+
+/// Checkouts, subscriptions and orders.
+#[async_trait]
+pub trait BillingStore: Send + Sync {
+    /// Inserts or rewrites a checkout (its mutable fields), with its event.
+    async fn save_checkout(
+        &self,
+        checkout: &CheckoutRecord,
+        event: &NewEvent,
+    ) -> Result<(), StoreError>;
+
+    async fn checkout(
+        &self,
+        organization_id: OrganizationId,
+        id: CheckoutId,
+    ) -> Result<Option<CheckoutRecord>, StoreError>;
+
+    async fn checkout_by_client_secret(
+        &self,
+        client_secret: &str,
+    ) -> Result<Option<CheckoutRecord>, StoreError>;
+
+    /// Checkouts, newest first; and their total count.
+    async fn list_checkouts(
+        &self,
+        organization_id: OrganizationId,
+        page: PageRequest,
+    ) -> Result<(Vec<CheckoutRecord>, u64), StoreError>;
+
+    /// Moves a checkout from `from` to `to` in one conditional update; false when it was not in
+    /// `from` (someone else moved it first).
+    async fn transition_checkout(
+        &self,
+        id: CheckoutId,
+        from: CheckoutStatus,
+        to: CheckoutStatus,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Writes a paid checkout's customer, subscription or order, the checkout and their events.
+    async fn complete_purchase(&self, purchase: &Purchase) -> Result<(), StoreError>;
+
+    async fn subscription(
+        &self,
+        organization_id: OrganizationId,
+        id: SubscriptionId,
+    ) -> Result<Option<SubscriptionRecord>, StoreError>;
+
+    /// Subscriptions, newest first, filtered; and their total count.
+    async fn list_subscriptions(
+        &self,
+        organization_id: OrganizationId,
+        filter: &BillingFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<SubscriptionRecord>, u64), StoreError>;
+
+    async fn order(
+        &self,
+        organization_id: OrganizationId,
+        id: OrderId,
+    ) -> Result<Option<OrderRecord>, StoreError>;
+
+    /// Orders, newest first, filtered; and their total count.
+    async fn list_orders(
+        &self,
+        organization_id: OrganizationId,
+        filter: &BillingFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<OrderRecord>, u64), StoreError>;
 }
 
 /// How to open a store.

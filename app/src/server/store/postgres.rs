@@ -8,7 +8,7 @@ use sqlx::{
 };
 
 use super::{
-    Backend, ConnectError, ConnectOptions, catalog_sql::catalog_store,
+    Backend, ConnectError, ConnectOptions, billing_sql::billing_store, catalog_sql::catalog_store,
     customers_sql::customer_store, describe_connect_error, sql::sql_store,
 };
 
@@ -50,3 +50,4 @@ sql_store!(
 );
 catalog_store!(PgStore, sqlx::Postgres, "BEGIN");
 customer_store!(PgStore, sqlx::Postgres, "BEGIN");
+billing_store!(PgStore, sqlx::Postgres, "BEGIN");

@@ -12,7 +12,7 @@ use sqlx::{
 };
 
 use super::{
-    Backend, ConnectError, ConnectOptions, catalog_sql::catalog_store,
+    Backend, ConnectError, ConnectOptions, billing_sql::billing_store, catalog_sql::catalog_store,
     customers_sql::customer_store, describe_connect_error, sql::sql_store,
 };
 
@@ -68,3 +68,4 @@ sql_store!(
 );
 catalog_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
 customer_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
+billing_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");

@@ -1,6 +1,8 @@
 //! `/v1`: the Polar-compatible REST API, one module per resource.
 
 pub(crate) mod benefits;
+pub(crate) mod billing;
+pub(crate) mod checkouts;
 pub(crate) mod customer_sessions;
 pub(crate) mod customers;
 pub(crate) mod organizations;
@@ -38,4 +40,12 @@ pub fn router() -> OpenApiRouter<AppState> {
             customers::delete_member
         ))
         .routes(routes!(customer_sessions::create))
+        .routes(routes!(checkouts::create, checkouts::list))
+        .routes(routes!(checkouts::get_one))
+        .routes(routes!(checkouts::client_get, checkouts::client_update))
+        .routes(routes!(checkouts::client_confirm))
+        .routes(routes!(billing::list_subscriptions))
+        .routes(routes!(billing::get_subscription))
+        .routes(routes!(billing::list_orders))
+        .routes(routes!(billing::get_order))
 }

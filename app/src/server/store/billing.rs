@@ -1,0 +1,291 @@
+//! Records of checkouts, subscriptions and orders, and their rows.
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{
+    CheckoutId, Currency, CustomerId, Email, MinorUnits, OrderId, OrganizationId, PriceId,
+    ProductId, SubscriptionId,
+    billing::{BillingReason, CheckoutStatus, OrderItem, OrderStatus, SubscriptionStatus},
+    metadata::Metadata,
+    product::RecurringInterval,
+};
+
+use super::{CustomerRecord, MemberRecord, NewEvent, StoreError};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckoutRecord {
+    pub id: CheckoutId,
+    pub organization_id: OrganizationId,
+    pub created_at: DateTime<Utc>,
+    pub modified_at: Option<DateTime<Utc>>,
+    pub client_secret: String,
+    pub status: CheckoutStatus,
+    pub expires_at: DateTime<Utc>,
+    pub product_id: ProductId,
+    pub price_id: PriceId,
+    pub seats: u32,
+    pub min_seats: u32,
+    pub max_seats: u32,
+    pub amount: MinorUnits,
+    pub currency: Currency,
+    pub customer_id: Option<CustomerId>,
+    pub customer_email: Option<Email>,
+    pub customer_name: Option<String>,
+    pub external_customer_id: Option<String>,
+    pub success_url: Option<String>,
+    pub metadata: Metadata,
+    pub subscription_id: Option<SubscriptionId>,
+    pub order_id: Option<OrderId>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SubscriptionRecord {
+    pub id: SubscriptionId,
+    pub organization_id: OrganizationId,
+    pub created_at: DateTime<Utc>,
+    pub modified_at: Option<DateTime<Utc>>,
+    pub customer_id: CustomerId,
+    pub product_id: ProductId,
+    pub price_id: PriceId,
+    pub checkout_id: Option<CheckoutId>,
+    pub status: SubscriptionStatus,
+    pub seats: u32,
+    pub amount: MinorUnits,
+    pub currency: Currency,
+    pub recurring_interval: RecurringInterval,
+    pub current_period_start: DateTime<Utc>,
+    pub current_period_end: DateTime<Utc>,
+    pub cancel_at_period_end: bool,
+    pub canceled_at: Option<DateTime<Utc>>,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub metadata: Metadata,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrderRecord {
+    pub id: OrderId,
+    pub organization_id: OrganizationId,
+    pub created_at: DateTime<Utc>,
+    pub modified_at: Option<DateTime<Utc>>,
+    pub customer_id: CustomerId,
+    pub product_id: ProductId,
+    pub subscription_id: Option<SubscriptionId>,
+    pub checkout_id: Option<CheckoutId>,
+    pub status: OrderStatus,
+    pub billing_reason: BillingReason,
+    pub seats: u32,
+    pub subtotal_amount: MinorUnits,
+    pub total_amount: MinorUnits,
+    pub currency: Currency,
+    pub items: Vec<OrderItem>,
+    pub metadata: Metadata,
+}
+
+/// How a purchase touches the buying customer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CustomerWrite {
+    /// A new customer with its owner member.
+    Insert(CustomerRecord, MemberRecord),
+    /// An existing customer whose fields changed (e.g. became `team`).
+    Update(CustomerRecord),
+}
+
+/// Everything a paid checkout writes, in one transaction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Purchase {
+    pub checkout: CheckoutRecord,
+    pub customer: CustomerWrite,
+    pub subscription: Option<SubscriptionRecord>,
+    pub order: OrderRecord,
+    pub events: Vec<NewEvent>,
+}
+
+/// Filters of the subscription and order lists.
+#[derive(Clone, Debug, Default)]
+pub struct BillingFilter {
+    pub customer_id: Option<CustomerId>,
+    pub product_id: Option<ProductId>,
+    /// Subscription status (ignored for orders).
+    pub status: Option<SubscriptionStatus>,
+}
+
+fn corrupt(what: &str, err: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {err}"))
+}
+
+fn count(value: i64, what: &str) -> Result<u32, StoreError> {
+    u32::try_from(value).map_err(|e| corrupt(what, e))
+}
+
+fn currency(raw: &str) -> Result<Currency, StoreError> {
+    Currency::parse(raw).map_err(|e| corrupt("currency", e))
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct CheckoutRow {
+    id: CheckoutId,
+    organization_id: OrganizationId,
+    created_at: DateTime<Utc>,
+    modified_at: Option<DateTime<Utc>>,
+    client_secret: String,
+    status: String,
+    expires_at: DateTime<Utc>,
+    product_id: ProductId,
+    price_id: PriceId,
+    seats: i64,
+    min_seats: i64,
+    max_seats: i64,
+    amount: i64,
+    currency: String,
+    customer_id: Option<CustomerId>,
+    customer_email: Option<String>,
+    customer_name: Option<String>,
+    external_customer_id: Option<String>,
+    success_url: Option<String>,
+    metadata: String,
+    subscription_id: Option<SubscriptionId>,
+    order_id: Option<OrderId>,
+}
+
+impl TryFrom<CheckoutRow> for CheckoutRecord {
+    type Error = StoreError;
+
+    fn try_from(r: CheckoutRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            id: r.id,
+            organization_id: r.organization_id,
+            created_at: r.created_at,
+            modified_at: r.modified_at,
+            client_secret: r.client_secret,
+            status: CheckoutStatus::parse(&r.status)
+                .ok_or_else(|| corrupt("checkout status", &r.status))?,
+            expires_at: r.expires_at,
+            product_id: r.product_id,
+            price_id: r.price_id,
+            seats: count(r.seats, "seats")?,
+            min_seats: count(r.min_seats, "min_seats")?,
+            max_seats: count(r.max_seats, "max_seats")?,
+            amount: MinorUnits(r.amount),
+            currency: currency(&r.currency)?,
+            customer_id: r.customer_id,
+            customer_email: r
+                .customer_email
+                .as_deref()
+                .map(Email::parse)
+                .transpose()
+                .map_err(|e| corrupt("email", e))?,
+            customer_name: r.customer_name,
+            external_customer_id: r.external_customer_id,
+            success_url: r.success_url,
+            metadata: serde_json::from_str(&r.metadata)
+                .map_err(|e| corrupt("checkout metadata", e))?,
+            subscription_id: r.subscription_id,
+            order_id: r.order_id,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct SubscriptionRow {
+    id: SubscriptionId,
+    organization_id: OrganizationId,
+    created_at: DateTime<Utc>,
+    modified_at: Option<DateTime<Utc>>,
+    customer_id: CustomerId,
+    product_id: ProductId,
+    price_id: PriceId,
+    checkout_id: Option<CheckoutId>,
+    status: String,
+    seats: i64,
+    amount: i64,
+    currency: String,
+    recurring_interval: String,
+    current_period_start: DateTime<Utc>,
+    current_period_end: DateTime<Utc>,
+    cancel_at_period_end: bool,
+    canceled_at: Option<DateTime<Utc>>,
+    started_at: DateTime<Utc>,
+    ended_at: Option<DateTime<Utc>>,
+    metadata: String,
+}
+
+impl TryFrom<SubscriptionRow> for SubscriptionRecord {
+    type Error = StoreError;
+
+    fn try_from(r: SubscriptionRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            id: r.id,
+            organization_id: r.organization_id,
+            created_at: r.created_at,
+            modified_at: r.modified_at,
+            customer_id: r.customer_id,
+            product_id: r.product_id,
+            price_id: r.price_id,
+            checkout_id: r.checkout_id,
+            status: SubscriptionStatus::parse(&r.status)
+                .ok_or_else(|| corrupt("subscription status", &r.status))?,
+            seats: count(r.seats, "seats")?,
+            amount: MinorUnits(r.amount),
+            currency: currency(&r.currency)?,
+            recurring_interval: RecurringInterval::parse(&r.recurring_interval)
+                .ok_or_else(|| corrupt("recurring_interval", &r.recurring_interval))?,
+            current_period_start: r.current_period_start,
+            current_period_end: r.current_period_end,
+            cancel_at_period_end: r.cancel_at_period_end,
+            canceled_at: r.canceled_at,
+            started_at: r.started_at,
+            ended_at: r.ended_at,
+            metadata: serde_json::from_str(&r.metadata)
+                .map_err(|e| corrupt("subscription metadata", e))?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct OrderRow {
+    id: OrderId,
+    organization_id: OrganizationId,
+    created_at: DateTime<Utc>,
+    modified_at: Option<DateTime<Utc>>,
+    customer_id: CustomerId,
+    product_id: ProductId,
+    subscription_id: Option<SubscriptionId>,
+    checkout_id: Option<CheckoutId>,
+    status: String,
+    billing_reason: String,
+    seats: i64,
+    subtotal_amount: i64,
+    total_amount: i64,
+    currency: String,
+    items: String,
+    metadata: String,
+}
+
+impl TryFrom<OrderRow> for OrderRecord {
+    type Error = StoreError;
+
+    fn try_from(r: OrderRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            id: r.id,
+            organization_id: r.organization_id,
+            created_at: r.created_at,
+            modified_at: r.modified_at,
+            customer_id: r.customer_id,
+            product_id: r.product_id,
+            subscription_id: r.subscription_id,
+            checkout_id: r.checkout_id,
+            status: OrderStatus::parse(&r.status)
+                .ok_or_else(|| corrupt("order status", &r.status))?,
+            billing_reason: BillingReason::parse(&r.billing_reason)
+                .ok_or_else(|| corrupt("billing_reason", &r.billing_reason))?,
+            seats: count(r.seats, "seats")?,
+            subtotal_amount: MinorUnits(r.subtotal_amount),
+            total_amount: MinorUnits(r.total_amount),
+            currency: currency(&r.currency)?,
+            items: serde_json::from_str(&r.items).map_err(|e| corrupt("order items", e))?,
+            metadata: serde_json::from_str(&r.metadata)
+                .map_err(|e| corrupt("order metadata", e))?,
+        })
+    }
+}
