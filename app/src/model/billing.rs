@@ -264,6 +264,17 @@ pub struct Checkout {
     pub organization: CheckoutOrganization,
 }
 
+/// The answer to a successful confirmation: the checkout (status `confirmed`: paid, fulfilled by
+/// the time a client reads it again, when it shows `succeeded`) and a session of the buyer for the
+/// customer portal.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CheckoutConfirmed {
+    #[serde(flatten)]
+    pub checkout: Checkout,
+    pub customer_session_token: String,
+}
+
 /// Body of `POST /v1/checkouts`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -67,7 +67,10 @@ both_backends! {
 
         let (status, paid) = json(confirm(&app, &checkout, json!({"confirmation_token_id": "tok_visa", "customer_email": "Buyer@Example.com"})).await).await;
         assert_eq!(status, 200, "{paid}");
-        assert_eq!(paid["status"], "succeeded");
+        assert_eq!(paid["status"], "confirmed");
+        assert!(paid["customer_session_token"].as_str().unwrap().starts_with("skp_cst_"));
+        let (_, fulfilled) = json(app.get(&client_path(&checkout)).await).await;
+        assert_eq!(fulfilled["status"], "succeeded");
         let subscription_id = paid["subscription_id"].as_str().unwrap();
         let (_, subscription) = json(app.get_as(&org.token, &format!("/v1/subscriptions/{subscription_id}")).await).await;
         assert_eq!(subscription["status"], "active");
@@ -117,7 +120,7 @@ both_backends! {
         let product = product(&app, &org, Some("year")).await;
         let checkout = checkout(&app, &org, &product, json!({"seats": 2, "customer_email": "buyer@example.com"})).await;
         let response = confirm(&app, &checkout, json!({"confirmation_token_id": "tok_chargeDeclined"})).await;
-        let error = assert_error(response, 400, "PaymentFailed").await;
+        let error = assert_error(response, 400, "PaymentError").await;
         assert!(error["detail"].as_str().unwrap().contains("declined"));
         assert_eq!(count(&app, &org, "/v1/subscriptions").await, 0);
         assert_eq!(count(&app, &org, "/v1/orders").await, 0);
@@ -127,7 +130,7 @@ both_backends! {
 
         let (status, paid) = json(confirm(&app, &checkout, json!({"confirmation_token_id": "tok_visa"})).await).await;
         assert_eq!(status, 200, "{paid}");
-        assert_eq!(paid["status"], "succeeded");
+        assert_eq!(paid["status"], "confirmed");
         assert_eq!(count(&app, &org, "/v1/subscriptions").await, 1);
     }
 
@@ -147,7 +150,9 @@ both_backends! {
         assert!(statuses.contains(&200));
         let (status, again) = json(confirm(&app, &checkout, json!({"confirmation_token_id": "tok_visa"})).await).await;
         assert_eq!(status, 200);
-        assert_eq!(again["status"], "succeeded");
+        assert_eq!(again["status"], "confirmed");
+        let (_, current) = json(app.get(&client_path(&checkout)).await).await;
+        assert_eq!(current["status"], "succeeded");
         assert_eq!(count(&app, &org, "/v1/subscriptions").await, 1);
         assert_eq!(count(&app, &org, "/v1/orders").await, 1);
     }

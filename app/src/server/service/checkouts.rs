@@ -17,9 +17,9 @@ use crate::{
         CheckoutId, CustomerId, ListResource, LocSegment, MemberId, OrderId, PageRequest, Scope,
         SubscriptionId, ValidationIssue,
         billing::{
-            BillingAddressFields, BillingReason, Checkout, CheckoutConfirm, CheckoutCreate,
-            CheckoutOrganization, CheckoutStatus, CheckoutUpdatePublic, OrderItem, OrderStatus,
-            SubscriptionStatus,
+            BillingAddressFields, BillingReason, Checkout, CheckoutConfirm, CheckoutConfirmed,
+            CheckoutCreate, CheckoutOrganization, CheckoutStatus, CheckoutUpdatePublic, OrderItem,
+            OrderStatus, SubscriptionStatus,
         },
         customer::{Customer, CustomerType, Member, MemberRole},
         metadata::Metadata,
@@ -173,8 +173,10 @@ impl Services {
         if let Err(msg) = input.metadata.validate() {
             return Err(invalid(&["metadata"], msg));
         }
+        let mut customer_email = input.customer_email;
         if let Some(customer_id) = input.customer_id {
-            self.store()
+            let customer = self
+                .store()
                 .customer(caller.organization_id, customer_id)
                 .await?
                 .ok_or_else(|| {
@@ -183,6 +185,7 @@ impl Services {
                         format!("customer {customer_id} does not exist"),
                     )
                 })?;
+            customer_email = customer_email.or(customer.email);
         }
         let now = self.now();
         let record = CheckoutRecord {
@@ -201,7 +204,7 @@ impl Services {
             amount,
             currency: seat_price.currency.clone(),
             customer_id: input.customer_id,
-            customer_email: input.customer_email,
+            customer_email,
             customer_name: input.customer_name,
             external_customer_id: input.external_customer_id,
             success_url: input.success_url,
@@ -342,9 +345,38 @@ impl Services {
         self.checkout_wire(&record).await
     }
 
-    /// The buyer pays. Idempotent: a succeeded checkout is returned as it is.
+    /// The buyer pays. Idempotent: confirming a succeeded checkout again buys nothing more.
     #[tracing::instrument(skip_all, err(level = "info"))]
     pub async fn client_confirm_checkout(
+        &self,
+        client_secret: &str,
+        input: CheckoutConfirm,
+    ) -> Result<CheckoutConfirmed, ServiceError> {
+        let checkout = self.confirm(client_secret, input).await?;
+        let customer_id = checkout
+            .customer_id
+            .ok_or_else(|| ServiceError::not_found("Customer"))?;
+        let customer = self
+            .store()
+            .customer(checkout.organization_id, customer_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Customer"))?;
+        let owner = self
+            .store()
+            .owner(customer.id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Member"))?;
+        let session = self.open_session(customer, &owner, None).await?;
+        Ok(CheckoutConfirmed {
+            checkout: Checkout {
+                status: CheckoutStatus::Confirmed,
+                ..checkout
+            },
+            customer_session_token: session.token,
+        })
+    }
+
+    async fn confirm(
         &self,
         client_secret: &str,
         input: CheckoutConfirm,
@@ -432,7 +464,7 @@ impl Services {
                 .charge(&charge)
                 .await
                 .map_err(|err| ServiceError::Rejected {
-                    error: "PaymentFailed",
+                    error: "PaymentError",
                     detail: match err {
                         PaymentError::Declined(msg) | PaymentError::InvalidToken(msg) => msg,
                     },

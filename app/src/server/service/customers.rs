@@ -516,22 +516,32 @@ impl Services {
             }
         }
         .ok_or_else(|| ServiceError::not_found("Member"))?;
+        self.open_session(customer, &member, input.return_url).await
+    }
+
+    /// Stores a new session of `member` (of `customer`) and returns it with its token, shown once.
+    pub(super) async fn open_session(
+        &self,
+        customer: CustomerRecord,
+        member: &MemberRecord,
+        return_url: Option<String>,
+    ) -> Result<CustomerSession, ServiceError> {
         let organization = self
             .store()
-            .organization(caller.organization_id)
+            .organization(customer.organization_id)
             .await?
             .ok_or_else(|| ServiceError::not_found("Organization"))?;
         let secret = token::generate(SESSION_TOKEN_PREFIX);
         let now = self.now();
         let session = NewCustomerSession {
             id: CustomerSessionId::new(),
-            organization_id: caller.organization_id,
+            organization_id: customer.organization_id,
             customer_id: customer.id,
             member_id: member.id,
             hash: secret.hash.clone(),
             created_at: now,
             expires_at: now + SESSION_TTL,
-            return_url: input.return_url,
+            return_url,
         };
         self.store().insert_customer_session(&session).await?;
         let token = secret.expose().to_owned();

@@ -4,7 +4,9 @@
 use app::{
     model::{
         CheckoutId, ErrorBody, ListResource, PageRequest,
-        billing::{Checkout, CheckoutConfirm, CheckoutCreate, CheckoutUpdatePublic},
+        billing::{
+            Checkout, CheckoutConfirm, CheckoutConfirmed, CheckoutCreate, CheckoutUpdatePublic,
+        },
     },
     server::service::ServiceError,
 };
@@ -101,14 +103,14 @@ pub(crate) async fn client_update(
 /// Confirming a succeeded checkout again returns it unchanged.
 #[utoipa::path(post, path = "/v1/checkouts/client/{client_secret}/confirm", tag = "checkouts", request_body = CheckoutConfirm,
     params(("client_secret" = String, Path)),
-    responses((status = 200, body = Checkout),
-        (status = 400, description = "`PaymentFailed` (nothing was created; retry), `CheckoutExpired` or `CheckoutNotOpen`.", body = ErrorBody),
+    responses((status = 200, description = "Paid: status `confirmed` and a portal session of the buyer.", body = CheckoutConfirmed),
+        (status = 400, description = "`PaymentError` (nothing was created; retry), `CheckoutExpired` or `CheckoutNotOpen`.", body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, description = "Missing email or payment token.", body = ErrorBody)))]
 pub(crate) async fn client_confirm(
     State(state): State<AppState>,
     Path(client_secret): Path<String>,
     extract::Json(body): extract::Json<CheckoutConfirm>,
-) -> Result<Json<Checkout>, ApiError> {
+) -> Result<Json<CheckoutConfirmed>, ApiError> {
     Ok(Json(
         state
             .services
