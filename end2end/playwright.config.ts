@@ -8,9 +8,7 @@
  */
 import { defineConfig } from '@playwright/test';
 
-const port = Number(process.env.E2E_PORT ?? 3457);
-const bin = process.env.SEATKEEPER_BIN ?? '../target/release/seatkeeper';
-const dataDir = '../target/e2e';
+import { BIN as bin, DATA_DIR as dataDir, PORT as port } from './tests/support/env';
 
 export default defineConfig({
   testDir: './tests',

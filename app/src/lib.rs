@@ -18,3 +18,8 @@ pub mod server;
 mod shell;
 
 pub use shell::{App, shell};
+
+/// The sentence to show a person for a failed server function.
+pub fn server_fn_error_text(err: &model::AppError) -> String {
+    err.detail.clone()
+}

@@ -4,11 +4,11 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    ParamSegment, StaticSegment,
     components::{Route, Router, Routes},
 };
 
-use crate::pages::{home::HomePage, not_found::NotFound};
+use crate::pages::{checkout::CheckoutPage, home::HomePage, not_found::NotFound};
 
 /// The full HTML document rendered by the server around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -42,6 +42,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=StaticSegment("") view=HomePage />
+                <Route path=(StaticSegment("checkout"), ParamSegment("client_secret")) view=CheckoutPage />
             </Routes>
         </Router>
     }

@@ -5,6 +5,8 @@
 //!
 //! [`Services`]: crate::server::service::Services
 
+pub mod checkout;
+
 use leptos::prelude::*;
 
 use crate::model::{AppError, SystemStatus};

@@ -549,11 +549,7 @@ impl Services {
             created_at: now,
             modified_at: None,
             id: session.id,
-            customer_portal_url: format!(
-                "{}/{}/portal?customer_session_token={token}",
-                self.public_url(),
-                organization.slug
-            ),
+            customer_portal_url: self.portal_url(&organization.slug, &token),
             token,
             expires_at: session.expires_at,
             return_url: session.return_url,

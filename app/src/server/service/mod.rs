@@ -52,6 +52,14 @@ impl Services {
         }
     }
 
+    /// The customer portal's address that signs in with a session `token`.
+    pub fn portal_url(&self, org_slug: &crate::model::Slug, token: &str) -> String {
+        format!(
+            "{}/{org_slug}/portal?customer_session_token={token}",
+            self.public_url
+        )
+    }
+
     /// The public base URL, without a trailing slash.
     pub fn public_url(&self) -> &str {
         &self.public_url
