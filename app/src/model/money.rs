@@ -137,7 +137,7 @@ mod tests {
     #[test]
     fn amounts_format_with_two_decimals_and_thousands() {
         assert_eq!(
-            Currency::usd().format(MinorUnits(123_456_78)),
+            Currency::usd().format(MinorUnits(12_345_678)),
             "$123,456.78"
         );
         assert_eq!(Currency::usd().format(MinorUnits(5)), "$0.05");

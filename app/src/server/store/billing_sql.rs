@@ -239,34 +239,11 @@ macro_rules! billing_store {
                 let mut tx = self.pool.begin_with($begin_write).await?;
                 match &purchase.customer {
                     CustomerWrite::Insert(customer, owner) => {
-                        sqlx::query($crate::server::store::customers_sql::INSERT_CUSTOMER)
-                            .bind(customer.id)
-                            .bind(customer.organization_id)
-                            .bind(customer.created_at)
-                            .bind(customer.modified_at)
-                            .bind(customer.kind.as_str())
-                            .bind(customer.email.as_ref().map(|e| e.as_str()))
-                            .bind(customer.name.as_deref())
-                            .bind(customer.external_id.as_deref())
-                            .bind(to_json(&customer.metadata)?)
-                            .bind(customer.deleted_at)
-                            .execute(&mut *tx)
-                            .await?;
+                        Self::write_customer_with(&mut *tx, customer, true).await?;
                         Self::write_member_with(&mut *tx, owner, true).await?;
                     }
                     CustomerWrite::Update(customer) => {
-                        sqlx::query($crate::server::store::customers_sql::UPDATE_CUSTOMER)
-                            .bind(customer.id)
-                            .bind(customer.organization_id)
-                            .bind(customer.modified_at)
-                            .bind(customer.kind.as_str())
-                            .bind(customer.email.as_ref().map(|e| e.as_str()))
-                            .bind(customer.name.as_deref())
-                            .bind(customer.external_id.as_deref())
-                            .bind(to_json(&customer.metadata)?)
-                            .bind(customer.deleted_at)
-                            .execute(&mut *tx)
-                            .await?;
+                        Self::write_customer_with(&mut *tx, customer, false).await?;
                     }
                 }
                 if let Some(s) = &purchase.subscription {

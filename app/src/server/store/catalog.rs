@@ -248,17 +248,15 @@ impl TryFrom<PriceRow> for PriceRecord {
 }
 
 /// Column values of a price: (amount_type, price_amount, seat_tier_type, seat_tiers).
-pub(super) fn price_columns(
-    kind: &PriceKind,
-) -> Result<
-    (
-        &'static str,
-        Option<i64>,
-        Option<&'static str>,
-        Option<String>,
-    ),
-    StoreError,
-> {
+type PriceColumns = (
+    &'static str,
+    Option<i64>,
+    Option<&'static str>,
+    Option<String>,
+);
+
+/// The columns that store a price of this kind.
+pub(super) fn price_columns(kind: &PriceKind) -> Result<PriceColumns, StoreError> {
     Ok(match kind {
         PriceKind::Fixed(amount) => ("fixed", Some(amount.get()), None, None),
         PriceKind::SeatBased(tiers) => {

@@ -101,6 +101,38 @@ pub(super) const INSERT_CUSTOMER_SESSION: &str = "INSERT INTO customer_sessions 
 macro_rules! customer_store {
     ($store:ident, $db:ty, $begin_write:literal) => {
         impl $store {
+            async fn write_customer_with<'e, E>(
+                executor: E,
+                customer: &$crate::server::store::CustomerRecord,
+                insert: bool,
+            ) -> Result<(), $crate::server::store::StoreError>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                use $crate::server::store::{catalog::to_json, customers_sql as sql};
+                let query = if insert {
+                    sqlx::query(sql::INSERT_CUSTOMER)
+                        .bind(customer.id)
+                        .bind(customer.organization_id)
+                        .bind(customer.created_at)
+                } else {
+                    sqlx::query(sql::UPDATE_CUSTOMER)
+                        .bind(customer.id)
+                        .bind(customer.organization_id)
+                };
+                query
+                    .bind(customer.modified_at)
+                    .bind(customer.kind.as_str())
+                    .bind(customer.email.as_ref().map(|e| e.as_str()))
+                    .bind(customer.name.as_deref())
+                    .bind(customer.external_id.as_deref())
+                    .bind(to_json(&customer.metadata)?)
+                    .bind(customer.deleted_at)
+                    .execute(executor)
+                    .await?;
+                Ok(())
+            }
+
             async fn write_member_with<'e, E>(
                 executor: E,
                 member: &$crate::server::store::MemberRecord,
@@ -146,21 +178,8 @@ macro_rules! customer_store {
                 owner: &$crate::server::store::MemberRecord,
                 events: &[$crate::server::store::NewEvent],
             ) -> Result<(), $crate::server::store::StoreError> {
-                use $crate::server::store::{catalog::to_json, customers_sql as sql};
                 let mut tx = self.pool.begin_with($begin_write).await?;
-                sqlx::query(sql::INSERT_CUSTOMER)
-                    .bind(customer.id)
-                    .bind(customer.organization_id)
-                    .bind(customer.created_at)
-                    .bind(customer.modified_at)
-                    .bind(customer.kind.as_str())
-                    .bind(customer.email.as_ref().map(|e| e.as_str()))
-                    .bind(customer.name.as_deref())
-                    .bind(customer.external_id.as_deref())
-                    .bind(to_json(&customer.metadata)?)
-                    .bind(customer.deleted_at)
-                    .execute(&mut *tx)
-                    .await?;
+                Self::write_customer_with(&mut *tx, customer, true).await?;
                 Self::write_member_with(&mut *tx, owner, true).await?;
                 for event in events {
                     Self::insert_event_with(&mut *tx, event).await?;
@@ -174,20 +193,9 @@ macro_rules! customer_store {
                 customer: &$crate::server::store::CustomerRecord,
                 events: &[$crate::server::store::NewEvent],
             ) -> Result<(), $crate::server::store::StoreError> {
-                use $crate::server::store::{catalog::to_json, customers_sql as sql};
+                use $crate::server::store::customers_sql as sql;
                 let mut tx = self.pool.begin_with($begin_write).await?;
-                sqlx::query(sql::UPDATE_CUSTOMER)
-                    .bind(customer.id)
-                    .bind(customer.organization_id)
-                    .bind(customer.modified_at)
-                    .bind(customer.kind.as_str())
-                    .bind(customer.email.as_ref().map(|e| e.as_str()))
-                    .bind(customer.name.as_deref())
-                    .bind(customer.external_id.as_deref())
-                    .bind(to_json(&customer.metadata)?)
-                    .bind(customer.deleted_at)
-                    .execute(&mut *tx)
-                    .await?;
+                Self::write_customer_with(&mut *tx, customer, false).await?;
                 if let Some(deleted_at) = customer.deleted_at {
                     sqlx::query(sql::DELETE_MEMBERS_OF_CUSTOMER)
                         .bind(customer.id)
