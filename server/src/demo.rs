@@ -1,9 +1,9 @@
-//! `seatkeeper serve --demo`: on an empty database, create a demo organization and print, once, its
-//! access token and the URLs to open. On later starts the demo already exists and nothing is printed
+//! `seatkeeper serve --demo`: on an empty database, create a demo organization with a seat-based
+//! product and an open checkout, and print, once, the access token and the URLs to open. On later starts the demo already exists and nothing is printed
 //! but a reminder (the token cannot be shown again: only its hash is stored).
 
 use app::{
-    model::Slug,
+    model::{Slug, billing::CheckoutCreate, product::ProductCreate},
     server::service::{CreateOrganization, Services},
 };
 use secrecy::ExposeSecret;
@@ -35,6 +35,7 @@ pub async fn ensure_demo(services: &Services) -> anyhow::Result<()> {
         .await
         .map_err(anyhow_from)?;
     let id = created.organization.id;
+    let checkout_url = demo_checkout(services, created.access_token.expose_secret()).await?;
     println!();
     println!("  Seatkeeper demo is ready.");
     println!("  Open:          {url}/");
@@ -44,8 +45,45 @@ pub async fn ensure_demo(services: &Services) -> anyhow::Result<()> {
     println!(
         "  Try the API:   curl -H \"Authorization: Bearer <token>\" {url}/v1/organizations/{id}"
     );
+    println!("  Buy seats:     {checkout_url}");
+    println!("                 (a checkout of the demo product, open for one hour)");
     println!();
     Ok(())
+}
+
+/// The demo product (tiers 1–4 @ $10, 5–9 @ $9, 10+ @ $8 a month) and a checkout of 5 seats.
+async fn demo_checkout(services: &Services, token: &str) -> anyhow::Result<String> {
+    let caller = services
+        .authenticate_access_token(token)
+        .await
+        .map_err(anyhow_from)?;
+    let product: ProductCreate = serde_json::from_value(serde_json::json!({
+        "name": "Team plan",
+        "description": "Everything your team needs, billed per seat.",
+        "recurring_interval": "month",
+        "prices": [{"amount_type": "seat_based", "price_currency": "usd", "seat_tiers": {
+            "seat_tier_type": "volume",
+            "tiers": [
+                {"min_seats": 1, "max_seats": 4, "price_per_seat": 1000},
+                {"min_seats": 5, "max_seats": 9, "price_per_seat": 900},
+                {"min_seats": 10, "price_per_seat": 800}
+            ]
+        }}]
+    }))?;
+    let product = services
+        .create_product(&caller, product)
+        .await
+        .map_err(anyhow_from)?;
+    let checkout = CheckoutCreate {
+        products: vec![product.id],
+        seats: Some(5),
+        ..Default::default()
+    };
+    let checkout = services
+        .create_checkout(&caller, checkout)
+        .await
+        .map_err(anyhow_from)?;
+    Ok(checkout.url)
 }
 
 fn anyhow_from(err: app::server::service::ServiceError) -> anyhow::Error {

@@ -238,3 +238,29 @@ async fn futures_collect(handles: impl Iterator<Item = tokio::task::JoinHandle<u
     }
     out
 }
+
+both_backends! {
+    async fn subscriptions_and_orders_are_filtered_by_customer_product_and_status(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let org = app.create_org("acme").await;
+        let monthly = product(&app, &org, Some("month")).await;
+        let lifetime = product(&app, &org, None).await;
+        for (product, email) in [(&monthly, "a@example.com"), (&monthly, "b@example.com"), (&lifetime, "a@example.com")] {
+            let checkout = checkout(&app, &org, product, json!({"customer_email": email})).await;
+            let (status, _) = json(confirm(&app, &checkout, json!({"confirmation_token_id": "tok_visa"})).await).await;
+            assert_eq!(status, 200);
+        }
+        assert_eq!(count(&app, &org, "/v1/subscriptions").await, 2);
+        assert_eq!(count(&app, &org, "/v1/subscriptions?status=active").await, 2);
+        assert_eq!(count(&app, &org, "/v1/subscriptions?status=canceled").await, 0);
+        assert_eq!(count(&app, &org, &format!("/v1/orders?product_id={}", lifetime["id"].as_str().unwrap())).await, 1);
+        let (_, customers) = json(app.get_as(&org.token, "/v1/customers?email=a@example.com").await).await;
+        let a = customers["items"][0]["id"].as_str().unwrap();
+        assert_eq!(count(&app, &org, &format!("/v1/orders?customer_id={a}")).await, 2);
+        assert_eq!(count(&app, &org, &format!("/v1/subscriptions?customer_id={a}")).await, 1);
+        assert_validation(app.get_as(&org.token, "/v1/subscriptions?status=sleeping").await, json!(["query", "status"]), "value_error").await;
+        assert_validation(app.get_as(&org.token, "/v1/orders?customer_id=nope").await, json!(["query", "customer_id"]), "uuid_parsing").await;
+        let other = app.create_org("other").await;
+        assert_eq!(count(&app, &other, "/v1/orders").await, 0);
+    }
+}

@@ -265,6 +265,17 @@ async fn serve_demo_prints_a_working_token_once() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+    let checkout_url = lines
+        .iter()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Buy seats:")
+                .map(|t| t.trim().to_owned())
+        })
+        .unwrap_or_else(|| panic!("no checkout printed: {lines:?}"));
+    let checkout_page = client.get(&checkout_url).send().await.unwrap();
+    assert_eq!(checkout_page.status(), 200);
+    assert!(checkout_page.text().await.unwrap().contains("Team plan"));
     let home = client
         .get(format!("{}/", first.base))
         .send()
