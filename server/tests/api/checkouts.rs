@@ -264,3 +264,20 @@ both_backends! {
         assert_eq!(count(&app, &other, "/v1/orders").await, 0);
     }
 }
+
+both_backends! {
+    async fn a_deleted_customers_subscription_still_shows_who_bought_it(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let org = app.create_org("acme").await;
+        let product = product(&app, &org, Some("month")).await;
+        let checkout = checkout(&app, &org, &product, json!({"customer_email": "gone@example.com"})).await;
+        let (_, paid) = json(confirm(&app, &checkout, json!({"confirmation_token_id": "tok_visa"})).await).await;
+        let customer = paid["customer_id"].as_str().unwrap();
+        let response = app.client.delete(app.url(&format!("/v1/customers/{customer}"))).bearer_auth(&org.token).send().await.unwrap();
+        assert_eq!(response.status(), 204);
+        let (status, subscription) = json(app.get_as(&org.token, &format!("/v1/subscriptions/{}", paid["subscription_id"].as_str().unwrap())).await).await;
+        assert_eq!(status, 200, "{subscription}");
+        assert_eq!(subscription["customer"]["email"], "gone@example.com");
+        assert!(subscription["customer"]["deleted_at"].is_string());
+    }
+}

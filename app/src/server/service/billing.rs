@@ -131,15 +131,12 @@ impl Services {
         customer_id: crate::model::CustomerId,
         product_id: crate::model::ProductId,
     ) -> Result<(Customer, Product), ServiceError> {
+        // A deleted customer still owns its history.
         let customer = self
             .store()
-            .customer(caller.organization_id, customer_id)
-            .await?;
-        let customer = match customer {
-            Some(customer) => customer,
-            // A deleted customer still owns its history.
-            None => return Err(ServiceError::not_found("Customer")),
-        };
+            .customer_even_deleted(caller.organization_id, customer_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Customer"))?;
         let product = self
             .store()
             .product(caller.organization_id, product_id)

@@ -38,6 +38,12 @@ pub(super) const SELECT_CUSTOMER: &str = concat!(
     " FROM customers WHERE id = $1 AND organization_id = $2 AND deleted_at IS NULL"
 );
 
+pub(super) const SELECT_CUSTOMER_EVEN_DELETED: &str = concat!(
+    "SELECT ",
+    customer_columns!(),
+    " FROM customers WHERE id = $1 AND organization_id = $2"
+);
+
 pub(super) const SELECT_CUSTOMER_BY_EXTERNAL_ID: &str = concat!(
     "SELECT ",
     customer_columns!(),
@@ -220,6 +226,23 @@ macro_rules! customer_store {
             > {
                 use $crate::server::store::{customers::CustomerRow, customers_sql as sql};
                 let row: Option<CustomerRow> = sqlx::query_as(sql::SELECT_CUSTOMER)
+                    .bind(id)
+                    .bind(organization_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn customer_even_deleted(
+                &self,
+                organization_id: $crate::model::OrganizationId,
+                id: $crate::model::CustomerId,
+            ) -> Result<
+                Option<$crate::server::store::CustomerRecord>,
+                $crate::server::store::StoreError,
+            > {
+                use $crate::server::store::{customers::CustomerRow, customers_sql as sql};
+                let row: Option<CustomerRow> = sqlx::query_as(sql::SELECT_CUSTOMER_EVEN_DELETED)
                     .bind(id)
                     .bind(organization_id)
                     .fetch_optional(&self.pool)

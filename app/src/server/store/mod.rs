@@ -226,6 +226,13 @@ pub trait CustomerStore: Send + Sync {
         id: CustomerId,
     ) -> Result<Option<CustomerRecord>, StoreError>;
 
+    /// A customer even if deleted: subscriptions and orders keep showing who bought them.
+    async fn customer_even_deleted(
+        &self,
+        organization_id: OrganizationId,
+        id: CustomerId,
+    ) -> Result<Option<CustomerRecord>, StoreError>;
+
     async fn customer_by_external_id(
         &self,
         organization_id: OrganizationId,
