@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 DEMO_DATABASE_URL ?= sqlite://data/seatkeeper.db
 
-.PHONY: help tools run build test lint test-rust test-sdk e2e clean-test-databases
+.PHONY: help tools run build test lint test-rust test-sdk test-fuzz e2e clean-test-databases
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -26,7 +26,7 @@ build: tools ## Release build: target/release/seatkeeper and target/site/
 	cargo leptos build --release
 	@echo "Built target/release/seatkeeper and target/site/ (see README: Running the release build)"
 
-test: lint test-rust test-sdk e2e ## Everything: lints, Rust tests and Polar SDK tests on SQLite and PostgreSQL, browser tests on the release build
+test: lint test-rust test-sdk test-fuzz e2e ## Everything: lints, Rust tests and Polar SDK tests on SQLite and PostgreSQL, browser tests on the release build
 	@scripts/test-summary.sh
 
 # A fresh `make test` forgets an earlier run's skipped PostgreSQL tests.
@@ -42,6 +42,9 @@ test-rust: tools ## Rust unit, contract and API tests on SQLite and PostgreSQL
 
 test-sdk: build ## The official Polar Python SDK as a client of the release build, on both databases
 	@scripts/test-sdk.sh
+
+test-fuzz: test-sdk ## Schemathesis fuzzes every documented operation; any 5xx fails
+	@scripts/test-api-fuzz.sh
 
 e2e: build ## Playwright tests in Debian's Chromium against the release build
 	@scripts/ensure-chromium.sh
