@@ -9,7 +9,7 @@ from polar.v2026_10 import Polar, errors
 @pytest.fixture
 def polar(server):
     org = server.create_org(f"sdk-{uuid.uuid4().hex[:12]}")
-    return Polar(org["access_token"], base_url=server.base_url)
+    return Polar(org["access_token"], base_url=server.base_url, timeout=30)
 
 
 SEAT_PRICE = {

@@ -13,7 +13,7 @@ def _slug() -> str:
 
 def test_the_sdk_gets_the_organization_of_its_token(server):
     org = server.create_org(_slug())
-    polar = Polar(org["access_token"], base_url=server.base_url)
+    polar = Polar(org["access_token"], base_url=server.base_url, timeout=30)
     got = polar.organizations.get(org["organization_id"])
     assert got.id == org["organization_id"]
     assert got.slug == org["slug"]
@@ -23,7 +23,7 @@ def test_the_sdk_gets_the_organization_of_its_token(server):
 
 def test_the_sdk_lists_the_organizations_of_its_token(server):
     org = server.create_org(_slug())
-    polar = Polar(org["access_token"], base_url=server.base_url)
+    polar = Polar(org["access_token"], base_url=server.base_url, timeout=30)
     page = polar.organizations.list()
     assert [o.id for o in page.items] == [org["organization_id"]]
     assert page.pagination.total_count == 1
@@ -32,13 +32,13 @@ def test_the_sdk_lists_the_organizations_of_its_token(server):
 def test_another_organization_is_a_resource_not_found_for_the_sdk(server):
     mine = server.create_org(_slug())
     theirs = server.create_org(_slug())
-    polar = Polar(mine["access_token"], base_url=server.base_url)
+    polar = Polar(mine["access_token"], base_url=server.base_url, timeout=30)
     with pytest.raises(errors.ResourceNotFound):
         polar.organizations.get(theirs["organization_id"])
 
 
 def test_a_malformed_id_is_a_validation_error_for_the_sdk(server):
     org = server.create_org(_slug())
-    polar = Polar(org["access_token"], base_url=server.base_url)
+    polar = Polar(org["access_token"], base_url=server.base_url, timeout=30)
     with pytest.raises(errors.HTTPValidationError):
         polar.organizations.get("not-a-uuid")
