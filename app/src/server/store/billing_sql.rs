@@ -182,9 +182,7 @@ macro_rules! billing_store {
                 id: $crate::model::CheckoutId,
             ) -> Result<Option<$crate::server::store::CheckoutRecord>, $crate::server::store::StoreError> {
                 use $crate::server::store::{billing::CheckoutRow, billing_sql as sql};
-                let row: Option<CheckoutRow> =
-                    sqlx::query_as(sql::SELECT_CHECKOUT).bind(id).bind(organization_id).fetch_optional(&self.pool).await?;
-                row.map(TryInto::try_into).transpose()
+                self.find_by::<CheckoutRow, _, _, _>(sql::SELECT_CHECKOUT, id, organization_id).await
             }
 
             async fn checkout_by_client_secret(
@@ -305,9 +303,7 @@ macro_rules! billing_store {
                 id: $crate::model::SubscriptionId,
             ) -> Result<Option<$crate::server::store::SubscriptionRecord>, $crate::server::store::StoreError> {
                 use $crate::server::store::{billing::SubscriptionRow, billing_sql as sql};
-                let row: Option<SubscriptionRow> =
-                    sqlx::query_as(sql::SELECT_SUBSCRIPTION).bind(id).bind(organization_id).fetch_optional(&self.pool).await?;
-                row.map(TryInto::try_into).transpose()
+                self.find_by::<SubscriptionRow, _, _, _>(sql::SELECT_SUBSCRIPTION, id, organization_id).await
             }
 
             async fn list_subscriptions(
@@ -344,9 +340,7 @@ macro_rules! billing_store {
                 id: $crate::model::OrderId,
             ) -> Result<Option<$crate::server::store::OrderRecord>, $crate::server::store::StoreError> {
                 use $crate::server::store::{billing::OrderRow, billing_sql as sql};
-                let row: Option<OrderRow> =
-                    sqlx::query_as(sql::SELECT_ORDER).bind(id).bind(organization_id).fetch_optional(&self.pool).await?;
-                row.map(TryInto::try_into).transpose()
+                self.find_by::<OrderRow, _, _, _>(sql::SELECT_ORDER, id, organization_id).await
             }
 
             async fn list_orders(

@@ -248,12 +248,7 @@ macro_rules! catalog_store {
                 id: $crate::model::BenefitId,
             ) -> Result<Option<$crate::server::store::BenefitRecord>, $crate::server::store::StoreError> {
                 use $crate::server::store::{catalog::BenefitRow, catalog_sql as sql};
-                let row: Option<BenefitRow> = sqlx::query_as(sql::SELECT_BENEFIT)
-                    .bind(id)
-                    .bind(organization_id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.map(TryInto::try_into).transpose()
+                self.find_by::<BenefitRow, _, _, _>(sql::SELECT_BENEFIT, id, organization_id).await
             }
 
             async fn list_benefits(

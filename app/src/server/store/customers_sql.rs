@@ -225,12 +225,8 @@ macro_rules! customer_store {
                 $crate::server::store::StoreError,
             > {
                 use $crate::server::store::{customers::CustomerRow, customers_sql as sql};
-                let row: Option<CustomerRow> = sqlx::query_as(sql::SELECT_CUSTOMER)
-                    .bind(id)
-                    .bind(organization_id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.map(TryInto::try_into).transpose()
+                self.find_by::<CustomerRow, _, _, _>(sql::SELECT_CUSTOMER, id, organization_id)
+                    .await
             }
 
             async fn customer_even_deleted(
@@ -242,12 +238,12 @@ macro_rules! customer_store {
                 $crate::server::store::StoreError,
             > {
                 use $crate::server::store::{customers::CustomerRow, customers_sql as sql};
-                let row: Option<CustomerRow> = sqlx::query_as(sql::SELECT_CUSTOMER_EVEN_DELETED)
-                    .bind(id)
-                    .bind(organization_id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.map(TryInto::try_into).transpose()
+                self.find_by::<CustomerRow, _, _, _>(
+                    sql::SELECT_CUSTOMER_EVEN_DELETED,
+                    id,
+                    organization_id,
+                )
+                .await
             }
 
             async fn customer_by_external_id(
@@ -259,12 +255,12 @@ macro_rules! customer_store {
                 $crate::server::store::StoreError,
             > {
                 use $crate::server::store::{customers::CustomerRow, customers_sql as sql};
-                let row: Option<CustomerRow> = sqlx::query_as(sql::SELECT_CUSTOMER_BY_EXTERNAL_ID)
-                    .bind(external_id)
-                    .bind(organization_id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.map(TryInto::try_into).transpose()
+                self.find_by::<CustomerRow, _, _, _>(
+                    sql::SELECT_CUSTOMER_BY_EXTERNAL_ID,
+                    external_id,
+                    organization_id,
+                )
+                .await
             }
 
             async fn list_customers(
@@ -335,12 +331,8 @@ macro_rules! customer_store {
                 $crate::server::store::StoreError,
             > {
                 use $crate::server::store::{customers::MemberRow, customers_sql as sql};
-                let row: Option<MemberRow> = sqlx::query_as(sql::SELECT_MEMBER)
-                    .bind(id)
-                    .bind(customer_id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.map(TryInto::try_into).transpose()
+                self.find_by::<MemberRow, _, _, _>(sql::SELECT_MEMBER, id, customer_id)
+                    .await
             }
 
             async fn member_by_external_id(
@@ -352,12 +344,12 @@ macro_rules! customer_store {
                 $crate::server::store::StoreError,
             > {
                 use $crate::server::store::{customers::MemberRow, customers_sql as sql};
-                let row: Option<MemberRow> = sqlx::query_as(sql::SELECT_MEMBER_BY_EXTERNAL_ID)
-                    .bind(external_id)
-                    .bind(customer_id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.map(TryInto::try_into).transpose()
+                self.find_by::<MemberRow, _, _, _>(
+                    sql::SELECT_MEMBER_BY_EXTERNAL_ID,
+                    external_id,
+                    customer_id,
+                )
+                .await
             }
 
             async fn owner(

@@ -35,6 +35,23 @@ pub(super) const SELECT_LIVE_ACCESS_TOKEN: &str = "SELECT id, organization_id, s
 macro_rules! sql_store {
     ($store:ident, $db:ty, $backend:expr, $migrator:expr, $begin_write:literal) => {
         impl $store {
+            /// The record of the row `sql` finds with the binds `a` and `b`, if any.
+            async fn find_by<Row, Rec, A, B>(
+                &self,
+                sql: &'static str,
+                a: A,
+                b: B,
+            ) -> Result<Option<Rec>, $crate::server::store::StoreError>
+            where
+                Row: for<'r> sqlx::FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
+                Rec: TryFrom<Row, Error = $crate::server::store::StoreError>,
+                A: for<'q> sqlx::Encode<'q, $db> + sqlx::Type<$db> + Send,
+                B: for<'q> sqlx::Encode<'q, $db> + sqlx::Type<$db> + Send,
+            {
+                let row: Option<Row> = sqlx::query_as(sql).bind(a).bind(b).fetch_optional(&self.pool).await?;
+                row.map(Rec::try_from).transpose()
+            }
+
             async fn insert_access_token_with<'e, E>(
                 executor: E,
                 token: &$crate::server::store::NewAccessToken,
