@@ -97,6 +97,10 @@ uuid_id!(
     /// An order (a payment record; a paid one-time order is a seat pool).
     OrderId
 );
+uuid_id!(
+    /// One seat assignment in a pool.
+    SeatId
+);
 
 #[cfg(test)]
 mod tests {

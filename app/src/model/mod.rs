@@ -14,6 +14,7 @@ pub mod organization;
 pub mod page;
 pub mod product;
 pub mod scope;
+pub mod seat;
 pub mod slug;
 pub mod status;
 
@@ -21,7 +22,7 @@ pub use email::Email;
 pub use error::{AppError, ErrorBody, ErrorDetail, LocSegment, ValidationIssue};
 pub use ids::{
     AccessTokenId, BenefitId, CheckoutId, CustomerId, CustomerSessionId, EventId, MemberId,
-    OrderId, OrganizationId, PriceId, ProductId, SubscriptionId,
+    OrderId, OrganizationId, PriceId, ProductId, SeatId, SubscriptionId,
 };
 pub use money::{Currency, MinorUnits};
 pub use organization::Organization;

@@ -24,6 +24,7 @@ use utoipa::{
         (name = "checkouts", description = "Purchase sessions: seats, amount, payment."),
         (name = "subscriptions", description = "Recurring seat pools."),
         (name = "orders", description = "Payments; a paid one-time order is a perpetual seat pool."),
+        (name = "customer-seats", description = "Seats of a pool: assign by email, list, revoke."),
     )
 )]
 pub struct ApiDoc;

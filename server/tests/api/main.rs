@@ -19,6 +19,7 @@ mod health;
 mod openapi;
 mod organizations;
 mod pages;
+mod seats;
 mod shutdown;
 mod store_contract;
 mod test_clock;

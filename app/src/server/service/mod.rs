@@ -11,6 +11,7 @@ mod error;
 mod events;
 mod organizations;
 mod products;
+mod seats;
 mod status;
 
 use std::sync::Arc;

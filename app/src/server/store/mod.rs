@@ -14,6 +14,8 @@ mod customers;
 mod customers_sql;
 mod postgres;
 mod records;
+mod seats;
+mod seats_sql;
 mod sql;
 mod sqlite;
 
@@ -30,12 +32,13 @@ pub use catalog::{
 pub use customers::{CustomerFilter, CustomerRecord, MemberRecord, NewCustomerSession};
 pub use postgres::PgStore;
 pub use records::{AccessTokenRecord, NewAccessToken, NewOrganization, OrganizationRecord};
+pub use seats::{PoolUsage, SeatPool, SeatRecord};
 pub use sqlite::SqliteStore;
 
 use crate::{
     model::{
-        BenefitId, CheckoutId, CustomerId, MemberId, OrderId, OrganizationId, PageRequest,
-        ProductId, SubscriptionId, billing::CheckoutStatus,
+        BenefitId, CheckoutId, CustomerId, Email, MemberId, OrderId, OrganizationId, PageRequest,
+        ProductId, SeatId, SubscriptionId, billing::CheckoutStatus,
     },
     server::token::TokenHash,
 };
@@ -62,6 +65,9 @@ pub enum StoreError {
     /// A unique constraint refused the write; `constraint` names the index or column.
     #[error("conflict on {constraint}")]
     Conflict { constraint: String },
+    /// The pool has no free seat (the capacity counter refused the assignment).
+    #[error("no seat available in the pool")]
+    NoCapacity,
     /// A stored value no longer parses (e.g. a slug edited by hand).
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
@@ -92,7 +98,9 @@ impl From<sqlx::Error> for StoreError {
 /// The persistence contract. Every method is one transaction. Split per aggregate: organizations
 /// and tokens here, the catalog in [`CatalogStore`].
 #[async_trait]
-pub trait Store: CatalogStore + CustomerStore + BillingStore + Send + Sync + 'static {
+pub trait Store:
+    CatalogStore + CustomerStore + BillingStore + SeatStore + Send + Sync + 'static
+{
     fn backend(&self) -> Backend;
 
     /// Applies pending migrations of this backend.
@@ -354,6 +362,60 @@ pub trait BillingStore: Send + Sync {
         filter: &BillingFilter,
         page: PageRequest,
     ) -> Result<(Vec<OrderRecord>, u64), StoreError>;
+}
+
+/// Customer seats. Capacity (`pending + claimed ≤ seats`) is enforced inside [`assign_seat`]'s
+/// transaction by a conditional update of the pool's counter, so it holds under any concurrency and
+/// across processes.
+///
+/// [`assign_seat`]: SeatStore::assign_seat
+#[async_trait]
+pub trait SeatStore: Send + Sync {
+    /// Takes one seat of the pool and inserts `seat` (and `new_member` first, if given) with its
+    /// events. [`StoreError::NoCapacity`] when the pool is full; [`StoreError::Conflict`] when the
+    /// email or member already holds an active seat in the pool. Either way nothing is written.
+    async fn assign_seat(
+        &self,
+        seat: &SeatRecord,
+        invitation: Option<&TokenHash>,
+        new_member: Option<&MemberRecord>,
+        events: &[NewEvent],
+    ) -> Result<(), StoreError>;
+
+    /// Revokes a pending or claimed seat and frees its place, with its events. False (and nothing
+    /// written) when the seat was already revoked.
+    async fn revoke_seat(
+        &self,
+        seat: &SeatRecord,
+        now: chrono::DateTime<chrono::Utc>,
+        events: &[NewEvent],
+    ) -> Result<bool, StoreError>;
+
+    async fn seat(
+        &self,
+        organization_id: OrganizationId,
+        id: SeatId,
+    ) -> Result<Option<SeatRecord>, StoreError>;
+
+    /// Every seat of a pool, revoked ones included, oldest first.
+    async fn seats_of(&self, pool: SeatPool) -> Result<Vec<SeatRecord>, StoreError>;
+
+    /// The pool's size and used seats, if the pool belongs to the organization.
+    async fn pool_usage(
+        &self,
+        organization_id: OrganizationId,
+        pool: SeatPool,
+    ) -> Result<Option<PoolUsage>, StoreError>;
+
+    /// The live member of `customer_id` with this email.
+    async fn member_by_email(
+        &self,
+        customer_id: CustomerId,
+        email: &Email,
+    ) -> Result<Option<MemberRecord>, StoreError>;
+
+    /// Every member of a customer, removed ones included (seat history names them).
+    async fn all_members(&self, customer_id: CustomerId) -> Result<Vec<MemberRecord>, StoreError>;
 }
 
 /// How to open a store.

@@ -9,7 +9,7 @@ use sqlx::{
 
 use super::{
     Backend, ConnectError, ConnectOptions, billing_sql::billing_store, catalog_sql::catalog_store,
-    customers_sql::customer_store, describe_connect_error, sql::sql_store,
+    customers_sql::customer_store, describe_connect_error, seats_sql::seat_store, sql::sql_store,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -51,3 +51,4 @@ sql_store!(
 catalog_store!(PgStore, sqlx::Postgres, "BEGIN");
 customer_store!(PgStore, sqlx::Postgres, "BEGIN");
 billing_store!(PgStore, sqlx::Postgres, "BEGIN");
+seat_store!(PgStore, sqlx::Postgres, "BEGIN");

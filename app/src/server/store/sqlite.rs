@@ -13,7 +13,7 @@ use sqlx::{
 
 use super::{
     Backend, ConnectError, ConnectOptions, billing_sql::billing_store, catalog_sql::catalog_store,
-    customers_sql::customer_store, describe_connect_error, sql::sql_store,
+    customers_sql::customer_store, describe_connect_error, seats_sql::seat_store, sql::sql_store,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -69,3 +69,4 @@ sql_store!(
 catalog_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
 customer_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
 billing_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
+seat_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");

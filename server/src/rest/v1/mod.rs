@@ -7,6 +7,7 @@ pub(crate) mod customer_sessions;
 pub(crate) mod customers;
 pub(crate) mod organizations;
 pub(crate) mod products;
+pub(crate) mod seats;
 
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -48,4 +49,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(billing::get_subscription))
         .routes(routes!(billing::list_orders))
         .routes(routes!(billing::get_order))
+        .routes(routes!(seats::list, seats::assign))
+        .routes(routes!(seats::revoke))
 }
