@@ -149,17 +149,18 @@ impl Services {
             .as_ref()
             .map(|o| o.email.clone())
             .or_else(|| input.email.clone());
-        if owner_email.is_none() {
-            issues.push(issue(
-                "owner",
-                "a team customer needs an email or an owner",
-                "missing",
-            ));
-        }
-        validated(issues)?;
         let Some(owner_email) = owner_email else {
-            return Err(ServiceError::not_found("Owner"));
+            // An individual without an email is already reported above.
+            if input.kind == CustomerType::Team {
+                issues.push(issue(
+                    "owner",
+                    "a team customer needs an email or an owner",
+                    "missing",
+                ));
+            }
+            return Err(ServiceError::Validation(issues));
         };
+        validated(issues)?;
         let now = self.now();
         let customer = CustomerRecord {
             id: CustomerId::new(),
