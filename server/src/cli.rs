@@ -20,7 +20,7 @@ use secrecy::ExposeSecret;
 
 use crate::{
     config::{DatabaseArgs, ServeArgs},
-    demo, startup,
+    demo, mailer, startup,
     telemetry::{self, LogFormat},
 };
 
@@ -120,9 +120,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         None => Arc::new(SystemClock),
     };
-    if args.smtp_url.is_some() {
-        tracing::info!("SMTP URL configured (invitation emails arrive with the seats feature)");
-    }
+    let transport = mailer::Transport::from_config(args.smtp_url.as_deref(), &args.mail_from)?;
     let mut services = Services::new(store.clone(), clock, args.public_url());
     if args.demo {
         demo::ensure_demo(&services).await?;
@@ -132,7 +130,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         leptos_options: args.leptos_options(),
         services,
         test_clock,
+        dev_mailbox: matches!(transport, mailer::Transport::DevMailbox),
     };
+    let (stop_mailer, mailer_stopped) = tokio::sync::watch::channel(false);
+    let mailer_task =
+        tokio::spawn(mailer::Mailer::new(state.services.clone(), transport).run(mailer_stopped));
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
@@ -144,6 +146,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         args.shutdown_timeout,
     )
     .await?;
+    let _ = stop_mailer.send(true);
+    let _ = mailer_task.await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -51,10 +51,19 @@ pub struct ServeArgs {
     #[arg(long, env = "SEATKEEPER_PUBLIC_URL")]
     pub public_url: Option<String>,
 
-    /// SMTP server for invitation emails, e.g. `smtp://user:pass@mail.example.com:587`
-    /// (without it, emails go to the development mailbox at /dev/mailbox).
+    /// SMTP server for invitation emails: `smtp://[user:pass@]host[:port]` (plain; add
+    /// `?tls=required` for STARTTLS) or `smtps://...` (TLS). Without it, emails stay in the
+    /// development mailbox at /dev/mailbox.
     #[arg(long, env = "SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
+
+    /// The sender of invitation emails.
+    #[arg(
+        long,
+        env = "SEATKEEPER_MAIL_FROM",
+        default_value = "Seatkeeper <no-reply@localhost>"
+    )]
+    pub mail_from: String,
 
     /// Test mode: time can be moved forward through `POST /v1/_test/clock/advance`.
     /// Never use in production.

@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod mailer;
 pub mod rest;
 pub mod startup;
 pub mod telemetry;

@@ -38,6 +38,8 @@ pub struct AppState {
     pub services: Services,
     /// Present only in test mode (`--test-clock`).
     pub test_clock: Option<TestClock>,
+    /// No SMTP server is configured: `/dev/mailbox` shows the outbox.
+    pub dev_mailbox: bool,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -56,7 +58,7 @@ pub fn build_router(state: AppState) -> Router {
     let routes = generate_route_list(App);
 
     Router::new()
-        .merge(rest::router(state.test_clock.is_some()))
+        .merge(rest::router(&state))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(

@@ -101,6 +101,18 @@ uuid_id!(
     /// One seat assignment in a pool.
     SeatId
 );
+uuid_id!(
+    /// A benefit given to a member because of a claimed seat.
+    BenefitGrantId
+);
+uuid_id!(
+    /// One entry of the seat audit log.
+    SeatAuditId
+);
+uuid_id!(
+    /// An email in the outbox.
+    EmailId
+);
 
 #[cfg(test)]
 mod tests {

@@ -21,8 +21,9 @@ pub mod status;
 pub use email::Email;
 pub use error::{AppError, ErrorBody, ErrorDetail, LocSegment, ValidationIssue};
 pub use ids::{
-    AccessTokenId, BenefitId, CheckoutId, CustomerId, CustomerSessionId, EventId, MemberId,
-    OrderId, OrganizationId, PriceId, ProductId, SeatId, SubscriptionId,
+    AccessTokenId, BenefitGrantId, BenefitId, CheckoutId, CustomerId, CustomerSessionId, EmailId,
+    EventId, MemberId, OrderId, OrganizationId, PriceId, ProductId, SeatAuditId, SeatId,
+    SubscriptionId,
 };
 pub use money::{Currency, MinorUnits};
 pub use organization::Organization;

@@ -5,7 +5,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    CustomerId, Email, MemberId, OrderId, SeatId, SubscriptionId, customer::Member,
+    BenefitGrantId, BenefitId, CheckoutId, CustomerId, Email, MemberId, OrderId, ProductId,
+    SeatAuditId, SeatId, SubscriptionId,
+    benefit::Benefit,
+    customer::{Customer, Member},
     metadata::Metadata,
 };
 
@@ -69,8 +72,11 @@ pub struct SeatsList {
     pub total_seats: u32,
 }
 
-/// Body of `POST /v1/customer-seats`. This first version assigns by `email`; the other holder
-/// identifiers of Polar's `SeatAssign` are refused with a 422 until they are built.
+/// Body of `POST /v1/customer-seats` (Polar's `SeatAssign`) and of `POST
+/// /v1/customer-portal/seats` (`CustomerSeatAssign`). The pool is named by exactly one of
+/// `subscription_id`, `order_id` and `checkout_id`; the holder by exactly one of `email`,
+/// `external_member_id` (optionally with `email`), `member_id`, `customer_id` and
+/// `external_customer_id`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SeatAssign {
@@ -78,6 +84,9 @@ pub struct SeatAssign {
     pub subscription_id: Option<SubscriptionId>,
     #[serde(default)]
     pub order_id: Option<OrderId>,
+    /// Resolves to the subscription or order the checkout created.
+    #[serde(default)]
+    pub checkout_id: Option<CheckoutId>,
     #[serde(default)]
     pub email: Option<Email>,
     #[serde(default)]
@@ -92,4 +101,159 @@ pub struct SeatAssign {
     pub metadata: Metadata,
     #[serde(default)]
     pub immediate_claim: bool,
+}
+
+/// Body of `POST /v1/customer-seats/claim`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SeatClaim {
+    pub invitation_token: String,
+}
+
+/// What an invitation link leads to; reading it changes nothing (email scanners follow links).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SeatClaimInfo {
+    pub product_name: String,
+    pub product_id: ProductId,
+    pub organization_name: String,
+    pub organization_slug: String,
+    /// The invited person's email.
+    pub customer_email: Email,
+    pub can_claim: bool,
+}
+
+/// A claimed seat and a member session for its new holder.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerSeatClaimResponse {
+    pub seat: CustomerSeat,
+    pub customer_session_token: String,
+}
+
+/// What happened to a seat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum SeatAction {
+    Assigned,
+    Claimed,
+    Resent,
+    Revoked,
+}
+
+impl SeatAction {
+    pub const ALL: [Self; 4] = [Self::Assigned, Self::Claimed, Self::Resent, Self::Revoked];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Assigned => "assigned",
+            Self::Claimed => "claimed",
+            Self::Resent => "resent",
+            Self::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == raw)
+    }
+}
+
+/// Who changed a seat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum ActorType {
+    /// The merchant's API, with an organization access token (`actor_id`: the token's id).
+    Organization,
+    /// The billing customer's portal session (`actor_id`: the customer).
+    Customer,
+    /// A member: through a portal session, or the invited person claiming (`actor_id`: the member).
+    Member,
+    /// Seatkeeper itself (e.g. a member's removal revoking their seats).
+    System,
+}
+
+impl ActorType {
+    pub const ALL: [Self; 4] = [
+        Self::Organization,
+        Self::Customer,
+        Self::Member,
+        Self::System,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Organization => "organization",
+            Self::Customer => "customer",
+            Self::Member => "member",
+            Self::System => "system",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == raw)
+    }
+}
+
+/// One entry of the seat audit log: who did what to which seat, and when.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SeatAuditEntry {
+    pub id: SeatAuditId,
+    pub created_at: DateTime<Utc>,
+    pub seat_id: SeatId,
+    pub subscription_id: Option<SubscriptionId>,
+    pub order_id: Option<OrderId>,
+    pub action: SeatAction,
+    pub actor_type: ActorType,
+    /// The access token, customer or member that acted; none for the system.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, format = Uuid))]
+    pub actor_id: Option<uuid::Uuid>,
+    /// The seat holder's email.
+    pub email: Email,
+}
+
+/// A pool's audit log, oldest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SeatAuditLog {
+    pub entries: Vec<SeatAuditEntry>,
+}
+
+/// A benefit given to a member because they hold a claimed seat (Polar's `BenefitGrant`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BenefitGrant {
+    pub id: BenefitGrantId,
+    pub created_at: DateTime<Utc>,
+    pub modified_at: Option<DateTime<Utc>>,
+    pub granted_at: Option<DateTime<Utc>>,
+    pub is_granted: bool,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub is_revoked: bool,
+    pub subscription_id: Option<SubscriptionId>,
+    pub order_id: Option<OrderId>,
+    pub customer_id: CustomerId,
+    pub member_id: Option<MemberId>,
+    pub benefit_id: BenefitId,
+    pub seat_id: SeatId,
+    pub customer: Customer,
+    pub member: Option<Member>,
+    pub benefit: Benefit,
+    pub properties: BenefitGrantProperties,
+}
+
+/// What a grant gives: for a license-key benefit, the key (unique across the system).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BenefitGrantProperties {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license_key: Option<String>,
+    /// The key with all but its last four characters hidden.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_key: Option<String>,
+    /// A custom benefit's note for the holder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }

@@ -4,7 +4,7 @@
 
 use app::{
     model::LocSegment,
-    server::service::{OrganizationCaller, ServiceError},
+    server::service::{OrganizationCaller, PortalCaller, ServiceError},
 };
 use axum::{
     extract::{FromRequest, FromRequestParts, RawPathParams, Request, rejection::PathRejection},
@@ -243,6 +243,23 @@ impl FromRequestParts<AppState> for OrgAuth {
         let token = bearer_token(parts)?;
         Ok(OrgAuth(
             state.services.authenticate_access_token(token).await?,
+        ))
+    }
+}
+
+/// The portal session behind `Authorization: Bearer skp_cst_...`.
+pub struct PortalAuth(pub PortalCaller);
+
+impl FromRequestParts<AppState> for PortalAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer_token(parts)?;
+        Ok(PortalAuth(
+            state.services.authenticate_session(token).await?,
         ))
     }
 }

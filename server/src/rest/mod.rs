@@ -4,6 +4,7 @@
 //! Documented routes are registered through `utoipa_axum::routes!`, which takes each route's path
 //! from the handler's `#[utoipa::path]`: a route cannot exist without being in `/openapi.json`.
 
+mod dev_mailbox;
 pub mod error;
 pub mod extract;
 mod health;
@@ -22,15 +23,19 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::startup::AppState;
 
-/// Health probes, the versioned API and its document. The test-clock routes exist only in test mode.
-pub fn router(test_mode: bool) -> Router<AppState> {
+/// Health probes, the versioned API and its document. The test-clock routes exist only in test mode,
+/// the development mailbox only without an SMTP server.
+pub fn router(state: &AppState) -> Router<AppState> {
     let (mut router, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .merge(v1::router())
         .split_for_parts();
-    if test_mode {
+    if state.test_clock.is_some() {
         router = router.merge(test_clock::router());
+    }
+    if state.dev_mailbox {
+        router = router.route("/dev/mailbox", get(dev_mailbox::page));
     }
     let document = Arc::new(document);
     router

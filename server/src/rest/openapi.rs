@@ -1,4 +1,4 @@
-//! The OpenAPI 3.1 document's frame (title, tags, security scheme). Its paths and schemas come from
+//! The OpenAPI 3.1 document's frame (title, tags, security schemes). Its paths and schemas come from
 //! the routes registered with `utoipa_axum::routes!` (see [`super::router`]), so the document cannot
 //! drift from the code.
 
@@ -24,12 +24,15 @@ use utoipa::{
         (name = "checkouts", description = "Purchase sessions: seats, amount, payment."),
         (name = "subscriptions", description = "Recurring seat pools."),
         (name = "orders", description = "Payments; a paid one-time order is a perpetual seat pool."),
-        (name = "customer-seats", description = "Seats of a pool: assign by email, list, revoke."),
+        (name = "customer-seats", description = "Seats of a pool: assign, list, revoke, resend, audit log; claiming an invitation."),
+        (name = "customer-portal", description = "The billing customer's portal (customer or member session): seats and claimed subscriptions."),
+        (name = "benefit-grants", description = "Benefits given to members holding claimed seats."),
     )
 )]
 pub struct ApiDoc;
 
-/// Declares the `access_token` security scheme: `Authorization: Bearer skp_oat_...`.
+/// Declares the security schemes: `access_token` (`Bearer skp_oat_...`) and `customer_session`
+/// (`Bearer skp_cst_...`).
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -41,6 +44,18 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some("Organization access token (`skp_oat_...`)."))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "customer_session",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "Customer or member session token (`skp_cst_...`), from the merchant's \
+                         customer-sessions API or from claiming a seat.",
+                    ))
                     .build(),
             ),
         );

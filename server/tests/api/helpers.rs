@@ -195,6 +195,7 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
         leptos_options: server::config::leptos_options(site_root(), address),
         services: services.clone(),
         test_clock: options.test_mode.then(|| clock.clone()),
+        dev_mailbox: true,
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(serve(

@@ -1,12 +1,16 @@
-//! Who is calling: turns a bearer token into a [`Caller`] and checks scopes. Tokens are looked up by
+//! Who is calling: turns a bearer token into an [`OrganizationCaller`] or a [`PortalCaller`] and
+//! checks what it may do. Tokens are looked up by
 //! their SHA-256; a token that is unknown, revoked or expired is the same 401 to the caller.
 
 use crate::{
-    model::{AccessTokenId, OrganizationId, Scope, Scopes},
+    model::{
+        AccessTokenId, CustomerId, MemberId, OrganizationId, Scope, Scopes, customer::MemberRole,
+        seat::ActorType,
+    },
     server::token::{ACCESS_TOKEN_PREFIX, TokenHash},
 };
 
-use super::{ServiceError, Services};
+use super::{ServiceError, Services, customers::SESSION_TOKEN_PREFIX};
 
 /// An authenticated caller of the merchant API.
 #[derive(Clone, Debug, PartialEq)]
@@ -53,6 +57,112 @@ impl Services {
             organization_id: record.organization_id,
             token_id: record.id,
             scopes: record.scopes,
+        })
+    }
+}
+
+/// A customer or member portal session (`skp_cst_...`): the member it belongs to and their role.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PortalCaller {
+    pub organization_id: OrganizationId,
+    pub customer_id: CustomerId,
+    pub member_id: MemberId,
+    pub role: MemberRole,
+}
+
+/// Whoever manages seats: the merchant's API or a portal session. One place decides what each may
+/// read and change, and how it is named in the audit log.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SeatCaller {
+    Organization(OrganizationCaller),
+    Portal(PortalCaller),
+    /// Seatkeeper itself: following an invitation link, or removing a member's seats.
+    System(OrganizationId),
+}
+
+impl SeatCaller {
+    pub fn organization_id(&self) -> OrganizationId {
+        match self {
+            Self::Organization(c) => c.organization_id,
+            Self::Portal(c) => c.organization_id,
+            Self::System(id) => *id,
+        }
+    }
+
+    pub fn is_organization(&self) -> bool {
+        matches!(self, Self::Organization(_))
+    }
+
+    pub fn require_read(&self) -> Result<(), ServiceError> {
+        match self {
+            Self::Organization(c) => {
+                c.require_any(&[Scope::CustomerSeatsRead, Scope::CustomerSeatsWrite])
+            }
+            Self::Portal(_) | Self::System(_) => Ok(()),
+        }
+    }
+
+    /// Organization tokens need `customer_seats:write`; in the portal, owners and billing
+    /// managers may change seats, members may only look.
+    pub fn require_write(&self) -> Result<(), ServiceError> {
+        match self {
+            Self::Organization(c) => c.require_any(&[Scope::CustomerSeatsWrite]),
+            Self::Portal(c) if c.role == MemberRole::Member => Err(ServiceError::NotPermitted(
+                "only the owner or a billing manager can change seats".into(),
+            )),
+            Self::Portal(_) | Self::System(_) => Ok(()),
+        }
+    }
+
+    /// Whether pools and seats of `customer_id` are visible: every customer of the organization
+    /// for the merchant, only its own customer for a portal session.
+    pub fn may_see_customer(&self, customer_id: CustomerId) -> bool {
+        match self {
+            Self::Organization(_) | Self::System(_) => true,
+            Self::Portal(c) => c.customer_id == customer_id,
+        }
+    }
+
+    /// How the audit log names this caller.
+    pub fn actor(&self) -> (ActorType, Option<uuid::Uuid>) {
+        match self {
+            Self::Organization(c) => (ActorType::Organization, Some(c.token_id.as_uuid())),
+            Self::Portal(c) if c.role == MemberRole::Owner => {
+                (ActorType::Customer, Some(c.customer_id.as_uuid()))
+            }
+            Self::Portal(c) => (ActorType::Member, Some(c.member_id.as_uuid())),
+            Self::System(_) => (ActorType::System, None),
+        }
+    }
+}
+
+impl Services {
+    /// Authenticates a customer or member session token (`skp_cst_...`).
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    pub async fn authenticate_session(&self, token: &str) -> Result<PortalCaller, ServiceError> {
+        let unknown = ServiceError::Unauthorized("the session token is unknown or expired");
+        if !token.starts_with(SESSION_TOKEN_PREFIX) {
+            return Err(ServiceError::Unauthorized(
+                "the bearer token is not a customer session token",
+            ));
+        }
+        let session = self
+            .store()
+            .live_session(&TokenHash::of(token), self.now())
+            .await?
+            .ok_or(unknown)?;
+        let member = self
+            .store()
+            .member(session.customer_id, session.member_id)
+            .await?
+            .ok_or(ServiceError::Unauthorized(
+                "the session's member has been removed",
+            ))?;
+        Ok(PortalCaller {
+            organization_id: session.organization_id,
+            customer_id: session.customer_id,
+            member_id: session.member_id,
+            role: member.role,
         })
     }
 }

@@ -127,30 +127,32 @@ impl Services {
     /// The customer and product of a subscription or order, as the API shows them.
     async fn parties(
         &self,
-        caller: &OrganizationCaller,
+        organization_id: crate::model::OrganizationId,
         customer_id: crate::model::CustomerId,
         product_id: crate::model::ProductId,
     ) -> Result<(Customer, Product), ServiceError> {
         // A deleted customer still owns its history.
         let customer = self
             .store()
-            .customer_even_deleted(caller.organization_id, customer_id)
+            .customer_even_deleted(organization_id, customer_id)
             .await?
             .ok_or_else(|| ServiceError::not_found("Customer"))?;
         let product = self
             .store()
-            .product(caller.organization_id, product_id)
+            .product(organization_id, product_id)
             .await?
             .ok_or_else(|| ServiceError::not_found("Product"))?;
         Ok((customer.into(), product.into()))
     }
 
-    async fn subscription_out(
+    pub(super) async fn subscription_out(
         &self,
-        caller: &OrganizationCaller,
+        organization_id: crate::model::OrganizationId,
         s: &SubscriptionRecord,
     ) -> Result<Subscription, ServiceError> {
-        let (customer, product) = self.parties(caller, s.customer_id, s.product_id).await?;
+        let (customer, product) = self
+            .parties(organization_id, s.customer_id, s.product_id)
+            .await?;
         Ok(subscription_wire(s, customer, product))
     }
 
@@ -159,7 +161,9 @@ impl Services {
         caller: &OrganizationCaller,
         o: &OrderRecord,
     ) -> Result<Order, ServiceError> {
-        let (customer, product) = self.parties(caller, o.customer_id, o.product_id).await?;
+        let (customer, product) = self
+            .parties(caller.organization_id, o.customer_id, o.product_id)
+            .await?;
         let subscription = match o.subscription_id {
             Some(id) => self
                 .store()
@@ -183,7 +187,7 @@ impl Services {
             .subscription(caller.organization_id, id)
             .await?
             .ok_or_else(|| ServiceError::not_found("Subscription"))?;
-        self.subscription_out(caller, &record).await
+        self.subscription_out(caller.organization_id, &record).await
     }
 
     pub async fn list_subscriptions(
@@ -199,7 +203,10 @@ impl Services {
             .await?;
         let mut items = Vec::with_capacity(records.len());
         for record in &records {
-            items.push(self.subscription_out(caller, record).await?);
+            items.push(
+                self.subscription_out(caller.organization_id, record)
+                    .await?,
+            );
         }
         Ok(ListResource::new(items, total, page))
     }

@@ -472,7 +472,23 @@ impl Services {
             "member.deleted",
             &Member::from(record.clone()),
         )?;
-        self.store().update_member(&record, &event).await?;
+        // Removing a member revokes their seats (and so their benefits), in the same transaction.
+        let system = super::SeatCaller::System(caller.organization_id);
+        let customer = self
+            .store()
+            .customer_even_deleted(caller.organization_id, customer_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Customer"))?;
+        let mut revokes = Vec::new();
+        for seat in self.store().active_seats_of_member(record.id).await? {
+            revokes.push(
+                self.revoke_write(&system, &seat, Member::from(record.clone()), &customer)
+                    .await?,
+            );
+        }
+        self.store()
+            .remove_member(&record, &event, &revokes)
+            .await?;
         Ok(())
     }
 

@@ -18,6 +18,10 @@ pub enum ServiceError {
     /// The object does not exist, or belongs to another organization.
     #[error("{resource} not found")]
     NotFound { resource: &'static str },
+    /// A named object the request refers to does not exist (404), with a specific wire name, e.g.
+    /// `MemberNotFound`.
+    #[error("{error}: {detail}")]
+    Missing { error: &'static str, detail: String },
     /// A domain rule refused the request (400); `error` is the wire name, e.g. `SeatNotAvailable`.
     #[error("{error}: {detail}")]
     Rejected { error: &'static str, detail: String },
@@ -46,12 +50,28 @@ impl ServiceError {
         Self::NotFound { resource }
     }
 
+    /// A 400 refusal named `error`.
+    pub fn rejected(error: &'static str, detail: impl Into<String>) -> Self {
+        Self::Rejected {
+            error,
+            detail: detail.into(),
+        }
+    }
+
+    /// A 404 named `error` (e.g. `MemberNotFound`).
+    pub fn missing(error: &'static str, detail: impl Into<String>) -> Self {
+        Self::Missing {
+            error,
+            detail: detail.into(),
+        }
+    }
+
     /// The HTTP status code of this error.
     pub fn status(&self) -> u16 {
         match self {
             Self::Unauthorized(_) => 401,
             Self::NotPermitted(_) => 403,
-            Self::NotFound { .. } => 404,
+            Self::NotFound { .. } | Self::Missing { .. } => 404,
             Self::Rejected { .. } => 400,
             Self::Validation(_) => 422,
             Self::Unavailable(_) => 503,
@@ -72,7 +92,9 @@ impl ServiceError {
             Self::NotFound { resource } => {
                 ErrorBody::message("ResourceNotFound", format!("{resource} not found"))
             }
-            Self::Rejected { error, detail } => ErrorBody::message(*error, detail.clone()),
+            Self::Rejected { error, detail } | Self::Missing { error, detail } => {
+                ErrorBody::message(*error, detail.clone())
+            }
             Self::Validation(issues) => ErrorBody::validation(issues.clone()),
             Self::Unavailable(_) => ErrorBody::message(
                 "ServiceUnavailable",

@@ -6,18 +6,22 @@ mod auth;
 mod benefits;
 mod billing;
 mod checkouts;
+mod claims;
 mod customers;
 mod error;
 mod events;
+mod invitations;
 mod organizations;
+mod portal;
 mod products;
 mod seats;
 mod status;
 
 use std::sync::Arc;
 
-pub use auth::OrganizationCaller;
+pub use auth::{OrganizationCaller, PortalCaller, SeatCaller};
 pub use error::ServiceError;
+pub use invitations::{Invitation, describe_ttl};
 pub use organizations::{CreateOrganization, CreatedOrganization};
 
 use crate::server::{

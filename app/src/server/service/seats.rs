@@ -1,8 +1,11 @@
-//! Customer seats (first increment): assign by email into a subscription or order pool, list a
-//! pool, revoke. Capacity is enforced by the database inside the assigning transaction (see
+//! Customer seats for whoever manages a pool: the merchant (organization token) or the billing
+//! customer's portal session. Assign (every `SeatAssign` holder identifier, invitation or immediate
+//! claim), list, read, revoke, resend, and the pool's audit log.
+//!
+//! Capacity is enforced by the database inside the assigning transaction (see
 //! [`SeatStore`](crate::server::store::SeatStore)); an email or member holds at most one active seat
-//! per pool. Claim, resend, invitation emails, the other holder identifiers and the portal API come
-//! next (issue "Customer seats").
+//! per pool. Every change is written with its audit entry, outbox events and invitation email in one
+//! transaction.
 
 use std::collections::HashMap;
 
@@ -10,18 +13,24 @@ use chrono::TimeDelta;
 
 use crate::{
     model::{
-        LocSegment, MemberId, Scope, SeatId, ValidationIssue,
+        LocSegment, MemberId, SeatAuditId, SeatId, ValidationIssue,
         billing::{OrderStatus, SubscriptionStatus},
         customer::{Member, MemberRole},
-        seat::{CustomerSeat, SeatAssign, SeatStatus, SeatsList},
+        seat::{
+            CustomerSeat, SeatAction, SeatAssign, SeatAuditEntry, SeatAuditLog, SeatStatus,
+            SeatsList,
+        },
     },
     server::{
-        store::{CustomerRecord, MemberRecord, SeatPool, SeatRecord, StoreError},
+        store::{
+            AuditRecord, CustomerRecord, GrantRecord, MemberRecord, OrganizationRecord,
+            SeatAssignment, SeatPool, SeatRecord, SeatResendWrite, SeatRevokeWrite, StoreError,
+        },
         token,
     },
 };
 
-use super::{OrganizationCaller, ServiceError, Services};
+use super::{SeatCaller, ServiceError, Services};
 
 /// Prefix of invitation tokens.
 pub const INVITATION_TOKEN_PREFIX: &str = "skp_inv_";
@@ -34,7 +43,12 @@ fn invalid(field: &str, msg: impl Into<String>) -> ServiceError {
     }])
 }
 
-fn seat_wire(seat: SeatRecord, member: Member, customer: &CustomerRecord) -> CustomerSeat {
+/// A seat as the API returns it: never with its invitation token.
+pub(super) fn seat_wire(
+    seat: SeatRecord,
+    member: Member,
+    customer: &CustomerRecord,
+) -> CustomerSeat {
     CustomerSeat {
         id: seat.id,
         created_at: seat.created_at,
@@ -54,132 +68,381 @@ fn seat_wire(seat: SeatRecord, member: Member, customer: &CustomerRecord) -> Cus
     }
 }
 
+fn audit_wire(entry: AuditRecord) -> SeatAuditEntry {
+    SeatAuditEntry {
+        id: entry.id,
+        created_at: entry.created_at,
+        seat_id: entry.seat_id,
+        subscription_id: entry.pool.subscription_id(),
+        order_id: entry.pool.order_id(),
+        action: entry.action,
+        actor_type: entry.actor_type,
+        actor_id: entry.actor_id,
+        email: entry.email,
+    }
+}
+
+fn pool_not_found(pool: SeatPool) -> ServiceError {
+    ServiceError::not_found(match pool {
+        SeatPool::Subscription(_) => "Subscription",
+        SeatPool::Order(_) => "Order",
+    })
+}
+
+/// A pool with its billing customer and product, checked to belong to the caller.
+pub(super) struct PoolContext {
+    pub customer: CustomerRecord,
+    pub product_id: crate::model::ProductId,
+    /// Why no seat can be assigned or claimed in it right now, if so.
+    pub unusable: Option<String>,
+}
+
+/// Which holder identifier a `SeatAssign` uses.
+enum Holder {
+    Email(crate::model::Email),
+    ExternalMember {
+        external_id: String,
+        email: Option<crate::model::Email>,
+    },
+    Member(MemberId),
+    Customer(crate::model::CustomerId),
+    ExternalCustomer(String),
+}
+
+impl Holder {
+    /// Exactly one identifier (or `external_member_id` with `email`), else a 422 naming the fields.
+    fn of(input: &SeatAssign) -> Result<Self, ServiceError> {
+        let given: Vec<&str> = [
+            ("email", input.email.is_some()),
+            ("external_member_id", input.external_member_id.is_some()),
+            ("member_id", input.member_id.is_some()),
+            ("customer_id", input.customer_id.is_some()),
+            ("external_customer_id", input.external_customer_id.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+        .collect();
+        match (given.as_slice(), input) {
+            (["email"], SeatAssign { email: Some(e), .. }) => Ok(Self::Email(e.clone())),
+            (
+                ["external_member_id"] | ["email", "external_member_id"],
+                SeatAssign {
+                    external_member_id: Some(x),
+                    email,
+                    ..
+                },
+            ) => {
+                if x.trim().is_empty() {
+                    return Err(invalid("external_member_id", "must not be empty"));
+                }
+                Ok(Self::ExternalMember {
+                    external_id: x.clone(),
+                    email: email.clone(),
+                })
+            }
+            (
+                ["member_id"],
+                SeatAssign {
+                    member_id: Some(id),
+                    ..
+                },
+            ) => Ok(Self::Member(*id)),
+            (
+                ["customer_id"],
+                SeatAssign {
+                    customer_id: Some(id),
+                    ..
+                },
+            ) => Ok(Self::Customer(*id)),
+            (
+                ["external_customer_id"],
+                SeatAssign {
+                    external_customer_id: Some(x),
+                    ..
+                },
+            ) => Ok(Self::ExternalCustomer(x.clone())),
+            ([], _) => Err(invalid(
+                "email",
+                "name the seat holder: email, external_member_id (alone or with email), member_id, \
+                 customer_id or external_customer_id",
+            )),
+            (fields, _) => Err(invalid(
+                fields[1],
+                format!(
+                    "give only one seat holder identifier (or external_member_id with email), not {}",
+                    fields.join(" and ")
+                ),
+            )),
+        }
+    }
+}
+
 impl Services {
-    /// The pool named by exactly one of `subscription_id` / `order_id`, with its billing customer,
-    /// checked to be usable (active or trialing subscription; paid order).
-    async fn usable_pool(
+    /// The pool named by exactly one of `subscription_id`, `order_id` and `checkout_id`.
+    async fn requested_pool(
         &self,
-        caller: &OrganizationCaller,
+        caller: &SeatCaller,
+        input: &SeatAssign,
+    ) -> Result<SeatPool, ServiceError> {
+        match (input.subscription_id, input.order_id, input.checkout_id) {
+            (Some(id), None, None) => Ok(SeatPool::Subscription(id)),
+            (None, Some(id), None) => Ok(SeatPool::Order(id)),
+            (None, None, Some(id)) => {
+                let checkout = self
+                    .store()
+                    .checkout(caller.organization_id(), id)
+                    .await?
+                    .ok_or_else(|| ServiceError::not_found("Checkout"))?;
+                match (checkout.subscription_id, checkout.order_id) {
+                    (Some(id), _) => Ok(SeatPool::Subscription(id)),
+                    (None, Some(id)) => Ok(SeatPool::Order(id)),
+                    (None, None) => Err(ServiceError::rejected(
+                        "InvalidSeatAssignmentRequest",
+                        format!(
+                            "the checkout is {} and has created no subscription or order yet",
+                            checkout.status.as_str()
+                        ),
+                    )),
+                }
+            }
+            _ => Err(invalid(
+                "subscription_id",
+                "give exactly one of subscription_id, order_id and checkout_id",
+            )),
+        }
+    }
+
+    /// The pool with its customer and product, if the caller may see it (else 404).
+    pub(super) async fn pool_context(
+        &self,
+        caller: &SeatCaller,
         pool: SeatPool,
-    ) -> Result<CustomerRecord, ServiceError> {
-        let (customer_id, usable, what) = match pool {
+    ) -> Result<PoolContext, ServiceError> {
+        let organization_id = caller.organization_id();
+        let (customer_id, product_id, unusable) = match pool {
             SeatPool::Subscription(id) => {
                 let s = self
                     .store()
-                    .subscription(caller.organization_id, id)
+                    .subscription(organization_id, id)
                     .await?
-                    .ok_or_else(|| ServiceError::not_found("Subscription"))?;
+                    .ok_or_else(|| pool_not_found(pool))?;
                 let ok = matches!(
                     s.status,
                     SubscriptionStatus::Active | SubscriptionStatus::Trialing
                 );
-                (
-                    s.customer_id,
-                    ok,
-                    format!("the subscription is {}", s.status.as_str()),
-                )
+                let why = (!ok).then(|| format!("the subscription is {}", s.status.as_str()));
+                (s.customer_id, s.product_id, why)
             }
             SeatPool::Order(id) => {
                 let o = self
                     .store()
-                    .order(caller.organization_id, id)
+                    .order(organization_id, id)
                     .await?
-                    .ok_or_else(|| ServiceError::not_found("Order"))?;
-                (
-                    o.customer_id,
-                    o.status == OrderStatus::Paid,
-                    format!("the order is {}", o.status.as_str()),
-                )
+                    .ok_or_else(|| pool_not_found(pool))?;
+                let why = (o.status != OrderStatus::Paid)
+                    .then(|| format!("the order is {}", o.status.as_str()));
+                (o.customer_id, o.product_id, why)
             }
         };
-        if !usable {
-            return Err(ServiceError::Rejected {
-                error: "SeatNotAvailable",
-                detail: format!("no seat can be assigned: {what}"),
-            });
+        if !caller.may_see_customer(customer_id) {
+            return Err(pool_not_found(pool));
         }
-        self.store()
-            .customer_even_deleted(caller.organization_id, customer_id)
+        let customer = self
+            .store()
+            .customer_even_deleted(organization_id, customer_id)
             .await?
-            .ok_or_else(|| ServiceError::not_found("Customer"))
+            .ok_or_else(|| ServiceError::not_found("Customer"))?;
+        Ok(PoolContext {
+            customer,
+            product_id,
+            unusable,
+        })
     }
 
-    #[tracing::instrument(skip_all, fields(organization_id = %caller.organization_id), err(level = "info"))]
-    pub async fn assign_seat(
+    /// The member who will hold the seat, and whether it must be created with the seat.
+    async fn holder(
         &self,
-        caller: &OrganizationCaller,
-        input: SeatAssign,
-    ) -> Result<CustomerSeat, ServiceError> {
-        caller.require_any(&[Scope::CustomerSeatsWrite])?;
-        let pool = match (input.subscription_id, input.order_id) {
-            (Some(id), None) => SeatPool::Subscription(id),
-            (None, Some(id)) => SeatPool::Order(id),
-            _ => {
-                return Err(invalid(
-                    "subscription_id",
-                    "give exactly one of subscription_id and order_id",
-                ));
+        caller: &SeatCaller,
+        customer: &CustomerRecord,
+        holder: Holder,
+    ) -> Result<(MemberRecord, bool), ServiceError> {
+        let email = match holder {
+            Holder::Email(email) => email,
+            Holder::Member(id) => {
+                let member = self.store().member(customer.id, id).await?.ok_or_else(|| {
+                    ServiceError::missing(
+                        "MemberNotFound",
+                        "no member with this id under the pool's customer",
+                    )
+                })?;
+                return Ok((member, false));
+            }
+            Holder::ExternalMember { external_id, email } => {
+                let found = self
+                    .store()
+                    .member_by_external_id(customer.id, &external_id)
+                    .await?;
+                return match (found, email) {
+                    (Some(member), Some(email)) if member.email != email => {
+                        Err(ServiceError::rejected(
+                            "MemberEmailMismatch",
+                            format!(
+                                "the member with external id {external_id:?} has another email \
+                                 ({}), not {email}",
+                                member.email
+                            ),
+                        ))
+                    }
+                    (Some(member), _) => Ok((member, false)),
+                    (None, None) => Err(ServiceError::missing(
+                        "MemberNotFound",
+                        format!(
+                            "no member with external id {external_id:?}: give its email too to create it"
+                        ),
+                    )),
+                    (None, Some(email)) => {
+                        match self.store().member_by_email(customer.id, &email).await? {
+                            Some(member) => Err(ServiceError::rejected(
+                                "MemberEmailMismatch",
+                                format!(
+                                    "{email} is already a member with external id {:?}, not {external_id:?}",
+                                    member.external_id.unwrap_or_default()
+                                ),
+                            )),
+                            None => Ok((self.new_member(customer, email, Some(external_id)), true)),
+                        }
+                    }
+                };
+            }
+            Holder::Customer(id) => {
+                let other = self
+                    .store()
+                    .customer(caller.organization_id(), id)
+                    .await?
+                    .ok_or_else(|| {
+                        ServiceError::missing("CustomerNotFound", "no customer with this id")
+                    })?;
+                Self::customer_email(other)?
+            }
+            Holder::ExternalCustomer(external_id) => {
+                let other = self
+                    .store()
+                    .customer_by_external_id(caller.organization_id(), &external_id)
+                    .await?
+                    .ok_or_else(|| {
+                        ServiceError::missing(
+                            "CustomerNotFound",
+                            format!("no customer with external id {external_id:?}"),
+                        )
+                    })?;
+                Self::customer_email(other)?
             }
         };
-        if input.customer_id.is_some()
-            || input.external_customer_id.is_some()
-            || input.member_id.is_some()
-            || input.external_member_id.is_some()
-        {
-            return Err(invalid(
-                "email",
-                "this server assigns seats by email for now; member and customer identifiers come next",
-            ));
+        match self.store().member_by_email(customer.id, &email).await? {
+            Some(member) => Ok((member, false)),
+            None => Ok((self.new_member(customer, email, None), true)),
         }
-        let Some(email) = input.email else {
-            return Err(invalid("email", "give the email of the person to invite"));
-        };
-        if input.immediate_claim {
+    }
+
+    fn customer_email(customer: CustomerRecord) -> Result<crate::model::Email, ServiceError> {
+        customer.email.ok_or_else(|| {
+            ServiceError::rejected(
+                "InvalidSeatAssignmentRequest",
+                "this customer has no email to invite",
+            )
+        })
+    }
+
+    fn new_member(
+        &self,
+        customer: &CustomerRecord,
+        email: crate::model::Email,
+        external_id: Option<String>,
+    ) -> MemberRecord {
+        MemberRecord {
+            id: MemberId::new(),
+            customer_id: customer.id,
+            organization_id: customer.organization_id,
+            created_at: self.now(),
+            modified_at: None,
+            email,
+            name: None,
+            external_id,
+            role: MemberRole::Member,
+            deleted_at: None,
+        }
+    }
+
+    pub(super) fn audit(
+        &self,
+        caller: &SeatCaller,
+        seat: &SeatRecord,
+        action: SeatAction,
+    ) -> AuditRecord {
+        let (actor_type, actor_id) = caller.actor();
+        AuditRecord {
+            id: SeatAuditId::new(),
+            organization_id: seat.organization_id,
+            created_at: self.now(),
+            seat_id: seat.id,
+            pool: seat.pool,
+            action,
+            actor_type,
+            actor_id,
+            email: seat.email.clone(),
+        }
+    }
+
+    async fn organization_record(
+        &self,
+        caller: &SeatCaller,
+    ) -> Result<OrganizationRecord, ServiceError> {
+        self.store()
+            .organization(caller.organization_id())
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Organization"))
+    }
+
+    /// Assigns a seat: a pending seat with an emailed invitation, or (organization tokens only) a
+    /// seat claimed at once with `immediate_claim`.
+    #[tracing::instrument(skip_all, fields(organization_id = %caller.organization_id()), err(level = "info"))]
+    pub async fn assign_seat(
+        &self,
+        caller: &SeatCaller,
+        input: SeatAssign,
+    ) -> Result<CustomerSeat, ServiceError> {
+        caller.require_write()?;
+        if input.immediate_claim && !caller.is_organization() {
             return Err(invalid(
                 "immediate_claim",
-                "immediate_claim is not available yet",
+                "immediate_claim is only available to the merchant's API",
             ));
         }
         if let Err(msg) = input.metadata.validate() {
             return Err(invalid("metadata", msg));
         }
-        let customer = self.usable_pool(caller, pool).await?;
+        let holder = Holder::of(&input)?;
+        let pool = self.requested_pool(caller, &input).await?;
+        let context = self.pool_context(caller, pool).await?;
+        if let Some(why) = &context.unusable {
+            return Err(ServiceError::rejected(
+                "SeatNotAvailable",
+                format!("no seat can be assigned: {why}"),
+            ));
+        }
+        let (member, is_new) = self.holder(caller, &context.customer, holder).await?;
+        let organization = self.organization_record(caller).await?;
         let now = self.now();
-        let existing = self.store().member_by_email(customer.id, &email).await?;
-        let new_member = match existing {
-            Some(_) => None,
-            None => Some(MemberRecord {
-                id: MemberId::new(),
-                customer_id: customer.id,
-                organization_id: caller.organization_id,
-                created_at: now,
-                modified_at: None,
-                email: email.clone(),
-                name: None,
-                external_id: None,
-                role: MemberRole::Member,
-                deleted_at: None,
-            }),
-        };
-        let member = existing
-            .or_else(|| new_member.clone())
-            .ok_or_else(|| ServiceError::not_found("Member"))?;
-        let organization = self
-            .store()
-            .organization(caller.organization_id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("Organization"))?;
-        let invitation = token::generate(INVITATION_TOKEN_PREFIX);
-        let seat = SeatRecord {
+        let mut seat = SeatRecord {
             id: SeatId::new(),
-            organization_id: caller.organization_id,
+            organization_id: caller.organization_id(),
             created_at: now,
             modified_at: None,
             pool,
             status: SeatStatus::Pending,
-            customer_id: customer.id,
+            customer_id: context.customer.id,
             member_id: member.id,
-            email,
+            email: member.email.clone(),
             invitation_token_expires_at: Some(
                 now + TimeDelta::seconds(organization.invitation_ttl_seconds),
             ),
@@ -187,77 +450,111 @@ impl Services {
             revoked_at: None,
             metadata: input.metadata,
         };
-        let wire = seat_wire(seat.clone(), Member::from(member.clone()), &customer);
         let mut events = Vec::new();
-        if let Some(member) = &new_member {
+        if is_new {
             events.push(self.event(
-                caller.organization_id,
+                caller.organization_id(),
                 "member.created",
                 &Member::from(member.clone()),
             )?);
         }
-        events.push(self.event(caller.organization_id, "customer_seat.assigned", &wire)?);
+        let mut audit = vec![self.audit(caller, &seat, SeatAction::Assigned)];
+        let (invitation, email, grants) = if input.immediate_claim {
+            seat.status = SeatStatus::Claimed;
+            seat.claimed_at = Some(now);
+            seat.invitation_token_expires_at = None;
+            audit.push(self.audit(caller, &seat, SeatAction::Claimed));
+            let grants = self.grants_for(&seat, context.product_id).await?;
+            (None, None, grants)
+        } else {
+            let invitation = token::generate(INVITATION_TOKEN_PREFIX);
+            let email = self
+                .invitation_email(&organization, &context, &seat, invitation.expose())
+                .await?;
+            (Some(invitation.hash), Some(email), Vec::new())
+        };
+        let wire = seat_wire(
+            seat.clone(),
+            Member::from(member.clone()),
+            &context.customer,
+        );
+        if input.immediate_claim {
+            events.push(self.event(caller.organization_id(), "customer_seat.claimed", &wire)?);
+            events.extend(self.grant_events(&grants, "benefit_grant.created").await?);
+        } else {
+            events.push(self.event(caller.organization_id(), "customer_seat.assigned", &wire)?);
+        }
+        let assignment = SeatAssignment {
+            seat,
+            invitation,
+            new_member: is_new.then_some(member),
+            grants,
+            email,
+            audit,
+            events,
+        };
         self.store()
-            .assign_seat(&seat, Some(&invitation.hash), new_member.as_ref(), &events)
+            .assign_seat(&assignment)
             .await
             .map_err(|err| match err {
-                StoreError::NoCapacity => ServiceError::Rejected {
-                    error: "SeatNotAvailable",
-                    detail: "no seats available in this pool: revoke a seat or buy more".into(),
-                },
-                StoreError::Conflict { .. } => ServiceError::Rejected {
-                    error: "SeatAlreadyAssigned",
-                    detail: format!("{} already holds a seat in this pool", wire.email),
-                },
+                StoreError::NoCapacity => ServiceError::rejected(
+                    "SeatNotAvailable",
+                    "no seats available in this pool: revoke a seat or buy more",
+                ),
+                StoreError::Conflict { constraint } if constraint.contains("members") => {
+                    ServiceError::rejected(
+                        "SeatAlreadyAssigned",
+                        format!(
+                            "{} was just added as a member by another request; retry",
+                            wire.email
+                        ),
+                    )
+                }
+                StoreError::Conflict { .. } => ServiceError::rejected(
+                    "SeatAlreadyAssigned",
+                    format!("{} already holds a seat in this pool", wire.email),
+                ),
                 other => other.into(),
             })?;
         Ok(wire)
     }
 
-    /// The seats of a pool (revoked ones too, oldest first) and its free count.
+    /// The seats of a pool (revoked ones too, oldest first), optionally of one status, and its
+    /// free count.
     pub async fn list_seats(
         &self,
-        caller: &OrganizationCaller,
+        caller: &SeatCaller,
         pool: SeatPool,
+        status: Option<SeatStatus>,
     ) -> Result<SeatsList, ServiceError> {
-        caller.require_any(&[Scope::CustomerSeatsRead, Scope::CustomerSeatsWrite])?;
+        caller.require_read()?;
+        let context = self.pool_context(caller, pool).await?;
         let usage = self
             .store()
-            .pool_usage(caller.organization_id, pool)
+            .pool_usage(caller.organization_id(), pool)
             .await?
-            .ok_or_else(|| {
-                ServiceError::not_found(match pool {
-                    SeatPool::Subscription(_) => "Subscription",
-                    SeatPool::Order(_) => "Order",
-                })
-            })?;
+            .ok_or_else(|| pool_not_found(pool))?;
         let seats = self.store().seats_of(pool).await?;
-        let Some(first) = seats.first() else {
-            return Ok(SeatsList {
-                seats: Vec::new(),
-                available_seats: usage.seats.saturating_sub(usage.used),
-                total_seats: usage.seats,
-            });
+        let members: HashMap<MemberId, MemberRecord> = if seats.is_empty() {
+            HashMap::new()
+        } else {
+            self.store()
+                .all_members(context.customer.id)
+                .await?
+                .into_iter()
+                .map(|m| (m.id, m))
+                .collect()
         };
-        let customer = self
-            .store()
-            .customer_even_deleted(caller.organization_id, first.customer_id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("Customer"))?;
-        let members: HashMap<MemberId, MemberRecord> = self
-            .store()
-            .all_members(customer.id)
-            .await?
-            .into_iter()
-            .map(|m| (m.id, m))
-            .collect();
         let mut out = Vec::with_capacity(seats.len());
         for seat in seats {
+            if status.is_some_and(|s| s != seat.status) {
+                continue;
+            }
             let member = members
                 .get(&seat.member_id)
                 .cloned()
                 .ok_or_else(|| ServiceError::not_found("Member"))?;
-            out.push(seat_wire(seat, member.into(), &customer));
+            out.push(seat_wire(seat, member.into(), &context.customer));
         }
         Ok(SeatsList {
             seats: out,
@@ -266,48 +563,163 @@ impl Services {
         })
     }
 
-    /// Revokes a seat. Idempotent: revoking a revoked seat changes nothing and emits nothing.
-    #[tracing::instrument(skip_all, fields(seat_id = %id), err(level = "info"))]
-    pub async fn revoke_seat(
+    /// A seat the caller may see, with its billing customer and holder.
+    pub(super) async fn seat_parts(
         &self,
-        caller: &OrganizationCaller,
+        caller: &SeatCaller,
         id: SeatId,
-    ) -> Result<CustomerSeat, ServiceError> {
-        caller.require_any(&[Scope::CustomerSeatsWrite])?;
+    ) -> Result<(SeatRecord, CustomerRecord, Member), ServiceError> {
         let seat = self
             .store()
-            .seat(caller.organization_id, id)
+            .seat(caller.organization_id(), id)
             .await?
+            .filter(|s| caller.may_see_customer(s.customer_id))
             .ok_or_else(|| ServiceError::not_found("Seat"))?;
         let customer = self
             .store()
-            .customer_even_deleted(caller.organization_id, seat.customer_id)
+            .customer_even_deleted(caller.organization_id(), seat.customer_id)
             .await?
             .ok_or_else(|| ServiceError::not_found("Customer"))?;
-        let member: Member = self
+        let member = self
             .store()
-            .all_members(customer.id)
+            .member_even_removed(seat.customer_id, seat.member_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Member"))?;
+        Ok((seat, customer, member.into()))
+    }
+
+    pub async fn get_seat(
+        &self,
+        caller: &SeatCaller,
+        id: SeatId,
+    ) -> Result<CustomerSeat, ServiceError> {
+        caller.require_read()?;
+        let (seat, customer, member) = self.seat_parts(caller, id).await?;
+        Ok(seat_wire(seat, member, &customer))
+    }
+
+    /// What revoking `seat` writes: its audit entry and events (the seat's, and one per live grant).
+    pub(super) async fn revoke_write(
+        &self,
+        caller: &SeatCaller,
+        seat: &SeatRecord,
+        member: Member,
+        customer: &CustomerRecord,
+    ) -> Result<SeatRevokeWrite, ServiceError> {
+        let now = self.now();
+        let mut revoked = seat.clone();
+        revoked.status = SeatStatus::Revoked;
+        revoked.revoked_at = Some(now);
+        revoked.modified_at = Some(now);
+        revoked.invitation_token_expires_at = None;
+        let live_grants: Vec<GrantRecord> = self
+            .store()
+            .grants_of_seat(seat.id)
             .await?
             .into_iter()
-            .find(|m| m.id == seat.member_id)
-            .ok_or_else(|| ServiceError::not_found("Member"))?
-            .into();
+            .filter(|g| g.revoked_at.is_none())
+            .map(|mut g| {
+                g.revoked_at = Some(now);
+                g.modified_at = Some(now);
+                g
+            })
+            .collect();
+        let wire = seat_wire(revoked, member, customer);
+        let mut events = self
+            .grant_events(&live_grants, "benefit_grant.revoked")
+            .await?;
+        events.push(self.event(seat.organization_id, "customer_seat.revoked", &wire)?);
+        Ok(SeatRevokeWrite {
+            seat: seat.clone(),
+            now,
+            audit: self.audit(caller, seat, SeatAction::Revoked),
+            events,
+        })
+    }
+
+    /// Revokes a seat and its benefit grants. Idempotent: revoking a revoked seat changes nothing
+    /// and emits nothing.
+    #[tracing::instrument(skip_all, fields(seat_id = %id), err(level = "info"))]
+    pub async fn revoke_seat(
+        &self,
+        caller: &SeatCaller,
+        id: SeatId,
+    ) -> Result<CustomerSeat, ServiceError> {
+        caller.require_write()?;
+        let (seat, customer, member) = self.seat_parts(caller, id).await?;
         if seat.status.is_active() {
-            let now = self.now();
-            let mut revoked = seat.clone();
-            revoked.status = SeatStatus::Revoked;
-            revoked.revoked_at = Some(now);
-            revoked.modified_at = Some(now);
-            revoked.invitation_token_expires_at = None;
-            let wire = seat_wire(revoked, member.clone(), &customer);
-            let event = self.event(caller.organization_id, "customer_seat.revoked", &wire)?;
-            self.store().revoke_seat(&seat, now, &[event]).await?;
+            let write = self
+                .revoke_write(caller, &seat, member.clone(), &customer)
+                .await?;
+            self.store().revoke_seat(&write).await?;
         }
         let current = self
             .store()
-            .seat(caller.organization_id, id)
+            .seat(caller.organization_id(), id)
             .await?
             .ok_or_else(|| ServiceError::not_found("Seat"))?;
         Ok(seat_wire(current, member, &customer))
+    }
+
+    /// Sends a pending seat's invitation again with a new token and expiry; the old link stops
+    /// working at once.
+    #[tracing::instrument(skip_all, fields(seat_id = %id), err(level = "info"))]
+    pub async fn resend_seat(
+        &self,
+        caller: &SeatCaller,
+        id: SeatId,
+    ) -> Result<CustomerSeat, ServiceError> {
+        caller.require_write()?;
+        let (seat, customer, member) = self.seat_parts(caller, id).await?;
+        let not_pending = || {
+            ServiceError::rejected(
+                "SeatNotPending",
+                "only a pending seat's invitation can be sent again",
+            )
+        };
+        if seat.status != SeatStatus::Pending {
+            return Err(not_pending());
+        }
+        let context = self.pool_context(caller, seat.pool).await?;
+        let organization = self.organization_record(caller).await?;
+        let now = self.now();
+        let mut resent = seat.clone();
+        resent.invitation_token_expires_at =
+            Some(now + TimeDelta::seconds(organization.invitation_ttl_seconds));
+        resent.modified_at = Some(now);
+        let invitation = token::generate(INVITATION_TOKEN_PREFIX);
+        let email = self
+            .invitation_email(&organization, &context, &resent, invitation.expose())
+            .await?;
+        let write = SeatResendWrite {
+            seat_id: seat.id,
+            invitation: invitation.hash.clone(),
+            expires_at: resent.invitation_token_expires_at.unwrap_or(now),
+            now,
+            email,
+            audit: self.audit(caller, &seat, SeatAction::Resent),
+        };
+        if !self.store().resend_seat(&write).await? {
+            return Err(not_pending());
+        }
+        Ok(seat_wire(resent, member, &customer))
+    }
+
+    /// Who did what to the pool's seats, oldest first.
+    pub async fn seat_audit_log(
+        &self,
+        caller: &SeatCaller,
+        pool: SeatPool,
+    ) -> Result<SeatAuditLog, ServiceError> {
+        caller.require_read()?;
+        self.pool_context(caller, pool).await?;
+        let entries = self
+            .store()
+            .seat_audit(caller.organization_id(), pool)
+            .await?
+            .into_iter()
+            .map(audit_wire)
+            .collect();
+        Ok(SeatAuditLog { entries })
     }
 }

@@ -17,6 +17,17 @@ macro_rules! subscription_columns {
     };
 }
 
+/// `$1` member, `$2` limit, `$3` offset: subscriptions where the member holds a claimed seat.
+pub(super) const CLAIMED_SUBSCRIPTIONS: &str = concat!(
+    "SELECT ",
+    subscription_columns!(),
+    " FROM subscriptions WHERE id IN (SELECT subscription_id FROM customer_seats WHERE member_id = $1 \
+     AND status = 'claimed') ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+);
+
+pub(super) const COUNT_CLAIMED_SUBSCRIPTIONS: &str = "SELECT COUNT(*) FROM subscriptions WHERE id IN \
+     (SELECT subscription_id FROM customer_seats WHERE member_id = $1 AND status = 'claimed')";
+
 macro_rules! order_columns {
     () => {
         "id, organization_id, created_at, modified_at, customer_id, product_id, subscription_id, checkout_id, status, \

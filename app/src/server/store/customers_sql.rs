@@ -139,6 +139,27 @@ macro_rules! customer_store {
                 Ok(())
             }
 
+            async fn insert_customer_session_with<'e, E>(
+                executor: E,
+                session: &$crate::server::store::NewCustomerSession,
+            ) -> Result<(), $crate::server::store::StoreError>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                sqlx::query($crate::server::store::customers_sql::INSERT_CUSTOMER_SESSION)
+                    .bind(session.id)
+                    .bind(session.organization_id)
+                    .bind(session.customer_id)
+                    .bind(session.member_id)
+                    .bind(session.hash.as_bytes())
+                    .bind(session.created_at)
+                    .bind(session.expires_at)
+                    .bind(session.return_url.as_deref())
+                    .execute(executor)
+                    .await?;
+                Ok(())
+            }
+
             async fn write_member_with<'e, E>(
                 executor: E,
                 member: &$crate::server::store::MemberRecord,
@@ -397,18 +418,7 @@ macro_rules! customer_store {
                 &self,
                 session: &$crate::server::store::NewCustomerSession,
             ) -> Result<(), $crate::server::store::StoreError> {
-                sqlx::query($crate::server::store::customers_sql::INSERT_CUSTOMER_SESSION)
-                    .bind(session.id)
-                    .bind(session.organization_id)
-                    .bind(session.customer_id)
-                    .bind(session.member_id)
-                    .bind(session.hash.as_bytes())
-                    .bind(session.created_at)
-                    .bind(session.expires_at)
-                    .bind(session.return_url.as_deref())
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
+                Self::insert_customer_session_with(&self.pool, session).await
             }
         }
     };

@@ -12,6 +12,8 @@ mod catalog;
 mod catalog_sql;
 mod customers;
 mod customers_sql;
+mod emails;
+mod emails_sql;
 mod postgres;
 mod records;
 mod seats;
@@ -30,15 +32,19 @@ pub use catalog::{
     BenefitRecord, EventRecord, NewEvent, PriceKind, PriceRecord, ProductFilter, ProductRecord,
 };
 pub use customers::{CustomerFilter, CustomerRecord, MemberRecord, NewCustomerSession};
+pub use emails::{EmailRecord, EmailStatus, NewEmail};
 pub use postgres::PgStore;
 pub use records::{AccessTokenRecord, NewAccessToken, NewOrganization, OrganizationRecord};
-pub use seats::{PoolUsage, SeatPool, SeatRecord};
+pub use seats::{
+    AuditRecord, GrantFilter, GrantRecord, PoolUsage, SeatAssignment, SeatClaimWrite, SeatPool,
+    SeatRecord, SeatResendWrite, SeatRevokeWrite, SessionRecord,
+};
 pub use sqlite::SqliteStore;
 
 use crate::{
     model::{
-        BenefitId, CheckoutId, CustomerId, Email, MemberId, OrderId, OrganizationId, PageRequest,
-        ProductId, SeatId, SubscriptionId, billing::CheckoutStatus,
+        BenefitId, CheckoutId, CustomerId, Email, EmailId, MemberId, OrderId, OrganizationId,
+        PageRequest, ProductId, SeatId, SubscriptionId, billing::CheckoutStatus,
     },
     server::token::TokenHash,
 };
@@ -99,7 +105,7 @@ impl From<sqlx::Error> for StoreError {
 /// and tokens here, the catalog in [`CatalogStore`].
 #[async_trait]
 pub trait Store:
-    CatalogStore + CustomerStore + BillingStore + SeatStore + Send + Sync + 'static
+    CatalogStore + CustomerStore + BillingStore + SeatStore + EmailStore + Send + Sync + 'static
 {
     fn backend(&self) -> Backend;
 
@@ -364,32 +370,37 @@ pub trait BillingStore: Send + Sync {
     ) -> Result<(Vec<OrderRecord>, u64), StoreError>;
 }
 
-/// Customer seats. Capacity (`pending + claimed ≤ seats`) is enforced inside [`assign_seat`]'s
-/// transaction by a conditional update of the pool's counter, so it holds under any concurrency and
-/// across processes.
+/// Customer seats, their grants and audit log. Capacity (`pending + claimed ≤ seats`) is enforced
+/// inside [`assign_seat`]'s transaction by a conditional update of the pool's counter, so it holds
+/// under any concurrency and across processes; a claim is one conditional update on the token hash.
 ///
 /// [`assign_seat`]: SeatStore::assign_seat
 #[async_trait]
 pub trait SeatStore: Send + Sync {
-    /// Takes one seat of the pool and inserts `seat` (and `new_member` first, if given) with its
-    /// events. [`StoreError::NoCapacity`] when the pool is full; [`StoreError::Conflict`] when the
-    /// email or member already holds an active seat in the pool. Either way nothing is written.
-    async fn assign_seat(
-        &self,
-        seat: &SeatRecord,
-        invitation: Option<&TokenHash>,
-        new_member: Option<&MemberRecord>,
-        events: &[NewEvent],
-    ) -> Result<(), StoreError>;
+    /// Takes one seat of the pool and writes the assignment (member first, seat, grants, email,
+    /// audit, events). [`StoreError::NoCapacity`] when the pool is full; [`StoreError::Conflict`]
+    /// when the email or member already holds an active seat in the pool. Either way nothing is
+    /// written.
+    async fn assign_seat(&self, assignment: &SeatAssignment) -> Result<(), StoreError>;
 
-    /// Revokes a pending or claimed seat and frees its place, with its events. False (and nothing
+    /// Claims a pending seat whose unexpired token matches; false (nothing written) otherwise.
+    async fn claim_seat(&self, claim: &SeatClaimWrite) -> Result<bool, StoreError>;
+
+    /// Replaces a pending seat's token and expiry and queues the new invitation; false (nothing
+    /// written) when the seat is not pending.
+    async fn resend_seat(&self, resend: &SeatResendWrite) -> Result<bool, StoreError>;
+
+    /// Revokes a pending or claimed seat, frees its place, revokes its grants. False (and nothing
     /// written) when the seat was already revoked.
-    async fn revoke_seat(
+    async fn revoke_seat(&self, revoke: &SeatRevokeWrite) -> Result<bool, StoreError>;
+
+    /// Removes a member and revokes their seats in one transaction.
+    async fn remove_member(
         &self,
-        seat: &SeatRecord,
-        now: chrono::DateTime<chrono::Utc>,
-        events: &[NewEvent],
-    ) -> Result<bool, StoreError>;
+        member: &MemberRecord,
+        event: &NewEvent,
+        revokes: &[SeatRevokeWrite],
+    ) -> Result<(), StoreError>;
 
     async fn seat(
         &self,
@@ -397,8 +408,20 @@ pub trait SeatStore: Send + Sync {
         id: SeatId,
     ) -> Result<Option<SeatRecord>, StoreError>;
 
+    /// The seat whose current invitation has this hash (any status, any expiry).
+    async fn seat_by_invitation(
+        &self,
+        invitation: &TokenHash,
+    ) -> Result<Option<SeatRecord>, StoreError>;
+
     /// Every seat of a pool, revoked ones included, oldest first.
     async fn seats_of(&self, pool: SeatPool) -> Result<Vec<SeatRecord>, StoreError>;
+
+    /// The pending and claimed seats a member holds, in any pool.
+    async fn active_seats_of_member(
+        &self,
+        member_id: MemberId,
+    ) -> Result<Vec<SeatRecord>, StoreError>;
 
     /// The pool's size and used seats, if the pool belongs to the organization.
     async fn pool_usage(
@@ -407,6 +430,31 @@ pub trait SeatStore: Send + Sync {
         pool: SeatPool,
     ) -> Result<Option<PoolUsage>, StoreError>;
 
+    /// The grants a seat gave, revoked ones too.
+    async fn grants_of_seat(&self, seat_id: SeatId) -> Result<Vec<GrantRecord>, StoreError>;
+
+    /// Grants, newest first, filtered; and their total count.
+    async fn list_grants(
+        &self,
+        organization_id: OrganizationId,
+        filter: &GrantFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<GrantRecord>, u64), StoreError>;
+
+    /// The audit log of a pool, oldest first.
+    async fn seat_audit(
+        &self,
+        organization_id: OrganizationId,
+        pool: SeatPool,
+    ) -> Result<Vec<AuditRecord>, StoreError>;
+
+    /// The holder of a live customer or member session with this token hash.
+    async fn live_session(
+        &self,
+        hash: &TokenHash,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<SessionRecord>, StoreError>;
+
     /// The live member of `customer_id` with this email.
     async fn member_by_email(
         &self,
@@ -414,8 +462,55 @@ pub trait SeatStore: Send + Sync {
         email: &Email,
     ) -> Result<Option<MemberRecord>, StoreError>;
 
+    /// A member of a customer, even if removed (a seat's history still names them).
+    async fn member_even_removed(
+        &self,
+        customer_id: CustomerId,
+        id: MemberId,
+    ) -> Result<Option<MemberRecord>, StoreError>;
+
     /// Every member of a customer, removed ones included (seat history names them).
     async fn all_members(&self, customer_id: CustomerId) -> Result<Vec<MemberRecord>, StoreError>;
+
+    /// Subscriptions where the member holds a claimed seat, newest first; and their count.
+    async fn claimed_subscriptions(
+        &self,
+        member_id: MemberId,
+        page: PageRequest,
+    ) -> Result<(Vec<SubscriptionRecord>, u64), StoreError>;
+}
+
+/// The email outbox. Emails are inserted by the writes that cause them (see [`SeatStore`]); this
+/// is the sender's side.
+#[async_trait]
+pub trait EmailStore: Send + Sync {
+    /// Leases up to `limit` emails due at `now` until `lease_until` (counting an attempt each); an
+    /// email leased by another process is skipped.
+    async fn lease_due_emails(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        lease_until: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> Result<Vec<EmailRecord>, StoreError>;
+
+    async fn mark_email_sent(
+        &self,
+        id: EmailId,
+        now: chrono::DateTime<chrono::Utc>,
+        transport: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Records a failed attempt: retried at `retry_at`, or given up when none.
+    async fn mark_email_failed(
+        &self,
+        id: EmailId,
+        error: &str,
+        retry_at: Option<chrono::DateTime<chrono::Utc>>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// The newest emails, for the development mailbox.
+    async fn recent_emails(&self, limit: u32) -> Result<Vec<EmailRecord>, StoreError>;
 }
 
 /// How to open a store.

@@ -9,7 +9,8 @@ use sqlx::{
 
 use super::{
     Backend, ConnectError, ConnectOptions, billing_sql::billing_store, catalog_sql::catalog_store,
-    customers_sql::customer_store, describe_connect_error, seats_sql::seat_store, sql::sql_store,
+    customers_sql::customer_store, describe_connect_error, emails_sql::email_store,
+    seats_sql::seat_store, sql::sql_store,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -52,3 +53,4 @@ catalog_store!(PgStore, sqlx::Postgres, "BEGIN");
 customer_store!(PgStore, sqlx::Postgres, "BEGIN");
 billing_store!(PgStore, sqlx::Postgres, "BEGIN");
 seat_store!(PgStore, sqlx::Postgres, "BEGIN");
+email_store!(PgStore, sqlx::Postgres);

@@ -2,12 +2,17 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{
-    CustomerId, Email, MemberId, OrderId, OrganizationId, SeatId, SubscriptionId,
-    metadata::Metadata, seat::SeatStatus,
+use crate::{
+    model::{
+        BenefitGrantId, BenefitId, CustomerId, Email, MemberId, OrderId, OrganizationId,
+        SeatAuditId, SeatId, SubscriptionId,
+        metadata::Metadata,
+        seat::{ActorType, BenefitGrantProperties, SeatAction, SeatStatus},
+    },
+    server::token::TokenHash,
 };
 
-use super::StoreError;
+use super::{MemberRecord, NewCustomerSession, NewEmail, NewEvent, StoreError};
 
 /// The pool a seat belongs to: exactly one subscription or one order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,6 +22,18 @@ pub enum SeatPool {
 }
 
 impl SeatPool {
+    /// The pool of a row's two pool columns; exactly one must be set.
+    pub fn from_columns(
+        subscription_id: Option<SubscriptionId>,
+        order_id: Option<OrderId>,
+    ) -> Option<Self> {
+        match (subscription_id, order_id) {
+            (Some(id), None) => Some(Self::Subscription(id)),
+            (None, Some(id)) => Some(Self::Order(id)),
+            _ => None,
+        }
+    }
+
     pub fn subscription_id(self) -> Option<SubscriptionId> {
         match self {
             Self::Subscription(id) => Some(id),
@@ -82,11 +99,8 @@ impl TryFrom<SeatRow> for SeatRecord {
     type Error = StoreError;
 
     fn try_from(r: SeatRow) -> Result<Self, Self::Error> {
-        let pool = match (r.subscription_id, r.order_id) {
-            (Some(id), None) => SeatPool::Subscription(id),
-            (None, Some(id)) => SeatPool::Order(id),
-            _ => return Err(corrupt("seat pool", r.id)),
-        };
+        let pool = SeatPool::from_columns(r.subscription_id, r.order_id)
+            .ok_or_else(|| corrupt("seat pool", r.id))?;
         Ok(Self {
             id: r.id,
             organization_id: r.organization_id,
@@ -111,4 +125,185 @@ impl TryFrom<SeatRow> for SeatRecord {
 pub(super) struct UsageRow {
     pub(super) seats: i64,
     pub(super) used_seats: i64,
+}
+
+/// A benefit given to a seat holder.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GrantRecord {
+    pub id: BenefitGrantId,
+    pub organization_id: OrganizationId,
+    pub created_at: DateTime<Utc>,
+    pub modified_at: Option<DateTime<Utc>>,
+    pub benefit_id: BenefitId,
+    pub customer_id: CustomerId,
+    pub member_id: MemberId,
+    pub seat_id: SeatId,
+    pub pool: SeatPool,
+    pub granted_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Also in `properties`; a column of its own so a unique index can guard it.
+    pub license_key: Option<String>,
+    pub properties: BenefitGrantProperties,
+}
+
+/// Filters of the benefit grant list.
+#[derive(Clone, Debug, Default)]
+pub struct GrantFilter {
+    pub customer_id: Option<CustomerId>,
+    pub member_id: Option<MemberId>,
+    pub is_granted: Option<bool>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct GrantRow {
+    id: BenefitGrantId,
+    organization_id: OrganizationId,
+    created_at: DateTime<Utc>,
+    modified_at: Option<DateTime<Utc>>,
+    benefit_id: BenefitId,
+    customer_id: CustomerId,
+    member_id: MemberId,
+    seat_id: SeatId,
+    subscription_id: Option<SubscriptionId>,
+    order_id: Option<OrderId>,
+    granted_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+    license_key: Option<String>,
+    properties: String,
+}
+
+impl TryFrom<GrantRow> for GrantRecord {
+    type Error = StoreError;
+
+    fn try_from(r: GrantRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            pool: SeatPool::from_columns(r.subscription_id, r.order_id)
+                .ok_or_else(|| corrupt("grant pool", r.id))?,
+            id: r.id,
+            organization_id: r.organization_id,
+            created_at: r.created_at,
+            modified_at: r.modified_at,
+            benefit_id: r.benefit_id,
+            customer_id: r.customer_id,
+            member_id: r.member_id,
+            seat_id: r.seat_id,
+            granted_at: r.granted_at,
+            revoked_at: r.revoked_at,
+            license_key: r.license_key,
+            properties: serde_json::from_str(&r.properties)
+                .map_err(|e| corrupt("grant properties", e))?,
+        })
+    }
+}
+
+/// One entry of the seat audit log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditRecord {
+    pub id: SeatAuditId,
+    pub organization_id: OrganizationId,
+    pub created_at: DateTime<Utc>,
+    pub seat_id: SeatId,
+    pub pool: SeatPool,
+    pub action: SeatAction,
+    pub actor_type: ActorType,
+    pub actor_id: Option<uuid::Uuid>,
+    pub email: Email,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct AuditRow {
+    id: SeatAuditId,
+    organization_id: OrganizationId,
+    created_at: DateTime<Utc>,
+    seat_id: SeatId,
+    subscription_id: Option<SubscriptionId>,
+    order_id: Option<OrderId>,
+    action: String,
+    actor_type: String,
+    actor_id: Option<uuid::Uuid>,
+    email: String,
+}
+
+impl TryFrom<AuditRow> for AuditRecord {
+    type Error = StoreError;
+
+    fn try_from(r: AuditRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            pool: SeatPool::from_columns(r.subscription_id, r.order_id)
+                .ok_or_else(|| corrupt("audit pool", r.id))?,
+            id: r.id,
+            organization_id: r.organization_id,
+            created_at: r.created_at,
+            seat_id: r.seat_id,
+            action: SeatAction::parse(&r.action)
+                .ok_or_else(|| corrupt("audit action", &r.action))?,
+            actor_type: ActorType::parse(&r.actor_type)
+                .ok_or_else(|| corrupt("audit actor", &r.actor_type))?,
+            actor_id: r.actor_id,
+            email: Email::parse(&r.email).map_err(|e| corrupt("audit email", e))?,
+        })
+    }
+}
+
+/// Everything one assignment writes, in one transaction.
+#[derive(Clone, Debug)]
+pub struct SeatAssignment {
+    pub seat: SeatRecord,
+    /// The invitation's hash; none when the seat is claimed at once.
+    pub invitation: Option<TokenHash>,
+    /// A member to create first (the holder was not yet a member of the billing customer).
+    pub new_member: Option<MemberRecord>,
+    /// Grants of a seat claimed at once.
+    pub grants: Vec<GrantRecord>,
+    /// The invitation email.
+    pub email: Option<NewEmail>,
+    pub audit: Vec<AuditRecord>,
+    pub events: Vec<NewEvent>,
+}
+
+/// Everything a claim writes, if its conditional update wins.
+#[derive(Clone, Debug)]
+pub struct SeatClaimWrite {
+    pub seat_id: SeatId,
+    pub invitation: TokenHash,
+    pub now: DateTime<Utc>,
+    pub grants: Vec<GrantRecord>,
+    pub session: NewCustomerSession,
+    pub audit: AuditRecord,
+    pub events: Vec<NewEvent>,
+}
+
+/// A new invitation for a pending seat.
+#[derive(Clone, Debug)]
+pub struct SeatResendWrite {
+    pub seat_id: SeatId,
+    pub invitation: TokenHash,
+    pub expires_at: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+    pub email: NewEmail,
+    pub audit: AuditRecord,
+}
+
+/// A revocation: the seat, its grants, its audit entry and events.
+#[derive(Clone, Debug)]
+pub struct SeatRevokeWrite {
+    pub seat: SeatRecord,
+    pub now: DateTime<Utc>,
+    pub audit: AuditRecord,
+    pub events: Vec<NewEvent>,
+}
+
+/// The holder of a live customer or member session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub organization_id: OrganizationId,
+    pub customer_id: CustomerId,
+    pub member_id: MemberId,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct SessionRow {
+    pub(super) organization_id: OrganizationId,
+    pub(super) customer_id: CustomerId,
+    pub(super) member_id: MemberId,
 }

@@ -54,33 +54,118 @@ pub(super) const REVOKE_SEAT: &str = "UPDATE customer_seats SET status = 'revoke
 pub(super) const SELECT_MEMBER_BY_EMAIL: &str = "SELECT id, customer_id, organization_id, created_at, modified_at, \
      email, name, external_id, role, deleted_at FROM members WHERE customer_id = $1 AND email = $2 AND deleted_at IS NULL";
 
+pub(super) const SELECT_MEMBER_EVEN_REMOVED: &str = "SELECT id, customer_id, organization_id, created_at, \
+     modified_at, email, name, external_id, role, deleted_at FROM members WHERE id = $1 AND customer_id = $2";
+
 pub(super) const ALL_MEMBERS_OF_CUSTOMER: &str = "SELECT id, customer_id, organization_id, created_at, modified_at, \
      email, name, external_id, role, deleted_at FROM members WHERE customer_id = $1";
+
+pub(super) const SELECT_SEAT_BY_INVITATION: &str = concat!(
+    "SELECT ",
+    seat_columns!(),
+    " FROM customer_seats WHERE invitation_token_hash = $1"
+);
+
+pub(super) const ACTIVE_SEATS_OF_MEMBER: &str = concat!(
+    "SELECT ",
+    seat_columns!(),
+    " FROM customer_seats WHERE member_id = $1 AND status IN ('pending', 'claimed') ORDER BY created_at, id"
+);
+
+/// `$1` seat, `$2` token hash, `$3` now: the claim. Only a pending seat whose unexpired token
+/// matches moves, so of two concurrent claims exactly one changes a row.
+pub(super) const CLAIM_SEAT: &str = "UPDATE customer_seats SET status = 'claimed', claimed_at = $3, modified_at = $3, \
+     invitation_token_hash = NULL, invitation_token_expires_at = NULL \
+     WHERE id = $1 AND invitation_token_hash = $2 AND status = 'pending' AND invitation_token_expires_at > $3";
+
+/// `$1` seat, `$2` new token hash, `$3` new expiry, `$4` now.
+pub(super) const RESEND_SEAT: &str = "UPDATE customer_seats SET invitation_token_hash = $2, \
+     invitation_token_expires_at = $3, modified_at = $4 WHERE id = $1 AND status = 'pending'";
+
+macro_rules! grant_columns {
+    () => {
+        "id, organization_id, created_at, modified_at, benefit_id, customer_id, member_id, seat_id, subscription_id, \
+         order_id, granted_at, revoked_at, license_key, properties"
+    };
+}
+
+pub(super) const INSERT_GRANT: &str = concat!(
+    "INSERT INTO benefit_grants (",
+    grant_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+);
+
+pub(super) const REVOKE_GRANTS_OF_SEAT: &str = "UPDATE benefit_grants SET revoked_at = $2, modified_at = $2 WHERE seat_id = $1 AND revoked_at IS NULL";
+
+pub(super) const GRANTS_OF_SEAT: &str = concat!(
+    "SELECT ",
+    grant_columns!(),
+    " FROM benefit_grants WHERE seat_id = $1 ORDER BY created_at, id"
+);
+
+/// `$1` organization, `$2` customer, `$3` member, `$4` granted (NULL = any).
+macro_rules! grant_filter {
+    () => {
+        "organization_id = $1 AND ($2 IS NULL OR customer_id = $2) AND ($3 IS NULL OR member_id = $3) \
+         AND ($4 IS NULL OR (revoked_at IS NULL) = $4)"
+    };
+}
+
+pub(super) const LIST_GRANTS: &str = concat!(
+    "SELECT ",
+    grant_columns!(),
+    " FROM benefit_grants WHERE ",
+    grant_filter!(),
+    " ORDER BY created_at DESC, id DESC LIMIT $5 OFFSET $6"
+);
+
+pub(super) const COUNT_GRANTS: &str = concat!(
+    "SELECT COUNT(*) FROM benefit_grants WHERE ",
+    grant_filter!()
+);
+
+macro_rules! audit_columns {
+    () => {
+        "id, organization_id, created_at, seat_id, subscription_id, order_id, action, actor_type, actor_id, email"
+    };
+}
+
+pub(super) const INSERT_AUDIT: &str = concat!(
+    "INSERT INTO seat_audit_log (",
+    audit_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+);
+
+pub(super) const AUDIT_OF_SUBSCRIPTION: &str = concat!(
+    "SELECT ",
+    audit_columns!(),
+    " FROM seat_audit_log WHERE subscription_id = $1 AND organization_id = $2 ORDER BY created_at, id"
+);
+
+pub(super) const AUDIT_OF_ORDER: &str = concat!(
+    "SELECT ",
+    audit_columns!(),
+    " FROM seat_audit_log WHERE order_id = $1 AND organization_id = $2 ORDER BY created_at, id"
+);
+
+/// `$1` token hash, `$2` now: a live session of a live member.
+pub(super) const SELECT_LIVE_SESSION: &str = "SELECT s.organization_id, s.customer_id, s.member_id \
+     FROM customer_sessions s JOIN members m ON m.id = s.member_id \
+     WHERE s.token_hash = $1 AND s.expires_at > $2 AND m.deleted_at IS NULL";
 
 /// Implements [`SeatStore`](super::SeatStore) for a store with a `pool: sqlx::Pool<$db>`.
 macro_rules! seat_store {
     ($store:ident, $db:ty, $begin_write:literal) => {
-        #[async_trait::async_trait]
-        impl $crate::server::store::SeatStore for $store {
-            async fn assign_seat(
-                &self,
+        impl $store {
+            async fn insert_seat_with<'e, E>(
+                executor: E,
                 seat: &$crate::server::store::SeatRecord,
                 invitation: Option<&$crate::server::token::TokenHash>,
-                new_member: Option<&$crate::server::store::MemberRecord>,
-                events: &[$crate::server::store::NewEvent],
-            ) -> Result<(), $crate::server::store::StoreError> {
-                use $crate::server::store::{SeatPool, StoreError, catalog::to_json, seats_sql as sql};
-                let mut tx = self.pool.begin_with($begin_write).await?;
-                if let Some(member) = new_member {
-                    Self::write_member_with(&mut *tx, member, true).await?;
-                }
-                let taken = match seat.pool {
-                    SeatPool::Subscription(id) => sqlx::query(sql::TAKE_SUBSCRIPTION_SEAT).bind(id).execute(&mut *tx).await?,
-                    SeatPool::Order(id) => sqlx::query(sql::TAKE_ORDER_SEAT).bind(id).execute(&mut *tx).await?,
-                };
-                if taken.rows_affected() != 1 {
-                    return Err(StoreError::NoCapacity);
-                }
+            ) -> Result<(), $crate::server::store::StoreError>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                use $crate::server::store::{catalog::to_json, seats_sql as sql};
                 sqlx::query(sql::INSERT_SEAT)
                     .bind(seat.id)
                     .bind(seat.organization_id)
@@ -97,36 +182,198 @@ macro_rules! seat_store {
                     .bind(seat.revoked_at)
                     .bind(to_json(&seat.metadata)?)
                     .bind(invitation.map(|h| h.as_bytes()))
-                    .execute(&mut *tx)
+                    .execute(executor)
                     .await?;
-                for event in events {
+                Ok(())
+            }
+
+            async fn insert_grant_with<'e, E>(
+                executor: E,
+                grant: &$crate::server::store::GrantRecord,
+            ) -> Result<(), $crate::server::store::StoreError>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                use $crate::server::store::{catalog::to_json, seats_sql as sql};
+                sqlx::query(sql::INSERT_GRANT)
+                    .bind(grant.id)
+                    .bind(grant.organization_id)
+                    .bind(grant.created_at)
+                    .bind(grant.modified_at)
+                    .bind(grant.benefit_id)
+                    .bind(grant.customer_id)
+                    .bind(grant.member_id)
+                    .bind(grant.seat_id)
+                    .bind(grant.pool.subscription_id())
+                    .bind(grant.pool.order_id())
+                    .bind(grant.granted_at)
+                    .bind(grant.revoked_at)
+                    .bind(grant.license_key.as_deref())
+                    .bind(to_json(&grant.properties)?)
+                    .execute(executor)
+                    .await?;
+                Ok(())
+            }
+
+            async fn insert_audit_with<'e, E>(
+                executor: E,
+                entry: &$crate::server::store::AuditRecord,
+            ) -> Result<(), $crate::server::store::StoreError>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                sqlx::query($crate::server::store::seats_sql::INSERT_AUDIT)
+                    .bind(entry.id)
+                    .bind(entry.organization_id)
+                    .bind(entry.created_at)
+                    .bind(entry.seat_id)
+                    .bind(entry.pool.subscription_id())
+                    .bind(entry.pool.order_id())
+                    .bind(entry.action.as_str())
+                    .bind(entry.actor_type.as_str())
+                    .bind(entry.actor_id)
+                    .bind(entry.email.as_str())
+                    .execute(executor)
+                    .await?;
+                Ok(())
+            }
+
+            /// Revokes a seat, frees its place and revokes its grants; false (nothing written) when
+            /// it was not active.
+            async fn revoke_seat_with(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                revoke: &$crate::server::store::SeatRevokeWrite,
+            ) -> Result<bool, $crate::server::store::StoreError> {
+                use $crate::server::store::{SeatPool, seats_sql as sql};
+                let seat = &revoke.seat;
+                let revoked = sqlx::query(sql::REVOKE_SEAT).bind(seat.id).bind(revoke.now).execute(&mut **tx).await?;
+                if revoked.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                match seat.pool {
+                    SeatPool::Subscription(id) => sqlx::query(sql::FREE_SUBSCRIPTION_SEAT).bind(id).execute(&mut **tx).await?,
+                    SeatPool::Order(id) => sqlx::query(sql::FREE_ORDER_SEAT).bind(id).execute(&mut **tx).await?,
+                };
+                sqlx::query(sql::REVOKE_GRANTS_OF_SEAT).bind(seat.id).bind(revoke.now).execute(&mut **tx).await?;
+                Self::insert_audit_with(&mut **tx, &revoke.audit).await?;
+                for event in &revoke.events {
+                    Self::insert_event_with(&mut **tx, event).await?;
+                }
+                Ok(true)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::server::store::SeatStore for $store {
+            async fn assign_seat(
+                &self,
+                assignment: &$crate::server::store::SeatAssignment,
+            ) -> Result<(), $crate::server::store::StoreError> {
+                use $crate::server::store::{SeatPool, StoreError, seats_sql as sql};
+                let seat = &assignment.seat;
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                if let Some(member) = &assignment.new_member {
+                    Self::write_member_with(&mut *tx, member, true).await?;
+                }
+                let taken = match seat.pool {
+                    SeatPool::Subscription(id) => sqlx::query(sql::TAKE_SUBSCRIPTION_SEAT).bind(id).execute(&mut *tx).await?,
+                    SeatPool::Order(id) => sqlx::query(sql::TAKE_ORDER_SEAT).bind(id).execute(&mut *tx).await?,
+                };
+                if taken.rows_affected() != 1 {
+                    return Err(StoreError::NoCapacity);
+                }
+                Self::insert_seat_with(&mut *tx, seat, assignment.invitation.as_ref()).await?;
+                for grant in &assignment.grants {
+                    Self::insert_grant_with(&mut *tx, grant).await?;
+                }
+                if let Some(email) = &assignment.email {
+                    Self::insert_email_with(&mut *tx, email).await?;
+                }
+                for entry in &assignment.audit {
+                    Self::insert_audit_with(&mut *tx, entry).await?;
+                }
+                for event in &assignment.events {
                     Self::insert_event_with(&mut *tx, event).await?;
                 }
                 tx.commit().await?;
                 Ok(())
             }
 
-            async fn revoke_seat(
+            async fn claim_seat(
                 &self,
-                seat: &$crate::server::store::SeatRecord,
-                now: chrono::DateTime<chrono::Utc>,
-                events: &[$crate::server::store::NewEvent],
+                claim: &$crate::server::store::SeatClaimWrite,
             ) -> Result<bool, $crate::server::store::StoreError> {
-                use $crate::server::store::{SeatPool, seats_sql as sql};
+                use $crate::server::store::seats_sql as sql;
                 let mut tx = self.pool.begin_with($begin_write).await?;
-                let revoked = sqlx::query(sql::REVOKE_SEAT).bind(seat.id).bind(now).execute(&mut *tx).await?;
-                if revoked.rows_affected() != 1 {
+                let claimed = sqlx::query(sql::CLAIM_SEAT)
+                    .bind(claim.seat_id)
+                    .bind(claim.invitation.as_bytes())
+                    .bind(claim.now)
+                    .execute(&mut *tx)
+                    .await?;
+                if claimed.rows_affected() != 1 {
                     return Ok(false);
                 }
-                match seat.pool {
-                    SeatPool::Subscription(id) => sqlx::query(sql::FREE_SUBSCRIPTION_SEAT).bind(id).execute(&mut *tx).await?,
-                    SeatPool::Order(id) => sqlx::query(sql::FREE_ORDER_SEAT).bind(id).execute(&mut *tx).await?,
-                };
-                for event in events {
+                for grant in &claim.grants {
+                    Self::insert_grant_with(&mut *tx, grant).await?;
+                }
+                Self::insert_customer_session_with(&mut *tx, &claim.session).await?;
+                Self::insert_audit_with(&mut *tx, &claim.audit).await?;
+                for event in &claim.events {
                     Self::insert_event_with(&mut *tx, event).await?;
                 }
                 tx.commit().await?;
                 Ok(true)
+            }
+
+            async fn resend_seat(
+                &self,
+                resend: &$crate::server::store::SeatResendWrite,
+            ) -> Result<bool, $crate::server::store::StoreError> {
+                use $crate::server::store::seats_sql as sql;
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                let moved = sqlx::query(sql::RESEND_SEAT)
+                    .bind(resend.seat_id)
+                    .bind(resend.invitation.as_bytes())
+                    .bind(resend.expires_at)
+                    .bind(resend.now)
+                    .execute(&mut *tx)
+                    .await?;
+                if moved.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                Self::insert_email_with(&mut *tx, &resend.email).await?;
+                Self::insert_audit_with(&mut *tx, &resend.audit).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn revoke_seat(
+                &self,
+                revoke: &$crate::server::store::SeatRevokeWrite,
+            ) -> Result<bool, $crate::server::store::StoreError> {
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                let revoked = Self::revoke_seat_with(&mut tx, revoke).await?;
+                if revoked {
+                    tx.commit().await?;
+                }
+                Ok(revoked)
+            }
+
+            async fn remove_member(
+                &self,
+                member: &$crate::server::store::MemberRecord,
+                event: &$crate::server::store::NewEvent,
+                revokes: &[$crate::server::store::SeatRevokeWrite],
+            ) -> Result<(), $crate::server::store::StoreError> {
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                for revoke in revokes {
+                    Self::revoke_seat_with(&mut tx, revoke).await?;
+                }
+                Self::write_member_with(&mut *tx, member, false).await?;
+                Self::insert_event_with(&mut *tx, event).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn seat(
@@ -138,6 +385,18 @@ macro_rules! seat_store {
                 self.find_by::<SeatRow, _, _, _>(sql::SELECT_SEAT, id, organization_id).await
             }
 
+            async fn seat_by_invitation(
+                &self,
+                invitation: &$crate::server::token::TokenHash,
+            ) -> Result<Option<$crate::server::store::SeatRecord>, $crate::server::store::StoreError> {
+                use $crate::server::store::{seats::SeatRow, seats_sql as sql};
+                let row: Option<SeatRow> = sqlx::query_as(sql::SELECT_SEAT_BY_INVITATION)
+                    .bind(invitation.as_bytes())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
             async fn seats_of(
                 &self,
                 pool: $crate::server::store::SeatPool,
@@ -147,6 +406,16 @@ macro_rules! seat_store {
                     SeatPool::Subscription(id) => sqlx::query_as(sql::SEATS_OF_SUBSCRIPTION).bind(id).fetch_all(&self.pool).await?,
                     SeatPool::Order(id) => sqlx::query_as(sql::SEATS_OF_ORDER).bind(id).fetch_all(&self.pool).await?,
                 };
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn active_seats_of_member(
+                &self,
+                member_id: $crate::model::MemberId,
+            ) -> Result<Vec<$crate::server::store::SeatRecord>, $crate::server::store::StoreError> {
+                use $crate::server::store::{seats::SeatRow, seats_sql as sql};
+                let rows: Vec<SeatRow> =
+                    sqlx::query_as(sql::ACTIVE_SEATS_OF_MEMBER).bind(member_id).fetch_all(&self.pool).await?;
                 rows.into_iter().map(TryInto::try_into).collect()
             }
 
@@ -173,6 +442,77 @@ macro_rules! seat_store {
                 .transpose()
             }
 
+            async fn grants_of_seat(
+                &self,
+                seat_id: $crate::model::SeatId,
+            ) -> Result<Vec<$crate::server::store::GrantRecord>, $crate::server::store::StoreError> {
+                use $crate::server::store::{seats::GrantRow, seats_sql as sql};
+                let rows: Vec<GrantRow> = sqlx::query_as(sql::GRANTS_OF_SEAT).bind(seat_id).fetch_all(&self.pool).await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn list_grants(
+                &self,
+                organization_id: $crate::model::OrganizationId,
+                filter: &$crate::server::store::GrantFilter,
+                page: $crate::model::PageRequest,
+            ) -> Result<(Vec<$crate::server::store::GrantRecord>, u64), $crate::server::store::StoreError> {
+                use $crate::server::store::{seats::GrantRow, seats_sql as sql};
+                let rows: Vec<GrantRow> = sqlx::query_as(sql::LIST_GRANTS)
+                    .bind(organization_id)
+                    .bind(filter.customer_id)
+                    .bind(filter.member_id)
+                    .bind(filter.is_granted)
+                    .bind(i64::from(page.limit()))
+                    .bind(i64::try_from(page.offset()).unwrap_or(i64::MAX))
+                    .fetch_all(&self.pool)
+                    .await?;
+                let total: i64 = sqlx::query_scalar(sql::COUNT_GRANTS)
+                    .bind(organization_id)
+                    .bind(filter.customer_id)
+                    .bind(filter.member_id)
+                    .bind(filter.is_granted)
+                    .fetch_one(&self.pool)
+                    .await?;
+                let grants = rows.into_iter().map(TryInto::try_into).collect::<Result<Vec<_>, _>>()?;
+                Ok((grants, u64::try_from(total).unwrap_or_default()))
+            }
+
+            async fn seat_audit(
+                &self,
+                organization_id: $crate::model::OrganizationId,
+                pool: $crate::server::store::SeatPool,
+            ) -> Result<Vec<$crate::server::store::AuditRecord>, $crate::server::store::StoreError> {
+                use $crate::server::store::{SeatPool, seats::AuditRow, seats_sql as sql};
+                let rows: Vec<AuditRow> = match pool {
+                    SeatPool::Subscription(id) => {
+                        sqlx::query_as(sql::AUDIT_OF_SUBSCRIPTION).bind(id).bind(organization_id).fetch_all(&self.pool).await?
+                    }
+                    SeatPool::Order(id) => {
+                        sqlx::query_as(sql::AUDIT_OF_ORDER).bind(id).bind(organization_id).fetch_all(&self.pool).await?
+                    }
+                };
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn live_session(
+                &self,
+                hash: &$crate::server::token::TokenHash,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<Option<$crate::server::store::SessionRecord>, $crate::server::store::StoreError> {
+                use $crate::server::store::{SessionRecord, seats::SessionRow, seats_sql as sql};
+                let row: Option<SessionRow> = sqlx::query_as(sql::SELECT_LIVE_SESSION)
+                    .bind(hash.as_bytes())
+                    .bind(now)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(|r| SessionRecord {
+                    organization_id: r.organization_id,
+                    customer_id: r.customer_id,
+                    member_id: r.member_id,
+                }))
+            }
+
             async fn member_by_email(
                 &self,
                 customer_id: $crate::model::CustomerId,
@@ -180,6 +520,15 @@ macro_rules! seat_store {
             ) -> Result<Option<$crate::server::store::MemberRecord>, $crate::server::store::StoreError> {
                 use $crate::server::store::{customers::MemberRow, seats_sql as sql};
                 self.find_by::<MemberRow, _, _, _>(sql::SELECT_MEMBER_BY_EMAIL, customer_id, email.as_str()).await
+            }
+
+            async fn member_even_removed(
+                &self,
+                customer_id: $crate::model::CustomerId,
+                id: $crate::model::MemberId,
+            ) -> Result<Option<$crate::server::store::MemberRecord>, $crate::server::store::StoreError> {
+                use $crate::server::store::{customers::MemberRow, seats_sql as sql};
+                self.find_by::<MemberRow, _, _, _>(sql::SELECT_MEMBER_EVEN_REMOVED, id, customer_id).await
             }
 
             async fn all_members(
@@ -190,6 +539,24 @@ macro_rules! seat_store {
                 let rows: Vec<MemberRow> =
                     sqlx::query_as(sql::ALL_MEMBERS_OF_CUSTOMER).bind(customer_id).fetch_all(&self.pool).await?;
                 rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn claimed_subscriptions(
+                &self,
+                member_id: $crate::model::MemberId,
+                page: $crate::model::PageRequest,
+            ) -> Result<(Vec<$crate::server::store::SubscriptionRecord>, u64), $crate::server::store::StoreError> {
+                use $crate::server::store::{billing::SubscriptionRow, billing_sql as sql};
+                let rows: Vec<SubscriptionRow> = sqlx::query_as(sql::CLAIMED_SUBSCRIPTIONS)
+                    .bind(member_id)
+                    .bind(i64::from(page.limit()))
+                    .bind(i64::try_from(page.offset()).unwrap_or(i64::MAX))
+                    .fetch_all(&self.pool)
+                    .await?;
+                let total: i64 =
+                    sqlx::query_scalar(sql::COUNT_CLAIMED_SUBSCRIPTIONS).bind(member_id).fetch_one(&self.pool).await?;
+                let subscriptions = rows.into_iter().map(TryInto::try_into).collect::<Result<Vec<_>, _>>()?;
+                Ok((subscriptions, u64::try_from(total).unwrap_or_default()))
             }
         }
     };

@@ -13,7 +13,8 @@ use sqlx::{
 
 use super::{
     Backend, ConnectError, ConnectOptions, billing_sql::billing_store, catalog_sql::catalog_store,
-    customers_sql::customer_store, describe_connect_error, seats_sql::seat_store, sql::sql_store,
+    customers_sql::customer_store, describe_connect_error, emails_sql::email_store,
+    seats_sql::seat_store, sql::sql_store,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -70,3 +71,4 @@ catalog_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
 customer_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
 billing_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
 seat_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
+email_store!(SqliteStore, sqlx::Sqlite);

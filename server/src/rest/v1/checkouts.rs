@@ -45,6 +45,12 @@ pub(crate) struct PageParams {
     limit: Option<u32>,
 }
 
+impl PageParams {
+    pub(crate) fn request(&self) -> Result<PageRequest, Vec<app::model::ValidationIssue>> {
+        PageRequest::new(self.page, self.limit)
+    }
+}
+
 /// List checkouts, newest first.
 #[utoipa::path(get, path = "/v1/checkouts", tag = "checkouts", params(PageParams),
     responses((status = 200, body = ListResource<Checkout>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),

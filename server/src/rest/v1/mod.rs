@@ -1,11 +1,13 @@
 //! `/v1`: the Polar-compatible REST API, one module per resource.
 
+pub(crate) mod benefit_grants;
 pub(crate) mod benefits;
 pub(crate) mod billing;
 pub(crate) mod checkouts;
 pub(crate) mod customer_sessions;
 pub(crate) mod customers;
 pub(crate) mod organizations;
+pub(crate) mod portal;
 pub(crate) mod products;
 pub(crate) mod seats;
 
@@ -50,5 +52,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(billing::list_orders))
         .routes(routes!(billing::get_order))
         .routes(routes!(seats::list, seats::assign))
-        .routes(routes!(seats::revoke))
+        .routes(routes!(seats::get_one, seats::revoke))
+        .routes(routes!(seats::resend))
+        .routes(routes!(seats::audit_log))
+        .routes(routes!(seats::claim_info))
+        .routes(routes!(seats::claim))
+        .routes(routes!(portal::list, portal::assign))
+        .routes(routes!(portal::revoke))
+        .routes(routes!(portal::resend))
+        .routes(routes!(portal::audit_log))
+        .routes(routes!(portal::claimed_subscriptions))
+        .routes(routes!(benefit_grants::list))
 }

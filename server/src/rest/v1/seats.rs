@@ -1,12 +1,18 @@
-//! `/v1/customer-seats`: assign, list and revoke seats (merchant API). Thin handlers over the seats
-//! service.
+//! `/v1/customer-seats`: the merchant's seat API (assign, list, read, revoke, resend, audit log)
+//! and the public invitation endpoints (claim info, claim). Thin handlers over the seats service.
 
 use app::{
     model::{
         ErrorBody, OrderId, SeatId, SubscriptionId,
-        seat::{CustomerSeat, SeatAssign, SeatsList},
+        seat::{
+            CustomerSeat, CustomerSeatClaimResponse, SeatAssign, SeatAuditLog, SeatClaim,
+            SeatClaimInfo, SeatStatus, SeatsList,
+        },
     },
-    server::{service::ServiceError, store::SeatPool},
+    server::{
+        service::{SeatCaller, ServiceError},
+        store::SeatPool,
+    },
 };
 use axum::{Json, extract::State};
 use serde::Deserialize;
@@ -20,6 +26,7 @@ use crate::{
     startup::AppState,
 };
 
+/// The pool of a seat list: exactly one of `subscription_id` and `order_id`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct PoolParams {
@@ -27,54 +34,156 @@ pub(crate) struct PoolParams {
     subscription_id: Option<SubscriptionId>,
     #[param(value_type = Option<String>, format = Uuid)]
     order_id: Option<OrderId>,
+    /// Only seats in this status.
+    #[param(value_type = Option<SeatStatus>)]
+    status: Option<SeatStatus>,
 }
 
-/// List the seats of one pool (give exactly one of `subscription_id` and `order_id`).
+impl PoolParams {
+    /// The named pool; 400 `InvalidSeatAssignmentRequest` unless exactly one is given.
+    pub(crate) fn pool(&self) -> Result<SeatPool, ApiError> {
+        match (self.subscription_id, self.order_id) {
+            (Some(id), None) => Ok(SeatPool::Subscription(id)),
+            (None, Some(id)) => Ok(SeatPool::Order(id)),
+            _ => Err(ApiError(ServiceError::rejected(
+                "InvalidSeatAssignmentRequest",
+                "give exactly one of subscription_id and order_id",
+            ))),
+        }
+    }
+
+    pub(crate) fn status(&self) -> Option<SeatStatus> {
+        self.status
+    }
+}
+
+/// List the seats of one pool, oldest first, revoked ones included (give exactly one of
+/// `subscription_id` and `order_id`; optionally a `status`).
 #[utoipa::path(get, path = "/v1/customer-seats", tag = "customer-seats", params(PoolParams),
     responses((status = 200, body = SeatsList), (status = 400, description = "Not exactly one pool.", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("access_token" = ["customer_seats:read", "customer_seats:write"])))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     OrgAuth(caller): OrgAuth,
     Query(params): Query<PoolParams>,
 ) -> Result<Json<SeatsList>, ApiError> {
-    let pool = match (params.subscription_id, params.order_id) {
-        (Some(id), None) => SeatPool::Subscription(id),
-        (None, Some(id)) => SeatPool::Order(id),
-        _ => {
-            return Err(ApiError(ServiceError::Rejected {
-                error: "InvalidSeatAssignmentRequest",
-                detail: "give exactly one of subscription_id and order_id".into(),
-            }));
-        }
-    };
-    Ok(Json(state.services.list_seats(&caller, pool).await?))
+    let caller = SeatCaller::Organization(caller);
+    let seats = state
+        .services
+        .list_seats(&caller, params.pool()?, params.status())
+        .await?;
+    Ok(Json(seats))
 }
 
-/// Assign a seat of a pool to a person by email: the seat is pending until its invitation is claimed.
+/// Assign a seat of a pool (by `subscription_id`, `order_id` or `checkout_id`) to a person named by
+/// one identifier. The seat is pending until its emailed invitation is claimed, or claimed at once
+/// with `immediate_claim`.
 #[utoipa::path(post, path = "/v1/customer-seats", tag = "customer-seats", request_body = SeatAssign,
     responses((status = 200, body = CustomerSeat),
-        (status = 400, description = "`SeatNotAvailable` (pool full or not usable) or `SeatAlreadyAssigned`.", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+        (status = 400, description = "`SeatNotAvailable` (pool full or not usable), `SeatAlreadyAssigned`, \
+            `MemberEmailMismatch` or `InvalidSeatAssignmentRequest`.", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "Pool, `CustomerNotFound` or `MemberNotFound`.", body = ErrorBody),
+        (status = 422, body = ErrorBody)),
     security(("access_token" = ["customer_seats:write"])))]
 pub(crate) async fn assign(
     State(state): State<AppState>,
     OrgAuth(caller): OrgAuth,
     extract::Json(body): extract::Json<SeatAssign>,
 ) -> Result<Json<CustomerSeat>, ApiError> {
+    let caller = SeatCaller::Organization(caller);
     Ok(Json(state.services.assign_seat(&caller, body).await?))
 }
 
-/// Revoke a seat (idempotent); its place in the pool is freed.
+/// Get one seat.
+#[utoipa::path(get, path = "/v1/customer-seats/{seat_id}", tag = "customer-seats",
+    params(("seat_id" = String, Path, format = Uuid)),
+    responses((status = 200, body = CustomerSeat), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("access_token" = ["customer_seats:read", "customer_seats:write"])))]
+pub(crate) async fn get_one(
+    State(state): State<AppState>,
+    OrgAuth(caller): OrgAuth,
+    Path(seat_id): Path<SeatId>,
+) -> Result<Json<CustomerSeat>, ApiError> {
+    let caller = SeatCaller::Organization(caller);
+    Ok(Json(state.services.get_seat(&caller, seat_id).await?))
+}
+
+/// Revoke a seat (idempotent): its invitation dies, its benefits are revoked and its place in the
+/// pool is freed.
 #[utoipa::path(delete, path = "/v1/customer-seats/{seat_id}", tag = "customer-seats",
     params(("seat_id" = String, Path, format = Uuid)),
-    responses((status = 200, body = CustomerSeat), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = CustomerSeat), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("access_token" = ["customer_seats:write"])))]
 pub(crate) async fn revoke(
     State(state): State<AppState>,
     OrgAuth(caller): OrgAuth,
     Path(seat_id): Path<SeatId>,
 ) -> Result<Json<CustomerSeat>, ApiError> {
+    let caller = SeatCaller::Organization(caller);
     Ok(Json(state.services.revoke_seat(&caller, seat_id).await?))
+}
+
+/// Send a pending seat's invitation again, with a new link and expiry (the old link stops working).
+#[utoipa::path(post, path = "/v1/customer-seats/{seat_id}/resend", tag = "customer-seats",
+    params(("seat_id" = String, Path, format = Uuid)),
+    responses((status = 200, body = CustomerSeat), (status = 400, description = "`SeatNotPending`.", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("access_token" = ["customer_seats:write"])))]
+pub(crate) async fn resend(
+    State(state): State<AppState>,
+    OrgAuth(caller): OrgAuth,
+    Path(seat_id): Path<SeatId>,
+) -> Result<Json<CustomerSeat>, ApiError> {
+    let caller = SeatCaller::Organization(caller);
+    Ok(Json(state.services.resend_seat(&caller, seat_id).await?))
+}
+
+/// The audit log of a pool: who assigned, claimed, re-sent or revoked which seat, and when.
+#[utoipa::path(get, path = "/v1/customer-seats/audit-log", tag = "customer-seats", params(PoolParams),
+    responses((status = 200, body = SeatAuditLog), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("access_token" = ["customer_seats:read", "customer_seats:write"])))]
+pub(crate) async fn audit_log(
+    State(state): State<AppState>,
+    OrgAuth(caller): OrgAuth,
+    Query(params): Query<PoolParams>,
+) -> Result<Json<SeatAuditLog>, ApiError> {
+    let caller = SeatCaller::Organization(caller);
+    Ok(Json(
+        state
+            .services
+            .seat_audit_log(&caller, params.pool()?)
+            .await?,
+    ))
+}
+
+/// What an invitation link leads to (public; no side effects).
+#[utoipa::path(get, path = "/v1/customer-seats/claim/{invitation_token}", tag = "customer-seats",
+    params(("invitation_token" = String, Path)),
+    responses((status = 200, body = SeatClaimInfo),
+        (status = 404, description = "`InvalidInvitationToken`: invalid, expired, claimed or revoked.", body = ErrorBody)))]
+pub(crate) async fn claim_info(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Json<SeatClaimInfo>, ApiError> {
+    Ok(Json(state.services.claim_info(&token).await?))
+}
+
+/// Claim a seat with its invitation token (public; single use). Answers the seat and a member
+/// session token for the customer portal.
+#[utoipa::path(post, path = "/v1/customer-seats/claim", tag = "customer-seats", request_body = SeatClaim,
+    responses((status = 200, body = CustomerSeatClaimResponse),
+        (status = 400, description = "`InvalidInvitationToken` (invalid, expired or used) or `SeatNotAvailable`.", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub(crate) async fn claim(
+    State(state): State<AppState>,
+    extract::Json(body): extract::Json<SeatClaim>,
+) -> Result<Json<CustomerSeatClaimResponse>, ApiError> {
+    Ok(Json(
+        state.services.claim_seat(&body.invitation_token).await?,
+    ))
 }

@@ -1,0 +1,324 @@
+//! Claiming a seat from its invitation link, and the benefit grants a claimed seat gives.
+//!
+//! Reading a link (`claim_info`) has no side effects: email scanners follow links. A claim is one
+//! conditional update on the token's hash (pending, unexpired), so of any number of concurrent
+//! claims of one link exactly one wins; the winner's transaction also writes the grants (one per
+//! live benefit of the product; license keys generated here), a member session, the audit entry
+//! and the events.
+
+use rand::RngCore;
+
+use crate::{
+    model::{
+        BenefitGrantId, CustomerSessionId, ListResource, PageRequest, Scope,
+        benefit::BenefitProperties,
+        seat::{
+            BenefitGrant, BenefitGrantProperties, CustomerSeatClaimResponse, SeatAction,
+            SeatClaimInfo, SeatStatus,
+        },
+    },
+    server::{
+        store::{
+            GrantFilter, GrantRecord, NewCustomerSession, NewEvent, SeatClaimWrite, SeatRecord,
+        },
+        token::{self, TokenHash},
+    },
+};
+
+use super::{
+    OrganizationCaller, PortalCaller, SeatCaller, ServiceError, Services,
+    customers::{SESSION_TOKEN_PREFIX, SESSION_TTL},
+    seats::{INVITATION_TOKEN_PREFIX, seat_wire},
+};
+
+/// A new license key: the benefit's prefix (if any) and 128 random bits in four groups.
+fn license_key(prefix: Option<&str>) -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
+    let groups: Vec<&str> = (0..4).map(|i| &hex[i * 8..(i + 1) * 8]).collect();
+    match prefix.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(prefix) => format!("{prefix}-{}", groups.join("-")),
+        None => groups.join("-"),
+    }
+}
+
+/// The key with all but its last four characters hidden.
+fn display_key(key: &str) -> String {
+    let visible: String = key
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("****-{visible}")
+}
+
+fn invalid_token(detail: &str) -> ServiceError {
+    ServiceError::rejected("InvalidInvitationToken", detail)
+}
+
+impl Services {
+    /// The grants a claimed `seat` gives: one per live benefit of the pool's product.
+    pub(super) async fn grants_for(
+        &self,
+        seat: &SeatRecord,
+        product_id: crate::model::ProductId,
+    ) -> Result<Vec<GrantRecord>, ServiceError> {
+        let product = self
+            .store()
+            .product(seat.organization_id, product_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Product"))?;
+        let now = self.now();
+        Ok(product
+            .benefits
+            .iter()
+            .filter(|b| b.deleted_at.is_none())
+            .map(|benefit| {
+                let (license_key, note) = match &benefit.properties {
+                    BenefitProperties::LicenseKeys(p) => {
+                        (Some(license_key(p.prefix.as_deref())), None)
+                    }
+                    BenefitProperties::Custom(p) => (None, p.note.clone()),
+                };
+                GrantRecord {
+                    id: BenefitGrantId::new(),
+                    organization_id: seat.organization_id,
+                    created_at: now,
+                    modified_at: None,
+                    benefit_id: benefit.id,
+                    customer_id: seat.customer_id,
+                    member_id: seat.member_id,
+                    seat_id: seat.id,
+                    pool: seat.pool,
+                    granted_at: now,
+                    revoked_at: None,
+                    properties: BenefitGrantProperties {
+                        display_key: license_key.as_deref().map(display_key),
+                        license_key: license_key.clone(),
+                        note,
+                    },
+                    license_key,
+                }
+            })
+            .collect())
+    }
+
+    /// Grants as the API returns them, with their customer, member and benefit.
+    async fn grant_wires(&self, grants: &[GrantRecord]) -> Result<Vec<BenefitGrant>, ServiceError> {
+        let mut out = Vec::with_capacity(grants.len());
+        for grant in grants {
+            let customer = self
+                .store()
+                .customer_even_deleted(grant.organization_id, grant.customer_id)
+                .await?
+                .ok_or_else(|| ServiceError::not_found("Customer"))?;
+            let member = self
+                .store()
+                .member_even_removed(grant.customer_id, grant.member_id)
+                .await?;
+            let benefit = self
+                .store()
+                .benefit(grant.organization_id, grant.benefit_id)
+                .await?
+                .ok_or_else(|| ServiceError::not_found("Benefit"))?;
+            out.push(BenefitGrant {
+                id: grant.id,
+                created_at: grant.created_at,
+                modified_at: grant.modified_at,
+                granted_at: Some(grant.granted_at),
+                is_granted: grant.revoked_at.is_none(),
+                revoked_at: grant.revoked_at,
+                is_revoked: grant.revoked_at.is_some(),
+                subscription_id: grant.pool.subscription_id(),
+                order_id: grant.pool.order_id(),
+                customer_id: grant.customer_id,
+                member_id: Some(grant.member_id),
+                benefit_id: grant.benefit_id,
+                seat_id: grant.seat_id,
+                customer: customer.into(),
+                member: member.map(Into::into),
+                benefit: benefit.into(),
+                properties: grant.properties.clone(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// One `kind` event (`benefit_grant.created` or `.revoked`) per grant.
+    pub(super) async fn grant_events(
+        &self,
+        grants: &[GrantRecord],
+        kind: &'static str,
+    ) -> Result<Vec<NewEvent>, ServiceError> {
+        self.grant_wires(grants)
+            .await?
+            .iter()
+            .zip(grants)
+            .map(|(wire, grant)| self.event(grant.organization_id, kind, wire))
+            .collect()
+    }
+
+    /// The pending, unexpired seat an invitation token opens, or why not.
+    async fn invited_seat(&self, token: &str) -> Result<(SeatRecord, TokenHash), ServiceError> {
+        let dead = || invalid_token("this invitation link is invalid, expired or already used");
+        if !token.starts_with(INVITATION_TOKEN_PREFIX) {
+            return Err(dead());
+        }
+        let hash = TokenHash::of(token);
+        let seat = self
+            .store()
+            .seat_by_invitation(&hash)
+            .await?
+            .filter(|s| s.status == SeatStatus::Pending)
+            .filter(|s| {
+                s.invitation_token_expires_at
+                    .is_some_and(|t| t > self.now())
+            })
+            .ok_or_else(dead)?;
+        Ok((seat, hash))
+    }
+
+    /// What an invitation link leads to. No side effects; 404 when the link is dead.
+    pub async fn claim_info(&self, token: &str) -> Result<SeatClaimInfo, ServiceError> {
+        let (seat, _) = self.invited_seat(token).await.map_err(|_| {
+            ServiceError::missing(
+                "InvalidInvitationToken",
+                "this invitation link is invalid, expired or already used",
+            )
+        })?;
+        let caller = SeatCaller::System(seat.organization_id);
+        let context = self.pool_context(&caller, seat.pool).await?;
+        let product = self
+            .store()
+            .product(seat.organization_id, context.product_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Product"))?;
+        let organization = self
+            .store()
+            .organization(seat.organization_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Organization"))?;
+        Ok(SeatClaimInfo {
+            product_name: product.name,
+            product_id: product.id,
+            organization_name: organization.name,
+            organization_slug: organization.slug.to_string(),
+            customer_email: seat.email,
+            can_claim: context.unusable.is_none(),
+        })
+    }
+
+    /// Claims the seat an invitation token opens: exactly once, however many try at the same time.
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    pub async fn claim_seat(&self, token: &str) -> Result<CustomerSeatClaimResponse, ServiceError> {
+        let (seat, hash) = self.invited_seat(token).await?;
+        let member = self
+            .store()
+            .member(seat.customer_id, seat.member_id)
+            .await?
+            .ok_or_else(|| invalid_token("the invited member has been removed"))?;
+        let caller = SeatCaller::Portal(PortalCaller {
+            organization_id: seat.organization_id,
+            customer_id: seat.customer_id,
+            member_id: member.id,
+            role: member.role,
+        });
+        let context = self.pool_context(&caller, seat.pool).await?;
+        if let Some(why) = context.unusable {
+            return Err(ServiceError::rejected(
+                "SeatNotAvailable",
+                format!("this seat cannot be claimed: {why}"),
+            ));
+        }
+        let now = self.now();
+        let mut claimed = seat.clone();
+        claimed.status = SeatStatus::Claimed;
+        claimed.claimed_at = Some(now);
+        claimed.modified_at = Some(now);
+        claimed.invitation_token_expires_at = None;
+        let grants = self.grants_for(&claimed, context.product_id).await?;
+        let session_token = token::generate(SESSION_TOKEN_PREFIX);
+        let session = NewCustomerSession {
+            id: CustomerSessionId::new(),
+            organization_id: seat.organization_id,
+            customer_id: seat.customer_id,
+            member_id: member.id,
+            hash: session_token.hash.clone(),
+            created_at: now,
+            expires_at: now + SESSION_TTL,
+            return_url: None,
+        };
+        let wire = seat_wire(claimed.clone(), member.clone().into(), &context.customer);
+        let mut events = vec![self.event(seat.organization_id, "customer_seat.claimed", &wire)?];
+        events.extend(self.grant_events(&grants, "benefit_grant.created").await?);
+        let mut audit = self.audit(&caller, &seat, SeatAction::Claimed);
+        (audit.actor_type, audit.actor_id) = (
+            crate::model::seat::ActorType::Member,
+            Some(member.id.as_uuid()),
+        );
+        let write = SeatClaimWrite {
+            seat_id: seat.id,
+            invitation: hash,
+            now,
+            grants,
+            session,
+            audit,
+            events,
+        };
+        if !self.store().claim_seat(&write).await? {
+            return Err(invalid_token(
+                "this invitation link has just been used, resent or revoked",
+            ));
+        }
+        Ok(CustomerSeatClaimResponse {
+            seat: wire,
+            customer_session_token: session_token.expose().to_owned(),
+        })
+    }
+
+    /// Benefit grants of the organization, newest first.
+    pub async fn list_benefit_grants(
+        &self,
+        caller: &OrganizationCaller,
+        filter: GrantFilter,
+        page: PageRequest,
+    ) -> Result<ListResource<BenefitGrant>, ServiceError> {
+        caller.require_any(&[
+            Scope::BenefitsRead,
+            Scope::BenefitsWrite,
+            Scope::CustomerSeatsRead,
+            Scope::CustomerSeatsWrite,
+        ])?;
+        let (grants, total) = self
+            .store()
+            .list_grants(caller.organization_id, &filter, page)
+            .await?;
+        Ok(ListResource::new(
+            self.grant_wires(&grants).await?,
+            total,
+            page,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_license_key_carries_its_prefix_and_128_random_bits() {
+        let key = license_key(Some("ACME"));
+        assert!(key.starts_with("ACME-"));
+        assert_eq!(key.len(), "ACME-".len() + 4 * 8 + 3);
+        assert_ne!(license_key(None), license_key(None));
+    }
+
+    #[test]
+    fn a_display_key_shows_only_the_last_four_characters() {
+        assert_eq!(display_key("ACME-0123-ABCD"), "****-ABCD");
+    }
+}

@@ -1,0 +1,110 @@
+//! Records of the email outbox. An email is written in the same transaction as the change that
+//! causes it (e.g. an invitation with its seat) and sent afterwards by the mailer, which leases it
+//! with a conditional update so several processes never send one email twice at once.
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{EmailId, OrganizationId};
+
+use super::StoreError;
+
+/// An email to write into the outbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewEmail {
+    pub id: EmailId,
+    pub organization_id: OrganizationId,
+    pub created_at: DateTime<Utc>,
+    /// What the email is for, e.g. `seat_invitation`.
+    pub kind: &'static str,
+    pub to: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+}
+
+/// Where an email is in its delivery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EmailStatus {
+    Pending,
+    Sent,
+    /// Given up after the last attempt.
+    Failed,
+}
+
+impl EmailStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Pending, Self::Sent, Self::Failed]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+    }
+}
+
+/// An email of the outbox with its delivery state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmailRecord {
+    pub id: EmailId,
+    pub organization_id: OrganizationId,
+    pub created_at: DateTime<Utc>,
+    pub kind: String,
+    pub to: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub status: EmailStatus,
+    pub attempts: u32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// `smtp` or `mailbox`, once sent.
+    pub transport: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct EmailRow {
+    id: EmailId,
+    organization_id: OrganizationId,
+    created_at: DateTime<Utc>,
+    kind: String,
+    to_address: String,
+    subject: String,
+    text_body: String,
+    html_body: String,
+    status: String,
+    attempts: i64,
+    next_attempt_at: DateTime<Utc>,
+    last_error: Option<String>,
+    sent_at: Option<DateTime<Utc>>,
+    transport: Option<String>,
+}
+
+impl TryFrom<EmailRow> for EmailRecord {
+    type Error = StoreError;
+
+    fn try_from(r: EmailRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            status: EmailStatus::parse(&r.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("email status {}", r.status)))?,
+            attempts: u32::try_from(r.attempts).unwrap_or(u32::MAX),
+            id: r.id,
+            organization_id: r.organization_id,
+            created_at: r.created_at,
+            kind: r.kind,
+            to: r.to_address,
+            subject: r.subject,
+            text_body: r.text_body,
+            html_body: r.html_body,
+            next_attempt_at: r.next_attempt_at,
+            last_error: r.last_error,
+            sent_at: r.sent_at,
+            transport: r.transport,
+        })
+    }
+}

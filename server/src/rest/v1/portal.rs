@@ -1,0 +1,124 @@
+//! `/v1/customer-portal/seats`: the billing customer's own seat management, authenticated by a
+//! customer or member session. Owners and billing managers may change seats; members may read.
+//! Pools of other customers are 404. The rules live in the seats service; these handlers only name
+//! the caller.
+
+use app::{
+    model::{
+        ErrorBody, ListResource, SeatId,
+        billing::Subscription,
+        seat::{CustomerSeat, SeatAssign, SeatAuditLog, SeatsList},
+    },
+    server::service::{SeatCaller, ServiceError},
+};
+use axum::{Json, extract::State};
+
+use crate::{
+    rest::{
+        error::ApiError,
+        extract::{self, Path, PortalAuth, Query},
+        v1::{checkouts::PageParams, seats::PoolParams},
+    },
+    startup::AppState,
+};
+
+/// List the seats of one of the caller's pools.
+#[utoipa::path(get, path = "/v1/customer-portal/seats", tag = "customer-portal", params(PoolParams),
+    responses((status = 200, body = SeatsList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, description = "No such pool of the caller's customer.", body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("customer_session" = [])))]
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    PortalAuth(caller): PortalAuth,
+    Query(params): Query<PoolParams>,
+) -> Result<Json<SeatsList>, ApiError> {
+    let caller = SeatCaller::Portal(caller);
+    let seats = state
+        .services
+        .list_seats(&caller, params.pool()?, params.status())
+        .await?;
+    Ok(Json(seats))
+}
+
+/// Assign a seat of one of the caller's pools (owner or billing manager). `immediate_claim` is not
+/// available here.
+#[utoipa::path(post, path = "/v1/customer-portal/seats", tag = "customer-portal", request_body = SeatAssign,
+    responses((status = 200, body = CustomerSeat), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, description = "A member may not change seats.", body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("customer_session" = [])))]
+pub(crate) async fn assign(
+    State(state): State<AppState>,
+    PortalAuth(caller): PortalAuth,
+    extract::Json(body): extract::Json<SeatAssign>,
+) -> Result<Json<CustomerSeat>, ApiError> {
+    let caller = SeatCaller::Portal(caller);
+    Ok(Json(state.services.assign_seat(&caller, body).await?))
+}
+
+/// Revoke a seat of one of the caller's pools (owner or billing manager).
+#[utoipa::path(delete, path = "/v1/customer-portal/seats/{seat_id}", tag = "customer-portal",
+    params(("seat_id" = String, Path, format = Uuid)),
+    responses((status = 200, body = CustomerSeat), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("customer_session" = [])))]
+pub(crate) async fn revoke(
+    State(state): State<AppState>,
+    PortalAuth(caller): PortalAuth,
+    Path(seat_id): Path<SeatId>,
+) -> Result<Json<CustomerSeat>, ApiError> {
+    let caller = SeatCaller::Portal(caller);
+    Ok(Json(state.services.revoke_seat(&caller, seat_id).await?))
+}
+
+/// Send a pending seat's invitation again with a new link (owner or billing manager).
+#[utoipa::path(post, path = "/v1/customer-portal/seats/{seat_id}/resend", tag = "customer-portal",
+    params(("seat_id" = String, Path, format = Uuid)),
+    responses((status = 200, body = CustomerSeat), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("customer_session" = [])))]
+pub(crate) async fn resend(
+    State(state): State<AppState>,
+    PortalAuth(caller): PortalAuth,
+    Path(seat_id): Path<SeatId>,
+) -> Result<Json<CustomerSeat>, ApiError> {
+    let caller = SeatCaller::Portal(caller);
+    Ok(Json(state.services.resend_seat(&caller, seat_id).await?))
+}
+
+/// The audit log of one of the caller's pools.
+#[utoipa::path(get, path = "/v1/customer-portal/seats/audit-log", tag = "customer-portal", params(PoolParams),
+    responses((status = 200, body = SeatAuditLog), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("customer_session" = [])))]
+pub(crate) async fn audit_log(
+    State(state): State<AppState>,
+    PortalAuth(caller): PortalAuth,
+    Query(params): Query<PoolParams>,
+) -> Result<Json<SeatAuditLog>, ApiError> {
+    let caller = SeatCaller::Portal(caller);
+    Ok(Json(
+        state
+            .services
+            .seat_audit_log(&caller, params.pool()?)
+            .await?,
+    ))
+}
+
+/// Subscriptions where the caller holds a claimed seat, newest first.
+#[utoipa::path(get, path = "/v1/customer-portal/seats/subscriptions", tag = "customer-portal", params(PageParams),
+    responses((status = 200, body = ListResource<Subscription>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("customer_session" = [])))]
+pub(crate) async fn claimed_subscriptions(
+    State(state): State<AppState>,
+    PortalAuth(caller): PortalAuth,
+    Query(params): Query<PageParams>,
+) -> Result<Json<ListResource<Subscription>>, ApiError> {
+    let page = params.request().map_err(ServiceError::Validation)?;
+    Ok(Json(
+        state
+            .services
+            .portal_claimed_subscriptions(&caller, page)
+            .await?,
+    ))
+}
