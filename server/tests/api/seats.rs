@@ -1,12 +1,13 @@
-//! Customer seats (first increment): assign by email, list, revoke, and the capacity guarantee
-//! under real parallel requests.
+//! Customer seats: assign by email, list, revoke, and the capacity guarantee under real parallel
+//! requests. Also the helpers the other seat test modules share (buying a pool, reading an
+//! invitation token from the email outbox).
 
 use serde_json::{Value, json};
 
 use crate::{both_backends, helpers::*};
 
 /// Buys `seats` seats (a monthly subscription, or a one-time order) and returns the paid checkout.
-async fn buy(app: &TestApp, org: &TestOrg, seats: u32, interval: Option<&str>) -> Value {
+pub async fn buy(app: &TestApp, org: &TestOrg, seats: u32, interval: Option<&str>) -> Value {
     let product = json!({
         "name": "Team plan",
         "recurring_interval": interval,
@@ -36,21 +37,21 @@ async fn buy(app: &TestApp, org: &TestOrg, seats: u32, interval: Option<&str>) -
     paid
 }
 
-fn pool_query(paid: &Value) -> String {
+pub fn pool_query(paid: &Value) -> String {
     match paid["subscription_id"].as_str() {
         Some(id) => format!("subscription_id={id}"),
         None => format!("order_id={}", paid["order_id"].as_str().unwrap()),
     }
 }
 
-fn assign_body(paid: &Value, email: &str) -> Value {
+pub fn assign_body(paid: &Value, email: &str) -> Value {
     match paid["subscription_id"].as_str() {
         Some(id) => json!({"subscription_id": id, "email": email}),
         None => json!({"order_id": paid["order_id"], "email": email}),
     }
 }
 
-async fn seats(app: &TestApp, org: &TestOrg, paid: &Value) -> Value {
+pub async fn seats(app: &TestApp, org: &TestOrg, paid: &Value) -> Value {
     let (status, list) = json(
         app.get_as(
             &org.token,
@@ -61,6 +62,26 @@ async fn seats(app: &TestApp, org: &TestOrg, paid: &Value) -> Value {
     .await;
     assert_eq!(status, 200, "{list}");
     list
+}
+
+/// The claim token of the newest invitation email sent to `email` (from the outbox).
+pub async fn invitation_token(app: &TestApp, email: &str) -> String {
+    let emails = app.services.store().recent_emails(500).await.unwrap();
+    let mail = emails
+        .iter()
+        .find(|m| m.to == email)
+        .unwrap_or_else(|| panic!("no email to {email}"));
+    let start = mail.text_body.find("token=").expect("a claim link") + "token=".len();
+    mail.text_body[start..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// Path of a seat.
+pub fn seat_path(seat: &Value) -> String {
+    format!("/v1/customer-seats/{}", seat["id"].as_str().unwrap())
 }
 
 both_backends! {
