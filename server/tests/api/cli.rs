@@ -335,3 +335,77 @@ fn serve_refuses_a_public_url_without_a_scheme() {
         text(&out.stderr)
     );
 }
+
+/// The capacity guarantee across processes: two `seatkeeper serve` processes share one PostgreSQL
+/// database and receive 200 parallel assigns (alternating) into one 50-seat pool.
+mod two_processes_sharing_a_database_never_oversell {
+    use super::*;
+    use serde_json::{Value, json};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        let db = TestDatabase::new(Backend::Postgres).await;
+        let out = run(&["org", "create", "--name", "Acme", "--slug", "acme", "--json", "--database-url", &db.url]);
+        assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+        let created: Value = serde_json::from_str(&text(&out.stdout)).unwrap();
+        let token = created["access_token"].as_str().unwrap().to_owned();
+        let first = serve(&db.url, &[]);
+        let second = serve(&db.url, &[]);
+        let client = reqwest::Client::new();
+        let product = json!({
+            "name": "Team plan",
+            "recurring_interval": "month",
+            "prices": [{"amount_type": "seat_based", "seat_tiers": {"tiers": [{"min_seats": 1, "price_per_seat": 1000}]}}]
+        });
+        let product: Value = client.post(format!("{}/v1/products", first.base)).bearer_auth(&token).json(&product).send().await.unwrap().json().await.unwrap();
+        let checkout = json!({"products": [product["id"]], "seats": 50, "customer_email": "billing@globex.example"});
+        let checkout: Value = client.post(format!("{}/v1/checkouts", second.base)).bearer_auth(&token).json(&checkout).send().await.unwrap().json().await.unwrap();
+        let secret = checkout["client_secret"].as_str().unwrap();
+        let confirm = client
+            .post(format!("{}/v1/checkouts/client/{secret}/confirm", first.base))
+            .json(&json!({"confirmation_token_id": "tok_visa"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(confirm.status(), 200);
+        let paid: Value = client.get(format!("{}/v1/checkouts/client/{secret}", second.base)).send().await.unwrap().json().await.unwrap();
+        let subscription = paid["subscription_id"].as_str().unwrap().to_owned();
+
+        let handles: Vec<_> = (0..200)
+            .map(|i| {
+                let client = client.clone();
+                let base = if i % 2 == 0 { first.base.clone() } else { second.base.clone() };
+                let token = token.clone();
+                let body = json!({"subscription_id": subscription, "email": format!("person{i}@x.example")});
+                tokio::spawn(async move {
+                    let response = client.post(format!("{base}/v1/customer-seats")).bearer_auth(token).json(&body).send().await.unwrap();
+                    let status = response.status().as_u16();
+                    let body: Value = response.json().await.unwrap();
+                    (status, body["error"].as_str().map(str::to_owned))
+                })
+            })
+            .collect();
+        let (mut ok, mut full) = (0, 0);
+        for handle in handles {
+            match handle.await.unwrap() {
+                (200, _) => ok += 1,
+                (400, Some(error)) if error == "SeatNotAvailable" => full += 1,
+                other => panic!("unexpected answer {other:?}"),
+            }
+        }
+        assert_eq!((ok, full), (50, 150));
+        for served in [&first, &second] {
+            let list: Value = client
+                .get(format!("{}/v1/customer-seats?subscription_id={subscription}", served.base))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(list["seats"].as_array().unwrap().len(), 50);
+            assert_eq!(list["available_seats"], 0);
+        }
+    }
+}

@@ -14,6 +14,11 @@ pub async fn buy(app: &TestApp, org: &TestOrg, seats: u32, interval: Option<&str
         "prices": [{"amount_type": "seat_based", "seat_tiers": {"tiers": [{"min_seats": 1, "price_per_seat": 1000}]}}]
     });
     let (_, product) = json(app.post_as(&org.token, "/v1/products", &product).await).await;
+    pay_for(app, org, &product, seats).await
+}
+
+/// Checks out `seats` seats of `product` for billing@globex.example, pays, returns the paid checkout.
+pub async fn pay_for(app: &TestApp, org: &TestOrg, product: &Value, seats: u32) -> Value {
     let body = json!({"products": [product["id"]], "seats": seats, "customer_email": "billing@globex.example"});
     let (_, checkout) = json(app.post_as(&org.token, "/v1/checkouts", &body).await).await;
     let confirm = format!(

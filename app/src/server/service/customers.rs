@@ -467,11 +467,6 @@ impl Services {
         let now = self.now();
         record.deleted_at = Some(now);
         record.modified_at = Some(now);
-        let event = self.event(
-            caller.organization_id,
-            "member.deleted",
-            &Member::from(record.clone()),
-        )?;
         // Removing a member revokes their seats (and so their benefits), in the same transaction.
         let system = super::SeatCaller::System(caller.organization_id);
         let customer = self
@@ -486,6 +481,11 @@ impl Services {
                     .await?,
             );
         }
+        let event = self.event(
+            caller.organization_id,
+            "member.deleted",
+            &Member::from(record.clone()),
+        )?;
         self.store()
             .remove_member(&record, &event, &revokes)
             .await?;

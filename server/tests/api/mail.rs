@@ -1,0 +1,159 @@
+//! Invitation emails leaving the outbox: through a real SMTP conversation with a server on loopback
+//! (written here: greeting, EHLO, MAIL, RCPT, DATA, QUIT), retried with backoff when the server is
+//! down, and shown by the development mailbox when no SMTP server is configured.
+
+use std::sync::{Arc, Mutex};
+
+use app::server::store::EmailStatus;
+use serde_json::json;
+use server::mailer::{Mailer, Transport};
+use tokio::{
+    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
+    net::TcpListener,
+};
+
+use crate::{
+    both_backends,
+    helpers::*,
+    seats::{assign_body, buy},
+};
+
+/// A minimal SMTP server on loopback that accepts every message and keeps what it received.
+struct SmtpSink {
+    port: u16,
+    messages: Arc<Mutex<Vec<String>>>,
+}
+
+impl SmtpSink {
+    async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let messages = Arc::new(Mutex::new(Vec::new()));
+        let kept = messages.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let kept = kept.clone();
+                tokio::spawn(async move {
+                    let (read, mut write) = socket.into_split();
+                    let mut lines = BufReader::new(read).lines();
+                    write.write_all(b"220 sink ESMTP\r\n").await.unwrap();
+                    let mut envelope = String::new();
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        let verb = line.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+                        let reply: &[u8] = match verb.as_str() {
+                            "EHLO" | "HELO" => b"250-sink\r\n250 8BITMIME\r\n",
+                            "MAIL" | "RCPT" => {
+                                envelope.push_str(&line);
+                                envelope.push('\n');
+                                b"250 OK\r\n"
+                            }
+                            "DATA" => {
+                                write.write_all(b"354 go on\r\n").await.unwrap();
+                                let mut data = envelope.clone();
+                                while let Ok(Some(line)) = lines.next_line().await {
+                                    if line == "." {
+                                        break;
+                                    }
+                                    data.push_str(&line);
+                                    data.push('\n');
+                                }
+                                kept.lock().unwrap().push(data);
+                                b"250 queued\r\n"
+                            }
+                            "QUIT" => {
+                                let _ = write.write_all(b"221 bye\r\n").await;
+                                break;
+                            }
+                            _ => b"250 OK\r\n",
+                        };
+                        write.write_all(reply).await.unwrap();
+                    }
+                });
+            }
+        });
+        Self { port, messages }
+    }
+
+    fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+}
+
+/// Undoes quoted-printable soft line breaks and `=3D`, so assertions can read the parts.
+fn unfold(message: &str) -> String {
+    message.replace("=\n", "").replace("=3D", "=")
+}
+
+both_backends! {
+    async fn an_invitation_is_delivered_over_smtp_with_both_parts_and_the_claim_link(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let org = app.create_org("acme").await;
+        let paid = buy(&app, &org, 2, Some("month")).await;
+        let (status, _) = json(app.post_as(&org.token, "/v1/customer-seats", &assign_body(&paid, "jane@globex.example")).await).await;
+        assert_eq!(status, 200);
+        let sink = SmtpSink::start().await;
+        let transport = Transport::from_config(Some(&sink.url()), "Seatkeeper <seats@acme.example>").unwrap();
+        let mailer = Mailer::new(app.services.clone(), transport);
+        assert_eq!(mailer.deliver_due().await.unwrap(), 1);
+        let received = sink.messages.lock().unwrap().clone();
+        assert_eq!(received.len(), 1);
+        let message = unfold(&received[0]);
+        assert!(message.contains("RCPT TO:<jane@globex.example>"), "{message}");
+        assert!(message.contains("MAIL FROM:<seats@acme.example>"), "{message}");
+        assert!(message.contains("Subject: You've been invited to access Team plan"), "{message}");
+        assert!(message.contains("multipart/alternative"), "{message}");
+        assert!(message.contains("text/plain") && message.contains("text/html"), "{message}");
+        let link = format!("{}/acme/portal/claim?token=skp_inv_", app.url(""));
+        assert!(message.contains(&link), "{message}");
+        assert!(message.contains("expires in 24 hours"), "{message}");
+
+        let emails = app.services.store().recent_emails(10).await.unwrap();
+        assert_eq!(emails[0].status, EmailStatus::Sent);
+        assert_eq!(emails[0].transport.as_deref(), Some("smtp"));
+        assert_eq!(mailer.deliver_due().await.unwrap(), 0, "a sent email is not sent again");
+        assert_eq!(sink.messages.lock().unwrap().len(), 1);
+    }
+
+    async fn a_failed_send_is_retried_with_backoff_and_delivered_once_the_server_is_up(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let org = app.create_org("acme").await;
+        let paid = buy(&app, &org, 2, Some("month")).await;
+        app.post_as(&org.token, "/v1/customer-seats", &assign_body(&paid, "jane@globex.example")).await;
+        // A port nobody listens on: bind, note the port, close.
+        let closed = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port();
+        let down = Mailer::new(app.services.clone(), Transport::from_config(Some(&format!("smtp://127.0.0.1:{closed}")), "a@acme.example").unwrap());
+        assert_eq!(down.deliver_due().await.unwrap(), 0);
+        let email = app.services.store().recent_emails(1).await.unwrap().remove(0);
+        assert_eq!(email.status, EmailStatus::Pending);
+        assert_eq!(email.attempts, 1);
+        assert!(email.last_error.as_deref().is_some_and(|e| e.contains("SMTP")), "{:?}", email.last_error);
+        let wait = email.next_attempt_at - app.services.now();
+        assert!(wait >= chrono::TimeDelta::seconds(3) && wait <= chrono::TimeDelta::seconds(7), "{wait}");
+        assert_eq!(down.deliver_due().await.unwrap(), 0, "not retried before its time");
+        assert_eq!(app.services.store().recent_emails(1).await.unwrap()[0].attempts, 1);
+
+        app.post_json("/v1/_test/clock/advance", &json!({"seconds": 10})).await;
+        let sink = SmtpSink::start().await;
+        let up = Mailer::new(app.services.clone(), Transport::from_config(Some(&sink.url()), "a@acme.example").unwrap());
+        assert_eq!(up.deliver_due().await.unwrap(), 1);
+        assert_eq!(sink.messages.lock().unwrap().len(), 1);
+        let email = app.services.store().recent_emails(1).await.unwrap().remove(0);
+        assert_eq!((email.status, email.attempts), (EmailStatus::Sent, 2));
+    }
+
+    async fn the_development_mailbox_shows_invitations_with_a_clickable_link(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let org = app.create_org("acme").await;
+        let paid = buy(&app, &org, 2, Some("month")).await;
+        app.post_as(&org.token, "/v1/customer-seats", &assign_body(&paid, "jane@globex.example")).await;
+        let mailer = Mailer::new(app.services.clone(), Transport::DevMailbox);
+        assert_eq!(mailer.deliver_due().await.unwrap(), 1);
+        let response = app.get("/dev/mailbox").await;
+        assert_eq!(response.status(), 200);
+        let page = response.text().await.unwrap();
+        assert!(page.contains("You&#39;ve been invited to access Team plan"), "{page}");
+        assert!(page.contains("delivered to this mailbox"));
+        let link = format!("<a href=\"{}/acme/portal/claim?token=skp_inv_", app.url(""));
+        assert!(page.contains(&link), "{page}");
+    }
+}
