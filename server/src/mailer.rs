@@ -34,7 +34,7 @@ const POLL: Duration = Duration::from_millis(500);
 #[derive(Clone)]
 pub enum Transport {
     Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
+        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
         from: Mailbox,
     },
     /// No SMTP server: emails stay in the database, shown at `/dev/mailbox`.
@@ -48,10 +48,12 @@ impl Transport {
         let Some(url) = smtp_url else {
             return Ok(Self::DevMailbox);
         };
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| anyhow::anyhow!("invalid --smtp-url: {e}"))?
-            .timeout(Some(Duration::from_secs(10)))
-            .build();
+        let transport = Box::new(
+            AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                .map_err(|e| anyhow::anyhow!("invalid --smtp-url: {e}"))?
+                .timeout(Some(Duration::from_secs(10)))
+                .build(),
+        );
         let from = from
             .parse::<Mailbox>()
             .map_err(|e| anyhow::anyhow!("invalid --mail-from {from:?}: {e}"))?;
