@@ -67,6 +67,12 @@ impl Transport {
         }
     }
 
+    /// Sent over SMTP, an email's stored copy is erased (its link is single use and only the
+    /// recipient should hold it); the development mailbox keeps it to show.
+    pub fn erases_sent_bodies(&self) -> bool {
+        matches!(self, Self::Smtp { .. })
+    }
+
     async fn send(&self, email: &EmailRecord) -> Result<(), String> {
         let Self::Smtp { transport, from } = self else {
             return Ok(());
@@ -126,7 +132,12 @@ impl Mailer {
             match self.transport.send(&email).await {
                 Ok(()) => {
                     store
-                        .mark_email_sent(email.id, self.services.now(), self.transport.name())
+                        .mark_email_sent(
+                            email.id,
+                            self.services.now(),
+                            self.transport.name(),
+                            self.transport.erases_sent_bodies(),
+                        )
                         .await?;
                     tracing::info!(email_id = %email.id, kind = %email.kind, transport = self.transport.name(), "email sent");
                     sent += 1;

@@ -39,7 +39,11 @@ impl SmtpSink {
                     write.write_all(b"220 sink ESMTP\r\n").await.unwrap();
                     let mut envelope = String::new();
                     while let Ok(Some(line)) = lines.next_line().await {
-                        let verb = line.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+                        let verb = line
+                            .split_whitespace()
+                            .next()
+                            .unwrap_or_default()
+                            .to_ascii_uppercase();
                         let reply: &[u8] = match verb.as_str() {
                             "EHLO" | "HELO" => b"250-sink\r\n250 8BITMIME\r\n",
                             "MAIL" | "RCPT" => {
@@ -110,6 +114,7 @@ both_backends! {
         let emails = app.services.store().recent_emails(10).await.unwrap();
         assert_eq!(emails[0].status, EmailStatus::Sent);
         assert_eq!(emails[0].transport.as_deref(), Some("smtp"));
+        assert!(!emails[0].text_body.contains("skp_inv_") && !emails[0].html_body.contains("skp_inv_"), "a sent link is not kept");
         assert_eq!(mailer.deliver_due().await.unwrap(), 0, "a sent email is not sent again");
         assert_eq!(sink.messages.lock().unwrap().len(), 1);
     }

@@ -82,6 +82,27 @@ fn audit_wire(entry: AuditRecord) -> SeatAuditEntry {
     }
 }
 
+/// What a failed assignment write means to the caller.
+fn assign_error(err: StoreError, email: &crate::model::Email) -> ServiceError {
+    match err {
+        StoreError::NoCapacity => ServiceError::rejected(
+            "SeatNotAvailable",
+            "no seats available in this pool: revoke a seat or buy more",
+        ),
+        StoreError::Conflict { constraint } if constraint.contains("members") => {
+            ServiceError::rejected(
+                "SeatAlreadyAssigned",
+                format!("{email} is being added as a member by another request; retry"),
+            )
+        }
+        StoreError::Conflict { .. } => ServiceError::rejected(
+            "SeatAlreadyAssigned",
+            format!("{email} already holds a seat in this pool"),
+        ),
+        other => other.into(),
+    }
+}
+
 fn pool_not_found(pool: SeatPool) -> ServiceError {
     ServiceError::not_found(match pool {
         SeatPool::Subscription(_) => "Subscription",
@@ -98,6 +119,7 @@ pub(super) struct PoolContext {
 }
 
 /// Which holder identifier a `SeatAssign` uses.
+#[derive(Clone)]
 enum Holder {
     Email(crate::model::Email),
     ExternalMember {
@@ -430,8 +452,49 @@ impl Services {
                 format!("no seat can be assigned: {why}"),
             ));
         }
-        let (member, is_new) = self.holder(caller, &context.customer, holder).await?;
         let organization = self.organization_record(caller).await?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let (member, is_new) = self
+                .holder(caller, &context.customer, holder.clone())
+                .await?;
+            let (assignment, wire) = self
+                .prepare_assignment(
+                    caller,
+                    &context,
+                    &organization,
+                    pool,
+                    &input,
+                    member,
+                    is_new,
+                )
+                .await?;
+            match self.store().assign_seat(&assignment).await {
+                Ok(()) => return Ok(wire),
+                // Another request created this member between our read and our write: use theirs.
+                Err(StoreError::Conflict { constraint })
+                    if is_new && attempt == 1 && constraint.contains("members") =>
+                {
+                    continue;
+                }
+                Err(err) => return Err(assign_error(err, &wire.email)),
+            }
+        }
+    }
+
+    /// Everything one assignment writes, and the seat as the API returns it.
+    #[allow(clippy::too_many_arguments)]
+    async fn prepare_assignment(
+        &self,
+        caller: &SeatCaller,
+        context: &PoolContext,
+        organization: &OrganizationRecord,
+        pool: SeatPool,
+        input: &SeatAssign,
+        member: MemberRecord,
+        is_new: bool,
+    ) -> Result<(SeatAssignment, CustomerSeat), ServiceError> {
         let now = self.now();
         let mut seat = SeatRecord {
             id: SeatId::new(),
@@ -448,7 +511,7 @@ impl Services {
             ),
             claimed_at: None,
             revoked_at: None,
-            metadata: input.metadata,
+            metadata: input.metadata.clone(),
         };
         let mut events = Vec::new();
         if is_new {
@@ -469,7 +532,7 @@ impl Services {
         } else {
             let invitation = token::generate(INVITATION_TOKEN_PREFIX);
             let email = self
-                .invitation_email(&organization, &context, &seat, invitation.expose())
+                .invitation_email(organization, context, &seat, invitation.expose())
                 .await?;
             (Some(invitation.hash), Some(email), Vec::new())
         };
@@ -493,30 +556,7 @@ impl Services {
             audit,
             events,
         };
-        self.store()
-            .assign_seat(&assignment)
-            .await
-            .map_err(|err| match err {
-                StoreError::NoCapacity => ServiceError::rejected(
-                    "SeatNotAvailable",
-                    "no seats available in this pool: revoke a seat or buy more",
-                ),
-                StoreError::Conflict { constraint } if constraint.contains("members") => {
-                    ServiceError::rejected(
-                        "SeatAlreadyAssigned",
-                        format!(
-                            "{} was just added as a member by another request; retry",
-                            wire.email
-                        ),
-                    )
-                }
-                StoreError::Conflict { .. } => ServiceError::rejected(
-                    "SeatAlreadyAssigned",
-                    format!("{} already holds a seat in this pool", wire.email),
-                ),
-                other => other.into(),
-            })?;
-        Ok(wire)
+        Ok((assignment, wire))
     }
 
     /// The seats of a pool (revoked ones too, oldest first), optionally of one status, and its

@@ -27,9 +27,11 @@ pub(super) const SELECT_EMAIL: &str = concat!(
     " FROM email_outbox WHERE id = $1"
 );
 
-/// `$1` id, `$2` now, `$3` transport.
+/// `$1` id, `$2` now, `$3` transport, `$4` whether to erase the bodies (they carry single-use links).
 pub(super) const MARK_EMAIL_SENT: &str = "UPDATE email_outbox SET status = 'sent', sent_at = $2, transport = $3, \
-     locked_until = NULL, last_error = NULL WHERE id = $1";
+     locked_until = NULL, last_error = NULL, \
+     text_body = CASE WHEN $4 THEN '(sent; the body held a single-use link and was erased)' ELSE text_body END, \
+     html_body = CASE WHEN $4 THEN '' ELSE html_body END WHERE id = $1";
 
 /// `$1` id, `$2` error, `$3` next attempt, `$4` status (`pending` to retry, `failed` to give up).
 pub(super) const MARK_EMAIL_FAILED: &str = "UPDATE email_outbox SET status = $4, last_error = $2, next_attempt_at = $3, \
@@ -110,11 +112,13 @@ macro_rules! email_store {
                 id: $crate::model::EmailId,
                 now: chrono::DateTime<chrono::Utc>,
                 transport: &str,
+                erase_bodies: bool,
             ) -> Result<(), $crate::server::store::StoreError> {
                 sqlx::query($crate::server::store::emails_sql::MARK_EMAIL_SENT)
                     .bind(id)
                     .bind(now)
                     .bind(transport)
+                    .bind(erase_bodies)
                     .execute(&self.pool)
                     .await?;
                 Ok(())

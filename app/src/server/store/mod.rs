@@ -493,11 +493,14 @@ pub trait EmailStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<EmailRecord>, StoreError>;
 
+    /// Records a delivery; with `erase_bodies` the stored bodies (which carry single-use links) are
+    /// erased, so the database keeps no usable invitation token once it has left.
     async fn mark_email_sent(
         &self,
         id: EmailId,
         now: chrono::DateTime<chrono::Utc>,
         transport: &str,
+        erase_bodies: bool,
     ) -> Result<(), StoreError>;
 
     /// Records a failed attempt: retried at `retry_at`, or given up when none.
