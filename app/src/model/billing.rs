@@ -11,7 +11,7 @@ use super::{
     ProductId, Slug, SubscriptionId,
     customer::Customer,
     metadata::Metadata,
-    organization::ProrationBehavior,
+    organization::{Organization, ProrationBehavior},
     product::{Product, ProductPrice, RecurringInterval},
 };
 
@@ -379,6 +379,29 @@ pub struct Subscription {
     pub product: Product,
     #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub discount: Option<serde_json::Value>,
+    pub prices: Vec<ProductPrice>,
+    #[cfg_attr(feature = "ssr", schema(value_type = Vec<Object>))]
+    pub meters: Vec<serde_json::Value>,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
+    pub pending_update: Option<serde_json::Value>,
+}
+
+/// A product as the customer portal shows it: with the organization that sells it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerSubscriptionProduct {
+    #[serde(flatten)]
+    pub product: Product,
+    pub organization: Organization,
+}
+
+/// A subscription as the customer portal shows it (Polar's `CustomerSubscription`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerSubscription {
+    #[serde(flatten)]
+    pub core: SubscriptionCore,
+    pub product: CustomerSubscriptionProduct,
     pub prices: Vec<ProductPrice>,
     #[cfg_attr(feature = "ssr", schema(value_type = Vec<Object>))]
     pub meters: Vec<serde_json::Value>,

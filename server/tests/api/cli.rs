@@ -345,7 +345,17 @@ mod two_processes_sharing_a_database_never_oversell {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres() {
         let db = TestDatabase::new(Backend::Postgres).await;
-        let out = run(&["org", "create", "--name", "Acme", "--slug", "acme", "--json", "--database-url", &db.url]);
+        let out = run(&[
+            "org",
+            "create",
+            "--name",
+            "Acme",
+            "--slug",
+            "acme",
+            "--json",
+            "--database-url",
+            &db.url,
+        ]);
         assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
         let created: Value = serde_json::from_str(&text(&out.stdout)).unwrap();
         let token = created["access_token"].as_str().unwrap().to_owned();
@@ -357,18 +367,46 @@ mod two_processes_sharing_a_database_never_oversell {
             "recurring_interval": "month",
             "prices": [{"amount_type": "seat_based", "seat_tiers": {"tiers": [{"min_seats": 1, "price_per_seat": 1000}]}}]
         });
-        let product: Value = client.post(format!("{}/v1/products", first.base)).bearer_auth(&token).json(&product).send().await.unwrap().json().await.unwrap();
+        let product: Value = client
+            .post(format!("{}/v1/products", first.base))
+            .bearer_auth(&token)
+            .json(&product)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let checkout = json!({"products": [product["id"]], "seats": 50, "customer_email": "billing@globex.example"});
-        let checkout: Value = client.post(format!("{}/v1/checkouts", second.base)).bearer_auth(&token).json(&checkout).send().await.unwrap().json().await.unwrap();
+        let checkout: Value = client
+            .post(format!("{}/v1/checkouts", second.base))
+            .bearer_auth(&token)
+            .json(&checkout)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let secret = checkout["client_secret"].as_str().unwrap();
         let confirm = client
-            .post(format!("{}/v1/checkouts/client/{secret}/confirm", first.base))
+            .post(format!(
+                "{}/v1/checkouts/client/{secret}/confirm",
+                first.base
+            ))
             .json(&json!({"confirmation_token_id": "tok_visa"}))
             .send()
             .await
             .unwrap();
         assert_eq!(confirm.status(), 200);
-        let paid: Value = client.get(format!("{}/v1/checkouts/client/{secret}", second.base)).send().await.unwrap().json().await.unwrap();
+        let paid: Value = client
+            .get(format!("{}/v1/checkouts/client/{secret}", second.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let subscription = paid["subscription_id"].as_str().unwrap().to_owned();
 
         let handles: Vec<_> = (0..200)
@@ -396,7 +434,10 @@ mod two_processes_sharing_a_database_never_oversell {
         assert_eq!((ok, full), (50, 150));
         for served in [&first, &second] {
             let list: Value = client
-                .get(format!("{}/v1/customer-seats?subscription_id={subscription}", served.base))
+                .get(format!(
+                    "{}/v1/customer-seats?subscription_id={subscription}",
+                    served.base
+                ))
                 .bearer_auth(&token)
                 .send()
                 .await

@@ -23,40 +23,79 @@ async fn pool_with_benefits(app: &TestApp, org: &TestOrg, seats: u32) -> Value {
     });
     let (_, product) = json(app.post_as(&org.token, "/v1/products", &product).await).await;
     let path = format!("/v1/products/{}/benefits", product["id"].as_str().unwrap());
-    let (status, _) = json(app.post_as(&org.token, &path, &json!({"benefits": [note["id"], keys["id"]]})).await).await;
+    let (status, _) = json(
+        app.post_as(
+            &org.token,
+            &path,
+            &json!({"benefits": [note["id"], keys["id"]]}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, 200);
     pay_for(app, org, &product, seats).await
 }
 
 async fn assign(app: &TestApp, org: &TestOrg, paid: &Value, email: &str) -> Value {
-    let (status, seat) = json(app.post_as(&org.token, "/v1/customer-seats", &assign_body(paid, email)).await).await;
+    let (status, seat) = json(
+        app.post_as(&org.token, "/v1/customer-seats", &assign_body(paid, email))
+            .await,
+    )
+    .await;
     assert_eq!(status, 200, "{seat}");
     seat
 }
 
 async fn claim(app: &TestApp, token: &str) -> reqwest::Response {
-    app.post_json("/v1/customer-seats/claim", &json!({"invitation_token": token})).await
+    app.post_json(
+        "/v1/customer-seats/claim",
+        &json!({"invitation_token": token}),
+    )
+    .await
 }
 
 async fn event_kinds(app: &TestApp, org: &TestOrg) -> Vec<String> {
-    app.services.store().events(org.id).await.unwrap().into_iter().map(|e| e.kind).collect()
+    app.services
+        .store()
+        .events(org.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect()
 }
 
 async fn grants(app: &TestApp, org: &TestOrg, query: &str) -> Vec<Value> {
-    let (status, list) = json(app.get_as(&org.token, &format!("/v1/benefit-grants?{query}")).await).await;
+    let (status, list) = json(
+        app.get_as(&org.token, &format!("/v1/benefit-grants?{query}"))
+            .await,
+    )
+    .await;
     assert_eq!(status, 200, "{list}");
     list["items"].as_array().unwrap().clone()
 }
 
 async fn audit_actions(app: &TestApp, org: &TestOrg, paid: &Value) -> Vec<(String, String)> {
-    let query = format!("subscription_id={}", paid["subscription_id"].as_str().unwrap());
-    let (status, log) = json(app.get_as(&org.token, &format!("/v1/customer-seats/audit-log?{query}")).await).await;
+    let query = format!(
+        "subscription_id={}",
+        paid["subscription_id"].as_str().unwrap()
+    );
+    let (status, log) = json(
+        app.get_as(&org.token, &format!("/v1/customer-seats/audit-log?{query}"))
+            .await,
+    )
+    .await;
     assert_eq!(status, 200, "{log}");
     log["entries"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["action"].as_str().unwrap().to_owned(), e["actor_type"].as_str().unwrap().to_owned()))
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                e["actor_type"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 

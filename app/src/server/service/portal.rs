@@ -1,9 +1,12 @@
 //! What the customer portal shows beyond seat management: the subscriptions where the caller
-//! holds a claimed seat.
+//! holds a claimed seat, as Polar's `CustomerSubscription` (the product names its organization).
 
-use crate::model::{ListResource, PageRequest, billing::Subscription};
+use crate::model::{
+    ListResource, Organization, PageRequest,
+    billing::{CustomerSubscription, CustomerSubscriptionProduct},
+};
 
-use super::{PortalCaller, ServiceError, Services};
+use super::{PortalCaller, ServiceError, Services, billing::subscription_core};
 
 impl Services {
     /// Subscriptions where the session's member holds a claimed seat, newest first.
@@ -11,17 +14,35 @@ impl Services {
         &self,
         caller: &PortalCaller,
         page: PageRequest,
-    ) -> Result<ListResource<Subscription>, ServiceError> {
+    ) -> Result<ListResource<CustomerSubscription>, ServiceError> {
         let (records, total) = self
             .store()
             .claimed_subscriptions(caller.member_id, page)
             .await?;
+        let organization: Organization = self
+            .store()
+            .organization(caller.organization_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Organization"))?
+            .into();
         let mut items = Vec::with_capacity(records.len());
         for record in &records {
-            items.push(
-                self.subscription_out(caller.organization_id, record)
-                    .await?,
-            );
+            let product = self
+                .store()
+                .product(caller.organization_id, record.product_id)
+                .await?
+                .ok_or_else(|| ServiceError::not_found("Product"))?;
+            let product: crate::model::product::Product = product.into();
+            items.push(CustomerSubscription {
+                core: subscription_core(record),
+                prices: product.prices.clone(),
+                product: CustomerSubscriptionProduct {
+                    product,
+                    organization: organization.clone(),
+                },
+                meters: Vec::new(),
+                pending_update: None,
+            });
         }
         Ok(ListResource::new(items, total, page))
     }

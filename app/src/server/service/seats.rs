@@ -16,6 +16,7 @@ use crate::{
         LocSegment, MemberId, SeatAuditId, SeatId, ValidationIssue,
         billing::{OrderStatus, SubscriptionStatus},
         customer::{Member, MemberRole},
+        metadata::Metadata,
         seat::{
             CustomerSeat, SeatAction, SeatAssign, SeatAuditEntry, SeatAuditLog, SeatStatus,
             SeatsList,
@@ -80,6 +81,29 @@ fn audit_wire(entry: AuditRecord) -> SeatAuditEntry {
         actor_id: entry.actor_id,
         email: entry.email,
     }
+}
+
+/// Most keys a seat's metadata may have.
+pub const SEAT_METADATA_MAX_KEYS: usize = 10;
+/// Largest a seat's metadata may be, as JSON.
+pub const SEAT_METADATA_MAX_BYTES: usize = 1024;
+
+/// Seat metadata: the general metadata rules, at most 10 keys, and at most 1 KB as JSON.
+fn validate_seat_metadata(metadata: &Metadata) -> Result<(), String> {
+    metadata.validate()?;
+    if metadata.0.len() > SEAT_METADATA_MAX_KEYS {
+        return Err(format!(
+            "seat metadata may have at most {SEAT_METADATA_MAX_KEYS} keys (got {})",
+            metadata.0.len()
+        ));
+    }
+    let size = serde_json::to_string(metadata).map_or(usize::MAX, |json| json.len());
+    if size > SEAT_METADATA_MAX_BYTES {
+        return Err(format!(
+            "seat metadata may be at most {SEAT_METADATA_MAX_BYTES} bytes as JSON (got {size})"
+        ));
+    }
+    Ok(())
 }
 
 /// What a failed assignment write means to the caller.
@@ -326,21 +350,29 @@ impl Services {
                         match self.store().member_by_email(customer.id, &email).await? {
                             Some(member) => Err(ServiceError::rejected(
                                 "MemberEmailMismatch",
-                                format!(
-                                    "{email} is already a member with external id {:?}, not {external_id:?}",
-                                    member.external_id.unwrap_or_default()
-                                ),
+                                match member.external_id {
+                                    Some(other) => format!(
+                                        "{email} is already a member with external id {other:?}, not {external_id:?}"
+                                    ),
+                                    None => format!(
+                                        "{email} is already a member without an external id: assign by \
+                                         email or member_id, or set the member's external_id first"
+                                    ),
+                                },
                             )),
                             None => Ok((self.new_member(customer, email, Some(external_id)), true)),
                         }
                     }
                 };
             }
+            // A portal session may only name its own customer: other customers' emails are not
+            // its to learn.
             Holder::Customer(id) => {
                 let other = self
                     .store()
                     .customer(caller.organization_id(), id)
                     .await?
+                    .filter(|c| caller.may_see_customer(c.id))
                     .ok_or_else(|| {
                         ServiceError::missing("CustomerNotFound", "no customer with this id")
                     })?;
@@ -351,6 +383,7 @@ impl Services {
                     .store()
                     .customer_by_external_id(caller.organization_id(), &external_id)
                     .await?
+                    .filter(|c| caller.may_see_customer(c.id))
                     .ok_or_else(|| {
                         ServiceError::missing(
                             "CustomerNotFound",
@@ -440,9 +473,7 @@ impl Services {
                 "immediate_claim is only available to the merchant's API",
             ));
         }
-        if let Err(msg) = input.metadata.validate() {
-            return Err(invalid("metadata", msg));
-        }
+        validate_seat_metadata(&input.metadata).map_err(|msg| invalid("metadata", msg))?;
         let holder = Holder::of(&input)?;
         let pool = self.requested_pool(caller, &input).await?;
         let context = self.pool_context(caller, pool).await?;
@@ -761,5 +792,37 @@ impl Services {
             .map(audit_wire)
             .collect();
         Ok(SeatAuditLog { entries })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metadata(keys: usize, value_len: usize) -> Metadata {
+        Metadata(
+            (0..keys)
+                .map(|i| (format!("k{i}"), serde_json::json!("x".repeat(value_len))))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn seat_metadata_allows_ten_keys_and_refuses_eleven() {
+        assert!(validate_seat_metadata(&metadata(10, 5)).is_ok());
+        assert!(
+            validate_seat_metadata(&metadata(11, 5))
+                .unwrap_err()
+                .contains("10 keys")
+        );
+    }
+
+    #[test]
+    fn seat_metadata_over_one_kilobyte_is_refused() {
+        assert!(
+            validate_seat_metadata(&metadata(3, 400))
+                .unwrap_err()
+                .contains("1024 bytes")
+        );
     }
 }

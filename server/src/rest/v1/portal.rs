@@ -6,7 +6,7 @@
 use app::{
     model::{
         ErrorBody, ListResource, SeatId,
-        billing::Subscription,
+        billing::CustomerSubscription,
         seat::{CustomerSeat, SeatAssign, SeatAuditLog, SeatsList},
     },
     server::service::{SeatCaller, ServiceError},
@@ -107,13 +107,13 @@ pub(crate) async fn audit_log(
 
 /// Subscriptions where the caller holds a claimed seat, newest first.
 #[utoipa::path(get, path = "/v1/customer-portal/seats/subscriptions", tag = "customer-portal", params(PageParams),
-    responses((status = 200, body = ListResource<Subscription>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = ListResource<CustomerSubscription>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("customer_session" = [])))]
 pub(crate) async fn claimed_subscriptions(
     State(state): State<AppState>,
     PortalAuth(caller): PortalAuth,
     Query(params): Query<PageParams>,
-) -> Result<Json<ListResource<Subscription>>, ApiError> {
+) -> Result<Json<ListResource<CustomerSubscription>>, ApiError> {
     let page = params.request().map_err(ServiceError::Validation)?;
     Ok(Json(
         state
