@@ -369,4 +369,22 @@ both_backends! {
         assert!(settings["subscription"]["update_seats"].is_boolean(), "{organization}");
         assert!(settings["subscription"]["update_plan"].is_boolean(), "{organization}");
     }
+
+    async fn the_portal_may_name_only_its_own_customer_by_customer_id(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let org = app.create_org("acme").await;
+        let paid = buy(&app, &org, 3, Some("month")).await;
+        let body = json!({"email": "other@initech.example", "external_id": "initech", "owner": {"email": "other@initech.example"}});
+        let (status, other) = json(app.post_as(&org.token, "/v1/customers", &body).await).await;
+        assert_eq!(status, 201, "{other}");
+        let owner = session(&app, &org, &paid["customer_id"], None).await;
+        let mut by_id = json!({"subscription_id": paid["subscription_id"], "customer_id": other["id"]});
+        assert_error(app.post_as(&owner, PORTAL, &by_id).await, 404, "CustomerNotFound").await;
+        let by_external = json!({"subscription_id": paid["subscription_id"], "external_customer_id": "initech"});
+        assert_error(app.post_as(&owner, PORTAL, &by_external).await, 404, "CustomerNotFound").await;
+        by_id["customer_id"] = paid["customer_id"].clone();
+        let (status, seat) = json(app.post_as(&owner, PORTAL, &by_id).await).await;
+        assert_eq!(status, 200, "{seat}");
+        assert_eq!(seat["email"], "billing@globex.example");
+    }
 }
