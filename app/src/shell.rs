@@ -8,7 +8,7 @@ use leptos_router::{
     components::{Route, Router, Routes},
 };
 
-use crate::pages::{checkout::CheckoutPage, home::HomePage, not_found::NotFound};
+use crate::pages::{checkout::CheckoutPage, claim::ClaimPage, home::HomePage, not_found::NotFound};
 
 /// The full HTML document rendered by the server around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -43,6 +43,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=StaticSegment("") view=HomePage />
                 <Route path=(StaticSegment("checkout"), ParamSegment("client_secret")) view=CheckoutPage />
+                <Route path=(ParamSegment("org_slug"), StaticSegment("portal"), StaticSegment("claim")) view=ClaimPage />
             </Routes>
         </Router>
     }

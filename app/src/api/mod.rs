@@ -6,6 +6,7 @@
 //! [`Services`]: crate::server::service::Services
 
 pub mod checkout;
+pub mod claim;
 
 use leptos::prelude::*;
 

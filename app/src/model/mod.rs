@@ -4,6 +4,7 @@
 pub mod benefit;
 pub mod billing;
 pub mod checkout_view;
+pub mod claim_view;
 pub mod customer;
 pub mod email;
 pub mod error;

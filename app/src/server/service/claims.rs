@@ -12,6 +12,7 @@ use crate::{
     model::{
         BenefitGrantId, CustomerSessionId, ListResource, PageRequest, Scope,
         benefit::BenefitProperties,
+        claim_view::{ClaimPage, ClaimedSeat, GrantedBenefit},
         seat::{
             BenefitGrant, BenefitGrantProperties, CustomerSeatClaimResponse, SeatAction,
             SeatClaimInfo, SeatStatus,
@@ -184,6 +185,53 @@ impl Services {
 
     /// What an invitation link leads to. No side effects; 404 when the link is dead.
     pub async fn claim_info(&self, token: &str) -> Result<SeatClaimInfo, ServiceError> {
+        Ok(self.claim_details(token).await?.0)
+    }
+
+    /// The claim page's view of an invitation. No side effects; 404 when the link is dead.
+    pub async fn claim_page(&self, token: &str) -> Result<ClaimPage, ServiceError> {
+        let (info, seat) = self.claim_details(token).await?;
+        Ok(ClaimPage {
+            product_name: info.product_name,
+            organization_name: info.organization_name,
+            email: info.customer_email,
+            expires_at: seat
+                .invitation_token_expires_at
+                .unwrap_or_else(|| self.now()),
+            can_claim: info.can_claim,
+        })
+    }
+
+    /// Claims from the claim page: the seat's benefits, as its new holder sees them.
+    pub async fn claim_seat_for_page(&self, token: &str) -> Result<ClaimedSeat, ServiceError> {
+        let (info, _) = self.claim_details(token).await.map_err(|_| {
+            invalid_token("this invitation link is invalid, expired or already used")
+        })?;
+        let claimed = self.claim_seat(token).await?;
+        let grants = self.store().grants_of_seat(claimed.seat.id).await?;
+        let benefits = self
+            .grant_wires(&grants)
+            .await?
+            .into_iter()
+            .map(|g| GrantedBenefit {
+                description: g.benefit.description,
+                license_key: g.properties.license_key,
+                note: g.properties.note,
+            })
+            .collect();
+        Ok(ClaimedSeat {
+            product_name: info.product_name,
+            organization_name: info.organization_name,
+            email: claimed.seat.email,
+            benefits,
+        })
+    }
+
+    /// The claim info of a live invitation, with its seat.
+    async fn claim_details(
+        &self,
+        token: &str,
+    ) -> Result<(SeatClaimInfo, SeatRecord), ServiceError> {
         let (seat, _) = self.invited_seat(token).await.map_err(|_| {
             ServiceError::missing(
                 "InvalidInvitationToken",
@@ -202,14 +250,15 @@ impl Services {
             .organization(seat.organization_id)
             .await?
             .ok_or_else(|| ServiceError::not_found("Organization"))?;
-        Ok(SeatClaimInfo {
+        let info = SeatClaimInfo {
             product_name: product.name,
             product_id: product.id,
             organization_name: organization.name,
             organization_slug: organization.slug.to_string(),
-            customer_email: seat.email,
+            customer_email: seat.email.clone(),
             can_claim: context.unusable.is_none(),
-        })
+        };
+        Ok((info, seat))
     }
 
     /// Claims the seat an invitation token opens: exactly once, however many try at the same time.
