@@ -67,6 +67,7 @@ pub(crate) async fn page(State(state): State<AppState>) -> Result<Html<String>, 
     Ok(Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Development mailbox · Seatkeeper</title>\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\
          <style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}}\
          .mail{{border:1px solid #ccd;border-radius:8px;padding:0 1rem;margin:1rem 0}}\
          pre{{white-space:pre-wrap;font-family:inherit}}h2{{font-size:1.1rem}}</style></head>\

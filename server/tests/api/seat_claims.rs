@@ -332,4 +332,22 @@ both_backends! {
         assert_validation(response, json!(["body", "invitation_token"]), "missing").await;
         assert_error(claim(&app, "").await, 400, "InvalidInvitationToken").await;
     }
+
+    async fn deleting_the_billing_customer_revokes_every_seat_and_benefit(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let org = app.create_org("acme").await;
+        let paid = pool_with_benefits(&app, &org, 3).await;
+        let mut body = assign_body(&paid, "jane@globex.example");
+        body["immediate_claim"] = json!(true);
+        let (_, claimed) = json(app.post_as(&org.token, "/v1/customer-seats", &body).await).await;
+        let pending = assign(&app, &org, &paid, "joe@globex.example").await;
+        let path = format!("/v1/customers/{}", paid["customer_id"].as_str().unwrap());
+        let response = app.client.delete(app.url(&path)).bearer_auth(&org.token).send().await.unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+        for seat in [&claimed, &pending] {
+            let (_, after) = json(app.get_as(&org.token, &seat_path(seat)).await).await;
+            assert_eq!(after["status"], "revoked", "{after}");
+        }
+        assert_eq!(grants(&app, &org, "is_granted=true").await.len(), 0);
+    }
 }

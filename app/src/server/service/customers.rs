@@ -307,7 +307,7 @@ impl Services {
         Ok(wire)
     }
 
-    /// Deletes a customer and its members (their seats are revoked once seats exist).
+    /// Deletes a customer and its members; their seats are revoked first (with their benefits).
     #[tracing::instrument(skip_all, fields(customer_id = %id), err(level = "info"))]
     pub async fn delete_customer(
         &self,
@@ -316,6 +316,15 @@ impl Services {
     ) -> Result<(), ServiceError> {
         caller.require_any(&[Scope::CustomersWrite])?;
         let mut record = self.customer_record(caller, id).await?;
+        let system = super::SeatCaller::System(caller.organization_id);
+        for member in self.store().all_members(id).await? {
+            for seat in self.store().active_seats_of_member(member.id).await? {
+                let write = self
+                    .revoke_write(&system, &seat, Member::from(member.clone()), &record)
+                    .await?;
+                self.store().revoke_seat(&write).await?;
+            }
+        }
         let now = self.now();
         record.deleted_at = Some(now);
         record.modified_at = Some(now);
