@@ -2,27 +2,13 @@
 //! database's outbox; this page shows the newest ones, with their links clickable, so a developer
 //! can follow an invitation end to end. Mounted only when no SMTP server is configured.
 
+use app::server::service::html_escape as escape;
 use axum::{extract::State, response::Html};
 
 use crate::{rest::error::ApiError, startup::AppState};
 
 /// How many emails the page shows, newest first.
 const SHOWN: u32 = 50;
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The text with every `http(s)://` word made a link.
 fn linkify(text: &str) -> String {

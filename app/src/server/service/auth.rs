@@ -151,18 +151,11 @@ impl Services {
             .live_session(&TokenHash::of(token), self.now())
             .await?
             .ok_or(unknown)?;
-        let member = self
-            .store()
-            .member(session.customer_id, session.member_id)
-            .await?
-            .ok_or(ServiceError::Unauthorized(
-                "the session's member has been removed",
-            ))?;
         Ok(PortalCaller {
             organization_id: session.organization_id,
             customer_id: session.customer_id,
             member_id: session.member_id,
-            role: member.role,
+            role: session.role,
         })
     }
 }

@@ -58,6 +58,18 @@ impl ServiceError {
         }
     }
 
+    /// A 422 for one field of the request body.
+    pub fn invalid_field(field: &str, msg: impl Into<String>) -> Self {
+        Self::Validation(vec![ValidationIssue {
+            loc: vec![
+                crate::model::LocSegment::from("body"),
+                crate::model::LocSegment::from(field),
+            ],
+            msg: msg.into(),
+            kind: "value_error".into(),
+        }])
+    }
+
     /// A 404 named `error` (e.g. `MemberNotFound`).
     pub fn missing(error: &'static str, detail: impl Into<String>) -> Self {
         Self::Missing {

@@ -8,8 +8,8 @@ use crate::{
 
 use super::{ServiceError, Services, seats::PoolContext};
 
-/// Escapes text for an HTML body.
-fn html_escape(text: &str) -> String {
+/// Escapes text for an HTML body (also used by the development mailbox page).
+pub fn html_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 pub use auth::{OrganizationCaller, PortalCaller, SeatCaller};
 pub use error::ServiceError;
-pub use invitations::{Invitation, describe_ttl};
+pub use invitations::{Invitation, describe_ttl, html_escape};
 pub use organizations::{CreateOrganization, CreatedOrganization};
 
 use crate::server::{

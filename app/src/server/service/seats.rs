@@ -13,7 +13,7 @@ use chrono::TimeDelta;
 
 use crate::{
     model::{
-        LocSegment, MemberId, SeatAuditId, SeatId, ValidationIssue,
+        MemberId, SeatAuditId, SeatId,
         billing::{OrderStatus, SubscriptionStatus},
         customer::{Member, MemberRole},
         metadata::Metadata,
@@ -35,14 +35,6 @@ use super::{SeatCaller, ServiceError, Services};
 
 /// Prefix of invitation tokens.
 pub const INVITATION_TOKEN_PREFIX: &str = "skp_inv_";
-
-fn invalid(field: &str, msg: impl Into<String>) -> ServiceError {
-    ServiceError::Validation(vec![ValidationIssue {
-        loc: vec![LocSegment::from("body"), LocSegment::from(field)],
-        msg: msg.into(),
-        kind: "value_error".into(),
-    }])
-}
 
 /// A seat as the API returns it: never with its invitation token.
 pub(super) fn seat_wire(
@@ -179,7 +171,10 @@ impl Holder {
                 },
             ) => {
                 if x.trim().is_empty() {
-                    return Err(invalid("external_member_id", "must not be empty"));
+                    return Err(ServiceError::invalid_field(
+                        "external_member_id",
+                        "must not be empty",
+                    ));
                 }
                 Ok(Self::ExternalMember {
                     external_id: x.clone(),
@@ -207,12 +202,12 @@ impl Holder {
                     ..
                 },
             ) => Ok(Self::ExternalCustomer(x.clone())),
-            ([], _) => Err(invalid(
+            ([], _) => Err(ServiceError::invalid_field(
                 "email",
                 "name the seat holder: email, external_member_id (alone or with email), member_id, \
                  customer_id or external_customer_id",
             )),
-            (fields, _) => Err(invalid(
+            (fields, _) => Err(ServiceError::invalid_field(
                 fields[1],
                 format!(
                     "give only one seat holder identifier (or external_member_id with email), not {}",
@@ -251,7 +246,7 @@ impl Services {
                     )),
                 }
             }
-            _ => Err(invalid(
+            _ => Err(ServiceError::invalid_field(
                 "subscription_id",
                 "give exactly one of subscription_id, order_id and checkout_id",
             )),
@@ -468,12 +463,13 @@ impl Services {
     ) -> Result<CustomerSeat, ServiceError> {
         caller.require_write()?;
         if input.immediate_claim && !caller.is_organization() {
-            return Err(invalid(
+            return Err(ServiceError::invalid_field(
                 "immediate_claim",
                 "immediate_claim is only available to the merchant's API",
             ));
         }
-        validate_seat_metadata(&input.metadata).map_err(|msg| invalid("metadata", msg))?;
+        validate_seat_metadata(&input.metadata)
+            .map_err(|msg| ServiceError::invalid_field("metadata", msg))?;
         let holder = Holder::of(&input)?;
         let pool = self.requested_pool(caller, &input).await?;
         let context = self.pool_context(caller, pool).await?;

@@ -448,7 +448,8 @@ pub trait SeatStore: Send + Sync {
         pool: SeatPool,
     ) -> Result<Vec<AuditRecord>, StoreError>;
 
-    /// The holder of a live customer or member session with this token hash.
+    /// The holder of a live customer or member session with this token hash (a removed member's
+    /// sessions are dead), with the member's current role.
     async fn live_session(
         &self,
         hash: &TokenHash,

@@ -299,6 +299,7 @@ pub struct SessionRecord {
     pub organization_id: OrganizationId,
     pub customer_id: CustomerId,
     pub member_id: MemberId,
+    pub role: crate::model::customer::MemberRole,
 }
 
 #[derive(sqlx::FromRow)]
@@ -306,4 +307,5 @@ pub(super) struct SessionRow {
     pub(super) organization_id: OrganizationId,
     pub(super) customer_id: CustomerId,
     pub(super) member_id: MemberId,
+    pub(super) role: String,
 }

@@ -149,7 +149,7 @@ pub(super) const AUDIT_OF_ORDER: &str = concat!(
 );
 
 /// `$1` token hash, `$2` now: a live session of a live member.
-pub(super) const SELECT_LIVE_SESSION: &str = "SELECT s.organization_id, s.customer_id, s.member_id \
+pub(super) const SELECT_LIVE_SESSION: &str = "SELECT s.organization_id, s.customer_id, s.member_id, m.role \
      FROM customer_sessions s JOIN members m ON m.id = s.member_id \
      WHERE s.token_hash = $1 AND s.expires_at > $2 AND m.deleted_at IS NULL";
 
@@ -506,11 +506,16 @@ macro_rules! seat_store {
                     .bind(now)
                     .fetch_optional(&self.pool)
                     .await?;
-                Ok(row.map(|r| SessionRecord {
-                    organization_id: r.organization_id,
-                    customer_id: r.customer_id,
-                    member_id: r.member_id,
-                }))
+                row.map(|r| {
+                    Ok(SessionRecord {
+                        organization_id: r.organization_id,
+                        customer_id: r.customer_id,
+                        member_id: r.member_id,
+                        role: $crate::model::customer::MemberRole::parse(&r.role)
+                            .ok_or_else(|| $crate::server::store::StoreError::Corrupt(format!("member role {}", r.role)))?,
+                    })
+                })
+                .transpose()
             }
 
             async fn member_by_email(
