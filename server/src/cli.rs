@@ -135,6 +135,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let (stop_mailer, mailer_stopped) = tokio::sync::watch::channel(false);
     let mailer_task =
         tokio::spawn(mailer::Mailer::new(state.services.clone(), transport).run(mailer_stopped));
+    // Handlers first: a SIGTERM sent as soon as the port answers must not kill the process.
+    let shutdown = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
@@ -142,7 +144,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     startup::serve(
         listener,
         startup::build_router(state),
-        shutdown_signal(),
+        shutdown,
         args.shutdown_timeout,
     )
     .await?;
@@ -185,27 +187,36 @@ async fn create_org(args: OrgCreateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Registers the SIGINT (Ctrl-C) and SIGTERM handlers at once, and resolves when one arrives.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    let (terminate, interrupt) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(terminate) => {},
+                () = wait(interrupt) => {},
+            }
+        }
+        #[cfg(not(unix))]
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+        tracing::info!("shutdown requested: finishing in-flight requests");
     }
-    tracing::info!("shutdown requested: finishing in-flight requests");
 }
