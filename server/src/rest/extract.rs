@@ -264,6 +264,32 @@ impl FromRequestParts<AppState> for PortalAuth {
     }
 }
 
+/// The raw token of `Authorization: Bearer <token>`, for a handler that checks it in the same read
+/// as what it answers (the merchant's seat list). A missing or malformed header is the same 401 as
+/// with [`OrgAuth`].
+pub struct Bearer(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Bearer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Bearer(bearer_token(parts)?.to_owned()))
+    }
+}
+
+/// A response whose body is JSON rendered earlier (a cached seat list).
+pub fn json_body(json: axum::body::Bytes) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/json"),
+        )],
+        json,
+    )
+        .into_response()
+}
+
 /// The token of an `Authorization: Bearer <token>` header.
 fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
     let header =

@@ -168,8 +168,9 @@ pub struct TestApp {
     pub address: SocketAddr,
     pub client: reqwest::Client,
     pub services: Services,
-    /// Kept so the database lives as long as the server.
-    _db: TestDatabase,
+    pub database_url: String,
+    /// Kept so the database lives as long as the server (none for a [`second_server`]).
+    _db: Option<TestDatabase>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -187,6 +188,30 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
     let (store, db) = fresh_store(backend).await;
+    serve_store(store, db.url.clone(), Some(db), options).await
+}
+
+/// Another server on `first`'s database, as a second `seatkeeper serve` process behind a load
+/// balancer would be: its own connections, caches and clock.
+pub async fn second_server(first: &TestApp) -> TestApp {
+    let store = connect_and_migrate(&first.database_url, &ConnectOptions::default())
+        .await
+        .unwrap();
+    serve_store(
+        store,
+        first.database_url.clone(),
+        None,
+        AppOptions::default(),
+    )
+    .await
+}
+
+async fn serve_store(
+    store: Arc<dyn Store>,
+    database_url: String,
+    db: Option<TestDatabase>,
+    options: AppOptions,
+) -> TestApp {
     let clock = TestClock::new();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
@@ -214,6 +239,7 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
         address,
         client,
         services,
+        database_url,
         _db: db,
         shutdown: Some(tx),
     }

@@ -23,6 +23,7 @@ mod pages;
 mod portal;
 mod seat_claims;
 mod seat_holders;
+mod seat_lists;
 mod seats;
 mod shutdown;
 mod store_contract;

@@ -7,7 +7,10 @@ use crate::{
         AccessTokenId, CustomerId, MemberId, OrganizationId, Scope, Scopes, customer::MemberRole,
         seat::ActorType,
     },
-    server::token::{ACCESS_TOKEN_PREFIX, TokenHash},
+    server::{
+        store::AccessTokenRecord,
+        token::{ACCESS_TOKEN_PREFIX, TokenHash},
+    },
 };
 
 use super::{ServiceError, Services, customers::SESSION_TOKEN_PREFIX};
@@ -41,19 +44,31 @@ impl Services {
         &self,
         token: &str,
     ) -> Result<OrganizationCaller, ServiceError> {
-        if !token.starts_with(ACCESS_TOKEN_PREFIX) {
-            return Err(ServiceError::Unauthorized(
-                "the bearer token is not an organization access token",
-            ));
-        }
         let record = self
             .store()
-            .access_token_by_hash(&TokenHash::of(token), self.now())
-            .await?
-            .ok_or(ServiceError::Unauthorized(
-                "the access token is unknown, revoked or expired",
-            ))?;
-        Ok(OrganizationCaller {
+            .access_token_by_hash(&access_token_hash(token)?, self.now())
+            .await?;
+        OrganizationCaller::of_live_token(record)
+    }
+}
+
+/// The hash an organization access token is stored under; 401 for anything else.
+pub(super) fn access_token_hash(token: &str) -> Result<TokenHash, ServiceError> {
+    if !token.starts_with(ACCESS_TOKEN_PREFIX) {
+        return Err(ServiceError::Unauthorized(
+            "the bearer token is not an organization access token",
+        ));
+    }
+    Ok(TokenHash::of(token))
+}
+
+impl OrganizationCaller {
+    /// The caller behind a live token's record; 401 when the lookup found none.
+    pub(super) fn of_live_token(record: Option<AccessTokenRecord>) -> Result<Self, ServiceError> {
+        let record = record.ok_or(ServiceError::Unauthorized(
+            "the access token is unknown, revoked or expired",
+        ))?;
+        Ok(Self {
             organization_id: record.organization_id,
             token_id: record.id,
             scopes: record.scopes,

@@ -14,6 +14,7 @@ mod invitations;
 mod organizations;
 mod portal;
 mod products;
+mod seat_lists;
 mod seats;
 mod status;
 
@@ -39,6 +40,8 @@ pub struct Services {
     /// The address people reach this server at, for links in pages and emails.
     public_url: String,
     demo_slug: Option<String>,
+    /// Rendered seat lists of this process, answered while current.
+    seat_lists: Arc<seat_lists::SeatListCache>,
 }
 
 impl Services {
@@ -54,6 +57,7 @@ impl Services {
             payments: Arc::new(TestPaymentProvider),
             public_url,
             demo_slug: None,
+            seat_lists: Arc::default(),
         }
     }
 

@@ -119,7 +119,7 @@ fn assign_error(err: StoreError, email: &crate::model::Email) -> ServiceError {
     }
 }
 
-fn pool_not_found(pool: SeatPool) -> ServiceError {
+pub(super) fn pool_not_found(pool: SeatPool) -> ServiceError {
     ServiceError::not_found(match pool {
         SeatPool::Subscription(_) => "Subscription",
         SeatPool::Order(_) => "Order",

@@ -36,8 +36,8 @@ pub use emails::{EmailRecord, EmailStatus, NewEmail};
 pub use postgres::PgStore;
 pub use records::{AccessTokenRecord, NewAccessToken, NewOrganization, OrganizationRecord};
 pub use seats::{
-    AuditRecord, GrantFilter, GrantRecord, PoolUsage, SeatAssignment, SeatClaimWrite, SeatPool,
-    SeatRecord, SeatResendWrite, SeatRevokeWrite, SessionRecord,
+    AuditRecord, GrantFilter, GrantRecord, PoolStamp, PoolUsage, SeatAssignment, SeatClaimWrite,
+    SeatPool, SeatRecord, SeatResendWrite, SeatRevokeWrite, SessionRecord,
 };
 pub use sqlite::SqliteStore;
 
@@ -429,6 +429,22 @@ pub trait SeatStore: Send + Sync {
         organization_id: OrganizationId,
         pool: SeatPool,
     ) -> Result<Option<PoolUsage>, StoreError>;
+
+    /// The stamp of a pool of the organization (what its seat list is built from), if it exists.
+    async fn pool_stamp(
+        &self,
+        organization_id: OrganizationId,
+        pool: SeatPool,
+    ) -> Result<Option<PoolStamp>, StoreError>;
+
+    /// The live access token with this hash and, when `pool` belongs to its organization, that
+    /// pool's stamp: authentication and a cached seat list's check in one read.
+    async fn access_token_with_pool_stamp(
+        &self,
+        hash: &TokenHash,
+        now: chrono::DateTime<chrono::Utc>,
+        pool: SeatPool,
+    ) -> Result<Option<(AccessTokenRecord, Option<PoolStamp>)>, StoreError>;
 
     /// The grants a seat gave, revoked ones too.
     async fn grants_of_seat(&self, seat_id: SeatId) -> Result<Vec<GrantRecord>, StoreError>;

@@ -15,7 +15,7 @@ use crate::{
 use super::{MemberRecord, NewCustomerSession, NewEmail, NewEvent, StoreError};
 
 /// The pool a seat belongs to: exactly one subscription or one order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SeatPool {
     Subscription(SubscriptionId),
     Order(OrderId),
@@ -119,6 +119,46 @@ impl TryFrom<SeatRow> for SeatRecord {
                 .map_err(|e| corrupt("seat metadata", e))?,
         })
     }
+}
+
+/// What a pool's seat list is built from, as counters: any change to the list (a seat written, the
+/// pool resized, the customer or one of its members updated) changes the stamp. A cached list is
+/// served only while its stamp is current.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolStamp {
+    pub customer_id: CustomerId,
+    pub seats: i64,
+    pub seats_version: i64,
+    pub view_version: i64,
+}
+
+/// A pool's stamp columns; all null when the pool was not found (outer join).
+#[derive(sqlx::FromRow)]
+pub(super) struct StampRow {
+    customer_id: Option<CustomerId>,
+    seats: Option<i64>,
+    seats_version: Option<i64>,
+    seats_view_version: Option<i64>,
+}
+
+impl StampRow {
+    pub(super) fn stamp(self) -> Option<PoolStamp> {
+        Some(PoolStamp {
+            customer_id: self.customer_id?,
+            seats: self.seats?,
+            seats_version: self.seats_version?,
+            view_version: self.seats_view_version?,
+        })
+    }
+}
+
+/// A live access token and the stamp of the pool it asks for, read together.
+#[derive(sqlx::FromRow)]
+pub(super) struct TokenStampRow {
+    #[sqlx(flatten)]
+    pub(super) token: super::records::AccessTokenRow,
+    #[sqlx(flatten)]
+    pub(super) stamp: StampRow,
 }
 
 #[derive(sqlx::FromRow)]

@@ -47,6 +47,25 @@ pub(super) const SUBSCRIPTION_USAGE: &str =
 pub(super) const ORDER_USAGE: &str =
     "SELECT seats, used_seats FROM orders WHERE id = $1 AND organization_id = $2";
 
+/// `$1` pool, `$2` organization: the pool's stamp (see `migrations/*/0007_seat_list_stamps.sql`).
+pub(super) const SUBSCRIPTION_STAMP: &str = "SELECT p.customer_id, p.seats, p.seats_version, c.seats_view_version \
+     FROM subscriptions p JOIN customers c ON c.id = p.customer_id WHERE p.id = $1 AND p.organization_id = $2";
+pub(super) const ORDER_STAMP: &str = "SELECT p.customer_id, p.seats, p.seats_version, c.seats_view_version \
+     FROM orders p JOIN customers c ON c.id = p.customer_id WHERE p.id = $1 AND p.organization_id = $2";
+
+/// `$1` token hash, `$2` now, `$3` pool: the live access token and the stamp of the pool, if it
+/// belongs to the token's organization.
+pub(super) const TOKEN_WITH_SUBSCRIPTION_STAMP: &str = "SELECT t.id, t.organization_id, t.scopes, t.expires_at, \
+     p.customer_id, p.seats, p.seats_version, c.seats_view_version FROM access_tokens t \
+     LEFT JOIN subscriptions p ON p.id = $3 AND p.organization_id = t.organization_id \
+     LEFT JOIN customers c ON c.id = p.customer_id \
+     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)";
+pub(super) const TOKEN_WITH_ORDER_STAMP: &str = "SELECT t.id, t.organization_id, t.scopes, t.expires_at, \
+     p.customer_id, p.seats, p.seats_version, c.seats_view_version FROM access_tokens t \
+     LEFT JOIN orders p ON p.id = $3 AND p.organization_id = t.organization_id \
+     LEFT JOIN customers c ON c.id = p.customer_id \
+     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)";
+
 /// `$1` seat, `$2` now: one conditional update, so a second revoke changes nothing.
 pub(super) const REVOKE_SEAT: &str = "UPDATE customer_seats SET status = 'revoked', revoked_at = $2, modified_at = $2, \
      invitation_token_hash = NULL, invitation_token_expires_at = NULL WHERE id = $1 AND status IN ('pending', 'claimed')";
@@ -440,6 +459,38 @@ macro_rules! seat_store {
                     })
                 })
                 .transpose()
+            }
+
+            async fn pool_stamp(
+                &self,
+                organization_id: $crate::model::OrganizationId,
+                pool: $crate::server::store::SeatPool,
+            ) -> Result<Option<$crate::server::store::PoolStamp>, $crate::server::store::StoreError> {
+                use $crate::server::store::{SeatPool, seats::StampRow, seats_sql as sql};
+                let query = match pool {
+                    SeatPool::Subscription(id) => sqlx::query_as(sql::SUBSCRIPTION_STAMP).bind(id),
+                    SeatPool::Order(id) => sqlx::query_as(sql::ORDER_STAMP).bind(id),
+                };
+                let row: Option<StampRow> = query.bind(organization_id).fetch_optional(&self.pool).await?;
+                Ok(row.and_then(StampRow::stamp))
+            }
+
+            async fn access_token_with_pool_stamp(
+                &self,
+                hash: &$crate::server::token::TokenHash,
+                now: chrono::DateTime<chrono::Utc>,
+                pool: $crate::server::store::SeatPool,
+            ) -> Result<
+                Option<($crate::server::store::AccessTokenRecord, Option<$crate::server::store::PoolStamp>)>,
+                $crate::server::store::StoreError,
+            > {
+                use $crate::server::store::{SeatPool, seats::TokenStampRow, seats_sql as sql};
+                let query = match pool {
+                    SeatPool::Subscription(id) => sqlx::query_as(sql::TOKEN_WITH_SUBSCRIPTION_STAMP).bind(hash.as_bytes()).bind(now).bind(id),
+                    SeatPool::Order(id) => sqlx::query_as(sql::TOKEN_WITH_ORDER_STAMP).bind(hash.as_bytes()).bind(now).bind(id),
+                };
+                let row: Option<TokenStampRow> = query.fetch_optional(&self.pool).await?;
+                row.map(|row| Ok((row.token.try_into()?, row.stamp.stamp()))).transpose()
             }
 
             async fn grants_of_seat(

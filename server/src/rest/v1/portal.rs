@@ -11,7 +11,7 @@ use app::{
     },
     server::service::{SeatCaller, ServiceError},
 };
-use axum::{Json, extract::State};
+use axum::{Json, extract::State, response::Response};
 
 use crate::{
     rest::{
@@ -31,13 +31,13 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     PortalAuth(caller): PortalAuth,
     Query(params): Query<PoolParams>,
-) -> Result<Json<SeatsList>, ApiError> {
+) -> Result<Response, ApiError> {
     let caller = SeatCaller::Portal(caller);
-    let seats = state
+    let json = state
         .services
-        .list_seats(&caller, params.pool()?, params.status())
+        .seat_list_json(&caller, params.pool()?, params.status())
         .await?;
-    Ok(Json(seats))
+    Ok(extract::json_body(json))
 }
 
 /// Assign a seat of one of the caller's pools (owner or billing manager). `immediate_claim` is not

@@ -14,14 +14,14 @@ use app::{
         store::SeatPool,
     },
 };
-use axum::{Json, extract::State};
+use axum::{Json, extract::State, response::Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::{
     rest::{
         error::ApiError,
-        extract::{self, OrgAuth, Path, Query},
+        extract::{self, Bearer, OrgAuth, Path, Query},
     },
     startup::AppState,
 };
@@ -65,15 +65,24 @@ impl PoolParams {
     security(("access_token" = ["customer_seats:read", "customer_seats:write"])))]
 pub(crate) async fn list(
     State(state): State<AppState>,
-    OrgAuth(caller): OrgAuth,
-    Query(params): Query<PoolParams>,
-) -> Result<Json<SeatsList>, ApiError> {
-    let caller = SeatCaller::Organization(caller);
-    let seats = state
+    Bearer(token): Bearer,
+    params: Result<Query<PoolParams>, ApiError>,
+) -> Result<Response, ApiError> {
+    let asked = params.and_then(|Query(params)| Ok((params.pool()?, params.status())));
+    let (pool, status) = match asked {
+        Ok(asked) => asked,
+        Err(malformed) => {
+            // A bad token is a 401 before a malformed query is a 422 or 400, as on every route.
+            state.services.authenticate_access_token(&token).await?;
+            return Err(malformed);
+        }
+    };
+    // The token and the pool's stamp are one read; a current list is answered from memory.
+    let json = state
         .services
-        .list_seats(&caller, params.pool()?, params.status())
+        .seat_list_json_for_token(&token, pool, status)
         .await?;
-    Ok(Json(seats))
+    Ok(extract::json_body(json))
 }
 
 /// Assign a seat of a pool (by `subscription_id`, `order_id` or `checkout_id`) to a person named by

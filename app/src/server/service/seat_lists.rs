@@ -1,0 +1,273 @@
+//! Seat lists answered from memory while they are current.
+//!
+//! A pool's seat list (the seat widget, the portal and the merchant's own app poll it) is read far
+//! more often than it changes, and building one means reading every seat and member of the pool
+//! and rendering tens of kilobytes of JSON. So a rendered list is kept with the [`PoolStamp`] it
+//! was built under. A later request reads the pool's current stamp (one indexed read; for the
+//! merchant API the same read that checks its access token) and answers the kept JSON when the
+//! stamps agree.
+//!
+//! Database triggers move the stamp on every change a list shows (a seat inserted or updated, the
+//! customer or one of its members updated; the pool's size is part of the stamp), whichever
+//! process made the change, so every request sees changes committed before its own read of the
+//! stamp, as without a cache. The stamp is read before the list is built, so a list kept under a
+//! stamp is never older than that stamp.
+
+use std::{
+    collections::HashMap,
+    sync::{Mutex, PoisonError},
+};
+
+use axum::body::Bytes;
+
+use crate::{
+    model::{OrganizationId, seat::SeatStatus},
+    server::store::{PoolStamp, SeatPool, StoreError},
+};
+
+use super::{
+    OrganizationCaller, SeatCaller, ServiceError, Services, auth::access_token_hash,
+    seats::pool_not_found,
+};
+
+/// At most this much JSON is kept; beyond it, the least recently stored lists go first.
+const BUDGET_BYTES: usize = 32 * 1024 * 1024;
+/// A list larger than this is answered but not kept (it would push out too many others).
+const LARGEST_KEPT: usize = BUDGET_BYTES / 8;
+
+/// One cached answer: a pool's list, as seen by one organization, with one status filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct ListKey {
+    organization_id: OrganizationId,
+    pool: SeatPool,
+    status: Option<SeatStatus>,
+}
+
+struct Kept {
+    stamp: PoolStamp,
+    json: Bytes,
+    /// When it was stored, in store operations: the smallest goes first when over budget.
+    stored: u64,
+}
+
+#[derive(Default)]
+struct Lists {
+    kept: HashMap<ListKey, Kept>,
+    bytes: usize,
+    stores: u64,
+}
+
+/// The rendered seat lists of this process. Shared by every clone of [`Services`].
+#[derive(Default)]
+pub struct SeatListCache {
+    lists: Mutex<Lists>,
+}
+
+impl SeatListCache {
+    /// The kept JSON of `key`, if it was built under `stamp`.
+    fn get(&self, key: &ListKey, stamp: &PoolStamp) -> Option<Bytes> {
+        let lists = self.lists.lock().unwrap_or_else(PoisonError::into_inner);
+        lists
+            .kept
+            .get(key)
+            .filter(|kept| kept.stamp == *stamp)
+            .map(|kept| kept.json.clone())
+    }
+
+    /// Keeps `json` as the list of `key` under `stamp`, evicting the oldest lists beyond the budget.
+    fn put(&self, key: ListKey, stamp: PoolStamp, json: Bytes) {
+        if json.len() > LARGEST_KEPT {
+            return;
+        }
+        let mut lists = self.lists.lock().unwrap_or_else(PoisonError::into_inner);
+        lists.stores += 1;
+        let stored = lists.stores;
+        lists.bytes += json.len();
+        if let Some(old) = lists.kept.insert(
+            key,
+            Kept {
+                stamp,
+                json,
+                stored,
+            },
+        ) {
+            lists.bytes -= old.json.len();
+        }
+        while lists.bytes > BUDGET_BYTES {
+            let Some(oldest) = lists
+                .kept
+                .iter()
+                .min_by_key(|(_, kept)| kept.stored)
+                .map(|(key, _)| *key)
+            else {
+                break;
+            };
+            if let Some(gone) = lists.kept.remove(&oldest) {
+                lists.bytes -= gone.json.len();
+            }
+        }
+    }
+
+    /// How many lists are kept, and their bytes.
+    #[cfg(test)]
+    fn size(&self) -> (usize, usize) {
+        let lists = self.lists.lock().unwrap_or_else(PoisonError::into_inner);
+        (lists.kept.len(), lists.bytes)
+    }
+}
+
+impl Services {
+    /// The merchant API's seat list of a pool, as the JSON of a `SeatsList`: the access token and
+    /// the pool's stamp are read together, then the kept list answers or a fresh one is built.
+    pub async fn seat_list_json_for_token(
+        &self,
+        token: &str,
+        pool: SeatPool,
+        status: Option<SeatStatus>,
+    ) -> Result<Bytes, ServiceError> {
+        let found = self
+            .store()
+            .access_token_with_pool_stamp(&access_token_hash(token)?, self.now(), pool)
+            .await?;
+        let (record, stamp) = found.map_or((None, None), |(record, stamp)| (Some(record), stamp));
+        let caller = SeatCaller::Organization(OrganizationCaller::of_live_token(record)?);
+        self.stamped_seat_list_json(&caller, pool, status, stamp)
+            .await
+    }
+
+    /// A seat list as the JSON of a `SeatsList`, for any caller (the portal): the pool's stamp is
+    /// read, then the kept list answers or a fresh one is built. The same answer as
+    /// [`Services::list_seats`].
+    pub async fn seat_list_json(
+        &self,
+        caller: &SeatCaller,
+        pool: SeatPool,
+        status: Option<SeatStatus>,
+    ) -> Result<Bytes, ServiceError> {
+        caller.require_read()?;
+        let stamp = self
+            .store()
+            .pool_stamp(caller.organization_id(), pool)
+            .await?;
+        self.stamped_seat_list_json(caller, pool, status, stamp)
+            .await
+    }
+
+    async fn stamped_seat_list_json(
+        &self,
+        caller: &SeatCaller,
+        pool: SeatPool,
+        status: Option<SeatStatus>,
+        stamp: Option<PoolStamp>,
+    ) -> Result<Bytes, ServiceError> {
+        caller.require_read()?;
+        let stamp = stamp
+            .filter(|stamp| caller.may_see_customer(stamp.customer_id))
+            .ok_or_else(|| pool_not_found(pool))?;
+        let key = ListKey {
+            organization_id: caller.organization_id(),
+            pool,
+            status,
+        };
+        if let Some(json) = self.seat_lists.get(&key, &stamp) {
+            return Ok(json);
+        }
+        let list = self.list_seats(caller, pool, status).await?;
+        let json =
+            Bytes::from(serde_json::to_vec(&list).map_err(|e| {
+                ServiceError::Internal(StoreError::Corrupt(format!("seat list: {e}")))
+            })?);
+        self.seat_lists.put(key, stamp, json.clone());
+        Ok(json)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CustomerId, SubscriptionId};
+
+    fn key() -> ListKey {
+        ListKey {
+            organization_id: OrganizationId::new(),
+            pool: SeatPool::Subscription(SubscriptionId::new()),
+            status: None,
+        }
+    }
+
+    fn stamp(seats_version: i64) -> PoolStamp {
+        PoolStamp {
+            customer_id: CustomerId::new(),
+            seats: 10,
+            seats_version,
+            view_version: 0,
+        }
+    }
+
+    #[test]
+    fn a_kept_list_answers_only_under_the_stamp_it_was_built_under() {
+        let cache = SeatListCache::default();
+        let (key, built) = (key(), stamp(3));
+        cache.put(key, built, Bytes::from_static(b"{}"));
+        assert_eq!(cache.get(&key, &built), Some(Bytes::from_static(b"{}")));
+        let moved = PoolStamp {
+            seats_version: 4,
+            ..built
+        };
+        assert_eq!(cache.get(&key, &moved), None);
+        let resized = PoolStamp { seats: 11, ..built };
+        assert_eq!(cache.get(&key, &resized), None);
+        let renamed_member = PoolStamp {
+            view_version: 1,
+            ..built
+        };
+        assert_eq!(cache.get(&key, &renamed_member), None);
+    }
+
+    #[test]
+    fn another_filter_or_organization_is_another_list() {
+        let cache = SeatListCache::default();
+        let (all, built) = (key(), stamp(1));
+        cache.put(all, built, Bytes::from_static(b"all"));
+        let pending = ListKey {
+            status: Some(SeatStatus::Pending),
+            ..all
+        };
+        let elsewhere = ListKey {
+            organization_id: OrganizationId::new(),
+            ..all
+        };
+        assert_eq!(cache.get(&pending, &built), None);
+        assert_eq!(cache.get(&elsewhere, &built), None);
+    }
+
+    #[test]
+    fn storing_beyond_the_budget_evicts_the_oldest_lists_first() {
+        let cache = SeatListCache::default();
+        let (body, built) = (Bytes::from(vec![b' '; LARGEST_KEPT]), stamp(0));
+        let keys: Vec<ListKey> = (0..9).map(|_| key()).collect();
+        for key in &keys {
+            cache.put(*key, built, body.clone());
+        }
+        assert_eq!(cache.size(), (8, BUDGET_BYTES));
+        assert_eq!(cache.get(&keys[0], &built), None);
+        assert!(cache.get(&keys[8], &built).is_some());
+    }
+
+    #[test]
+    fn a_list_too_large_to_keep_is_not_kept() {
+        let cache = SeatListCache::default();
+        cache.put(key(), stamp(0), Bytes::from(vec![b' '; LARGEST_KEPT + 1]));
+        assert_eq!(cache.size(), (0, 0));
+    }
+
+    #[test]
+    fn replacing_a_list_counts_its_bytes_once() {
+        let cache = SeatListCache::default();
+        let (key, newer) = (key(), stamp(1));
+        cache.put(key, stamp(0), Bytes::from_static(b"older"));
+        cache.put(key, newer, Bytes::from_static(b"new"));
+        assert_eq!(cache.size(), (1, 3));
+        assert_eq!(cache.get(&key, &newer), Some(Bytes::from_static(b"new")));
+    }
+}

@@ -1,0 +1,141 @@
+//! Seat lists answered from memory: every change a list shows (claim, resend, revoke, a member
+//! renamed or removed, the customer's email) is in the very next list, through the merchant API
+//! and the portal, and through a second server sharing the database.
+
+use serde_json::{Value, json};
+
+use crate::{
+    both_backends,
+    helpers::*,
+    seats::{assign_body, buy, invitation_token, pool_query, seats},
+};
+
+async fn assign(app: &TestApp, org: &TestOrg, paid: &Value, email: &str) -> Value {
+    let (status, seat) = json(
+        app.post_as(&org.token, "/v1/customer-seats", &assign_body(paid, email))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{seat}");
+    seat
+}
+
+/// The seat of `email` in a list.
+fn seat_of<'a>(list: &'a Value, email: &str) -> &'a Value {
+    list["seats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["email"] == email)
+        .unwrap_or_else(|| panic!("no seat for {email} in {list}"))
+}
+
+/// Lists twice (the second answer comes from memory) and checks both are the same.
+async fn listed(app: &TestApp, org: &TestOrg, paid: &Value) -> Value {
+    let first = seats(app, org, paid).await;
+    assert_eq!(seats(app, org, paid).await, first);
+    first
+}
+
+both_backends! {
+    async fn every_change_to_a_pool_is_in_the_next_list(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let org = app.create_org("acme").await;
+        let paid = buy(&app, &org, 5, Some("month")).await;
+        for email in ["ann@globex.example", "bob@globex.example", "cy@globex.example"] {
+            assign(&app, &org, &paid, email).await;
+            assert_eq!(seat_of(&listed(&app, &org, &paid).await, email)["status"], "pending");
+        }
+        assert_eq!(listed(&app, &org, &paid).await["available_seats"], 2);
+
+        let token = invitation_token(&app, "ann@globex.example").await;
+        let (status, _) = json(app.post_json("/v1/customer-seats/claim", &json!({"invitation_token": token})).await).await;
+        assert_eq!(status, 200);
+        assert_eq!(seat_of(&listed(&app, &org, &paid).await, "ann@globex.example")["status"], "claimed");
+
+        let bob = seat_of(&listed(&app, &org, &paid).await, "bob@globex.example").clone();
+        app.post_json("/v1/_test/clock/advance", &json!({"seconds": 3600})).await;
+        let (status, _) = json(app.post_as(&org.token, &format!("/v1/customer-seats/{}/resend", bob["id"].as_str().unwrap()), &json!({})).await).await;
+        assert_eq!(status, 200);
+        let resent = seat_of(&listed(&app, &org, &paid).await, "bob@globex.example").clone();
+        assert_ne!(resent["invitation_token_expires_at"], bob["invitation_token_expires_at"]);
+
+        let cy = seat_of(&listed(&app, &org, &paid).await, "cy@globex.example")["id"].as_str().unwrap().to_owned();
+        let revoked = app.client.delete(app.url(&format!("/v1/customer-seats/{cy}"))).bearer_auth(&org.token).send().await.unwrap();
+        assert_eq!(revoked.status(), 200);
+        let list = listed(&app, &org, &paid).await;
+        assert_eq!(seat_of(&list, "cy@globex.example")["status"], "revoked");
+        assert_eq!(list["available_seats"], 3);
+
+        // The list's nested member and the customer's email come from other tables.
+        let customer = paid["customer_id"].as_str().unwrap();
+        let ann_member = seat_of(&list, "ann@globex.example")["member_id"].as_str().unwrap().to_owned();
+        let path = format!("/v1/customers/{customer}/members/{ann_member}");
+        let (status, _) = json(app.patch_as(&org.token, &path, &json!({"name": "Ann Lee"})).await).await;
+        assert_eq!(status, 200);
+        assert_eq!(seat_of(&listed(&app, &org, &paid).await, "ann@globex.example")["member"]["name"], "Ann Lee");
+
+        let (status, _) = json(app.patch_as(&org.token, &format!("/v1/customers/{customer}"), &json!({"email": "finance@globex.example"})).await).await;
+        assert_eq!(status, 200);
+        assert_eq!(seat_of(&listed(&app, &org, &paid).await, "ann@globex.example")["customer_email"], "finance@globex.example");
+
+        let bob_member = resent["member_id"].as_str().unwrap();
+        let removed = app.client.delete(app.url(&format!("/v1/customers/{customer}/members/{bob_member}"))).bearer_auth(&org.token).send().await.unwrap();
+        assert_eq!(removed.status(), 204);
+        let list = listed(&app, &org, &paid).await;
+        assert_eq!(seat_of(&list, "bob@globex.example")["status"], "revoked");
+        assert_eq!(list["available_seats"], 4);
+    }
+
+    async fn a_list_filtered_by_status_is_kept_apart_from_the_whole_list(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let org = app.create_org("acme").await;
+        let paid = buy(&app, &org, 3, None).await;
+        assign(&app, &org, &paid, "ann@globex.example").await;
+        let path = format!("/v1/customer-seats?{}", pool_query(&paid));
+        let (_, claimed) = json(app.get_as(&org.token, &format!("{path}&status=claimed")).await).await;
+        assert_eq!(claimed["seats"], json!([]));
+        let (_, all) = json(app.get_as(&org.token, &path).await).await;
+        assert_eq!(all["seats"].as_array().unwrap().len(), 1);
+        let (_, claimed) = json(app.get_as(&org.token, &format!("{path}&status=claimed")).await).await;
+        assert_eq!(claimed["seats"], json!([]));
+    }
+
+    async fn a_second_server_on_the_same_database_lists_what_the_first_changed(backend: Backend) {
+        let first = spawn_app(backend).await;
+        let second = second_server(&first).await;
+        let org = first.create_org("acme").await;
+        let paid = buy(&first, &org, 5, Some("month")).await;
+        assign(&first, &org, &paid, "ann@globex.example").await;
+        assert_eq!(listed(&second, &org, &paid).await["seats"].as_array().unwrap().len(), 1);
+        assign(&first, &org, &paid, "bob@globex.example").await;
+        assert_eq!(listed(&second, &org, &paid).await["available_seats"], 3);
+        let ann = seat_of(&listed(&second, &org, &paid).await, "ann@globex.example")["id"].as_str().unwrap().to_owned();
+        let revoked = first.client.delete(first.url(&format!("/v1/customer-seats/{ann}"))).bearer_auth(&org.token).send().await.unwrap();
+        assert_eq!(revoked.status(), 200);
+        let list = listed(&second, &org, &paid).await;
+        assert_eq!(seat_of(&list, "ann@globex.example")["status"], "revoked");
+        assert_eq!(list["available_seats"], 4);
+        // And the portal's list, answered from the same memory, agrees.
+        let customer = paid["customer_id"].as_str().unwrap();
+        let (_, session) = json(first.post_as(&org.token, "/v1/customer-sessions", &json!({"customer_id": customer})).await).await;
+        let portal = format!("/v1/customer-portal/seats?{}", pool_query(&paid));
+        let (status, portal_list) = json(second.get_as(session["token"].as_str().unwrap(), &portal).await).await;
+        assert_eq!(status, 200, "{portal_list}");
+        assert_eq!(portal_list, list);
+    }
+
+    async fn a_kept_list_still_checks_the_token_its_scopes_and_its_organization(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let org = app.create_org("acme").await;
+        let paid = buy(&app, &org, 2, Some("month")).await;
+        let reader = app.token_with(&org, "customer_seats:read").await;
+        let path = format!("/v1/customer-seats?{}", pool_query(&paid));
+        assert_eq!(app.get_as(&reader, &path).await.status(), 200);
+        let no_scope = app.token_with(&org, "products:read").await;
+        assert_error(app.get_as(&no_scope, &path).await, 403, "NotPermitted").await;
+        assert_error(app.get_as("skp_oat_unknown", &path).await, 401, "Unauthorized").await;
+        let other = app.create_org("other").await;
+        assert_error(app.get_as(&other.token, &path).await, 404, "ResourceNotFound").await;
+    }
+}
