@@ -240,23 +240,13 @@ impl Services {
         })?;
         let caller = SeatCaller::System(seat.organization_id);
         let context = self.pool_context(&caller, seat.pool).await?;
-        let product = self
-            .store()
-            .product(seat.organization_id, context.product_id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("Product"))?;
-        let organization = self
-            .store()
-            .organization(seat.organization_id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("Organization"))?;
         let info = SeatClaimInfo {
-            product_name: product.name,
-            product_id: product.id,
-            organization_name: organization.name,
-            organization_slug: organization.slug.to_string(),
-            customer_email: seat.email.clone(),
             can_claim: context.unusable.is_none(),
+            product_name: context.product_name,
+            product_id: context.product_id,
+            organization_name: context.organization_name,
+            organization_slug: context.organization_slug.to_string(),
+            customer_email: seat.email.clone(),
         };
         Ok((info, seat))
     }

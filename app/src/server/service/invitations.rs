@@ -3,10 +3,10 @@
 
 use crate::{
     model::EmailId,
-    server::store::{NewEmail, OrganizationRecord, SeatRecord},
+    server::store::{NewEmail, SeatRecord},
 };
 
-use super::{ServiceError, Services, seats::PoolContext};
+use super::{Services, seats::PoolContext};
 
 /// Escapes text for an HTML body (also used by the development mailbox page).
 pub fn html_escape(text: &str) -> String {
@@ -102,36 +102,30 @@ impl Services {
     }
 
     /// The invitation email for `seat`, carrying the plain `token`.
-    pub(super) async fn invitation_email(
+    pub(super) fn invitation_email(
         &self,
-        organization: &OrganizationRecord,
         context: &PoolContext,
         seat: &SeatRecord,
         token: &str,
-    ) -> Result<NewEmail, ServiceError> {
-        let product = self
-            .store()
-            .product(organization.id, context.product_id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("Product"))?;
-        let link = self.claim_url(&organization.slug, token);
+    ) -> NewEmail {
+        let link = self.claim_url(&context.organization_slug, token);
         let invitation = Invitation {
-            product: &product.name,
-            organization: &organization.name,
+            product: &context.product_name,
+            organization: &context.organization_name,
             billing_email: context.customer.email.as_ref().map(|e| e.as_str()),
             link: &link,
-            expires_in: describe_ttl(organization.invitation_ttl_seconds),
+            expires_in: describe_ttl(context.invitation_ttl.num_seconds()),
         };
-        Ok(NewEmail {
+        NewEmail {
             id: EmailId::new(),
-            organization_id: organization.id,
+            organization_id: seat.organization_id,
             created_at: self.now(),
             kind: "seat_invitation",
             to: seat.email.to_string(),
             subject: invitation.subject(),
             text_body: invitation.text(),
             html_body: invitation.html(),
-        })
+        }
     }
 }
 

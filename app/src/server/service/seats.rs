@@ -24,8 +24,8 @@ use crate::{
     },
     server::{
         store::{
-            AuditRecord, CustomerRecord, GrantRecord, MemberRecord, OrganizationRecord,
-            SeatAssignment, SeatPool, SeatRecord, SeatResendWrite, SeatRevokeWrite, StoreError,
+            AuditRecord, CustomerRecord, GrantRecord, MemberRecord, SeatAssignment, SeatPool,
+            SeatRecord, SeatResendWrite, SeatRevokeWrite, StoreError,
         },
         token,
     },
@@ -130,6 +130,11 @@ pub(super) fn pool_not_found(pool: SeatPool) -> ServiceError {
 pub(super) struct PoolContext {
     pub customer: CustomerRecord,
     pub product_id: crate::model::ProductId,
+    pub product_name: String,
+    pub organization_name: String,
+    pub organization_slug: crate::model::Slug,
+    /// How long an invitation link lives.
+    pub invitation_ttl: TimeDelta,
     /// Why no seat can be assigned or claimed in it right now, if so.
     pub unusable: Option<String>,
 }
@@ -253,49 +258,38 @@ impl Services {
         }
     }
 
-    /// The pool with its customer and product, if the caller may see it (else 404).
+    /// The pool with its customer, product and organization, if the caller may see it (else 404):
+    /// one read.
     pub(super) async fn pool_context(
         &self,
         caller: &SeatCaller,
         pool: SeatPool,
     ) -> Result<PoolContext, ServiceError> {
-        let organization_id = caller.organization_id();
-        let (customer_id, product_id, unusable) = match pool {
-            SeatPool::Subscription(id) => {
-                let s = self
-                    .store()
-                    .subscription(organization_id, id)
-                    .await?
-                    .ok_or_else(|| pool_not_found(pool))?;
-                let ok = matches!(
-                    s.status,
-                    SubscriptionStatus::Active | SubscriptionStatus::Trialing
-                );
-                let why = (!ok).then(|| format!("the subscription is {}", s.status.as_str()));
-                (s.customer_id, s.product_id, why)
-            }
-            SeatPool::Order(id) => {
-                let o = self
-                    .store()
-                    .order(organization_id, id)
-                    .await?
-                    .ok_or_else(|| pool_not_found(pool))?;
-                let why = (o.status != OrderStatus::Paid)
-                    .then(|| format!("the order is {}", o.status.as_str()));
-                (o.customer_id, o.product_id, why)
-            }
-        };
-        if !caller.may_see_customer(customer_id) {
-            return Err(pool_not_found(pool));
-        }
-        let customer = self
+        let record = self
             .store()
-            .customer_even_deleted(organization_id, customer_id)
+            .pool_context(caller.organization_id(), pool)
             .await?
-            .ok_or_else(|| ServiceError::not_found("Customer"))?;
+            .filter(|found| caller.may_see_customer(found.customer.id))
+            .ok_or_else(|| pool_not_found(pool))?;
+        let usable = match pool {
+            SeatPool::Subscription(_) => matches!(
+                SubscriptionStatus::parse(&record.status),
+                Some(SubscriptionStatus::Active | SubscriptionStatus::Trialing)
+            ),
+            SeatPool::Order(_) => OrderStatus::parse(&record.status) == Some(OrderStatus::Paid),
+        };
+        let kind = match pool {
+            SeatPool::Subscription(_) => "subscription",
+            SeatPool::Order(_) => "order",
+        };
+        let unusable = (!usable).then(|| format!("the {kind} is {}", record.status));
         Ok(PoolContext {
-            customer,
-            product_id,
+            customer: record.customer,
+            product_id: record.product_id,
+            product_name: record.product_name,
+            organization_name: record.organization_name,
+            organization_slug: record.organization_slug,
+            invitation_ttl: TimeDelta::seconds(record.invitation_ttl_seconds),
             unusable,
         })
     }
@@ -443,16 +437,6 @@ impl Services {
         }
     }
 
-    async fn organization_record(
-        &self,
-        caller: &SeatCaller,
-    ) -> Result<OrganizationRecord, ServiceError> {
-        self.store()
-            .organization(caller.organization_id())
-            .await?
-            .ok_or_else(|| ServiceError::not_found("Organization"))
-    }
-
     /// Assigns a seat: a pending seat with an emailed invitation, or (organization tokens only) a
     /// seat claimed at once with `immediate_claim`.
     #[tracing::instrument(skip_all, fields(organization_id = %caller.organization_id()), err(level = "info"))]
@@ -479,7 +463,6 @@ impl Services {
                 format!("no seat can be assigned: {why}"),
             ));
         }
-        let organization = self.organization_record(caller).await?;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -487,15 +470,7 @@ impl Services {
                 .holder(caller, &context.customer, holder.clone())
                 .await?;
             let (assignment, wire) = self
-                .prepare_assignment(
-                    caller,
-                    &context,
-                    &organization,
-                    pool,
-                    &input,
-                    member,
-                    is_new,
-                )
+                .prepare_assignment(caller, &context, pool, &input, member, is_new)
                 .await?;
             match self.store().assign_seat(&assignment).await {
                 Ok(()) => return Ok(wire),
@@ -516,7 +491,6 @@ impl Services {
         &self,
         caller: &SeatCaller,
         context: &PoolContext,
-        organization: &OrganizationRecord,
         pool: SeatPool,
         input: &SeatAssign,
         member: MemberRecord,
@@ -533,9 +507,7 @@ impl Services {
             customer_id: context.customer.id,
             member_id: member.id,
             email: member.email.clone(),
-            invitation_token_expires_at: Some(
-                now + TimeDelta::seconds(organization.invitation_ttl_seconds),
-            ),
+            invitation_token_expires_at: Some(now + context.invitation_ttl),
             claimed_at: None,
             revoked_at: None,
             metadata: input.metadata.clone(),
@@ -558,9 +530,7 @@ impl Services {
             (None, None, grants)
         } else {
             let invitation = token::generate(INVITATION_TOKEN_PREFIX);
-            let email = self
-                .invitation_email(organization, context, &seat, invitation.expose())
-                .await?;
+            let email = self.invitation_email(context, &seat, invitation.expose());
             (Some(invitation.hash), Some(email), Vec::new())
         };
         let wire = seat_wire(
@@ -748,16 +718,12 @@ impl Services {
             return Err(not_pending());
         }
         let context = self.pool_context(caller, seat.pool).await?;
-        let organization = self.organization_record(caller).await?;
         let now = self.now();
         let mut resent = seat.clone();
-        resent.invitation_token_expires_at =
-            Some(now + TimeDelta::seconds(organization.invitation_ttl_seconds));
+        resent.invitation_token_expires_at = Some(now + context.invitation_ttl);
         resent.modified_at = Some(now);
         let invitation = token::generate(INVITATION_TOKEN_PREFIX);
-        let email = self
-            .invitation_email(&organization, &context, &resent, invitation.expose())
-            .await?;
+        let email = self.invitation_email(&context, &resent, invitation.expose());
         let write = SeatResendWrite {
             seat_id: seat.id,
             invitation: invitation.hash.clone(),

@@ -36,8 +36,8 @@ pub use emails::{EmailRecord, EmailStatus, NewEmail};
 pub use postgres::PgStore;
 pub use records::{AccessTokenRecord, NewAccessToken, NewOrganization, OrganizationRecord};
 pub use seats::{
-    AuditRecord, GrantFilter, GrantRecord, PoolStamp, PoolUsage, SeatAssignment, SeatClaimWrite,
-    SeatPool, SeatRecord, SeatResendWrite, SeatRevokeWrite, SessionRecord,
+    AuditRecord, GrantFilter, GrantRecord, PoolContextRecord, PoolStamp, PoolUsage, SeatAssignment,
+    SeatClaimWrite, SeatPool, SeatRecord, SeatResendWrite, SeatRevokeWrite, SessionRecord,
 };
 pub use sqlite::SqliteStore;
 
@@ -429,6 +429,13 @@ pub trait SeatStore: Send + Sync {
         organization_id: OrganizationId,
         pool: SeatPool,
     ) -> Result<Option<PoolUsage>, StoreError>;
+
+    /// A pool of the organization with its customer, product name and organization, if it exists.
+    async fn pool_context(
+        &self,
+        organization_id: OrganizationId,
+        pool: SeatPool,
+    ) -> Result<Option<PoolContextRecord>, StoreError>;
 
     /// The stamp of a pool of the organization (what its seat list is built from), if it exists.
     async fn pool_stamp(

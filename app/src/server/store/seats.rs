@@ -4,15 +4,15 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     model::{
-        BenefitGrantId, BenefitId, CustomerId, Email, MemberId, OrderId, OrganizationId,
-        SeatAuditId, SeatId, SubscriptionId,
+        BenefitGrantId, BenefitId, CustomerId, Email, MemberId, OrderId, OrganizationId, ProductId,
+        SeatAuditId, SeatId, Slug, SubscriptionId,
         metadata::Metadata,
         seat::{ActorType, BenefitGrantProperties, SeatAction, SeatStatus},
     },
     server::token::TokenHash,
 };
 
-use super::{MemberRecord, NewCustomerSession, NewEmail, NewEvent, StoreError};
+use super::{CustomerRecord, MemberRecord, NewCustomerSession, NewEmail, NewEvent, StoreError};
 
 /// The pool a seat belongs to: exactly one subscription or one order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -117,6 +117,50 @@ impl TryFrom<SeatRow> for SeatRecord {
             revoked_at: r.revoked_at,
             metadata: serde_json::from_str(&r.seat_metadata)
                 .map_err(|e| corrupt("seat metadata", e))?,
+        })
+    }
+}
+
+/// A pool and what assigning, claiming and inviting need around it, read in one query: its billing
+/// customer (even if deleted), its product's name and its organization's name, slug and invitation
+/// lifetime.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PoolContextRecord {
+    /// The subscription's or order's status, as stored.
+    pub status: String,
+    pub customer: CustomerRecord,
+    pub product_id: ProductId,
+    pub product_name: String,
+    pub organization_name: String,
+    pub organization_slug: Slug,
+    pub invitation_ttl_seconds: i64,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct PoolContextRow {
+    #[sqlx(flatten)]
+    customer: super::customers::CustomerRow,
+    pool_status: String,
+    pool_product_id: ProductId,
+    product_name: String,
+    organization_name: String,
+    organization_slug: String,
+    invitation_ttl_seconds: i64,
+}
+
+impl TryFrom<PoolContextRow> for PoolContextRecord {
+    type Error = StoreError;
+
+    fn try_from(row: PoolContextRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            status: row.pool_status,
+            customer: row.customer.try_into()?,
+            product_id: row.pool_product_id,
+            product_name: row.product_name,
+            organization_slug: Slug::parse(&row.organization_slug)
+                .map_err(|e| corrupt("organization slug", e))?,
+            organization_name: row.organization_name,
+            invitation_ttl_seconds: row.invitation_ttl_seconds,
         })
     }
 }

@@ -47,6 +47,24 @@ pub(super) const SUBSCRIPTION_USAGE: &str =
 pub(super) const ORDER_USAGE: &str =
     "SELECT seats, used_seats FROM orders WHERE id = $1 AND organization_id = $2";
 
+macro_rules! pool_context_query {
+    ($pool:literal) => {
+        concat!(
+            "SELECT c.id, c.organization_id, c.created_at, c.modified_at, c.type, c.email, c.name, c.external_id, \
+             c.metadata, c.deleted_at, p.status AS pool_status, p.product_id AS pool_product_id, \
+             pr.name AS product_name, o.name AS organization_name, o.slug AS organization_slug, \
+             o.invitation_ttl_seconds FROM ",
+            $pool,
+            " p JOIN customers c ON c.id = p.customer_id JOIN products pr ON pr.id = p.product_id \
+             JOIN organizations o ON o.id = p.organization_id WHERE p.id = $1 AND p.organization_id = $2"
+        )
+    };
+}
+
+/// `$1` pool, `$2` organization: the pool with its customer, product name and organization.
+pub(super) const SUBSCRIPTION_CONTEXT: &str = pool_context_query!("subscriptions");
+pub(super) const ORDER_CONTEXT: &str = pool_context_query!("orders");
+
 /// `$1` pool, `$2` organization: the pool's stamp (see `migrations/*/0007_seat_list_stamps.sql`).
 pub(super) const SUBSCRIPTION_STAMP: &str = "SELECT p.customer_id, p.seats, p.seats_version, c.seats_view_version \
      FROM subscriptions p JOIN customers c ON c.id = p.customer_id WHERE p.id = $1 AND p.organization_id = $2";
@@ -459,6 +477,20 @@ macro_rules! seat_store {
                     })
                 })
                 .transpose()
+            }
+
+            async fn pool_context(
+                &self,
+                organization_id: $crate::model::OrganizationId,
+                pool: $crate::server::store::SeatPool,
+            ) -> Result<Option<$crate::server::store::PoolContextRecord>, $crate::server::store::StoreError> {
+                use $crate::server::store::{SeatPool, seats::PoolContextRow, seats_sql as sql};
+                match pool {
+                    SeatPool::Subscription(id) => {
+                        self.find_by::<PoolContextRow, _, _, _>(sql::SUBSCRIPTION_CONTEXT, id, organization_id).await
+                    }
+                    SeatPool::Order(id) => self.find_by::<PoolContextRow, _, _, _>(sql::ORDER_CONTEXT, id, organization_id).await,
+                }
             }
 
             async fn pool_stamp(
