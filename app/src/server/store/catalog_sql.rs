@@ -114,15 +114,23 @@ macro_rules! catalog_store {
             where
                 E: sqlx::Executor<'e, Database = $db>,
             {
-                sqlx::query($crate::server::store::catalog_sql::INSERT_EVENT)
+                Self::bind_event(sqlx::query($crate::server::store::catalog_sql::INSERT_EVENT), event)?
+                    .execute(executor)
+                    .await?;
+                Ok(())
+            }
+
+            /// Binds the parameters of `INSERT_EVENT` onto `query`.
+            fn bind_event<'q>(
+                query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>,
+                event: &$crate::server::store::NewEvent,
+            ) -> Result<sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>, $crate::server::store::StoreError> {
+                Ok(query
                     .bind(event.id)
                     .bind(event.organization_id)
                     .bind(event.kind)
                     .bind($crate::server::store::catalog::to_json(&event.payload)?)
-                    .bind(event.created_at)
-                    .execute(executor)
-                    .await?;
-                Ok(())
+                    .bind(event.created_at))
             }
 
             /// Prices and benefits of products, grouped by product id.

@@ -160,6 +160,24 @@ macro_rules! customer_store {
                 Ok(())
             }
 
+            /// Binds the parameters of `INSERT_MEMBER` onto `query`.
+            fn bind_member<'q>(
+                query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>,
+                member: &$crate::server::store::MemberRecord,
+            ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments> {
+                query
+                    .bind(member.id)
+                    .bind(member.customer_id)
+                    .bind(member.organization_id)
+                    .bind(member.created_at)
+                    .bind(member.modified_at)
+                    .bind(member.email.as_str())
+                    .bind(member.name.as_deref())
+                    .bind(member.external_id.as_deref())
+                    .bind(member.role.as_str())
+                    .bind(member.deleted_at)
+            }
+
             async fn write_member_with<'e, E>(
                 executor: E,
                 member: &$crate::server::store::MemberRecord,
@@ -170,17 +188,7 @@ macro_rules! customer_store {
             {
                 use $crate::server::store::customers_sql as sql;
                 let query = if insert {
-                    sqlx::query(sql::INSERT_MEMBER)
-                        .bind(member.id)
-                        .bind(member.customer_id)
-                        .bind(member.organization_id)
-                        .bind(member.created_at)
-                        .bind(member.modified_at)
-                        .bind(member.email.as_str())
-                        .bind(member.name.as_deref())
-                        .bind(member.external_id.as_deref())
-                        .bind(member.role.as_str())
-                        .bind(member.deleted_at)
+                    Self::bind_member(sqlx::query(sql::INSERT_MEMBER), member)
                 } else {
                     sqlx::query(sql::UPDATE_MEMBER)
                         .bind(member.id)

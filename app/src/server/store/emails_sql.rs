@@ -55,7 +55,21 @@ macro_rules! email_store {
             where
                 E: sqlx::Executor<'e, Database = $db>,
             {
-                sqlx::query($crate::server::store::emails_sql::INSERT_EMAIL)
+                Self::bind_email(
+                    sqlx::query($crate::server::store::emails_sql::INSERT_EMAIL),
+                    email,
+                )
+                .execute(executor)
+                .await?;
+                Ok(())
+            }
+
+            /// Binds the parameters of `INSERT_EMAIL` onto `query`.
+            fn bind_email<'q>(
+                query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>,
+                email: &$crate::server::store::NewEmail,
+            ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments> {
+                query
                     .bind(email.id)
                     .bind(email.organization_id)
                     .bind(email.created_at)
@@ -64,9 +78,6 @@ macro_rules! email_store {
                     .bind(&email.subject)
                     .bind(&email.text_body)
                     .bind(&email.html_body)
-                    .execute(executor)
-                    .await?;
-                Ok(())
             }
         }
 

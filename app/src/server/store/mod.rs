@@ -10,6 +10,7 @@ mod billing;
 mod billing_sql;
 mod catalog;
 mod catalog_sql;
+mod chain;
 mod customers;
 mod customers_sql;
 mod emails;

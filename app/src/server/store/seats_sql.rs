@@ -202,8 +202,77 @@ macro_rules! seat_store {
             where
                 E: sqlx::Executor<'e, Database = $db>,
             {
-                use $crate::server::store::{catalog::to_json, seats_sql as sql};
-                sqlx::query(sql::INSERT_SEAT)
+                Self::bind_seat(sqlx::query($crate::server::store::seats_sql::INSERT_SEAT), seat, invitation)?
+                    .execute(executor)
+                    .await?;
+                Ok(())
+            }
+
+            /// PostgreSQL's assignment: the same writes as the transaction of `assign_seat`, as one
+            /// statement (see `store/chain.rs`), so one round trip.
+            async fn assign_in_one_statement(
+                &self,
+                assignment: &$crate::server::store::SeatAssignment,
+            ) -> Result<(), $crate::server::store::StoreError> {
+                use sqlx::Row;
+                use $crate::server::store::{SeatPool, StoreError, catalog_sql, chain::Chain, customers_sql, emails_sql, seats_sql as sql};
+                let seat = &assignment.seat;
+                let mut chain = match seat.pool {
+                    SeatPool::Subscription(_) => Chain::new(sql::TAKE_SUBSCRIPTION_SEAT, 1),
+                    SeatPool::Order(_) => Chain::new(sql::TAKE_ORDER_SEAT, 1),
+                };
+                if assignment.new_member.is_some() {
+                    chain.insert(customers_sql::INSERT_MEMBER)?;
+                }
+                chain.insert(sql::INSERT_SEAT)?;
+                for _ in &assignment.grants {
+                    chain.insert(sql::INSERT_GRANT)?;
+                }
+                if assignment.email.is_some() {
+                    chain.insert(emails_sql::INSERT_EMAIL)?;
+                }
+                for _ in &assignment.audit {
+                    chain.insert(sql::INSERT_AUDIT)?;
+                }
+                for _ in &assignment.events {
+                    chain.insert(catalog_sql::INSERT_EVENT)?;
+                }
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(chain.finish()));
+                query = match seat.pool {
+                    SeatPool::Subscription(id) => query.bind(id),
+                    SeatPool::Order(id) => query.bind(id),
+                };
+                if let Some(member) = &assignment.new_member {
+                    query = Self::bind_member(query, member);
+                }
+                query = Self::bind_seat(query, seat, assignment.invitation.as_ref())?;
+                for grant in &assignment.grants {
+                    query = Self::bind_grant(query, grant)?;
+                }
+                if let Some(email) = &assignment.email {
+                    query = Self::bind_email(query, email);
+                }
+                for entry in &assignment.audit {
+                    query = Self::bind_audit(query, entry);
+                }
+                for event in &assignment.events {
+                    query = Self::bind_event(query, event)?;
+                }
+                let taken: i64 = query.fetch_one(&self.pool).await?.try_get(0)?;
+                if taken != 1 {
+                    return Err(StoreError::NoCapacity);
+                }
+                Ok(())
+            }
+
+            /// Binds the parameters of `INSERT_SEAT` onto `query`.
+            fn bind_seat<'q>(
+                query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>,
+                seat: &$crate::server::store::SeatRecord,
+                invitation: Option<&$crate::server::token::TokenHash>,
+            ) -> Result<sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>, $crate::server::store::StoreError> {
+                use $crate::server::store::catalog::to_json;
+                Ok(query
                     .bind(seat.id)
                     .bind(seat.organization_id)
                     .bind(seat.created_at)
@@ -218,10 +287,7 @@ macro_rules! seat_store {
                     .bind(seat.claimed_at)
                     .bind(seat.revoked_at)
                     .bind(to_json(&seat.metadata)?)
-                    .bind(invitation.map(|h| h.as_bytes()))
-                    .execute(executor)
-                    .await?;
-                Ok(())
+                    .bind(invitation.map(|h| h.as_bytes())))
             }
 
             async fn insert_grant_with<'e, E>(
@@ -231,8 +297,19 @@ macro_rules! seat_store {
             where
                 E: sqlx::Executor<'e, Database = $db>,
             {
-                use $crate::server::store::{catalog::to_json, seats_sql as sql};
-                sqlx::query(sql::INSERT_GRANT)
+                Self::bind_grant(sqlx::query($crate::server::store::seats_sql::INSERT_GRANT), grant)?
+                    .execute(executor)
+                    .await?;
+                Ok(())
+            }
+
+            /// Binds the parameters of `INSERT_GRANT` onto `query`.
+            fn bind_grant<'q>(
+                query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>,
+                grant: &$crate::server::store::GrantRecord,
+            ) -> Result<sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>, $crate::server::store::StoreError> {
+                use $crate::server::store::catalog::to_json;
+                Ok(query
                     .bind(grant.id)
                     .bind(grant.organization_id)
                     .bind(grant.created_at)
@@ -246,10 +323,7 @@ macro_rules! seat_store {
                     .bind(grant.granted_at)
                     .bind(grant.revoked_at)
                     .bind(grant.license_key.as_deref())
-                    .bind(to_json(&grant.properties)?)
-                    .execute(executor)
-                    .await?;
-                Ok(())
+                    .bind(to_json(&grant.properties)?))
             }
 
             async fn insert_audit_with<'e, E>(
@@ -259,7 +333,15 @@ macro_rules! seat_store {
             where
                 E: sqlx::Executor<'e, Database = $db>,
             {
-                sqlx::query($crate::server::store::seats_sql::INSERT_AUDIT)
+                Self::bind_audit(sqlx::query($crate::server::store::seats_sql::INSERT_AUDIT), entry)
+                    .execute(executor)
+                    .await?;
+                Ok(())
+            }
+
+            /// Binds the parameters of `INSERT_AUDIT` onto `query`.
+            fn bind_audit<'q>(query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>, entry: &$crate::server::store::AuditRecord) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments> {
+                query
                     .bind(entry.id)
                     .bind(entry.organization_id)
                     .bind(entry.created_at)
@@ -270,9 +352,6 @@ macro_rules! seat_store {
                     .bind(entry.actor_type.as_str())
                     .bind(entry.actor_id)
                     .bind(entry.email.as_str())
-                    .execute(executor)
-                    .await?;
-                Ok(())
             }
 
             /// Revokes a seat, frees its place and revokes its grants; false (nothing written) when
@@ -306,7 +385,10 @@ macro_rules! seat_store {
                 &self,
                 assignment: &$crate::server::store::SeatAssignment,
             ) -> Result<(), $crate::server::store::StoreError> {
-                use $crate::server::store::{SeatPool, StoreError, seats_sql as sql};
+                use $crate::server::store::{Backend, SeatPool, Store, StoreError, seats_sql as sql};
+                if self.backend() == Backend::Postgres {
+                    return self.assign_in_one_statement(assignment).await;
+                }
                 let seat = &assignment.seat;
                 let mut tx = self.pool.begin_with($begin_write).await?;
                 if let Some(member) = &assignment.new_member {
