@@ -15,7 +15,8 @@
 //!   capacity and the pool's `SeatsList` must agree. Every assign-phase pool is checked the same way.
 //!
 //! Reference points measured in the same run: a bare axum `GET /hello` route (same process, same HTTP
-//! client) and `pgbench` tpcb-like on the same PostgreSQL. The table (markdown) goes to stdout and to
+//! client), `pgbench` tpcb-like on the same PostgreSQL, and, per database, a bare axum route
+//! answering the list's exact body (what moving that many bytes costs without any work). The table (markdown) goes to stdout and to
 //! `$CARGO_TARGET_DIR/bench/seats_load.md` (default `target/bench/`). Targets are reported, not
 //! asserted: the only failure is an oversell.
 //!
@@ -412,9 +413,24 @@ fn http_client() -> anyhow::Result<reqwest::Client> {
 
 async fn hello_phase(config: &Config) -> anyhow::Result<PhaseResult> {
     println!("reference: bare axum GET /hello");
+    bare_route_phase(config, "hello", bytes::Bytes::from_static(b"hello")).await
+}
+
+/// A bare axum route (no middleware, no database) answering `body`, under the same load.
+async fn bare_route_phase(
+    config: &Config,
+    name: &str,
+    body: bytes::Bytes,
+) -> anyhow::Result<PhaseResult> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
-    let router = axum::Router::new().route("/hello", axum::routing::get(|| async { "hello" }));
+    let router = axum::Router::new().route(
+        "/hello",
+        axum::routing::get(move || {
+            let body = body.clone();
+            async move { body }
+        }),
+    );
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         axum::serve(listener, router)
@@ -425,7 +441,7 @@ async fn hello_phase(config: &Config) -> anyhow::Result<PhaseResult> {
     });
     let client = http_client()?;
     let url = format!("http://{address}/hello");
-    let result = measured("hello", config, move || send(client.get(&url), 200)).await;
+    let result = measured(name, config, move || send(client.get(&url), 200)).await;
     let _ = stop.send(());
     server.await??;
     result
@@ -848,6 +864,9 @@ struct DatabaseRun {
     kind: DatabaseKind,
     assign: PhaseResult,
     list: PhaseResult,
+    /// A bare axum route answering the list's exact body: what the transport alone allows.
+    list_body: PhaseResult,
+    list_body_bytes: usize,
     claim: Measured<PhaseResult>,
     oversell: Oversell,
 }
@@ -869,13 +888,18 @@ async fn measure_database(
     let phases = async {
         let product = create_product(&server).await?;
         let (assign, mut oversell) = assign_phase(config, &server, &product).await?;
-        let list = list_phase(config, &server, &product).await?;
+        let (list, body) = list_phase(config, &server, &product).await?;
+        println!("  reference: a bare axum route answering the list's {} bytes", body.len());
+        let list_body_bytes = body.len();
+        let list_body = bare_route_phase(config, "same body", body).await?;
         let claim = claim_phase(config, &server).await?;
         oversell.absorb(oversell_phase(&server, &product).await?);
         anyhow::Ok(DatabaseRun {
             kind,
             assign,
             list,
+            list_body,
+            list_body_bytes,
             claim,
             oversell,
         })
@@ -964,7 +988,7 @@ async fn list_phase(
     config: &Config,
     server: &Arc<Server>,
     product: &str,
-) -> anyhow::Result<PhaseResult> {
+) -> anyhow::Result<(PhaseResult, bytes::Bytes)> {
     let pools = buy_pools(server, product, 1, LIST_POOL_SEATS, "list").await?;
     let subscription = pools
         .first()
@@ -983,11 +1007,19 @@ async fn list_phase(
     let url = server.url(&format!(
         "/v1/customer-seats?subscription_id={subscription}"
     ));
+    let body = server
+        .client
+        .get(&url)
+        .bearer_auth(&server.token)
+        .send()
+        .await?
+        .bytes()
+        .await?;
     let op = {
         let server = server.clone();
         move || send(server.client.get(&url).bearer_auth(&server.token), 200)
     };
-    measured("list", config, op).await
+    Ok((measured("list", config, op).await?, body))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1251,6 +1283,11 @@ impl Report {
             let name = run.kind.name();
             row(&mut out, name, "assign (1,000-seat pools)", &run.assign);
             row(&mut out, name, "list (100-seat pool)", &run.list);
+            let bare = format!(
+                "reference: bare axum route answering the list's {} bytes",
+                run.list_body_bytes
+            );
+            row(&mut out, name, &bare, &run.list_body);
             match &run.claim {
                 Measured::Done(claim) => row(&mut out, name, "claim", claim),
                 Measured::NotAvailable(reason) => {
@@ -1310,6 +1347,14 @@ impl Report {
                 &format!("list {} / hello RPS", run.kind.name()),
                 Some(run.list.rate() / hello.max(1e-9)),
                 LIST_VS_HELLO_TARGET,
+            );
+        }
+        for run in self.runs() {
+            let _ = writeln!(
+                out,
+                "| list {} / bare route with the same body (no target: how close to the transport) | {:.2} | | |",
+                run.kind.name(),
+                run.list.rate() / run.list_body.rate().max(1e-9)
             );
         }
     }
