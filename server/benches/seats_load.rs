@@ -889,7 +889,10 @@ async fn measure_database(
         let product = create_product(&server).await?;
         let (assign, mut oversell) = assign_phase(config, &server, &product).await?;
         let (list, body) = list_phase(config, &server, &product).await?;
-        println!("  reference: a bare axum route answering the list's {} bytes", body.len());
+        println!(
+            "  reference: a bare axum route answering the list's {} bytes",
+            body.len()
+        );
         let list_body_bytes = body.len();
         let list_body = bare_route_phase(config, "same body", body).await?;
         let claim = claim_phase(config, &server).await?;

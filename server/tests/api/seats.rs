@@ -174,6 +174,27 @@ both_backends! {
         assert_error(response, 404, "ResourceNotFound").await;
     }
 
+    async fn the_token_is_checked_before_the_body_the_scope_and_the_pool(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let org = app.create_org("acme").await;
+        let paid = buy(&app, &org, 2, Some("month")).await;
+        let assign = assign_body(&paid, "a@x.example");
+        let malformed = app.post_raw("/v1/customer-seats", "application/json", "{").await;
+        assert_error(malformed, 401, "Unauthorized").await;
+        let forged = app.client.post(app.url("/v1/customer-seats")).bearer_auth("skp_oat_forged")
+            .header("content-type", "application/json").body("{").send().await.unwrap();
+        assert_error(forged, 401, "Unauthorized").await;
+        assert_error(app.post_as("skp_oat_forged", "/v1/customer-seats", &assign).await, 401, "Unauthorized").await;
+        let unknown_pool = json!({"subscription_id": uuid::Uuid::now_v7(), "email": "a@x.example"});
+        assert_error(app.post_as("skp_oat_forged", "/v1/customer-seats", &unknown_pool).await, 401, "Unauthorized").await;
+        let reader = app.token_with(&org, "customer_seats:read").await;
+        assert_error(app.post_as(&reader, "/v1/customer-seats", &assign).await, 403, "NotPermitted").await;
+        assert_error(app.post_as(&reader, "/v1/customer-seats", &unknown_pool).await, 403, "NotPermitted").await;
+        assert_error(app.post_as(&org.token, "/v1/customer-seats", &unknown_pool).await, 404, "ResourceNotFound").await;
+        let seats_of = |list: &Value| list["seats"].as_array().unwrap().len();
+        assert_eq!(seats_of(&seats(&app, &org, &paid).await), 0, "nothing was written");
+    }
+
     async fn two_hundred_parallel_assigns_into_fifty_seats_give_exactly_fifty(backend: Backend) {
         let app = spawn_app(backend).await;
         let org = app.create_org("acme").await;

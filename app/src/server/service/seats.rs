@@ -24,14 +24,14 @@ use crate::{
     },
     server::{
         store::{
-            AuditRecord, CustomerRecord, GrantRecord, MemberRecord, SeatAssignment, SeatPool,
-            SeatRecord, SeatResendWrite, SeatRevokeWrite, StoreError,
+            AuditRecord, CustomerRecord, GrantRecord, MemberRecord, PoolContextRecord,
+            SeatAssignment, SeatPool, SeatRecord, SeatResendWrite, SeatRevokeWrite, StoreError,
         },
         token,
     },
 };
 
-use super::{SeatCaller, ServiceError, Services};
+use super::{OrganizationCaller, SeatCaller, ServiceError, Services, auth::access_token_hash};
 
 /// Prefix of invitation tokens.
 pub const INVITATION_TOKEN_PREFIX: &str = "skp_inv_";
@@ -124,6 +124,53 @@ pub(super) fn pool_not_found(pool: SeatPool) -> ServiceError {
         SeatPool::Subscription(_) => "Subscription",
         SeatPool::Order(_) => "Order",
     })
+}
+
+/// The context of a pool read from the store, if the caller may see it (else 404).
+fn context_of(
+    caller: &SeatCaller,
+    pool: SeatPool,
+    record: Option<PoolContextRecord>,
+) -> Result<PoolContext, ServiceError> {
+    let record = record
+        .filter(|found| caller.may_see_customer(found.customer.id))
+        .ok_or_else(|| pool_not_found(pool))?;
+    let usable = match pool {
+        SeatPool::Subscription(_) => matches!(
+            SubscriptionStatus::parse(&record.status),
+            Some(SubscriptionStatus::Active | SubscriptionStatus::Trialing)
+        ),
+        SeatPool::Order(_) => OrderStatus::parse(&record.status) == Some(OrderStatus::Paid),
+    };
+    let kind = match pool {
+        SeatPool::Subscription(_) => "subscription",
+        SeatPool::Order(_) => "order",
+    };
+    let unusable = (!usable).then(|| format!("the {kind} is {}", record.status));
+    Ok(PoolContext {
+        customer: record.customer,
+        product_id: record.product_id,
+        product_name: record.product_name,
+        organization_name: record.organization_name,
+        organization_slug: record.organization_slug,
+        invitation_ttl: TimeDelta::seconds(record.invitation_ttl_seconds),
+        unusable,
+    })
+}
+
+/// The checks of an assignment that need no database: the caller's right to write, `immediate_claim`
+/// only for the merchant, the metadata's size, exactly one holder identifier.
+fn check_assign(caller: &SeatCaller, input: &SeatAssign) -> Result<Holder, ServiceError> {
+    caller.require_write()?;
+    if input.immediate_claim && !caller.is_organization() {
+        return Err(ServiceError::invalid_field(
+            "immediate_claim",
+            "immediate_claim is only available to the merchant's API",
+        ));
+    }
+    validate_seat_metadata(&input.metadata)
+        .map_err(|msg| ServiceError::invalid_field("metadata", msg))?;
+    Holder::of(input)
 }
 
 /// A pool with its billing customer and product, checked to belong to the caller.
@@ -268,30 +315,8 @@ impl Services {
         let record = self
             .store()
             .pool_context(caller.organization_id(), pool)
-            .await?
-            .filter(|found| caller.may_see_customer(found.customer.id))
-            .ok_or_else(|| pool_not_found(pool))?;
-        let usable = match pool {
-            SeatPool::Subscription(_) => matches!(
-                SubscriptionStatus::parse(&record.status),
-                Some(SubscriptionStatus::Active | SubscriptionStatus::Trialing)
-            ),
-            SeatPool::Order(_) => OrderStatus::parse(&record.status) == Some(OrderStatus::Paid),
-        };
-        let kind = match pool {
-            SeatPool::Subscription(_) => "subscription",
-            SeatPool::Order(_) => "order",
-        };
-        let unusable = (!usable).then(|| format!("the {kind} is {}", record.status));
-        Ok(PoolContext {
-            customer: record.customer,
-            product_id: record.product_id,
-            product_name: record.product_name,
-            organization_name: record.organization_name,
-            organization_slug: record.organization_slug,
-            invitation_ttl: TimeDelta::seconds(record.invitation_ttl_seconds),
-            unusable,
-        })
+            .await?;
+        context_of(caller, pool, record)
     }
 
     /// The member who will hold the seat, and whether it must be created with the seat.
@@ -445,18 +470,58 @@ impl Services {
         caller: &SeatCaller,
         input: SeatAssign,
     ) -> Result<CustomerSeat, ServiceError> {
-        caller.require_write()?;
-        if input.immediate_claim && !caller.is_organization() {
-            return Err(ServiceError::invalid_field(
-                "immediate_claim",
-                "immediate_claim is only available to the merchant's API",
-            ));
-        }
-        validate_seat_metadata(&input.metadata)
-            .map_err(|msg| ServiceError::invalid_field("metadata", msg))?;
-        let holder = Holder::of(&input)?;
+        let holder = check_assign(caller, &input)?;
         let pool = self.requested_pool(caller, &input).await?;
         let context = self.pool_context(caller, pool).await?;
+        self.assign_in_pool(caller, &input, holder, pool, context)
+            .await
+    }
+
+    /// The merchant API's assign with its access token: when the request names its pool directly
+    /// (`subscription_id` or `order_id`), the token and the pool's context are one read. The same
+    /// answers, errors and order of checks as [`Services::assign_seat`].
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    pub async fn assign_seat_for_token(
+        &self,
+        token: &str,
+        input: SeatAssign,
+    ) -> Result<CustomerSeat, ServiceError> {
+        let pool = match (input.subscription_id, input.order_id, input.checkout_id) {
+            (Some(id), None, None) => SeatPool::Subscription(id),
+            (None, Some(id), None) => SeatPool::Order(id),
+            _ => {
+                let caller = SeatCaller::Organization(self.authenticate_access_token(token).await?);
+                return self.assign_seat(&caller, input).await;
+            }
+        };
+        let found = self
+            .store()
+            .access_token_with_pool_context(&access_token_hash(token)?, self.now(), pool)
+            .await?;
+        let (caller, record) = match found {
+            Some((token, record)) => (
+                OrganizationCaller::of_live_token(Some(token))?,
+                Some(record),
+            ),
+            // The token is not live (401) or the pool is not its organization's (404 below).
+            None => (self.authenticate_access_token(token).await?, None),
+        };
+        let caller = SeatCaller::Organization(caller);
+        let holder = check_assign(&caller, &input)?;
+        let context = context_of(&caller, pool, record)?;
+        self.assign_in_pool(&caller, &input, holder, pool, context)
+            .await
+    }
+
+    /// Assigns a seat of a pool the caller may see.
+    async fn assign_in_pool(
+        &self,
+        caller: &SeatCaller,
+        input: &SeatAssign,
+        holder: Holder,
+        pool: SeatPool,
+        context: PoolContext,
+    ) -> Result<CustomerSeat, ServiceError> {
         if let Some(why) = &context.unusable {
             return Err(ServiceError::rejected(
                 "SeatNotAvailable",
@@ -470,7 +535,7 @@ impl Services {
                 .holder(caller, &context.customer, holder.clone())
                 .await?;
             let (assignment, wire) = self
-                .prepare_assignment(caller, &context, pool, &input, member, is_new)
+                .prepare_assignment(caller, &context, pool, input, member, is_new)
                 .await?;
             match self.store().assign_seat(&assignment).await {
                 Ok(()) => return Ok(wire),

@@ -438,6 +438,15 @@ pub trait SeatStore: Send + Sync {
         pool: SeatPool,
     ) -> Result<Option<PoolContextRecord>, StoreError>;
 
+    /// The live access token with this hash and the context of `pool`, when both exist and the
+    /// pool belongs to the token's organization (else none: ask for the token alone to tell which).
+    async fn access_token_with_pool_context(
+        &self,
+        hash: &TokenHash,
+        now: chrono::DateTime<chrono::Utc>,
+        pool: SeatPool,
+    ) -> Result<Option<(AccessTokenRecord, PoolContextRecord)>, StoreError>;
+
     /// The stamp of a pool of the organization (what its seat list is built from), if it exists.
     async fn pool_stamp(
         &self,

@@ -105,14 +105,23 @@ impl TryFrom<AccessTokenRow> for AccessTokenRecord {
     type Error = StoreError;
 
     fn try_from(row: AccessTokenRow) -> Result<Self, Self::Error> {
-        Ok(Self {
-            id: row.id,
-            organization_id: row.organization_id,
-            scopes: row
-                .scopes
-                .parse()
-                .map_err(|e| StoreError::Corrupt(format!("access token {} scopes: {e}", row.id)))?,
-            expires_at: row.expires_at,
-        })
+        access_token_record(row.id, row.organization_id, &row.scopes, row.expires_at)
     }
+}
+
+/// An access token's record from its columns (its scopes as stored).
+pub(super) fn access_token_record(
+    id: AccessTokenId,
+    organization_id: OrganizationId,
+    scopes: &str,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<AccessTokenRecord, StoreError> {
+    Ok(AccessTokenRecord {
+        id,
+        organization_id,
+        scopes: scopes
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("access token {id} scopes: {e}")))?,
+        expires_at,
+    })
 }

@@ -165,6 +165,31 @@ impl TryFrom<PoolContextRow> for PoolContextRecord {
     }
 }
 
+/// A live access token with the context of the pool it names (the merchant's assign: one read).
+#[derive(sqlx::FromRow)]
+pub(super) struct TokenContextRow {
+    token_id: crate::model::AccessTokenId,
+    scopes: String,
+    expires_at: Option<DateTime<Utc>>,
+    #[sqlx(flatten)]
+    context: PoolContextRow,
+}
+
+impl TokenContextRow {
+    pub(super) fn into_records(
+        self,
+    ) -> Result<(super::AccessTokenRecord, PoolContextRecord), StoreError> {
+        let context = PoolContextRecord::try_from(self.context)?;
+        let token = super::records::access_token_record(
+            self.token_id,
+            context.customer.organization_id,
+            &self.scopes,
+            self.expires_at,
+        )?;
+        Ok((token, context))
+    }
+}
+
 /// What a pool's seat list is built from, as counters: any change to the list (a seat written, the
 /// pool resized, the customer or one of its members updated) changes the stamp. A cached list is
 /// served only while its stamp is current.

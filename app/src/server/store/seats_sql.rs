@@ -47,23 +47,52 @@ pub(super) const SUBSCRIPTION_USAGE: &str =
 pub(super) const ORDER_USAGE: &str =
     "SELECT seats, used_seats FROM orders WHERE id = $1 AND organization_id = $2";
 
-macro_rules! pool_context_query {
-    ($pool:literal) => {
-        concat!(
-            "SELECT c.id, c.organization_id, c.created_at, c.modified_at, c.type, c.email, c.name, c.external_id, \
-             c.metadata, c.deleted_at, p.status AS pool_status, p.product_id AS pool_product_id, \
-             pr.name AS product_name, o.name AS organization_name, o.slug AS organization_slug, \
-             o.invitation_ttl_seconds FROM ",
-            $pool,
-            " p JOIN customers c ON c.id = p.customer_id JOIN products pr ON pr.id = p.product_id \
-             JOIN organizations o ON o.id = p.organization_id WHERE p.id = $1 AND p.organization_id = $2"
-        )
+/// The columns of a `PoolContextRow` and the joins they come from, after `FROM <pool table> p`.
+macro_rules! pool_context {
+    (columns) => {
+        "c.id, c.organization_id, c.created_at, c.modified_at, c.type, c.email, c.name, c.external_id, \
+         c.metadata, c.deleted_at, p.status AS pool_status, p.product_id AS pool_product_id, \
+         pr.name AS product_name, o.name AS organization_name, o.slug AS organization_slug, \
+         o.invitation_ttl_seconds"
+    };
+    (joins) => {
+        " JOIN customers c ON c.id = p.customer_id JOIN products pr ON pr.id = p.product_id \
+         JOIN organizations o ON o.id = p.organization_id"
     };
 }
 
 /// `$1` pool, `$2` organization: the pool with its customer, product name and organization.
-pub(super) const SUBSCRIPTION_CONTEXT: &str = pool_context_query!("subscriptions");
-pub(super) const ORDER_CONTEXT: &str = pool_context_query!("orders");
+pub(super) const SUBSCRIPTION_CONTEXT: &str = concat!(
+    "SELECT ",
+    pool_context!(columns),
+    " FROM subscriptions p",
+    pool_context!(joins),
+    " WHERE p.id = $1 AND p.organization_id = $2"
+);
+pub(super) const ORDER_CONTEXT: &str = concat!(
+    "SELECT ",
+    pool_context!(columns),
+    " FROM orders p",
+    pool_context!(joins),
+    " WHERE p.id = $1 AND p.organization_id = $2"
+);
+
+/// `$1` token hash, `$2` now, `$3` pool: a live access token with the context of a pool of its
+/// organization; no row when either is missing.
+pub(super) const TOKEN_WITH_SUBSCRIPTION_CONTEXT: &str = concat!(
+    "SELECT t.id AS token_id, t.scopes, t.expires_at, ",
+    pool_context!(columns),
+    " FROM access_tokens t JOIN subscriptions p ON p.id = $3 AND p.organization_id = t.organization_id",
+    pool_context!(joins),
+    " WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)"
+);
+pub(super) const TOKEN_WITH_ORDER_CONTEXT: &str = concat!(
+    "SELECT t.id AS token_id, t.scopes, t.expires_at, ",
+    pool_context!(columns),
+    " FROM access_tokens t JOIN orders p ON p.id = $3 AND p.organization_id = t.organization_id",
+    pool_context!(joins),
+    " WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)"
+);
 
 /// `$1` pool, `$2` organization: the pool's stamp (see `migrations/*/0007_seat_list_stamps.sql`).
 pub(super) const SUBSCRIPTION_STAMP: &str = "SELECT p.customer_id, p.seats, p.seats_version, c.seats_view_version \
@@ -573,6 +602,24 @@ macro_rules! seat_store {
                     }
                     SeatPool::Order(id) => self.find_by::<PoolContextRow, _, _, _>(sql::ORDER_CONTEXT, id, organization_id).await,
                 }
+            }
+
+            async fn access_token_with_pool_context(
+                &self,
+                hash: &$crate::server::token::TokenHash,
+                now: chrono::DateTime<chrono::Utc>,
+                pool: $crate::server::store::SeatPool,
+            ) -> Result<
+                Option<($crate::server::store::AccessTokenRecord, $crate::server::store::PoolContextRecord)>,
+                $crate::server::store::StoreError,
+            > {
+                use $crate::server::store::{SeatPool, seats::TokenContextRow, seats_sql as sql};
+                let query = match pool {
+                    SeatPool::Subscription(id) => sqlx::query_as(sql::TOKEN_WITH_SUBSCRIPTION_CONTEXT).bind(hash.as_bytes()).bind(now).bind(id),
+                    SeatPool::Order(id) => sqlx::query_as(sql::TOKEN_WITH_ORDER_CONTEXT).bind(hash.as_bytes()).bind(now).bind(id),
+                };
+                let row: Option<TokenContextRow> = query.fetch_optional(&self.pool).await?;
+                row.map(TokenContextRow::into_records).transpose()
             }
 
             async fn pool_stamp(

@@ -98,11 +98,21 @@ pub(crate) async fn list(
     security(("access_token" = ["customer_seats:write"])))]
 pub(crate) async fn assign(
     State(state): State<AppState>,
-    OrgAuth(caller): OrgAuth,
-    extract::Json(body): extract::Json<SeatAssign>,
+    Bearer(token): Bearer,
+    body: Result<extract::Json<SeatAssign>, ApiError>,
 ) -> Result<Json<CustomerSeat>, ApiError> {
-    let caller = SeatCaller::Organization(caller);
-    Ok(Json(state.services.assign_seat(&caller, body).await?))
+    let extract::Json(body) = match body {
+        Ok(body) => body,
+        Err(malformed) => {
+            // A bad token is a 401 before a malformed body is a 422, as on every route.
+            state.services.authenticate_access_token(&token).await?;
+            return Err(malformed);
+        }
+    };
+    // The token and the pool's context are one read.
+    Ok(Json(
+        state.services.assign_seat_for_token(&token, body).await?,
+    ))
 }
 
 /// Get one seat.
