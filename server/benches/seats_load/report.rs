@@ -1,0 +1,167 @@
+//! The markdown table of a run, with the ratios against the targets.
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------------
+// The report
+
+pub(crate) struct Report {
+    pub(crate) config: Config,
+    /// Cores and load when the run started (figures from a busy machine are lower).
+    pub(crate) machine: String,
+    pub(crate) hello: PhaseResult,
+    pub(crate) pgbench: Measured<Pgbench>,
+    pub(crate) sqlite: DatabaseRun,
+    pub(crate) postgres: Option<DatabaseRun>,
+}
+
+impl Report {
+    pub(crate) fn runs(&self) -> impl Iterator<Item = &DatabaseRun> {
+        std::iter::once(&self.sqlite).chain(self.postgres.as_ref())
+    }
+
+    pub(crate) fn oversold(&self) -> bool {
+        self.runs().any(|run| run.oversell.failed())
+    }
+
+    pub(crate) fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "## seats_load: {} clients, {} s measured after {} s warm-up per phase, server pool {}\n",
+            self.config.clients,
+            self.config.measure.as_secs(),
+            self.config.warmup.as_secs(),
+            self.config.max_connections
+        );
+        let _ = writeln!(out, "{}\n", self.machine);
+        out.push_str("| database | phase | ops/s | p50 ms | p99 ms | ok | errors | note |\n");
+        out.push_str("|---|---|---:|---:|---:|---:|---:|---|\n");
+        for run in self.runs() {
+            let name = run.kind.name();
+            row(&mut out, name, "assign (1,000-seat pools)", &run.assign);
+            row(&mut out, name, "list (100-seat pool)", &run.list);
+            let bare = format!(
+                "reference: bare axum route answering the list's {} bytes",
+                run.list_body_bytes
+            );
+            row(&mut out, name, &bare, &run.list_body);
+            match &run.claim {
+                Measured::Done(claim) => row(&mut out, name, "claim", claim),
+                Measured::NotAvailable(reason) => {
+                    let _ = writeln!(out, "| {name} | claim | n/a | | | | | {reason} |");
+                }
+            }
+        }
+        if self.postgres.is_none() {
+            out.push_str("| PostgreSQL | all | skipped | | | | | no PostgreSQL reachable |\n");
+        }
+        row(&mut out, "reference", "bare axum GET /hello", &self.hello);
+        self.render_pgbench(&mut out);
+        self.render_ratios(&mut out);
+        self.render_oversell(&mut out);
+        out
+    }
+
+    pub(crate) fn render_pgbench(&self, out: &mut String) {
+        match &self.pgbench {
+            Measured::Done(p) => {
+                let latency = p
+                    .latency_average_ms
+                    .map(|ms| format!("latency average {ms:.2} ms"))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "| reference | pgbench tpcb-like (-s {PGBENCH_SCALE}, -c {}) | {:.0} | | | | | tps; {latency} |",
+                    self.config.clients, p.tps
+                );
+            }
+            Measured::NotAvailable(reason) => {
+                let _ = writeln!(
+                    out,
+                    "| reference | pgbench tpcb-like | n/a | | | | | {reason} |"
+                );
+            }
+        }
+    }
+
+    pub(crate) fn render_ratios(&self, out: &mut String) {
+        out.push_str("\n| ratio | value | target | result |\n|---|---:|---:|---|\n");
+        let pg_assign = self.postgres.as_ref().map(|run| run.assign.rate());
+        let pgbench = match &self.pgbench {
+            Measured::Done(p) => Some(p.tps),
+            Measured::NotAvailable(_) => None,
+        };
+        ratio_row(
+            out,
+            "assign PostgreSQL / pgbench TPS",
+            pg_assign.zip(pgbench).map(|(a, b)| a / b),
+            ASSIGN_VS_PGBENCH_TARGET,
+        );
+        let hello = self.hello.rate();
+        for run in self.runs() {
+            ratio_row(
+                out,
+                &format!("list {} / hello RPS", run.kind.name()),
+                Some(run.list.rate() / hello.max(1e-9)),
+                LIST_VS_HELLO_TARGET,
+            );
+        }
+        for run in self.runs() {
+            let _ = writeln!(
+                out,
+                "| list {} / bare route with the same body (no target: how close to the transport) | {:.2} | | |",
+                run.kind.name(),
+                run.list.rate() / run.list_body.rate().max(1e-9)
+            );
+        }
+    }
+
+    pub(crate) fn render_oversell(&self, out: &mut String) {
+        let total: u64 = self.runs().map(|run| run.oversell.oversold).sum();
+        let _ = writeln!(out, "\noversell: {total}");
+        for run in self.runs() {
+            let o = &run.oversell;
+            let _ = writeln!(
+                out,
+                "- {}: {} rounds of {OVERSELL_CONCURRENCY} simultaneous assigns into {OVERSELL_CAPACITY}-seat pools: {} granted, {} refused (SeatNotAvailable), {} other errors; {} pools' SeatsList checked (total/available agree: {})",
+                run.kind.name(),
+                o.rounds,
+                o.successes,
+                o.refused,
+                o.errors,
+                o.pools_checked,
+                if o.problems.is_empty() { "yes" } else { "NO" }
+            );
+            for problem in &o.problems {
+                let _ = writeln!(out, "  - {problem}");
+            }
+        }
+    }
+}
+
+/// Milliseconds with two decimals; empty when there is nothing to show.
+pub(crate) fn millis(duration: Option<Duration>) -> String {
+    duration.map_or_else(String::new, |d| format!("{:.2}", d.as_secs_f64() * 1e3))
+}
+
+pub(crate) fn row(out: &mut String, database: &str, phase: &str, result: &PhaseResult) {
+    let _ = writeln!(
+        out,
+        "| {database} | {phase} | {:.0} | {} | {} | {} | {} | {} |",
+        result.rate(),
+        millis(result.percentile(0.50)),
+        millis(result.percentile(0.99)),
+        result.ok,
+        result.errors,
+        result.note.as_deref().unwrap_or_default()
+    );
+}
+
+pub(crate) fn ratio_row(out: &mut String, name: &str, value: Option<f64>, target: f64) {
+    let (value, result) = match value {
+        Some(v) => (format!("{v:.2}"), if v >= target { "PASS" } else { "FAIL" }),
+        None => ("n/a".to_owned(), "n/a"),
+    };
+    let _ = writeln!(out, "| {name} | {value} | ≥ {target} | {result} |");
+}
