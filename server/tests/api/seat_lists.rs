@@ -138,4 +138,43 @@ both_backends! {
         let other = app.create_org("other").await;
         assert_error(app.get_as(&other.token, &path).await, 404, "ResourceNotFound").await;
     }
+
+    async fn a_kept_portal_list_still_checks_the_session_and_its_customer(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let org = app.create_org("acme").await;
+        let paid = buy(&app, &org, 3, Some("month")).await;
+        assign(&app, &org, &paid, "ann@globex.example").await;
+        let customer = paid["customer_id"].clone();
+        let members = format!("/v1/customers/{}/members", customer.as_str().unwrap());
+        let (_, bob) = json(app.post_as(&org.token, &members, &json!({"email": "bob@globex.example"})).await).await;
+        let new_session = |member: Option<Value>| {
+            let mut body = json!({"customer_id": customer});
+            if let Some(member) = member {
+                body["member_id"] = member;
+            }
+            let (app, org) = (&app, &org);
+            async move {
+                let (status, session) = json(app.post_as(&org.token, "/v1/customer-sessions", &body).await).await;
+                assert_eq!(status, 201, "{session}");
+                session["token"].as_str().unwrap().to_owned()
+            }
+        };
+        let (owner, bob_session) = (new_session(None).await, new_session(Some(bob["id"].clone())).await);
+        let path = format!("/v1/customer-portal/seats?{}", pool_query(&paid));
+        let (status, list) = json(app.get_as(&owner, &path).await).await;
+        assert_eq!(status, 200, "{list}");
+        let (status, again) = json(app.get_as(&bob_session, &path).await).await;
+        assert_eq!((status, &again), (200, &list), "a member reads the same list");
+        // A bad session is a 401 before a malformed query's 422.
+        assert_error(app.get_as("skp_cst_forged", "/v1/customer-portal/seats?subscription_id=x").await, 401, "Unauthorized").await;
+        assert_error(app.get_as(&owner, "/v1/customer-portal/seats?subscription_id=x").await, 422, "RequestValidationError").await;
+        // A removed member's session no longer reads the kept list.
+        let removed = app.client.delete(app.url(&format!("{members}/{}", bob["id"].as_str().unwrap()))).bearer_auth(&org.token).send().await.unwrap();
+        assert_eq!(removed.status(), 204);
+        assert_error(app.get_as(&bob_session, &path).await, 401, "Unauthorized").await;
+        // Another customer's session sees no such pool.
+        let (_, other) = json(app.post_as(&org.token, "/v1/customers", &json!({"email": "other@initech.example"})).await).await;
+        let (_, other_session) = json(app.post_as(&org.token, "/v1/customer-sessions", &json!({"customer_id": other["id"]})).await).await;
+        assert_error(app.get_as(other_session["token"].as_str().unwrap(), &path).await, 404, "ResourceNotFound").await;
+    }
 }

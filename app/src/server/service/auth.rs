@@ -8,7 +8,7 @@ use crate::{
         seat::ActorType,
     },
     server::{
-        store::AccessTokenRecord,
+        store::{AccessTokenRecord, SessionRecord},
         token::{ACCESS_TOKEN_PREFIX, TokenHash},
     },
 };
@@ -155,18 +155,31 @@ impl Services {
     /// Authenticates a customer or member session token (`skp_cst_...`).
     #[tracing::instrument(skip_all, err(level = "debug"))]
     pub async fn authenticate_session(&self, token: &str) -> Result<PortalCaller, ServiceError> {
-        let unknown = ServiceError::Unauthorized("the session token is unknown or expired");
-        if !token.starts_with(SESSION_TOKEN_PREFIX) {
-            return Err(ServiceError::Unauthorized(
-                "the bearer token is not a customer session token",
-            ));
-        }
         let session = self
             .store()
-            .live_session(&TokenHash::of(token), self.now())
-            .await?
-            .ok_or(unknown)?;
-        Ok(PortalCaller {
+            .live_session(&session_token_hash(token)?, self.now())
+            .await?;
+        PortalCaller::of_live_session(session)
+    }
+}
+
+/// The hash a customer or member session token is stored under; 401 for anything else.
+pub(super) fn session_token_hash(token: &str) -> Result<TokenHash, ServiceError> {
+    if !token.starts_with(SESSION_TOKEN_PREFIX) {
+        return Err(ServiceError::Unauthorized(
+            "the bearer token is not a customer session token",
+        ));
+    }
+    Ok(TokenHash::of(token))
+}
+
+impl PortalCaller {
+    /// The caller behind a live session's record; 401 when the lookup found none.
+    pub(super) fn of_live_session(session: Option<SessionRecord>) -> Result<Self, ServiceError> {
+        let session = session.ok_or(ServiceError::Unauthorized(
+            "the session token is unknown or expired",
+        ))?;
+        Ok(Self {
             organization_id: session.organization_id,
             customer_id: session.customer_id,
             member_id: session.member_id,

@@ -3,9 +3,11 @@
 //! A pool's seat list (the seat widget, the portal and the merchant's own app poll it) is read far
 //! more often than it changes, and building one means reading every seat and member of the pool
 //! and rendering tens of kilobytes of JSON. So a rendered list is kept with the [`PoolStamp`] it
-//! was built under. A later request reads the pool's current stamp (one indexed read; for the
-//! merchant API the same read that checks its access token) and answers the kept JSON when the
-//! stamps agree.
+//! was built under. A later request reads the pool's current stamp and answers the kept JSON when
+//! the stamps agree.
+//!
+//! Both the merchant API and the portal read the stamp in the same query that checks their token,
+//! so a list answered from memory costs one indexed read.
 //!
 //! Database triggers move the stamp on every change a list shows (a seat inserted or updated, the
 //! customer or one of its members updated; the pool's size is part of the stamp), whichever
@@ -26,7 +28,8 @@ use crate::{
 };
 
 use super::{
-    OrganizationCaller, SeatCaller, ServiceError, Services, auth::access_token_hash,
+    OrganizationCaller, PortalCaller, SeatCaller, ServiceError, Services,
+    auth::{access_token_hash, session_token_hash},
     seats::pool_not_found,
 };
 
@@ -135,21 +138,22 @@ impl Services {
             .await
     }
 
-    /// A seat list as the JSON of a `SeatsList`, for any caller (the portal): the pool's stamp is
-    /// read, then the kept list answers or a fresh one is built. The same answer as
-    /// [`Services::list_seats`].
-    pub async fn seat_list_json(
+    /// The portal's seat list of a pool, as the JSON of a `SeatsList`: the session and the pool's
+    /// stamp are read together, then the kept list answers or a fresh one is built.
+    pub async fn seat_list_json_for_session(
         &self,
-        caller: &SeatCaller,
+        token: &str,
         pool: SeatPool,
         status: Option<SeatStatus>,
     ) -> Result<Bytes, ServiceError> {
-        caller.require_read()?;
-        let stamp = self
+        let found = self
             .store()
-            .pool_stamp(caller.organization_id(), pool)
+            .live_session_with_pool_stamp(&session_token_hash(token)?, self.now(), pool)
             .await?;
-        self.stamped_seat_list_json(caller, pool, status, stamp)
+        let (session, stamp) =
+            found.map_or((None, None), |(session, stamp)| (Some(session), stamp));
+        let caller = SeatCaller::Portal(PortalCaller::of_live_session(session)?);
+        self.stamped_seat_list_json(&caller, pool, status, stamp)
             .await
     }
 

@@ -447,13 +447,6 @@ pub trait SeatStore: Send + Sync {
         pool: SeatPool,
     ) -> Result<Option<(AccessTokenRecord, PoolContextRecord)>, StoreError>;
 
-    /// The stamp of a pool of the organization (what its seat list is built from), if it exists.
-    async fn pool_stamp(
-        &self,
-        organization_id: OrganizationId,
-        pool: SeatPool,
-    ) -> Result<Option<PoolStamp>, StoreError>;
-
     /// The live access token with this hash and, when `pool` belongs to its organization, that
     /// pool's stamp: authentication and a cached seat list's check in one read.
     async fn access_token_with_pool_stamp(
@@ -488,6 +481,15 @@ pub trait SeatStore: Send + Sync {
         hash: &TokenHash,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<SessionRecord>, StoreError>;
+
+    /// The live session with this token hash and, when `pool` belongs to its organization, that
+    /// pool's stamp: the portal's authentication and a cached seat list's check in one read.
+    async fn live_session_with_pool_stamp(
+        &self,
+        hash: &TokenHash,
+        now: chrono::DateTime<chrono::Utc>,
+        pool: SeatPool,
+    ) -> Result<Option<(SessionRecord, Option<PoolStamp>)>, StoreError>;
 
     /// The live member of `customer_id` with this email.
     async fn member_by_email(

@@ -413,8 +413,45 @@ pub struct SessionRecord {
 
 #[derive(sqlx::FromRow)]
 pub(super) struct SessionRow {
-    pub(super) organization_id: OrganizationId,
-    pub(super) customer_id: CustomerId,
-    pub(super) member_id: MemberId,
-    pub(super) role: String,
+    organization_id: OrganizationId,
+    customer_id: CustomerId,
+    member_id: MemberId,
+    role: String,
+}
+
+impl TryFrom<SessionRow> for SessionRecord {
+    type Error = StoreError;
+
+    fn try_from(row: SessionRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            organization_id: row.organization_id,
+            customer_id: row.customer_id,
+            member_id: row.member_id,
+            role: crate::model::customer::MemberRole::parse(&row.role)
+                .ok_or_else(|| corrupt("member role", &row.role))?,
+        })
+    }
+}
+
+/// A live session and the stamp of the pool it asks for, read together (the portal's seat list).
+#[derive(sqlx::FromRow)]
+pub(super) struct SessionStampRow {
+    #[sqlx(flatten)]
+    session: SessionRow,
+    pool_customer_id: Option<CustomerId>,
+    seats: Option<i64>,
+    seats_version: Option<i64>,
+    seats_view_version: Option<i64>,
+}
+
+impl SessionStampRow {
+    pub(super) fn into_records(self) -> Result<(SessionRecord, Option<PoolStamp>), StoreError> {
+        let stamp = StampRow {
+            customer_id: self.pool_customer_id,
+            seats: self.seats,
+            seats_version: self.seats_version,
+            seats_view_version: self.seats_view_version,
+        };
+        Ok((self.session.try_into()?, stamp.stamp()))
+    }
 }

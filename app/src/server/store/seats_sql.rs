@@ -94,12 +94,6 @@ pub(super) const TOKEN_WITH_ORDER_CONTEXT: &str = concat!(
     " WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)"
 );
 
-/// `$1` pool, `$2` organization: the pool's stamp (see `migrations/*/0007_seat_list_stamps.sql`).
-pub(super) const SUBSCRIPTION_STAMP: &str = "SELECT p.customer_id, p.seats, p.seats_version, c.seats_view_version \
-     FROM subscriptions p JOIN customers c ON c.id = p.customer_id WHERE p.id = $1 AND p.organization_id = $2";
-pub(super) const ORDER_STAMP: &str = "SELECT p.customer_id, p.seats, p.seats_version, c.seats_view_version \
-     FROM orders p JOIN customers c ON c.id = p.customer_id WHERE p.id = $1 AND p.organization_id = $2";
-
 /// `$1` token hash, `$2` now, `$3` pool: the live access token and the stamp of the pool, if it
 /// belongs to the token's organization.
 pub(super) const TOKEN_WITH_SUBSCRIPTION_STAMP: &str = "SELECT t.id, t.organization_id, t.scopes, t.expires_at, \
@@ -217,6 +211,21 @@ pub(super) const AUDIT_OF_ORDER: &str = concat!(
 /// `$1` token hash, `$2` now: a live session of a live member.
 pub(super) const SELECT_LIVE_SESSION: &str = "SELECT s.organization_id, s.customer_id, s.member_id, m.role \
      FROM customer_sessions s JOIN members m ON m.id = s.member_id \
+     WHERE s.token_hash = $1 AND s.expires_at > $2 AND m.deleted_at IS NULL";
+
+/// `$1` session token hash, `$2` now, `$3` pool: the live session (as `SELECT_LIVE_SESSION`) and the
+/// stamp of the pool, if it belongs to the session's organization.
+pub(super) const LIVE_SESSION_WITH_SUBSCRIPTION_STAMP: &str = "SELECT s.organization_id, s.customer_id, s.member_id, \
+     m.role, p.customer_id AS pool_customer_id, p.seats, p.seats_version, c.seats_view_version \
+     FROM customer_sessions s JOIN members m ON m.id = s.member_id \
+     LEFT JOIN subscriptions p ON p.id = $3 AND p.organization_id = s.organization_id \
+     LEFT JOIN customers c ON c.id = p.customer_id \
+     WHERE s.token_hash = $1 AND s.expires_at > $2 AND m.deleted_at IS NULL";
+pub(super) const LIVE_SESSION_WITH_ORDER_STAMP: &str = "SELECT s.organization_id, s.customer_id, s.member_id, \
+     m.role, p.customer_id AS pool_customer_id, p.seats, p.seats_version, c.seats_view_version \
+     FROM customer_sessions s JOIN members m ON m.id = s.member_id \
+     LEFT JOIN orders p ON p.id = $3 AND p.organization_id = s.organization_id \
+     LEFT JOIN customers c ON c.id = p.customer_id \
      WHERE s.token_hash = $1 AND s.expires_at > $2 AND m.deleted_at IS NULL";
 
 /// Implements [`SeatStore`](super::SeatStore) for a store with a `pool: sqlx::Pool<$db>`.
@@ -622,20 +631,6 @@ macro_rules! seat_store {
                 row.map(TokenContextRow::into_records).transpose()
             }
 
-            async fn pool_stamp(
-                &self,
-                organization_id: $crate::model::OrganizationId,
-                pool: $crate::server::store::SeatPool,
-            ) -> Result<Option<$crate::server::store::PoolStamp>, $crate::server::store::StoreError> {
-                use $crate::server::store::{SeatPool, seats::StampRow, seats_sql as sql};
-                let query = match pool {
-                    SeatPool::Subscription(id) => sqlx::query_as(sql::SUBSCRIPTION_STAMP).bind(id),
-                    SeatPool::Order(id) => sqlx::query_as(sql::ORDER_STAMP).bind(id),
-                };
-                let row: Option<StampRow> = query.bind(organization_id).fetch_optional(&self.pool).await?;
-                Ok(row.and_then(StampRow::stamp))
-            }
-
             async fn access_token_with_pool_stamp(
                 &self,
                 hash: &$crate::server::token::TokenHash,
@@ -718,16 +713,25 @@ macro_rules! seat_store {
                     .bind(now)
                     .fetch_optional(&self.pool)
                     .await?;
-                row.map(|r| {
-                    Ok(SessionRecord {
-                        organization_id: r.organization_id,
-                        customer_id: r.customer_id,
-                        member_id: r.member_id,
-                        role: $crate::model::customer::MemberRole::parse(&r.role)
-                            .ok_or_else(|| $crate::server::store::StoreError::Corrupt(format!("member role {}", r.role)))?,
-                    })
-                })
-                .transpose()
+                row.map(SessionRecord::try_from).transpose()
+            }
+
+            async fn live_session_with_pool_stamp(
+                &self,
+                hash: &$crate::server::token::TokenHash,
+                now: chrono::DateTime<chrono::Utc>,
+                pool: $crate::server::store::SeatPool,
+            ) -> Result<
+                Option<($crate::server::store::SessionRecord, Option<$crate::server::store::PoolStamp>)>,
+                $crate::server::store::StoreError,
+            > {
+                use $crate::server::store::{SeatPool, seats::SessionStampRow, seats_sql as sql};
+                let query = match pool {
+                    SeatPool::Subscription(id) => sqlx::query_as(sql::LIVE_SESSION_WITH_SUBSCRIPTION_STAMP).bind(hash.as_bytes()).bind(now).bind(id),
+                    SeatPool::Order(id) => sqlx::query_as(sql::LIVE_SESSION_WITH_ORDER_STAMP).bind(hash.as_bytes()).bind(now).bind(id),
+                };
+                let row: Option<SessionStampRow> = query.fetch_optional(&self.pool).await?;
+                row.map(SessionStampRow::into_records).transpose()
             }
 
             async fn member_by_email(

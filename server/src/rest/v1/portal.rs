@@ -16,7 +16,7 @@ use axum::{Json, extract::State, response::Response};
 use crate::{
     rest::{
         error::ApiError,
-        extract::{self, Path, PortalAuth, Query},
+        extract::{self, Bearer, Path, PortalAuth, Query},
         v1::{checkouts::PageParams, seats::PoolParams},
     },
     startup::AppState,
@@ -29,13 +29,22 @@ use crate::{
     security(("customer_session" = [])))]
 pub(crate) async fn list(
     State(state): State<AppState>,
-    PortalAuth(caller): PortalAuth,
-    Query(params): Query<PoolParams>,
+    Bearer(token): Bearer,
+    params: Result<Query<PoolParams>, ApiError>,
 ) -> Result<Response, ApiError> {
-    let caller = SeatCaller::Portal(caller);
+    let asked = params.and_then(|Query(params)| Ok((params.pool()?, params.status())));
+    let (pool, status) = match asked {
+        Ok(asked) => asked,
+        Err(malformed) => {
+            // A bad session is a 401 before a malformed query is a 422 or 400, as on every route.
+            state.services.authenticate_session(&token).await?;
+            return Err(malformed);
+        }
+    };
+    // The session and the pool's stamp are one read; a current list is answered from memory.
     let json = state
         .services
-        .seat_list_json(&caller, params.pool()?, params.status())
+        .seat_list_json_for_session(&token, pool, status)
         .await?;
     Ok(extract::json_body(json))
 }
