@@ -24,9 +24,8 @@ pub async fn pay_checkout(
     token: String,
 ) -> Result<CheckoutPaid, AppError> {
     use crate::model::{Email, billing::CheckoutConfirm};
-    let email = Email::parse(&email).map_err(|e| AppError {
-        error: "RequestValidationError".into(),
-        detail: e.to_string(),
+    let email = Email::parse(&email).map_err(|e| {
+        crate::server::service::ServiceError::invalid_field("customer_email", e.to_string())
     })?;
     let services = super::services()?;
     let confirmed = services

@@ -1,5 +1,7 @@
 //! Server-rendered pages and the server function behind the home page.
 
+use serde_json::json;
+
 use crate::{both_backends, helpers::*};
 
 both_backends! {
@@ -32,6 +34,28 @@ both_backends! {
         assert_eq!(body["database_reachable"], true);
         assert_eq!(body["organizations"], 2);
         assert!(body["demo"].is_null());
+    }
+
+    async fn a_server_function_answers_a_users_mistake_with_its_4xx_status_not_500(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let org = app.create_org("acme").await;
+        let product = json!({
+            "name": "Team plan", "recurring_interval": "month",
+            "prices": [{"amount_type": "seat_based", "seat_tiers": {"tiers": [{"min_seats": 1, "price_per_seat": 1000}]}}]
+        });
+        let (_, product) = json(app.post_as(&org.token, "/v1/products", &product).await).await;
+        let (_, checkout) = json(app.post_as(&org.token, "/v1/checkouts", &json!({"products": [product["id"]], "seats": 2})).await).await;
+        let secret = checkout["client_secret"].as_str().unwrap();
+        let pay = |email: &str, token: &str| {
+            let form = [("client_secret", secret), ("seats", "2"), ("email", email), ("token", token)];
+            app.client.post(app.url("/api/checkout_pay")).form(&form).send()
+        };
+        let (status, body) = json(pay("buyer@globex.example", "tok_chargeDeclined").await.unwrap()).await;
+        assert_eq!((status, body["error"].as_str()), (400, Some("PaymentError")), "{body}");
+        let (status, body) = json(pay("not an email", "tok_visa").await.unwrap()).await;
+        assert_eq!((status, body["error"].as_str()), (422, Some("RequestValidationError")), "{body}");
+        let (status, body) = json(pay("buyer@globex.example", "tok_visa").await.unwrap()).await;
+        assert_eq!(status, 200, "{body}");
     }
 
     async fn an_unknown_page_is_a_404_page(backend: Backend) {

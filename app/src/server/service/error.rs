@@ -121,9 +121,17 @@ impl ServiceError {
 }
 
 impl From<ServiceError> for AppError {
+    /// The error a server function answers; it also sets the response's HTTP status to the
+    /// error's (a declined card is a 400, not the 500 a server function answers by default).
     fn from(err: ServiceError) -> Self {
         if err.is_server_fault() {
             tracing::error!(error = ?err, "server function failed");
+        }
+        if let (Some(response), Ok(status)) = (
+            leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+            axum::http::StatusCode::from_u16(err.status()),
+        ) {
+            response.set_status(status);
         }
         let body = err.body();
         Self {
