@@ -39,6 +39,24 @@ pub struct ValidationIssue {
     pub kind: String,
 }
 
+impl ValidationIssue {
+    /// A problem of the request body at `path` (`["seats"]`, `["prices", 0, "amount"]`): its `loc`
+    /// is `["body", ...path]`.
+    pub fn in_body<S: Into<LocSegment>>(
+        path: impl IntoIterator<Item = S>,
+        msg: impl Into<String>,
+        kind: &str,
+    ) -> Self {
+        let mut loc = vec![LocSegment::from("body")];
+        loc.extend(path.into_iter().map(Into::into));
+        Self {
+            loc,
+            msg: msg.into(),
+            kind: kind.into(),
+        }
+    }
+}
+
 /// A step of a validation location: a field name or a list index.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

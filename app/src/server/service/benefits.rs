@@ -2,7 +2,7 @@
 //! products but its grants keep their history).
 
 use crate::model::{
-    BenefitId, ListResource, LocSegment, PageRequest, Scope, ValidationIssue,
+    BenefitId, ListResource, PageRequest, Scope, ValidationIssue,
     benefit::{
         Benefit, BenefitCreate, BenefitProperties, BenefitUpdate, CustomProperties,
         LicenseKeysProperties,
@@ -34,14 +34,6 @@ impl From<BenefitRecord> for Benefit {
     }
 }
 
-fn body_issue(field: &str, msg: impl Into<String>, kind: &str) -> ValidationIssue {
-    ValidationIssue {
-        loc: vec![LocSegment::from("body"), LocSegment::from(field)],
-        msg: msg.into(),
-        kind: kind.into(),
-    }
-}
-
 /// Checks the fields a person types; every problem is reported.
 fn validate(
     description: &str,
@@ -50,8 +42,8 @@ fn validate(
 ) -> Result<(), ServiceError> {
     let mut issues = Vec::new();
     if !DESCRIPTION_LEN.contains(&description.trim().chars().count()) {
-        issues.push(body_issue(
-            "description",
+        issues.push(ValidationIssue::in_body(
+            ["description"],
             format!(
                 "description must be {} to {} characters",
                 DESCRIPTION_LEN.start(),
@@ -70,14 +62,14 @@ fn validate(
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
     {
-        issues.push(body_issue(
-            "properties",
+        issues.push(ValidationIssue::in_body(
+            ["properties"],
             format!("prefix must be 1 to {MAX_PREFIX_LEN} letters, digits, '-' or '_'"),
             "value_error",
         ));
     }
     if let Err(msg) = metadata.validate() {
-        issues.push(body_issue("metadata", msg, "value_error"));
+        issues.push(ValidationIssue::in_body(["metadata"], msg, "value_error"));
     }
     if issues.is_empty() {
         Ok(())
@@ -161,8 +153,8 @@ impl Services {
         caller.require_any(&[Scope::BenefitsWrite])?;
         let mut record = self.live_benefit(caller, id).await?;
         if input.kind != record.properties.type_name() {
-            return Err(ServiceError::Validation(vec![body_issue(
-                "type",
+            return Err(ServiceError::Validation(vec![ValidationIssue::in_body(
+                ["type"],
                 format!(
                     "this benefit is of type {:?}; its type cannot change",
                     record.properties.type_name()
@@ -212,7 +204,11 @@ impl Services {
 /// Properties of an update, read as the benefit's own type.
 fn parse_properties(kind: &str, raw: serde_json::Value) -> Result<BenefitProperties, ServiceError> {
     let invalid = |e: serde_json::Error| {
-        ServiceError::Validation(vec![body_issue("properties", e.to_string(), "value_error")])
+        ServiceError::Validation(vec![ValidationIssue::in_body(
+            ["properties"],
+            e.to_string(),
+            "value_error",
+        )])
     };
     Ok(match kind {
         "custom" => BenefitProperties::Custom(

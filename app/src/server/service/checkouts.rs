@@ -14,8 +14,8 @@ use crate::{
         pricing::{PricingError, ProductPricing},
     },
     model::{
-        CheckoutId, CustomerId, ListResource, LocSegment, MemberId, OrderId, PageRequest, Scope,
-        SubscriptionId, ValidationIssue,
+        CheckoutId, CustomerId, ListResource, MemberId, OrderId, PageRequest, Scope,
+        SubscriptionId,
         billing::{
             BillingAddressFields, BillingReason, Checkout, CheckoutConfirm, CheckoutConfirmed,
             CheckoutCreate, CheckoutOrganization, CheckoutStatus, CheckoutUpdatePublic, OrderItem,
@@ -43,20 +43,6 @@ pub const CLIENT_SECRET_PREFIX: &str = "skp_chk_";
 /// How long a checkout stays open.
 pub const CHECKOUT_TTL: TimeDelta = TimeDelta::hours(1);
 
-fn issue(path: &[&str], msg: impl Into<String>, kind: &str) -> ValidationIssue {
-    let mut loc = vec![LocSegment::from("body")];
-    loc.extend(path.iter().map(|s| LocSegment::from(*s)));
-    ValidationIssue {
-        loc,
-        msg: msg.into(),
-        kind: kind.into(),
-    }
-}
-
-fn invalid(path: &[&str], msg: impl Into<String>) -> ServiceError {
-    ServiceError::Validation(vec![issue(path, msg, "value_error")])
-}
-
 /// A product's pricing, read from its live prices.
 fn pricing_of(
     product: &ProductRecord,
@@ -65,10 +51,12 @@ fn pricing_of(
         .prices
         .iter()
         .find(|p| matches!(p.kind, PriceKind::SeatBased(_)))
-        .ok_or_else(|| invalid(&["products"], "this product has no seat-based price"))?;
+        .ok_or_else(|| {
+            ServiceError::invalid_field("products", "this product has no seat-based price")
+        })?;
     let PriceKind::SeatBased(tiers) = &seat_price.kind else {
-        return Err(invalid(
-            &["products"],
+        return Err(ServiceError::invalid_field(
+            "products",
             "this product has no seat-based price",
         ));
     };
@@ -86,7 +74,7 @@ fn pricing_of(
 }
 
 fn pricing_error(err: PricingError) -> ServiceError {
-    invalid(&["seats"], err.to_string())
+    ServiceError::invalid_field("seats", err.to_string())
 }
 
 impl Services {
@@ -132,21 +120,24 @@ impl Services {
     ) -> Result<Checkout, ServiceError> {
         caller.require_any(&[Scope::CheckoutsWrite])?;
         let [product_id] = input.products.as_slice() else {
-            return Err(invalid(&["products"], "give exactly one product"));
+            return Err(ServiceError::invalid_field(
+                "products",
+                "give exactly one product",
+            ));
         };
         let product = self
             .store()
             .product(caller.organization_id, *product_id)
             .await?
             .ok_or_else(|| {
-                invalid(
-                    &["products"],
+                ServiceError::invalid_field(
+                    "products",
                     format!("product {product_id} does not exist"),
                 )
             })?;
         if product.is_archived {
-            return Err(invalid(
-                &["products"],
+            return Err(ServiceError::invalid_field(
+                "products",
                 "this product is archived and can no longer be bought",
             ));
         }
@@ -154,8 +145,8 @@ impl Services {
         if let Some(currency) = &input.currency
             && *currency != seat_price.currency
         {
-            return Err(invalid(
-                &["currency"],
+            return Err(ServiceError::invalid_field(
+                "currency",
                 format!(
                     "this product is sold in {}, not {currency}",
                     seat_price.currency
@@ -168,10 +159,10 @@ impl Services {
             input.min_seats,
             input.max_seats,
         )
-        .map_err(|e| invalid(&["seats"], e.to_string()))?;
+        .map_err(|e| ServiceError::invalid_field("seats", e.to_string()))?;
         let amount = pricing.amount_for(seats).map_err(pricing_error)?;
         if let Err(msg) = input.metadata.validate() {
-            return Err(invalid(&["metadata"], msg));
+            return Err(ServiceError::invalid_field("metadata", msg));
         }
         let mut customer_email = input.customer_email;
         if let Some(customer_id) = input.customer_id {
@@ -180,8 +171,8 @@ impl Services {
                 .customer(caller.organization_id, customer_id)
                 .await?
                 .ok_or_else(|| {
-                    invalid(
-                        &["customer_id"],
+                    ServiceError::invalid_field(
+                        "customer_id",
                         format!("customer {customer_id} does not exist"),
                     )
                 })?;
@@ -296,8 +287,8 @@ impl Services {
         self.require_open(&record)?;
         if let Some(seats) = seats {
             if !(record.min_seats..=record.max_seats).contains(&seats) {
-                return Err(invalid(
-                    &["seats"],
+                return Err(ServiceError::invalid_field(
+                    "seats",
                     format!(
                         "choose between {} and {} seats (got {seats})",
                         record.min_seats, record.max_seats
@@ -395,15 +386,15 @@ impl Services {
             .await?;
         self.require_open(&record)?;
         let Some(email) = record.customer_email.clone() else {
-            return Err(invalid(
-                &["customer_email"],
+            return Err(ServiceError::invalid_field(
+                "customer_email",
                 "an email address is required to buy",
             ));
         };
         let token = input.confirmation_token_id.filter(|t| !t.trim().is_empty());
         if record.amount.get() > 0 && token.is_none() {
-            return Err(invalid(
-                &["confirmation_token_id"],
+            return Err(ServiceError::invalid_field(
+                "confirmation_token_id",
                 "a payment token is required",
             ));
         }

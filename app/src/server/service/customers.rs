@@ -6,8 +6,7 @@ use chrono::TimeDelta;
 
 use crate::{
     model::{
-        CustomerId, CustomerSessionId, ListResource, LocSegment, MemberId, PageRequest, Scope,
-        ValidationIssue,
+        CustomerId, CustomerSessionId, ListResource, MemberId, PageRequest, Scope, ValidationIssue,
         customer::{
             Customer, CustomerCreate, CustomerSession, CustomerSessionCreate, CustomerType,
             CustomerUpdate, Member, MemberCreate, MemberRole, MemberUpdate,
@@ -67,14 +66,6 @@ impl From<MemberRecord> for Member {
     }
 }
 
-fn issue(field: &str, msg: impl Into<String>, kind: &str) -> ValidationIssue {
-    ValidationIssue {
-        loc: vec![LocSegment::from("body"), LocSegment::from(field)],
-        msg: msg.into(),
-        kind: kind.into(),
-    }
-}
-
 /// Trims optional free text; empty becomes absent; too long is an issue.
 fn clean_text(
     field: &str,
@@ -86,8 +77,8 @@ fn clean_text(
         .as_ref()
         .is_some_and(|v| v.chars().count() > MAX_TEXT_LEN)
     {
-        issues.push(issue(
-            field,
+        issues.push(ValidationIssue::in_body(
+            [field],
             format!("{field} must be at most {MAX_TEXT_LEN} characters"),
             "string_too_long",
         ));
@@ -120,7 +111,7 @@ fn taken(resource: &str, err: StoreError) -> ServiceError {
     } else {
         format!("a {resource} with this {what} already exists")
     };
-    ServiceError::Validation(vec![issue(field, msg, "value_error")])
+    ServiceError::Validation(vec![ValidationIssue::in_body([field], msg, "value_error")])
 }
 
 impl Services {
@@ -135,11 +126,11 @@ impl Services {
         let name = clean_text("name", input.name, &mut issues);
         let external_id = clean_text("external_id", input.external_id, &mut issues);
         if let Err(msg) = input.metadata.validate() {
-            issues.push(issue("metadata", msg, "value_error"));
+            issues.push(ValidationIssue::in_body(["metadata"], msg, "value_error"));
         }
         if input.kind == CustomerType::Individual && input.email.is_none() {
-            issues.push(issue(
-                "email",
+            issues.push(ValidationIssue::in_body(
+                ["email"],
                 "an individual customer needs an email",
                 "missing",
             ));
@@ -152,8 +143,8 @@ impl Services {
         let Some(owner_email) = owner_email else {
             // An individual without an email is already reported above.
             if input.kind == CustomerType::Team {
-                issues.push(issue(
-                    "owner",
+                issues.push(ValidationIssue::in_body(
+                    ["owner"],
                     "a team customer needs an email or an owner",
                     "missing",
                 ));
@@ -269,8 +260,8 @@ impl Services {
         }
         if input.external_id.is_some() {
             if record.external_id.is_some() {
-                issues.push(issue(
-                    "external_id",
+                issues.push(ValidationIssue::in_body(
+                    ["external_id"],
                     "the external ID of a customer cannot change once set",
                     "value_error",
                 ));
@@ -282,8 +273,8 @@ impl Services {
         }
         if let Some(kind) = input.kind {
             if record.kind == CustomerType::Team && kind == CustomerType::Individual {
-                issues.push(issue(
-                    "type",
+                issues.push(ValidationIssue::in_body(
+                    ["type"],
                     "a team customer cannot become an individual again",
                     "value_error",
                 ));
@@ -292,7 +283,7 @@ impl Services {
         }
         if let Some(metadata) = input.metadata {
             if let Err(msg) = metadata.validate() {
-                issues.push(issue("metadata", msg, "value_error"));
+                issues.push(ValidationIssue::in_body(["metadata"], msg, "value_error"));
             }
             record.metadata = metadata;
         }
@@ -366,8 +357,8 @@ impl Services {
         let name = clean_text("name", input.name, &mut issues);
         let external_id = clean_text("external_id", input.external_id, &mut issues);
         if input.role == MemberRole::Owner {
-            issues.push(issue(
-                "role",
+            issues.push(ValidationIssue::in_body(
+                ["role"],
                 "a customer has exactly one owner, created with it",
                 "value_error",
             ));
@@ -438,8 +429,8 @@ impl Services {
             && role != record.role
         {
             if record.role == MemberRole::Owner || role == MemberRole::Owner {
-                issues.push(issue(
-                    "role",
+                issues.push(ValidationIssue::in_body(
+                    ["role"],
                     "the owner's role cannot change, and there is exactly one owner",
                     "value_error",
                 ));
@@ -518,8 +509,8 @@ impl Services {
                 .await?
                 .ok_or_else(|| ServiceError::not_found("Customer"))?,
             _ => {
-                return Err(ServiceError::Validation(vec![issue(
-                    "customer_id",
+                return Err(ServiceError::Validation(vec![ValidationIssue::in_body(
+                    ["customer_id"],
                     "give exactly one of customer_id and external_customer_id",
                     "value_error",
                 )]));
@@ -534,8 +525,8 @@ impl Services {
             }
             (None, None) => self.store().owner(customer.id).await?,
             (Some(_), Some(_)) => {
-                return Err(ServiceError::Validation(vec![issue(
-                    "member_id",
+                return Err(ServiceError::Validation(vec![ValidationIssue::in_body(
+                    ["member_id"],
                     "give at most one of member_id and external_member_id",
                     "value_error",
                 )]));

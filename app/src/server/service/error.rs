@@ -60,14 +60,7 @@ impl ServiceError {
 
     /// A 422 for one field of the request body.
     pub fn invalid_field(field: &str, msg: impl Into<String>) -> Self {
-        Self::Validation(vec![ValidationIssue {
-            loc: vec![
-                crate::model::LocSegment::from("body"),
-                crate::model::LocSegment::from(field),
-            ],
-            msg: msg.into(),
-            kind: "value_error".into(),
-        }])
+        Self::Validation(vec![ValidationIssue::in_body([field], msg, "value_error")])
     }
 
     /// A 404 named `error` (e.g. `MemberNotFound`).

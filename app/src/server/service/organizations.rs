@@ -81,11 +81,11 @@ impl Services {
     ) -> Result<CreatedOrganization, ServiceError> {
         let name = input.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
-            return Err(ServiceError::Validation(vec![ValidationIssue {
-                loc: vec!["body".into(), "name".into()],
-                msg: format!("name must be between 1 and {MAX_NAME_LEN} characters"),
-                kind: "string_length".into(),
-            }]));
+            return Err(ServiceError::Validation(vec![ValidationIssue::in_body(
+                ["name"],
+                format!("name must be between 1 and {MAX_NAME_LEN} characters"),
+                "string_length",
+            )]));
         }
         let now = self.now();
         let organization = NewOrganization {

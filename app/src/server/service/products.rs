@@ -84,20 +84,10 @@ impl From<ProductRecord> for Product {
     }
 }
 
-fn body_issue(path: &[LocSegment], msg: impl Into<String>, kind: &str) -> ValidationIssue {
-    let mut loc = vec![LocSegment::from("body")];
-    loc.extend_from_slice(path);
-    ValidationIssue {
-        loc,
-        msg: msg.into(),
-        kind: kind.into(),
-    }
-}
-
 fn check_name(name: &str, issues: &mut Vec<ValidationIssue>) {
     if !(1..=MAX_NAME_LEN).contains(&name.trim().chars().count()) {
-        issues.push(body_issue(
-            &["name".into()],
+        issues.push(ValidationIssue::in_body(
+            ["name"],
             format!("name must be 1 to {MAX_NAME_LEN} characters"),
             "string_length",
         ));
@@ -106,7 +96,7 @@ fn check_name(name: &str, issues: &mut Vec<ValidationIssue>) {
 
 fn check_metadata(metadata: &Metadata, issues: &mut Vec<ValidationIssue>) {
     if let Err(msg) = metadata.validate() {
-        issues.push(body_issue(&["metadata".into()], msg, "value_error"));
+        issues.push(ValidationIssue::in_body(["metadata"], msg, "value_error"));
     }
 }
 
@@ -277,8 +267,8 @@ impl Services {
         for (i, benefit_id) in input.benefits.iter().enumerate() {
             let loc = [LocSegment::from("benefits"), LocSegment::Index(i as u64)];
             if !seen.insert(*benefit_id) {
-                return Err(ServiceError::Validation(vec![body_issue(
-                    &loc,
+                return Err(ServiceError::Validation(vec![ValidationIssue::in_body(
+                    loc.clone(),
                     format!("benefit {benefit_id} is listed twice"),
                     "value_error",
                 )]));
@@ -286,8 +276,8 @@ impl Services {
             match self.live_benefit(caller, *benefit_id).await {
                 Ok(benefit) => benefits.push(benefit),
                 Err(ServiceError::NotFound { .. }) => {
-                    return Err(ServiceError::Validation(vec![body_issue(
-                        &loc,
+                    return Err(ServiceError::Validation(vec![ValidationIssue::in_body(
+                        loc.clone(),
                         format!("benefit {benefit_id} does not exist in this organization"),
                         "value_error",
                     )]));
