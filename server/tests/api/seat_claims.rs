@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::{
     both_backends,
     helpers::*,
-    seats::{assign_body, invitation_token, pay_for, seat_path, seats},
+    seats::{assign, assign_body, invitation_token, pay_for, seat_path, seats},
 };
 
 /// A monthly product with a note benefit and a license-key benefit, and a paid pool of `seats`.
@@ -34,16 +34,6 @@ async fn pool_with_benefits(app: &TestApp, org: &TestOrg, seats: u32) -> Value {
     .await;
     assert_eq!(status, 200);
     pay_for(app, org, &product, seats).await
-}
-
-async fn assign(app: &TestApp, org: &TestOrg, paid: &Value, email: &str) -> Value {
-    let (status, seat) = json(
-        app.post_as(&org.token, "/v1/customer-seats", &assign_body(paid, email))
-            .await,
-    )
-    .await;
-    assert_eq!(status, 200, "{seat}");
-    seat
 }
 
 async fn claim(app: &TestApp, token: &str) -> reqwest::Response {

@@ -7,18 +7,8 @@ use serde_json::{Value, json};
 use crate::{
     both_backends,
     helpers::*,
-    seats::{assign_body, buy, invitation_token, pool_query, seats},
+    seats::{assign, buy, invitation_token, pool_query, seats},
 };
-
-async fn assign(app: &TestApp, org: &TestOrg, paid: &Value, email: &str) -> Value {
-    let (status, seat) = json(
-        app.post_as(&org.token, "/v1/customer-seats", &assign_body(paid, email))
-            .await,
-    )
-    .await;
-    assert_eq!(status, 200, "{seat}");
-    seat
-}
 
 /// The seat of `email` in a list.
 fn seat_of<'a>(list: &'a Value, email: &str) -> &'a Value {

@@ -56,6 +56,17 @@ pub fn assign_body(paid: &Value, email: &str) -> Value {
     }
 }
 
+/// Assigns a seat of `paid`'s pool to `email` through the merchant API; the seat.
+pub async fn assign(app: &TestApp, org: &TestOrg, paid: &Value, email: &str) -> Value {
+    let (status, seat) = json(
+        app.post_as(&org.token, "/v1/customer-seats", &assign_body(paid, email))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{seat}");
+    seat
+}
+
 pub async fn seats(app: &TestApp, org: &TestOrg, paid: &Value) -> Value {
     let (status, list) = json(
         app.get_as(

@@ -32,8 +32,7 @@ pub(crate) async fn list(
     Bearer(token): Bearer,
     params: Result<Query<PoolParams>, ApiError>,
 ) -> Result<Response, ApiError> {
-    let asked = params.and_then(|Query(params)| Ok((params.pool()?, params.status())));
-    let (pool, status) = match asked {
+    let (pool, status) = match PoolParams::asked(params) {
         Ok(asked) => asked,
         Err(malformed) => {
             // A bad session is a 401 before a malformed query is a 422 or 400, as on every route.

@@ -55,6 +55,14 @@ impl PoolParams {
     pub(crate) fn status(&self) -> Option<SeatStatus> {
         self.status
     }
+
+    /// The pool and status filter a list asks for, from the extracted query.
+    pub(crate) fn asked(
+        params: Result<Query<Self>, ApiError>,
+    ) -> Result<(SeatPool, Option<SeatStatus>), ApiError> {
+        let Query(params) = params?;
+        Ok((params.pool()?, params.status()))
+    }
 }
 
 /// List the seats of one pool, oldest first, revoked ones included (give exactly one of
@@ -68,8 +76,7 @@ pub(crate) async fn list(
     Bearer(token): Bearer,
     params: Result<Query<PoolParams>, ApiError>,
 ) -> Result<Response, ApiError> {
-    let asked = params.and_then(|Query(params)| Ok((params.pool()?, params.status())));
-    let (pool, status) = match asked {
+    let (pool, status) = match PoolParams::asked(params) {
         Ok(asked) => asked,
         Err(malformed) => {
             // A bad token is a 401 before a malformed query is a 422 or 400, as on every route.
