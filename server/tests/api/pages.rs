@@ -58,6 +58,15 @@ both_backends! {
         assert_eq!(status, 200, "{body}");
     }
 
+    async fn a_page_keeps_its_own_status_when_its_server_side_data_is_an_error(backend: Backend) {
+        let app = spawn_app(backend).await;
+        app.create_org("acme").await;
+        for _ in 0..5 {
+            let response = app.get("/acme/portal/claim?token=skp_inv_dead").await;
+            assert_eq!(response.status(), 200, "the dead-link page is a page, not a failed request");
+        }
+    }
+
     async fn an_unknown_page_is_a_404_page(backend: Backend) {
         let app = spawn_app(backend).await;
         let response = app.get("/no/such/page").await;
