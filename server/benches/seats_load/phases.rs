@@ -37,6 +37,7 @@ pub(crate) async fn measure_database(
     let phases = async {
         let product = create_product(&server).await?;
         let (assign, mut oversell) = assign_phase(config, &server, &product).await?;
+        drain_outbox(&server).await?;
         let (list, body) = list_phase(config, &server, &product).await?;
         println!(
             "  reference: a bare axum route answering the list's {} bytes",
@@ -236,26 +237,66 @@ pub(crate) async fn claim_unavailable(server: &Server) -> anyhow::Result<Option<
 
 /// Invitation tokens from the claim links of the assign phase's emails (untimed, straight SQL).
 pub(crate) async fn invitation_tokens(database_url: &str) -> anyhow::Result<Vec<String>> {
-    const QUERY: &str =
-        "SELECT text_body FROM email_outbox WHERE to_address LIKE '%@assign.bench.example%'";
-    let bodies: Vec<String> = if database_url.starts_with("sqlite:") {
-        let mut conn = sqlx::SqliteConnection::connect(database_url).await?;
-        let bodies = sqlx::query_scalar(QUERY).fetch_all(&mut conn).await?;
-        let _ = conn.close().await;
-        bodies
-    } else {
-        let mut conn = sqlx::PgConnection::connect(database_url).await?;
-        let bodies = sqlx::query_scalar(QUERY).fetch_all(&mut conn).await?;
-        let _ = conn.close().await;
-        bodies
-    };
+    let bodies: Vec<String> = column(
+        database_url,
+        "SELECT text_body FROM email_outbox WHERE to_address LIKE '%@assign.bench.example%'",
+    )
+    .await?;
     let mut tokens: Vec<String> = bodies.iter().filter_map(|b| claim_token(b)).collect();
     tokens.sort_unstable();
     tokens.dedup();
     Ok(tokens)
 }
 
-/// The token of a claim link `.../portal/claim?token=skp_inv_...` in an email body.
+/// Waits, untimed, until the mailer has sent every email the assign phase queued: each measured
+/// phase after it starts on an idle server, not one still writing an email backlog in the
+/// background (tens of thousands of sends, each its own commit, would share the machine with it).
+pub(crate) async fn drain_outbox(server: &Server) -> anyhow::Result<()> {
+    const PATIENCE: Duration = Duration::from_secs(300);
+    let started = Instant::now();
+    loop {
+        let pending: Vec<i64> = column(
+            &server.database_url,
+            "SELECT count(*) FROM email_outbox WHERE status = 'pending'",
+        )
+        .await?;
+        let pending = pending.first().copied().unwrap_or_default();
+        if pending == 0 {
+            println!(
+                "  (waited {:.1} s for the mailer to send the queued invitations)",
+                started.elapsed().as_secs_f64()
+            );
+            return Ok(());
+        }
+        ensure!(
+            started.elapsed() < PATIENCE,
+            "the mailer still has {pending} emails to send after {} s",
+            PATIENCE.as_secs()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// The one column of `query`'s rows, read on a connection of its own (SQLite or PostgreSQL).
+async fn column<T>(database_url: &str, query: &'static str) -> anyhow::Result<Vec<T>>
+where
+    T: Send + Unpin,
+    T: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+    T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
+    if database_url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(database_url).await?;
+        let rows = sqlx::query_scalar(query).fetch_all(&mut conn).await?;
+        let _ = conn.close().await;
+        Ok(rows)
+    } else {
+        let mut conn = sqlx::PgConnection::connect(database_url).await?;
+        let rows = sqlx::query_scalar(query).fetch_all(&mut conn).await?;
+        let _ = conn.close().await;
+        Ok(rows)
+    }
+}
+
 pub(crate) fn claim_token(body: &str) -> Option<String> {
     let start = body.find("token=skp_inv_")? + "token=".len();
     let token: String = body[start..]

@@ -115,6 +115,46 @@ both_backends! {
         assert_eq!(portal_list, list);
     }
 
+    async fn under_a_flood_of_parallel_lists_each_change_by_another_server_is_in_the_next_list(backend: Backend) {
+        // Identical lists that overlap share one read of the token and the pool's stamp; a list
+        // may only share a read that started after it arrived. Sixteen clients list the pool
+        // without pause while a second server assigns: each list asked for after an assign
+        // returned must show it.
+        let app = spawn_app(backend).await;
+        let writer = second_server(&app).await;
+        let org = app.create_org("acme").await;
+        let paid = buy(&app, &org, 50, Some("month")).await;
+        let url = app.url(&format!("/v1/customer-seats?{}", pool_query(&paid)));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flood: Vec<_> = (0..16)
+            .map(|_| {
+                let (client, url, token, stop) = (app.client.clone(), url.clone(), org.token.clone(), stop.clone());
+                tokio::spawn(async move {
+                    let mut lists = 0_u32;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let response = client.get(&url).bearer_auth(&token).send().await.unwrap();
+                        assert_eq!(response.status(), 200);
+                        lists += 1;
+                    }
+                    lists
+                })
+            })
+            .collect();
+        for i in 0..48 {
+            let email = format!("p{i}@globex.example");
+            assign(&writer, &org, &paid, &email).await;
+            let list = seats(&app, &org, &paid).await;
+            assert_eq!(seat_of(&list, &email)["status"], "pending");
+            assert_eq!(list["available_seats"], 50 - i - 1);
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut lists = 0;
+        for task in flood {
+            lists += task.await.unwrap();
+        }
+        assert!(lists > 48, "the flood listed {lists} times");
+    }
+
     async fn a_kept_list_still_checks_the_token_its_scopes_and_its_organization(backend: Backend) {
         let app = spawn_app(backend).await;
         let org = app.create_org("acme").await;

@@ -16,6 +16,7 @@ mod portal;
 mod products;
 mod seat_lists;
 mod seats;
+mod shared_reads;
 mod status;
 
 use std::sync::Arc;

@@ -7,7 +7,8 @@
 //! the stamps agree.
 //!
 //! Both the merchant API and the portal read the stamp in the same query that checks their token,
-//! so a list answered from memory costs one indexed read.
+//! so a list answered from memory costs one indexed read; identical reads that overlap share one
+//! query that started after all of them arrived (see `shared_reads`).
 //!
 //! Database triggers move the stamp on every change a list shows (a seat inserted or updated, the
 //! customer or one of its members updated; the pool's size is part of the stamp), whichever
@@ -24,13 +25,17 @@ use axum::body::Bytes;
 
 use crate::{
     model::{OrganizationId, seat::SeatStatus},
-    server::store::{PoolStamp, SeatPool, StoreError},
+    server::{
+        store::{AccessTokenRecord, PoolStamp, SeatPool, SessionRecord, StoreError},
+        token::TokenHash,
+    },
 };
 
 use super::{
     OrganizationCaller, PortalCaller, SeatCaller, ServiceError, Services,
     auth::{access_token_hash, session_token_hash},
     seats::pool_not_found,
+    shared_reads::SharedReads,
 };
 
 /// At most this much JSON is kept; beyond it, the least recently stored lists go first.
@@ -60,10 +65,18 @@ struct Lists {
     stores: u64,
 }
 
-/// The rendered seat lists of this process. Shared by every clone of [`Services`].
+/// An access token, and the stamp of a pool when the token's organization has it.
+type TokenStamp = Option<(AccessTokenRecord, Option<PoolStamp>)>;
+/// A live session, and the stamp of a pool when the session's organization has it.
+type SessionStamp = Option<(SessionRecord, Option<PoolStamp>)>;
+
+/// The rendered seat lists of this process, and the reads of their stamps under way. Shared by
+/// every clone of [`Services`].
 #[derive(Default)]
 pub struct SeatListCache {
     lists: Mutex<Lists>,
+    token_stamps: SharedReads<(TokenHash, SeatPool), TokenStamp>,
+    session_stamps: SharedReads<(TokenHash, SeatPool), SessionStamp>,
 }
 
 impl SeatListCache {
@@ -128,9 +141,14 @@ impl Services {
         pool: SeatPool,
         status: Option<SeatStatus>,
     ) -> Result<Bytes, ServiceError> {
+        let hash = access_token_hash(token)?;
         let found = self
-            .store()
-            .access_token_with_pool_stamp(&access_token_hash(token)?, self.now(), pool)
+            .seat_lists
+            .token_stamps
+            .read((hash.clone(), pool), || {
+                self.store()
+                    .access_token_with_pool_stamp(&hash, self.now(), pool)
+            })
             .await?;
         let (record, stamp) = found.map_or((None, None), |(record, stamp)| (Some(record), stamp));
         let caller = SeatCaller::Organization(OrganizationCaller::of_live_token(record)?);
@@ -146,9 +164,14 @@ impl Services {
         pool: SeatPool,
         status: Option<SeatStatus>,
     ) -> Result<Bytes, ServiceError> {
+        let hash = session_token_hash(token)?;
         let found = self
-            .store()
-            .live_session_with_pool_stamp(&session_token_hash(token)?, self.now(), pool)
+            .seat_lists
+            .session_stamps
+            .read((hash.clone(), pool), || {
+                self.store()
+                    .live_session_with_pool_stamp(&hash, self.now(), pool)
+            })
             .await?;
         let (session, stamp) =
             found.map_or((None, None), |(session, stamp)| (Some(session), stamp));

@@ -1,8 +1,10 @@
 //! The PostgreSQL backend: for production, and for several `seatkeeper serve` processes behind a
 //! load balancer sharing one database. Pool size comes from `--max-connections`.
 
+use std::time::Duration;
+
 use sqlx::{
-    PgPool,
+    Connection, PgPool,
     migrate::Migrator,
     postgres::{PgConnectOptions, PgPoolOptions},
 };
@@ -14,6 +16,11 @@ use super::{
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// A pooled connection idle this long is pinged before it is handed out (the database may have
+/// restarted or a proxy dropped it). A busy connection is not: pinging every checkout would add a
+/// round trip to every query.
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(10);
 
 pub struct PgStore {
     pool: PgPool,
@@ -33,6 +40,15 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(options.acquire_timeout)
+            .test_before_acquire(false)
+            .before_acquire(|connection, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PING_WHEN_IDLE_FOR {
+                        connection.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(connect_options)
             .await
             .map_err(|e| {

@@ -47,6 +47,8 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(options.max_connections.clamp(1, 16))
             .acquire_timeout(options.acquire_timeout.max(BUSY_TIMEOUT))
+            // An embedded database cannot hang up: a ping would only cost a trip to its thread.
+            .test_before_acquire(false)
             .connect_with(connect_options)
             .await
             .map_err(|e| {
