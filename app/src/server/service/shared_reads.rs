@@ -216,18 +216,81 @@ mod tests {
         time::Duration,
     };
 
-    use tokio::sync::oneshot;
+    use tokio::{sync::oneshot, task::JoinHandle};
 
     use super::*;
 
+    type Reads = Arc<SharedReads<u8, u8>>;
+    type Answer = Result<u8, &'static str>;
+
+    /// Starts a read of key 1 whose query runs until released, then answers `answer`; returns once
+    /// that query is running.
+    async fn running_read(
+        reads: &Reads,
+        answer: Answer,
+    ) -> (JoinHandle<Answer>, oneshot::Sender<()>) {
+        let (started, running) = oneshot::channel::<()>();
+        let (release, released) = oneshot::channel::<()>();
+        let reads = reads.clone();
+        let read = tokio::spawn(async move {
+            reads
+                .read(1, || async move {
+                    let _ = started.send(());
+                    let _ = released.await;
+                    answer
+                })
+                .await
+        });
+        running.await.ok();
+        (read, release)
+    }
+
+    /// `count` reads of key 1 whose queries count themselves in `queries` and answer `answer(n)`
+    /// for the n-th query (from 0).
+    fn counted_reads(
+        reads: &Reads,
+        queries: &Arc<AtomicUsize>,
+        count: usize,
+        answer: fn(usize) -> Answer,
+    ) -> Vec<JoinHandle<Answer>> {
+        (0..count)
+            .map(|_| {
+                let (reads, queries) = (reads.clone(), queries.clone());
+                tokio::spawn(async move {
+                    reads
+                        .read(1, || async move {
+                            let n = queries.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                            answer(n)
+                        })
+                        .await
+                })
+            })
+            .collect()
+    }
+
+    async fn answers(reads: Vec<JoinHandle<Answer>>) -> Vec<Answer> {
+        let mut answers = Vec::new();
+        for read in reads {
+            answers.extend(read.await.ok());
+        }
+        answers.sort();
+        answers
+    }
+
+    /// Lets the reads just spawned arrive.
+    async fn settle() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
     #[tokio::test]
     async fn a_read_alone_runs_its_own_query_and_the_key_is_forgotten() {
-        let reads = SharedReads::<u8, u32>::default();
+        let reads = Reads::default();
         let queries = AtomicUsize::new(0);
         for expected in 1..=3 {
-            let answer: Result<u32, ()> = reads
+            let answer: Answer = reads
                 .read(7, || async {
-                    Ok(u32::try_from(queries.fetch_add(1, Ordering::SeqCst) + 1).unwrap_or(0))
+                    Ok(u8::try_from(queries.fetch_add(1, Ordering::SeqCst) + 1).unwrap_or(0))
                 })
                 .await;
             assert_eq!(answer, Ok(expected));
@@ -238,161 +301,66 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn reads_arriving_during_a_query_share_the_next_one_not_the_running_one() {
-        let reads = Arc::new(SharedReads::<&'static str, u32>::default());
-        let queries = Arc::new(AtomicUsize::new(0));
-        let (started, running) = oneshot::channel::<()>();
-        let (release, released) = oneshot::channel::<()>();
-
-        // The first read's query starts and waits until it is released.
-        let first = tokio::spawn({
-            let (reads, queries) = (reads.clone(), queries.clone());
-            async move {
-                reads
-                    .read("pool", || async move {
-                        queries.fetch_add(1, Ordering::SeqCst);
-                        let _ = started.send(());
-                        let _ = released.await;
-                        Ok::<u32, ()>(1)
-                    })
-                    .await
-            }
-        });
-        running.await.ok();
-
+        let reads = Reads::default();
+        let (first, release) = running_read(&reads, Ok(1)).await;
         // Ten reads arrive while it runs: none may take its answer (it predates them).
-        let later: Vec<_> = (0..10)
-            .map(|_| {
-                let (reads, queries) = (reads.clone(), queries.clone());
-                tokio::spawn(async move {
-                    reads
-                        .read("pool", || async move {
-                            queries.fetch_add(1, Ordering::SeqCst);
-                            tokio::time::sleep(Duration::from_millis(20)).await;
-                            Ok::<u32, ()>(2)
-                        })
-                        .await
-                })
-            })
-            .collect();
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        let queries = Arc::new(AtomicUsize::new(0));
+        let later = counted_reads(&reads, &queries, 10, |_| Ok(2));
+        settle().await;
         let _ = release.send(());
-
         assert_eq!(first.await.ok(), Some(Ok(1)));
-        for read in later {
-            assert_eq!(read.await.ok(), Some(Ok(2)));
-        }
-        assert_eq!(queries.load(Ordering::SeqCst), 2, "one query for the ten");
+        assert_eq!(answers(later).await, vec![Ok(2); 10]);
+        assert_eq!(queries.load(Ordering::SeqCst), 1, "one query for the ten");
         assert_eq!(reads.keys(), 0);
     }
 
     #[tokio::test]
     async fn other_keys_do_not_share() {
-        let reads = SharedReads::<u8, u8>::default();
-        let a: Result<u8, ()> = reads.read(1, || async { Ok(10) }).await;
-        let b: Result<u8, ()> = reads.read(2, || async { Ok(20) }).await;
+        let reads = Reads::default();
+        let a: Answer = reads.read(1, || async { Ok(10) }).await;
+        let b: Answer = reads.read(2, || async { Ok(20) }).await;
         assert_eq!((a, b), (Ok(10), Ok(20)));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_failed_query_is_not_shared_and_the_next_reader_asks_again() {
-        let reads = Arc::new(SharedReads::<u8, u8>::default());
-        let (started, running) = oneshot::channel::<()>();
-        let (release, released) = oneshot::channel::<()>();
-        let failing = tokio::spawn({
-            let reads = reads.clone();
-            async move {
-                reads
-                    .read(1, || async move {
-                        let _ = started.send(());
-                        let _ = released.await;
-                        Err::<u8, &str>("down")
-                    })
-                    .await
-            }
-        });
-        running.await.ok();
-        let waiting = tokio::spawn({
-            let reads = reads.clone();
-            async move { reads.read(1, || async { Ok::<u8, &str>(5) }).await }
-        });
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        let reads = Reads::default();
+        let (failing, release) = running_read(&reads, Err("down")).await;
+        let queries = Arc::new(AtomicUsize::new(0));
+        let waiting = counted_reads(&reads, &queries, 1, |_| Ok(5));
+        settle().await;
         let _ = release.send(());
         assert_eq!(failing.await.ok(), Some(Err("down")));
-        assert_eq!(waiting.await.ok(), Some(Ok(5)));
+        assert_eq!(answers(waiting).await, vec![Ok(5)]);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn when_a_shared_query_fails_each_of_its_readers_asks_on_its_own() {
-        let reads = Arc::new(SharedReads::<u8, u8>::default());
-        let queries = Arc::new(AtomicUsize::new(0));
-        let (started, running) = oneshot::channel::<()>();
-        let (release, released) = oneshot::channel::<()>();
-        let first = tokio::spawn({
-            let reads = reads.clone();
-            async move {
-                reads
-                    .read(1, || async move {
-                        let _ = started.send(());
-                        let _ = released.await;
-                        Ok::<u8, &str>(1)
-                    })
-                    .await
-            }
-        });
-        running.await.ok();
+        let reads = Reads::default();
+        let (first, release) = running_read(&reads, Ok(1)).await;
         // Three reads arrive while the first query runs: they share the next round, whose query
         // fails once (the leader's); the two others then ask on their own, and succeed.
-        let later: Vec<_> = (0..3)
-            .map(|_| {
-                let (reads, queries) = (reads.clone(), queries.clone());
-                tokio::spawn(async move {
-                    reads
-                        .read(1, || async move {
-                            match queries.fetch_add(1, Ordering::SeqCst) {
-                                0 => Err("down"),
-                                _ => Ok(2),
-                            }
-                        })
-                        .await
-                })
-            })
-            .collect();
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        let queries = Arc::new(AtomicUsize::new(0));
+        let later = counted_reads(&reads, &queries, 3, |n| {
+            if n == 0 { Err("down") } else { Ok(2) }
+        });
+        settle().await;
         let _ = release.send(());
         assert_eq!(first.await.ok(), Some(Ok(1)));
-        let mut answers = Vec::new();
-        for read in later {
-            answers.extend(read.await.ok());
-        }
-        answers.sort();
-        assert_eq!(answers, vec![Ok(2), Ok(2), Err("down")]);
+        assert_eq!(answers(later).await, vec![Ok(2), Ok(2), Err("down")]);
         assert_eq!(queries.load(Ordering::SeqCst), 3);
         assert_eq!(reads.keys(), 0);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_cancelled_read_lets_the_others_go_on_and_forgets_the_key() {
-        let reads = Arc::new(SharedReads::<u8, u8>::default());
-        let (started, running) = oneshot::channel::<()>();
-        let cancelled = tokio::spawn({
-            let reads = reads.clone();
-            async move {
-                reads
-                    .read(1, || async move {
-                        let _ = started.send(());
-                        std::future::pending::<Result<u8, ()>>().await
-                    })
-                    .await
-            }
-        });
-        running.await.ok();
-        let waiting = tokio::spawn({
-            let reads = reads.clone();
-            async move { reads.read(1, || async { Ok::<u8, ()>(3) }).await }
-        });
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        let reads = Reads::default();
+        let (cancelled, _never_released) = running_read(&reads, Ok(1)).await;
+        let queries = Arc::new(AtomicUsize::new(0));
+        let waiting = counted_reads(&reads, &queries, 1, |_| Ok(3));
+        settle().await;
         cancelled.abort();
-        assert_eq!(waiting.await.ok(), Some(Ok(3)));
+        assert_eq!(answers(waiting).await, vec![Ok(3)]);
         assert_eq!(reads.keys(), 0);
     }
 }
