@@ -11,7 +11,12 @@ use crate::model::{
 /// The checkout behind a client secret, as the page shows it.
 #[server(prefix = "/api", endpoint = "checkout")]
 pub async fn get_checkout(client_secret: String) -> Result<CheckoutView, AppError> {
-    let checkout = super::services()?.client_checkout(&client_secret).await?;
+    let call = super::Call::start()?;
+    let checkout = call
+        .services
+        .client_checkout(&client_secret)
+        .await
+        .map_err(|e| call.fail(e))?;
     Ok(CheckoutView::from(&checkout))
 }
 
@@ -24,10 +29,14 @@ pub async fn pay_checkout(
     token: String,
 ) -> Result<CheckoutPaid, AppError> {
     use crate::model::{Email, billing::CheckoutConfirm};
+    let call = super::Call::start()?;
     let email = Email::parse(&email).map_err(|e| {
-        crate::server::service::ServiceError::invalid_field("customer_email", e.to_string())
+        call.fail(crate::server::service::ServiceError::invalid_field(
+            "customer_email",
+            e.to_string(),
+        ))
     })?;
-    let services = super::services()?;
+    let services = &call.services;
     let confirmed = services
         .client_confirm_checkout(
             &client_secret,
@@ -38,7 +47,8 @@ pub async fn pay_checkout(
                 customer_name: None,
             },
         )
-        .await?;
+        .await
+        .map_err(|e| call.fail(e))?;
     Ok(CheckoutPaid {
         customer_portal_url: services.portal_url(
             &confirmed.checkout.organization.slug,

@@ -11,11 +11,19 @@ use crate::model::{
 /// The invitation behind a token, read without side effects.
 #[server(prefix = "/api", endpoint = "claim_info")]
 pub async fn get_claim(token: String) -> Result<ClaimPage, AppError> {
-    Ok(super::services()?.claim_page(&token).await?)
+    let call = super::Call::start()?;
+    call.services
+        .claim_page(&token)
+        .await
+        .map_err(|e| call.fail(e))
 }
 
 /// Claims the seat; answers what it gives.
 #[server(prefix = "/api", endpoint = "claim")]
 pub async fn claim_seat(token: String) -> Result<ClaimedSeat, AppError> {
-    Ok(super::services()?.claim_seat_for_page(&token).await?)
+    let call = super::Call::start()?;
+    call.services
+        .claim_seat_for_page(&token)
+        .await
+        .map_err(|e| call.fail(e))
 }

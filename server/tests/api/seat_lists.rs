@@ -155,6 +155,37 @@ both_backends! {
         assert!(lists > 48, "the flood listed {lists} times");
     }
 
+    async fn a_client_accepting_gzip_gets_the_kept_list_compressed_and_it_reads_the_same(backend: Backend) {
+        use std::io::Read;
+        let app = spawn_app(backend).await;
+        let org = app.create_org("acme").await;
+        let paid = buy(&app, &org, 5, Some("month")).await;
+        assign(&app, &org, &paid, "ann@globex.example").await;
+        let plain = listed(&app, &org, &paid).await;
+        let url = app.url(&format!("/v1/customer-seats?{}", pool_query(&paid)));
+        for _ in 0..2 {
+            let response = app.client.get(&url).bearer_auth(&org.token).header("accept-encoding", "gzip, br").send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            assert_eq!(response.headers()["content-encoding"], "gzip");
+            assert_eq!(response.headers()["content-type"], "application/json");
+            assert!(response.headers().get_all("vary").iter().any(|v| v.to_str().unwrap().to_ascii_lowercase().contains("accept-encoding")));
+            let compressed = response.bytes().await.unwrap();
+            let mut body = Vec::new();
+            flate2::read::GzDecoder::new(&compressed[..]).read_to_end(&mut body).unwrap();
+            assert_eq!(serde_json::from_slice::<Value>(&body).unwrap(), plain);
+        }
+        // A change is in the next compressed list too; a client refusing gzip gets none.
+        assign(&app, &org, &paid, "bob@globex.example").await;
+        let response = app.client.get(&url).bearer_auth(&org.token).header("accept-encoding", "gzip").send().await.unwrap();
+        let compressed = response.bytes().await.unwrap();
+        let mut body = Vec::new();
+        flate2::read::GzDecoder::new(&compressed[..]).read_to_end(&mut body).unwrap();
+        assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["seats"].as_array().unwrap().len(), 2);
+        let refused = app.client.get(&url).bearer_auth(&org.token).header("accept-encoding", "gzip;q=0").send().await.unwrap();
+        assert!(refused.headers().get("content-encoding").is_none());
+        assert_eq!(refused.json::<Value>().await.unwrap(), seats(&app, &org, &paid).await);
+    }
+
     async fn a_kept_list_still_checks_the_token_its_scopes_and_its_organization(backend: Backend) {
         let app = spawn_app(backend).await;
         let org = app.create_org("acme").await;

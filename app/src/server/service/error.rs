@@ -114,23 +114,11 @@ impl ServiceError {
 }
 
 impl From<ServiceError> for AppError {
-    /// The error a server function answers. Called over HTTP (`/api/...`, see `crate::api`), it
-    /// also sets the response's status to the error's: a declined card is a 400, not the 500 a
-    /// server function answers by default. Run inside a page's server-side render, it leaves the
-    /// page's status alone (the page decides it, and streaming may have sent it already).
+    /// The error a server function answers (its HTTP status is set by the function's call, see
+    /// `crate::api`).
     fn from(err: ServiceError) -> Self {
-        use leptos::prelude::use_context;
         if err.is_server_fault() {
             tracing::error!(error = ?err, "server function failed");
-        }
-        let called_over_http = use_context::<axum::http::request::Parts>()
-            .is_some_and(|request| request.uri.path().starts_with("/api/"));
-        if let (true, Some(response), Ok(status)) = (
-            called_over_http,
-            use_context::<leptos_axum::ResponseOptions>(),
-            axum::http::StatusCode::from_u16(err.status()),
-        ) {
-            response.set_status(status);
         }
         let body = err.body();
         Self {

@@ -25,6 +25,7 @@ pub use auth::{OrganizationCaller, PortalCaller, SeatCaller};
 pub use error::ServiceError;
 pub use invitations::{Invitation, describe_ttl, html_escape};
 pub use organizations::{CreateOrganization, CreatedOrganization};
+pub use seat_lists::RenderedList;
 
 use crate::server::{
     clock::Clock,

@@ -18,7 +18,8 @@
 
 use std::{
     collections::HashMap,
-    sync::{Mutex, PoisonError},
+    io::Write,
+    sync::{Arc, Mutex, OnceLock, PoisonError},
 };
 
 use axum::body::Bytes;
@@ -51,9 +52,44 @@ struct ListKey {
     status: Option<SeatStatus>,
 }
 
+/// A rendered `SeatsList`: its JSON, and the same JSON gzip-compressed, made once on first demand
+/// (browsers ask for it; compressing ~76 KB on every request would cost more than the rest).
+#[derive(Debug)]
+pub struct RenderedList {
+    json: Bytes,
+    gzip: OnceLock<Bytes>,
+}
+
+impl RenderedList {
+    fn new(json: Bytes) -> Self {
+        Self {
+            json,
+            gzip: OnceLock::new(),
+        }
+    }
+
+    /// The list's JSON.
+    pub fn json(&self) -> Bytes {
+        self.json.clone()
+    }
+
+    /// The list's JSON, gzip-compressed (`Content-Encoding: gzip`).
+    pub fn gzip(&self) -> Bytes {
+        self.gzip
+            .get_or_init(|| {
+                let mut encoder =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                // Writing to memory cannot fail.
+                let _ = encoder.write_all(&self.json);
+                Bytes::from(encoder.finish().unwrap_or_default())
+            })
+            .clone()
+    }
+}
+
 struct Kept {
     stamp: PoolStamp,
-    json: Bytes,
+    list: Arc<RenderedList>,
     /// When it was stored, in store operations: the smallest goes first when over budget.
     stored: u64,
 }
@@ -80,34 +116,35 @@ pub struct SeatListCache {
 }
 
 impl SeatListCache {
-    /// The kept JSON of `key`, if it was built under `stamp`.
-    fn get(&self, key: &ListKey, stamp: &PoolStamp) -> Option<Bytes> {
+    /// The kept list of `key`, if it was built under `stamp`.
+    fn get(&self, key: &ListKey, stamp: &PoolStamp) -> Option<Arc<RenderedList>> {
         let lists = self.lists.lock().unwrap_or_else(PoisonError::into_inner);
         lists
             .kept
             .get(key)
             .filter(|kept| kept.stamp == *stamp)
-            .map(|kept| kept.json.clone())
+            .map(|kept| kept.list.clone())
     }
 
-    /// Keeps `json` as the list of `key` under `stamp`, evicting the oldest lists beyond the budget.
-    fn put(&self, key: ListKey, stamp: PoolStamp, json: Bytes) {
-        if json.len() > LARGEST_KEPT {
+    /// Keeps `list` as the list of `key` under `stamp`, evicting the oldest lists beyond the budget
+    /// (counted in JSON bytes; a gzip copy adds about a tenth).
+    fn put(&self, key: ListKey, stamp: PoolStamp, list: Arc<RenderedList>) {
+        if list.json.len() > LARGEST_KEPT {
             return;
         }
         let mut lists = self.lists.lock().unwrap_or_else(PoisonError::into_inner);
         lists.stores += 1;
         let stored = lists.stores;
-        lists.bytes += json.len();
+        lists.bytes += list.json.len();
         if let Some(old) = lists.kept.insert(
             key,
             Kept {
                 stamp,
-                json,
+                list,
                 stored,
             },
         ) {
-            lists.bytes -= old.json.len();
+            lists.bytes -= old.list.json.len();
         }
         while lists.bytes > BUDGET_BYTES {
             let Some(oldest) = lists
@@ -119,7 +156,7 @@ impl SeatListCache {
                 break;
             };
             if let Some(gone) = lists.kept.remove(&oldest) {
-                lists.bytes -= gone.json.len();
+                lists.bytes -= gone.list.json.len();
             }
         }
     }
@@ -140,7 +177,7 @@ impl Services {
         token: &str,
         pool: SeatPool,
         status: Option<SeatStatus>,
-    ) -> Result<Bytes, ServiceError> {
+    ) -> Result<Arc<RenderedList>, ServiceError> {
         let hash = access_token_hash(token)?;
         let found = self
             .seat_lists
@@ -163,7 +200,7 @@ impl Services {
         token: &str,
         pool: SeatPool,
         status: Option<SeatStatus>,
-    ) -> Result<Bytes, ServiceError> {
+    ) -> Result<Arc<RenderedList>, ServiceError> {
         let hash = session_token_hash(token)?;
         let found = self
             .seat_lists
@@ -186,7 +223,7 @@ impl Services {
         pool: SeatPool,
         status: Option<SeatStatus>,
         stamp: Option<PoolStamp>,
-    ) -> Result<Bytes, ServiceError> {
+    ) -> Result<Arc<RenderedList>, ServiceError> {
         caller.require_read()?;
         let stamp = stamp
             .filter(|stamp| caller.may_see_customer(stamp.customer_id))
@@ -196,16 +233,17 @@ impl Services {
             pool,
             status,
         };
-        if let Some(json) = self.seat_lists.get(&key, &stamp) {
-            return Ok(json);
+        if let Some(list) = self.seat_lists.get(&key, &stamp) {
+            return Ok(list);
         }
         let list = self.list_seats(caller, pool, status).await?;
         let json =
             Bytes::from(serde_json::to_vec(&list).map_err(|e| {
                 ServiceError::Internal(StoreError::Corrupt(format!("seat list: {e}")))
             })?);
-        self.seat_lists.put(key, stamp, json.clone());
-        Ok(json)
+        let list = Arc::new(RenderedList::new(json));
+        self.seat_lists.put(key, stamp, list.clone());
+        Ok(list)
     }
 }
 
@@ -213,6 +251,30 @@ impl Services {
 mod tests {
     use super::*;
     use crate::model::{CustomerId, SubscriptionId};
+
+    fn rendered(json: Bytes) -> Arc<RenderedList> {
+        Arc::new(RenderedList::new(json))
+    }
+
+    #[test]
+    fn a_rendered_list_is_compressed_once_and_decompresses_to_its_json() {
+        use std::io::Read;
+        let json = Bytes::from(format!("[{}]", vec!["{\"seat\":1}"; 500].join(",")));
+        let list = RenderedList::new(json.clone());
+        let gzip = list.gzip();
+        assert!(
+            gzip.len() < json.len() / 10,
+            "{} of {}",
+            gzip.len(),
+            json.len()
+        );
+        assert_eq!(list.gzip().as_ptr(), gzip.as_ptr(), "made once");
+        let mut plain = Vec::new();
+        flate2::read::GzDecoder::new(&gzip[..])
+            .read_to_end(&mut plain)
+            .unwrap();
+        assert_eq!(plain, json);
+    }
 
     fn key() -> ListKey {
         ListKey {
@@ -235,27 +297,30 @@ mod tests {
     fn a_kept_list_answers_only_under_the_stamp_it_was_built_under() {
         let cache = SeatListCache::default();
         let (key, built) = (key(), stamp(3));
-        cache.put(key, built, Bytes::from_static(b"{}"));
-        assert_eq!(cache.get(&key, &built), Some(Bytes::from_static(b"{}")));
+        cache.put(key, built, rendered(Bytes::from_static(b"{}")));
+        assert_eq!(
+            cache.get(&key, &built).map(|list| list.json()),
+            Some(Bytes::from_static(b"{}"))
+        );
         let moved = PoolStamp {
             seats_version: 4,
             ..built
         };
-        assert_eq!(cache.get(&key, &moved), None);
+        assert_eq!(cache.get(&key, &moved).map(|list| list.json()), None);
         let resized = PoolStamp { seats: 11, ..built };
-        assert_eq!(cache.get(&key, &resized), None);
+        assert_eq!(cache.get(&key, &resized).map(|list| list.json()), None);
         let renamed_member = PoolStamp {
             view_version: 1,
             ..built
         };
-        assert_eq!(cache.get(&key, &renamed_member), None);
+        assert!(cache.get(&key, &renamed_member).is_none());
     }
 
     #[test]
     fn another_filter_or_organization_is_another_list() {
         let cache = SeatListCache::default();
         let (all, built) = (key(), stamp(1));
-        cache.put(all, built, Bytes::from_static(b"all"));
+        cache.put(all, built, rendered(Bytes::from_static(b"all")));
         let pending = ListKey {
             status: Some(SeatStatus::Pending),
             ..all
@@ -264,8 +329,8 @@ mod tests {
             organization_id: OrganizationId::new(),
             ..all
         };
-        assert_eq!(cache.get(&pending, &built), None);
-        assert_eq!(cache.get(&elsewhere, &built), None);
+        assert_eq!(cache.get(&pending, &built).map(|list| list.json()), None);
+        assert_eq!(cache.get(&elsewhere, &built).map(|list| list.json()), None);
     }
 
     #[test]
@@ -274,17 +339,21 @@ mod tests {
         let (body, built) = (Bytes::from(vec![b' '; LARGEST_KEPT]), stamp(0));
         let keys: Vec<ListKey> = (0..9).map(|_| key()).collect();
         for key in &keys {
-            cache.put(*key, built, body.clone());
+            cache.put(*key, built, rendered(body.clone()));
         }
         assert_eq!(cache.size(), (8, BUDGET_BYTES));
-        assert_eq!(cache.get(&keys[0], &built), None);
+        assert!(cache.get(&keys[0], &built).is_none());
         assert!(cache.get(&keys[8], &built).is_some());
     }
 
     #[test]
     fn a_list_too_large_to_keep_is_not_kept() {
         let cache = SeatListCache::default();
-        cache.put(key(), stamp(0), Bytes::from(vec![b' '; LARGEST_KEPT + 1]));
+        cache.put(
+            key(),
+            stamp(0),
+            rendered(Bytes::from(vec![b' '; LARGEST_KEPT + 1])),
+        );
         assert_eq!(cache.size(), (0, 0));
     }
 
@@ -292,9 +361,12 @@ mod tests {
     fn replacing_a_list_counts_its_bytes_once() {
         let cache = SeatListCache::default();
         let (key, newer) = (key(), stamp(1));
-        cache.put(key, stamp(0), Bytes::from_static(b"older"));
-        cache.put(key, newer, Bytes::from_static(b"new"));
+        cache.put(key, stamp(0), rendered(Bytes::from_static(b"older")));
+        cache.put(key, newer, rendered(Bytes::from_static(b"new")));
         assert_eq!(cache.size(), (1, 3));
-        assert_eq!(cache.get(&key, &newer), Some(Bytes::from_static(b"new")));
+        assert_eq!(
+            cache.get(&key, &newer).map(|list| list.json()),
+            Some(Bytes::from_static(b"new"))
+        );
     }
 }

@@ -30,6 +30,7 @@ use crate::{
 pub(crate) async fn list(
     State(state): State<AppState>,
     Bearer(token): Bearer,
+    headers: axum::http::HeaderMap,
     params: Result<Query<PoolParams>, ApiError>,
 ) -> Result<Response, ApiError> {
     let (pool, status) = match PoolParams::asked(params) {
@@ -41,11 +42,11 @@ pub(crate) async fn list(
         }
     };
     // The session and the pool's stamp are one read; a current list is answered from memory.
-    let json = state
+    let list = state
         .services
         .seat_list_json_for_session(&token, pool, status)
         .await?;
-    Ok(extract::json_body(json))
+    Ok(extract::seat_list_body(&list, &headers))
 }
 
 /// Assign a seat of one of the caller's pools (owner or billing manager). `immediate_claim` is not

@@ -74,6 +74,7 @@ impl PoolParams {
 pub(crate) async fn list(
     State(state): State<AppState>,
     Bearer(token): Bearer,
+    headers: axum::http::HeaderMap,
     params: Result<Query<PoolParams>, ApiError>,
 ) -> Result<Response, ApiError> {
     let (pool, status) = match PoolParams::asked(params) {
@@ -85,11 +86,11 @@ pub(crate) async fn list(
         }
     };
     // The token and the pool's stamp are one read; a current list is answered from memory.
-    let json = state
+    let list = state
         .services
         .seat_list_json_for_token(&token, pool, status)
         .await?;
-    Ok(extract::json_body(json))
+    Ok(extract::seat_list_body(&list, &headers))
 }
 
 /// Assign a seat of a pool (by `subscription_id`, `order_id` or `checkout_id`) to a person named by
