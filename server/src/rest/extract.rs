@@ -277,6 +277,18 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
     }
 }
 
+/// Whether the request accepts a gzip-encoded answer, read from `Accept-Encoding` in place (the
+/// `HeaderMap` extractor would copy every header on the seat list's hot path).
+pub struct AcceptsGzip(pub bool);
+
+impl<S: Send + Sync> FromRequestParts<S> for AcceptsGzip {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(AcceptsGzip(accepts_gzip(&parts.headers)))
+    }
+}
+
 /// A response whose body is JSON rendered earlier (a cached seat list).
 pub fn json_body(json: axum::body::Bytes) -> axum::response::Response {
     use axum::response::IntoResponse;
@@ -295,9 +307,9 @@ pub fn json_body(json: axum::body::Bytes) -> axum::response::Response {
 /// compress for other encodings).
 pub fn seat_list_body(
     list: &app::server::service::RenderedList,
-    headers: &axum::http::HeaderMap,
+    AcceptsGzip(gzip): AcceptsGzip,
 ) -> axum::response::Response {
-    if !accepts_gzip(headers) {
+    if !gzip {
         return json_body(list.json());
     }
     let mut response = json_body(list.gzip());

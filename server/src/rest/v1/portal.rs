@@ -30,7 +30,7 @@ use crate::{
 pub(crate) async fn list(
     State(state): State<AppState>,
     Bearer(token): Bearer,
-    headers: axum::http::HeaderMap,
+    accepts_gzip: extract::AcceptsGzip,
     params: Result<Query<PoolParams>, ApiError>,
 ) -> Result<Response, ApiError> {
     let (pool, status) = match PoolParams::asked(params) {
@@ -46,7 +46,7 @@ pub(crate) async fn list(
         .services
         .seat_list_json_for_session(&token, pool, status)
         .await?;
-    Ok(extract::seat_list_body(&list, &headers))
+    Ok(extract::seat_list_body(&list, accepts_gzip))
 }
 
 /// Assign a seat of one of the caller's pools (owner or billing manager). `immediate_claim` is not

@@ -74,7 +74,7 @@ impl PoolParams {
 pub(crate) async fn list(
     State(state): State<AppState>,
     Bearer(token): Bearer,
-    headers: axum::http::HeaderMap,
+    accepts_gzip: extract::AcceptsGzip,
     params: Result<Query<PoolParams>, ApiError>,
 ) -> Result<Response, ApiError> {
     let (pool, status) = match PoolParams::asked(params) {
@@ -90,7 +90,7 @@ pub(crate) async fn list(
         .services
         .seat_list_json_for_token(&token, pool, status)
         .await?;
-    Ok(extract::seat_list_body(&list, &headers))
+    Ok(extract::seat_list_body(&list, accepts_gzip))
 }
 
 /// Assign a seat of a pool (by `subscription_id`, `order_id` or `checkout_id`) to a person named by
