@@ -19,9 +19,12 @@ use clap::{Args, Parser, Subcommand};
 use secrecy::ExposeSecret;
 
 use crate::{
-    config::{DatabaseArgs, ServeArgs},
-    demo, mailer, startup,
+    config::{DatabaseArgs, MailDelivery, ServeArgs},
+    demo,
+    limits::PublicLimiter,
+    mailer, startup,
     telemetry::{self, LogFormat},
+    workers,
 };
 
 /// Seatkeeper: self-hosted seat-based pricing (REST API, web portal, widget, webhooks, emails).
@@ -120,7 +123,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         None => Arc::new(SystemClock),
     };
-    let transport = mailer::Transport::from_config(args.smtp_url.as_deref(), &args.mail_from)?;
+    let mail = args.mail_delivery();
+    let transport = match mail {
+        MailDelivery::Smtp | MailDelivery::DevMailbox => Some(mailer::Transport::from_config(
+            args.smtp_url.as_deref(),
+            &args.mail_from,
+        )?),
+        MailDelivery::Queued => {
+            tracing::warn!(
+                "no --smtp-url: emails (seat invitations) wait in the outbox and are not sent; \
+                 start a server with --smtp-url to send them (or --dev-mailbox on a loopback \
+                 address to read them at /dev/mailbox)"
+            );
+            None
+        }
+    };
     let mut services = Services::new(store.clone(), clock, args.public_url());
     if args.demo {
         demo::ensure_demo(&services).await?;
@@ -130,17 +147,25 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         leptos_options: args.leptos_options(),
         services,
         test_clock,
-        dev_mailbox: matches!(transport, mailer::Transport::DevMailbox),
+        mail,
+        public_limiter: PublicLimiter::new(args.rate_limit, args.client_address),
     };
-    let (stop_mailer, mailer_stopped) = tokio::sync::watch::channel(false);
-    let mailer_task =
-        tokio::spawn(mailer::Mailer::new(state.services.clone(), transport).run(mailer_stopped));
+    let (stop_workers, workers_stopped) = tokio::sync::watch::channel(false);
+    let mut workers = vec![tokio::spawn(workers::sweep(
+        state.services.clone(),
+        workers_stopped.clone(),
+    ))];
+    if let Some(transport) = transport {
+        workers.push(tokio::spawn(
+            mailer::Mailer::new(state.services.clone(), transport).run(workers_stopped),
+        ));
+    }
     // Handlers first: a SIGTERM sent as soon as the port answers must not kill the process.
     let shutdown = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
-    tracing::info!(address = %args.bind, public_url = %args.public_url(), database = store.backend().display_name(), "Seatkeeper is listening");
+    tracing::info!(address = %args.bind, public_url = %args.public_url(), database = store.backend().display_name(), email = mail.describe(), "Seatkeeper is listening");
     startup::serve(
         listener,
         startup::build_router(state),
@@ -148,8 +173,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         args.shutdown_timeout,
     )
     .await?;
-    let _ = stop_mailer.send(true);
-    let _ = mailer_task.await;
+    let _ = stop_workers.send(true);
+    for worker in workers {
+        let _ = worker.await;
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -4,6 +4,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use app::server::store::ConnectOptions;
 use clap::Args;
+
+use crate::limits::ClientAddress;
 use leptos::config::{Env, LeptosOptions};
 
 /// Where the database is and how big its pool is.
@@ -52,10 +54,16 @@ pub struct ServeArgs {
     pub public_url: Option<String>,
 
     /// SMTP server for invitation emails: `smtp://[user:pass@]host[:port]` (plain; add
-    /// `?tls=required` for STARTTLS) or `smtps://...` (TLS). Without it, emails stay in the
-    /// development mailbox at /dev/mailbox.
+    /// `?tls=required` for STARTTLS) or `smtps://...` (TLS). Without it (and without
+    /// --dev-mailbox), emails wait in the outbox until a server with SMTP sends them.
     #[arg(long, env = "SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
+
+    /// Development only: keep emails in the database and show them, with their live claim links, at
+    /// /dev/mailbox. Refused unless the server listens on a loopback address (127.0.0.1, ::1), and
+    /// with --smtp-url. `--demo` turns it on.
+    #[arg(long, env = "SEATKEEPER_DEV_MAILBOX")]
+    pub dev_mailbox: bool,
 
     /// The sender of invitation emails.
     #[arg(
@@ -70,13 +78,25 @@ pub struct ServeArgs {
     #[arg(long, env = "SEATKEEPER_TEST_CLOCK")]
     pub test_clock: bool,
 
-    /// On an empty database, create a demo organization and print its access token once.
+    /// On an empty database, create a demo organization and print its access token once. Turns on
+    /// --dev-mailbox.
     #[arg(long, env = "SEATKEEPER_DEMO")]
     pub demo: bool,
 
     /// Folder with the built web assets (`pkg/` with the WASM, JS and CSS).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
+
+    /// Requests per minute one client address may make to the public endpoints that take a
+    /// capability instead of a login (claim links, checkout links), on average; bursts of a quarter
+    /// of it are allowed. 0 turns the limit off. Merchant API calls are never limited.
+    #[arg(long, env = "SEATKEEPER_RATE_LIMIT", default_value_t = 120)]
+    pub rate_limit: u32,
+
+    /// Where a client's address comes from, for the rate limit: `peer` (the TCP connection) or
+    /// `forwarded-for` (the last `X-Forwarded-For` entry; only behind a proxy that appends to it).
+    #[arg(long, env = "SEATKEEPER_CLIENT_ADDRESS", value_enum, default_value_t = ClientAddress::Peer)]
+    pub client_address: ClientAddress,
 
     /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
     #[arg(long, env = "SEATKEEPER_SHUTDOWN_TIMEOUT", default_value_t = 30)]
@@ -97,8 +117,33 @@ impl ServeArgs {
         leptos_options(self.site_root.display().to_string(), self.bind)
     }
 
+    /// How emails leave: SMTP, the development mailbox, or not at all (they wait in the outbox).
+    pub fn mail_delivery(&self) -> MailDelivery {
+        if self.smtp_url.is_some() {
+            MailDelivery::Smtp
+        } else if self.dev_mailbox || self.demo {
+            MailDelivery::DevMailbox
+        } else {
+            MailDelivery::Queued
+        }
+    }
+
     /// Checks the values clap cannot check by itself.
     pub fn validate(&self) -> Result<(), String> {
+        if self.dev_mailbox && self.smtp_url.is_some() {
+            return Err(
+                "--dev-mailbox and --smtp-url exclude each other: emails go to one place"
+                    .to_owned(),
+            );
+        }
+        if self.mail_delivery() == MailDelivery::DevMailbox && !self.bind.ip().is_loopback() {
+            return Err(format!(
+                "the development mailbox shows every invitation link to whoever opens it, so it is \
+                 only allowed on a loopback address; {} is not one (drop --dev-mailbox/--demo, or \
+                 set --smtp-url)",
+                self.bind.ip()
+            ));
+        }
         let public_url = self.public_url();
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             return Err(format!(
@@ -111,6 +156,28 @@ impl ServeArgs {
             return Err("--smtp-url must start with smtp:// or smtps://".to_owned());
         }
         Ok(())
+    }
+}
+
+/// Where emails go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MailDelivery {
+    /// Sent through `--smtp-url`.
+    Smtp,
+    /// Kept in the database and shown at `/dev/mailbox` (loopback servers only).
+    DevMailbox,
+    /// Neither: emails wait in the outbox, and the server says so at start-up and on `/readyz`.
+    Queued,
+}
+
+impl MailDelivery {
+    /// How `/readyz` and the start-up log describe it.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            Self::Smtp => "smtp",
+            Self::DevMailbox => "development mailbox",
+            Self::Queued => "queued: no --smtp-url, emails wait in the outbox",
+        }
     }
 }
 

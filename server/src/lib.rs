@@ -5,7 +5,9 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod limits;
 pub mod mailer;
 pub mod rest;
 pub mod startup;
 pub mod telemetry;
+pub mod workers;

@@ -1,11 +1,14 @@
 //! The mailer: sends the email outbox. Emails are written by the changes that cause them, in the
-//! same transaction (see the seats service); this worker leases due emails (a conditional update,
-//! safe with several server processes), hands each to the transport and records the outcome. A
-//! failed send is retried with exponential backoff and jitter, up to [`MAX_ATTEMPTS`]; a restart
-//! loses nothing because the outbox is the database.
+//! same transaction (see the seats service); this worker leases one due email at a time (safe with
+//! several server processes: see `EmailStore::lease_next_email`), hands it to the transport and
+//! records the outcome only while its lease still holds, so a slow send is never sent again by
+//! another process meanwhile. A failed send is retried with exponential backoff and jitter, up to
+//! [`MAX_ATTEMPTS`], then given up (its body erased); a restart loses nothing because the outbox is
+//! the database. It runs in the shared worker loop ([`crate::workers`]).
 //!
-//! Transports: SMTP (`--smtp-url`, via lettre) in production, or, when no SMTP server is configured,
-//! the development mailbox: the email stays in the database and `/dev/mailbox` shows it.
+//! Transports: SMTP (`--smtp-url`, via lettre) in production, or the development mailbox
+//! (`--dev-mailbox`, loopback only): the email stays in the database and `/dev/mailbox` shows it.
+//! With neither, no mailer runs and emails wait in the outbox.
 
 use std::time::Duration;
 
@@ -23,12 +26,11 @@ use tokio::sync::watch;
 
 /// After this many failed attempts an email is marked failed and no longer retried.
 pub const MAX_ATTEMPTS: u32 = 10;
-/// How many emails one pass leases.
-const BATCH: u32 = 20;
-/// How long a leased email is reserved for this process.
+/// How long a leased email is reserved for this worker: far longer than one send may take (the SMTP
+/// transport gives up after 10 s).
 const LEASE: TimeDelta = TimeDelta::seconds(120);
-/// How often the worker looks for due emails.
-const POLL: Duration = Duration::from_millis(500);
+/// How often the worker looks for due emails when the outbox is empty.
+pub const POLL: Duration = Duration::from_millis(500);
 
 /// Where emails go.
 #[derive(Clone)]
@@ -122,60 +124,72 @@ impl Mailer {
         }
     }
 
-    /// Sends every email due now; returns how many were sent.
+    /// Sends every email due now, one lease at a time; returns how many were sent.
     pub async fn deliver_due(&self) -> Result<usize, StoreError> {
-        let store = self.services.store();
-        let now = self.services.now();
-        let leased = store.lease_due_emails(now, now + LEASE, BATCH).await?;
         let mut sent = 0;
-        for email in leased {
-            match self.transport.send(&email).await {
-                Ok(()) => {
-                    store
-                        .mark_email_sent(
-                            email.id,
-                            self.services.now(),
-                            self.transport.name(),
-                            self.transport.erases_sent_bodies(),
-                        )
-                        .await?;
-                    tracing::info!(email_id = %email.id, kind = %email.kind, transport = self.transport.name(), "email sent");
-                    sent += 1;
-                }
-                Err(error) => {
-                    let attempts = email.attempts.max(1);
-                    let retry_at = (attempts < MAX_ATTEMPTS).then(|| {
-                        self.services.now()
-                            + TimeDelta::from_std(backoff(attempts)).unwrap_or(TimeDelta::hours(1))
-                    });
-                    tracing::warn!(email_id = %email.id, attempts, %error, will_retry = retry_at.is_some(), "email not sent");
-                    store
-                        .mark_email_failed(email.id, &error, retry_at, self.services.now())
-                        .await?;
-                }
-            }
+        while let Some(delivered) = self.deliver_next().await? {
+            sent += usize::from(delivered);
         }
         Ok(sent)
     }
 
-    /// Delivers until `stop` turns true.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        tracing::info!(transport = self.transport.name(), "mailer started");
-        loop {
-            match self.deliver_due().await {
-                Ok(n) if n == BATCH as usize => continue,
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "mailer pass failed; retrying"),
+    /// Leases the next due email and tries to send it: `None` when nothing is due, else whether it
+    /// was sent.
+    pub async fn deliver_next(&self) -> Result<Option<bool>, StoreError> {
+        let store = self.services.store();
+        let now = self.services.now();
+        let lease = uuid::Uuid::new_v4();
+        let Some(email) = store.lease_next_email(now, now + LEASE, lease).await? else {
+            return Ok(None);
+        };
+        let outcome = self.transport.send(&email).await;
+        let now = self.services.now();
+        match outcome {
+            Ok(()) => {
+                let recorded = store
+                    .mark_email_sent(
+                        email.id,
+                        lease,
+                        now,
+                        self.transport.name(),
+                        self.transport.erases_sent_bodies(),
+                    )
+                    .await?;
+                if recorded {
+                    tracing::info!(email_id = %email.id, kind = %email.kind, transport = self.transport.name(), "email sent");
+                } else {
+                    tracing::warn!(email_id = %email.id, "email sent after its lease ran out; the outcome was not recorded");
+                }
+                Ok(Some(true))
             }
-            tokio::select! {
-                _ = tokio::time::sleep(POLL) => {}
-                _ = stop.changed() => {}
-            }
-            if *stop.borrow() {
-                break;
+            Err(error) => {
+                let attempts = email.attempts.max(1);
+                let retry_at = (attempts < MAX_ATTEMPTS).then(|| {
+                    now + TimeDelta::from_std(backoff(attempts)).unwrap_or(TimeDelta::hours(1))
+                });
+                tracing::warn!(email_id = %email.id, attempts, %error, will_retry = retry_at.is_some(), "email not sent");
+                store
+                    .mark_email_failed(email.id, lease, &error, retry_at, now)
+                    .await?;
+                Ok(Some(false))
             }
         }
-        tracing::info!("mailer stopped");
+    }
+
+    /// Delivers until `stop` turns true.
+    pub async fn run(self, stop: watch::Receiver<bool>) {
+        tracing::info!(transport = self.transport.name(), "mailer started");
+        crate::workers::run_loop("mailer", POLL, stop, move || {
+            let mailer = self.clone();
+            async move {
+                mailer
+                    .deliver_next()
+                    .await
+                    .map(|delivered| delivered.is_some())
+                    .map_err(|e| e.to_string())
+            }
+        })
+        .await;
     }
 }
 

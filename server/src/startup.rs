@@ -2,10 +2,12 @@
 //!
 //! One Axum router holds the REST API (`/v1`), the health probes, the `#[server]` functions
 //! (`/api/...`) and the server-rendered pages; static files (`/pkg/...`) and unknown pages fall back to
-//! Leptos' file-and-error handler. Around it: request ids, tracing, compression, security headers, and
+//! Leptos' file-and-error handler. Around it: request ids, tracing (by route template, never the raw
+//! path: paths and queries carry invitation tokens and checkout secrets), the body limit and request
+//! timeouts, the rate limit of the public endpoints, compression, security headers, and
 //! trailing-slash normalisation (Polar's SDKs call `/v1/customers/`).
 
-use std::{future::Future, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use app::{
     App,
@@ -14,12 +16,18 @@ use app::{
 };
 use axum::{
     Router,
-    extract::{FromRef, Request},
+    extract::{DefaultBodyLimit, FromRef, MatchedPath, Request},
     http::{HeaderName, HeaderValue, header},
+    middleware,
+};
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo, TokioTimer},
+    server::{conn::auto, graceful::GracefulShutdown},
+    service::TowerToHyperService,
 };
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use tower::{Layer, ServiceBuilder};
+use tower::{Layer, ServiceBuilder, ServiceExt};
 use tower_http::{
     LatencyUnit,
     compression::CompressionLayer,
@@ -29,7 +37,11 @@ use tower_http::{
     trace::{DefaultOnResponse, TraceLayer},
 };
 
-use crate::rest;
+use crate::{
+    config::MailDelivery,
+    limits::{self, PublicLimiter},
+    rest,
+};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -38,8 +50,10 @@ pub struct AppState {
     pub services: Services,
     /// Present only in test mode (`--test-clock`).
     pub test_clock: Option<TestClock>,
-    /// No SMTP server is configured: `/dev/mailbox` shows the outbox.
-    pub dev_mailbox: bool,
+    /// Where emails go; with the development mailbox, `/dev/mailbox` shows the outbox.
+    pub mail: MailDelivery,
+    /// The per-address limit of the public capability endpoints (none: off).
+    pub public_limiter: Option<Arc<PublicLimiter>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -50,34 +64,58 @@ impl FromRef<AppState> for LeptosOptions {
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The policy of responses that are not pages (pages send their own, with a nonce: see `shell`).
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
 /// The whole application as one router.
 pub fn build_router(state: AppState) -> Router {
     let services = state.services.clone();
     let context = move || provide_context(services.clone());
     let leptos_options = state.leptos_options.clone();
     let routes = generate_route_list(App);
+    let limiter = state.public_limiter.clone();
 
     Router::new()
         .merge(rest::router(&state))
-        .leptos_routes_with_context(&state, routes, context.clone(), move || shell(leptos_options.clone()))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+            shell(leptos_options.clone())
+        })
+        // API answers and pages carry tokens and personal data: no cache keeps them. (Static files,
+        // served by the fallback below, stay cacheable.)
+        .route_layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-                .layer(TraceLayer::new_for_http()
-                        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Millis))
-                        .make_span_with(|request: &Request| {
-                    let request_id = request
-                        .extensions()
-                        .get::<RequestId>()
-                        .and_then(|id| id.header_value().to_str().ok())
-                        .unwrap_or_default();
-                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
-                }))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .on_response(
+                            DefaultOnResponse::new()
+                                .level(tracing::Level::INFO)
+                                .latency_unit(LatencyUnit::Millis),
+                        )
+                        .make_span_with(request_span),
+                )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(middleware::from_fn(limits::guard_request))
+                .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES))
+                .layer(middleware::from_fn_with_state(
+                    limiter,
+                    limits::limit_public,
+                ))
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::CONTENT_SECURITY_POLICY,
-                    HeaderValue::from_static("frame-ancestors 'none'"),
+                    HeaderValue::from_static(API_CSP),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("no-referrer"),
                 ))
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::X_CONTENT_TYPE_OPTIONS,
@@ -88,8 +126,25 @@ pub fn build_router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The span of a request: method, the route template it matched (`/v1/customer-seats/claim/{token}`,
+/// never the token itself) and its id. Unmatched paths are not named: they may be mistyped links.
+fn request_span(request: &Request) -> tracing::Span {
+    let request_id = request
+        .extensions()
+        .get::<RequestId>()
+        .and_then(|id| id.header_value().to_str().ok())
+        .unwrap_or_default();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("(unmatched)", MatchedPath::as_str);
+    tracing::info_span!("request", method = %request.method(), route, request_id)
+}
+
 /// Serves `router` until `shutdown` resolves, then lets in-flight requests finish (at most
-/// `grace_seconds`).
+/// `grace_seconds`). Each connection must send a request's headers within
+/// [`limits::HEADER_TIMEOUT`], also when idle between requests, so silent or slow clients cannot
+/// hold connections open.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
@@ -97,25 +152,53 @@ pub async fn serve(
     grace_seconds: u64,
 ) -> std::io::Result<()> {
     let app = NormalizePathLayer::trim_trailing_slash().layer(router);
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(
-        listener,
-        axum::ServiceExt::<Request>::into_make_service(app),
-    )
-    .with_graceful_shutdown(async move {
-        shutdown.await;
-        let _ = stop_tx.send(());
-    });
-    let server = std::pin::pin!(server.into_future());
-    tokio::select! {
-        result = server => result,
-        () = async move {
-            if stop_rx.await.is_ok() {
-                tokio::time::sleep(Duration::from_secs(grace_seconds)).await;
-            } else {
-                std::future::pending::<()>().await;
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits::HEADER_TIMEOUT);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(limits::HEADER_TIMEOUT));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors and the like: wait instead of spinning.
+                    tracing::warn!(error = %err, "could not accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service =
+            app.clone()
+                .map_request(move |mut request: Request<hyper::body::Incoming>| {
+                    request
+                        .extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    request.map(axum::body::Body::new)
+                });
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!(error = %err, "connection ended with an error");
             }
-        } => {
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => Ok(()),
+        () = tokio::time::sleep(Duration::from_secs(grace_seconds)) => {
             tracing::warn!("in-flight requests did not finish within {grace_seconds} s; stopping anyway");
             Ok(())
         }

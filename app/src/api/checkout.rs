@@ -50,9 +50,8 @@ pub async fn pay_checkout(
         .await
         .map_err(|e| call.fail(e))?;
     Ok(CheckoutPaid {
-        customer_portal_url: services.portal_url(
-            &confirmed.checkout.organization.slug,
-            &confirmed.customer_session_token,
-        ),
+        customer_portal_url: confirmed
+            .customer_session_token
+            .map(|token| services.portal_url(&confirmed.checkout.organization.slug, &token)),
     })
 }

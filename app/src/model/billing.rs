@@ -272,7 +272,11 @@ pub struct Checkout {
 pub struct CheckoutConfirmed {
     #[serde(flatten)]
     pub checkout: Checkout,
-    pub customer_session_token: String,
+    /// A portal session of the buyer, given once: by the confirmation that completed the purchase,
+    /// and only when the checkout created the customer or the merchant bound it to one. `null`
+    /// otherwise (a repeated confirmation, or a purchase matched to an existing customer by email
+    /// alone: that customer signs in through the portal).
+    pub customer_session_token: Option<String>,
 }
 
 /// Body of `POST /v1/checkouts`.

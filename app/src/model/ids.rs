@@ -113,6 +113,10 @@ uuid_id!(
     /// An email in the outbox.
     EmailId
 );
+uuid_id!(
+    /// One attempt to pay a checkout (the payment provider's idempotency key).
+    PaymentId
+);
 
 #[cfg(test)]
 mod tests {

@@ -23,7 +23,7 @@ pub use email::Email;
 pub use error::{AppError, ErrorBody, ErrorDetail, LocSegment, ValidationIssue};
 pub use ids::{
     AccessTokenId, BenefitGrantId, BenefitId, CheckoutId, CustomerId, CustomerSessionId, EmailId,
-    EventId, MemberId, OrderId, OrganizationId, PriceId, ProductId, SeatAuditId, SeatId,
+    EventId, MemberId, OrderId, OrganizationId, PaymentId, PriceId, ProductId, SeatAuditId, SeatId,
     SubscriptionId,
 };
 pub use money::{Currency, MinorUnits};

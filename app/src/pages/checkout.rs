@@ -159,10 +159,20 @@ fn CheckoutForm(client_secret: String, view: CheckoutView) -> impl IntoView {
                 fallback=move || view! {
                     <section class="card success" role="status" aria-live="polite">
                         <h2>"Payment received"</h2>
-                        <p>"Your seats are ready. Invite your team from the customer portal."</p>
-                        <a class="button" href=paid().map(|p| p.customer_portal_url).unwrap_or_default() rel="external">
-                            "Go to your customer portal"
-                        </a>
+                        {match paid().and_then(|p| p.customer_portal_url) {
+                            Some(url) => view! {
+                                <p>"Your seats are ready. Invite your team from the customer portal."</p>
+                                <a class="button" href=url rel="external">"Go to your customer portal"</a>
+                            }
+                            .into_any(),
+                            None => view! {
+                                <p>
+                                    "Your seats are ready. They belong to the existing account of this email "
+                                    "address: its owner manages them from the customer portal."
+                                </p>
+                            }
+                            .into_any(),
+                        }}
                     </section>
                 }
             >

@@ -1,14 +1,30 @@
 //! Payments go through a [`PaymentProvider`]. No real payment network is reachable from a
 //! self-hosted test setup, so the built-in [`TestPaymentProvider`] plays one: `tok_visa` pays,
-//! `tok_chargeDeclined` is declined. A real provider plugs in behind the same trait.
+//! `tok_chargeDeclined` is declined, `tok_visa_slow` pays after a few seconds (the charge is recorded
+//! first, so a crash in between leaves a charge without a purchase). A real provider plugs in behind
+//! the same trait.
+//!
+//! Every charge carries an idempotency key (the id of the checkout payment recorded before charging):
+//! charging twice with one key charges once, and [`PaymentProvider::find_charge`] tells, after a
+//! crash, whether a payment whose outcome was never recorded did charge. The test provider keeps its
+//! ledger in the database (like a real provider, it outlives the server process), so tests can count
+//! charges and refunds.
+
+use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
-use crate::model::{Currency, MinorUnits};
+use crate::{
+    model::{Currency, MinorUnits},
+    server::store::{Store, StoreError, TestCharge},
+};
 
 /// One charge to make.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Charge {
+    /// Charging twice with the same key charges once (the second call answers the first charge).
+    pub idempotency_key: String,
     pub amount: MinorUnits,
     pub currency: Currency,
     /// The payment method token from the checkout form.
@@ -19,75 +35,117 @@ pub struct Charge {
 /// A successful charge.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Receipt {
+    /// The provider's id of the charge (what a refund names).
     pub reference: String,
 }
 
-/// Why a charge failed, in words fit for the buyer.
+/// Why a charge failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PaymentError {
+    /// The payment method was refused; nothing was charged. In words fit for the buyer.
     #[error("{0}")]
     Declined(String),
+    /// The token is not one the provider knows; nothing was charged.
     #[error("{0}")]
     InvalidToken(String),
+    /// The provider could not be reached or failed: whether money moved is unknown until
+    /// [`PaymentProvider::find_charge`] says.
+    #[error("payment provider unavailable: {0}")]
+    Unavailable(String),
 }
 
 #[async_trait]
 pub trait PaymentProvider: Send + Sync + 'static {
-    async fn charge(&self, charge: &Charge) -> Result<Receipt, PaymentError>;
+    /// Charges, once per idempotency key.
+    async fn charge(&self, charge: &Charge, now: DateTime<Utc>) -> Result<Receipt, PaymentError>;
+
+    /// Gives a charge's money back (idempotent: refunding a refunded charge changes nothing).
+    async fn refund(&self, reference: &str, now: DateTime<Utc>) -> Result<(), PaymentError>;
+
+    /// The charge made under `idempotency_key`, if any: how a payment whose outcome a crash lost is
+    /// reconciled.
+    async fn find_charge(&self, idempotency_key: &str) -> Result<Option<Receipt>, PaymentError>;
 }
 
-/// Test tokens, named as Stripe's: `tok_visa` succeeds, `tok_chargeDeclined` is declined.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct TestPaymentProvider;
-
+/// Test tokens, named as Stripe's.
 pub const TOKEN_VISA: &str = "tok_visa";
 pub const TOKEN_DECLINED: &str = "tok_chargeDeclined";
+/// Pays, but answers only after [`SLOW_CHARGE`]: the charge is in the ledger before the answer, as
+/// with a real network whose reply is slow (what the crash test kills the server during).
+pub const TOKEN_VISA_SLOW: &str = "tok_visa_slow";
+/// How long [`TOKEN_VISA_SLOW`] takes.
+pub const SLOW_CHARGE: Duration = Duration::from_secs(5);
+
+/// The built-in provider for tests and demos. Its ledger lives in the database (table
+/// `test_payment_charges`), outside the transactions of the purchase it pays for.
+#[derive(Clone)]
+pub struct TestPaymentProvider {
+    ledger: Arc<dyn Store>,
+}
+
+impl TestPaymentProvider {
+    pub fn new(ledger: Arc<dyn Store>) -> Self {
+        Self { ledger }
+    }
+}
+
+fn unavailable(err: StoreError) -> PaymentError {
+    PaymentError::Unavailable(err.to_string())
+}
 
 #[async_trait]
 impl PaymentProvider for TestPaymentProvider {
-    async fn charge(&self, charge: &Charge) -> Result<Receipt, PaymentError> {
-        match charge.token.as_str() {
-            TOKEN_VISA => Ok(Receipt {
-                reference: format!("test_{}", uuid::Uuid::new_v4().simple()),
-            }),
-            TOKEN_DECLINED => Err(PaymentError::Declined(
-                "Your card was declined. Try another card.".into(),
-            )),
-            other => Err(PaymentError::InvalidToken(format!(
-                "unknown payment token {other:?}: use {TOKEN_VISA} or {TOKEN_DECLINED} with the test provider"
-            ))),
+    async fn charge(&self, charge: &Charge, now: DateTime<Utc>) -> Result<Receipt, PaymentError> {
+        let slow = match charge.token.as_str() {
+            TOKEN_VISA => false,
+            TOKEN_VISA_SLOW => true,
+            TOKEN_DECLINED => {
+                return Err(PaymentError::Declined(
+                    "Your card was declined. Try another card.".into(),
+                ));
+            }
+            other => {
+                return Err(PaymentError::InvalidToken(format!(
+                    "unknown payment token {other:?}: use {TOKEN_VISA} or {TOKEN_DECLINED} with the \
+                     test provider"
+                )));
+            }
+        };
+        let recorded = TestCharge {
+            reference: format!("test_ch_{}", uuid::Uuid::new_v4().simple()),
+            idempotency_key: charge.idempotency_key.clone(),
+            created_at: now,
+            amount: charge.amount,
+            currency: charge.currency.clone(),
+            description: charge.description.clone(),
+            refunded_at: None,
+        };
+        let reference = self
+            .ledger
+            .record_test_charge(&recorded)
+            .await
+            .map_err(unavailable)?;
+        if slow {
+            tokio::time::sleep(SLOW_CHARGE).await;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn charge(token: &str) -> Charge {
-        Charge {
-            amount: MinorUnits(1000),
-            currency: Currency::usd(),
-            token: token.into(),
-            description: "x".into(),
-        }
+        Ok(Receipt { reference })
     }
 
-    #[tokio::test]
-    async fn the_visa_test_token_pays_and_the_declined_one_does_not() {
-        assert!(
-            TestPaymentProvider
-                .charge(&charge(TOKEN_VISA))
-                .await
-                .is_ok()
-        );
-        assert!(matches!(
-            TestPaymentProvider.charge(&charge(TOKEN_DECLINED)).await,
-            Err(PaymentError::Declined(_))
-        ));
-        assert!(matches!(
-            TestPaymentProvider.charge(&charge("tok_other")).await,
-            Err(PaymentError::InvalidToken(_))
-        ));
+    async fn refund(&self, reference: &str, now: DateTime<Utc>) -> Result<(), PaymentError> {
+        self.ledger
+            .refund_test_charge(reference, now)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn find_charge(&self, idempotency_key: &str) -> Result<Option<Receipt>, PaymentError> {
+        Ok(self
+            .ledger
+            .test_charge_by_key(idempotency_key)
+            .await
+            .map_err(unavailable)?
+            .map(|charge| Receipt {
+                reference: charge.reference,
+            }))
     }
 }

@@ -158,7 +158,9 @@ impl Server {
             leptos_options: server::config::leptos_options(String::new(), address),
             services: services.clone(),
             test_clock: None,
-            dev_mailbox: true,
+            mail: server::config::MailDelivery::DevMailbox,
+            // The claim phase drives the public claim endpoint from one address at full speed.
+            public_limiter: None,
         };
         // As `seatkeeper serve` without `--smtp-url`: the mailer marks emails sent to the
         // development mailbox, which keeps their bodies (the claim phase reads its tokens there).

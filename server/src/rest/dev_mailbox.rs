@@ -1,9 +1,15 @@
-//! `/dev/mailbox`: the development mailbox. Without an SMTP server, invitation emails stay in the
-//! database's outbox; this page shows the newest ones, with their links clickable, so a developer
-//! can follow an invitation end to end. Mounted only when no SMTP server is configured.
+//! `/dev/mailbox`: the development mailbox. With `--dev-mailbox` (or `--demo`), invitation emails stay
+//! in the database's outbox; this page shows the newest ones, with their links clickable, so a
+//! developer can follow an invitation end to end. Mounted only in that mode, which the server allows
+//! only on a loopback address: the page shows every organization's live claim links. A link is erased
+//! once its seat is claimed, revoked or re-sent.
 
 use app::server::service::html_escape as escape;
-use axum::{extract::State, response::Html};
+use axum::{
+    extract::State,
+    http::{HeaderValue, header},
+    response::{Html, IntoResponse, Response},
+};
 
 use crate::{rest::error::ApiError, startup::AppState};
 
@@ -25,7 +31,11 @@ fn linkify(text: &str) -> String {
         .collect()
 }
 
-pub(crate) async fn page(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
+/// The page's own policy: its one inline stylesheet, nothing else.
+const POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; \
+     frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+pub(crate) async fn page(State(state): State<AppState>) -> Result<Response, ApiError> {
     let emails = state
         .services
         .store()
@@ -45,12 +55,13 @@ pub(crate) async fn page(State(state): State<AppState>) -> Result<Html<String>, 
             created = email.created_at.format("%Y-%m-%d %H:%M:%S UTC"),
             status = match (email.status.as_str(), email.transport.as_deref()) {
                 ("sent", Some("mailbox")) => "delivered to this mailbox".to_owned(),
+                ("discarded", _) => "not sent: its seat changed first".to_owned(),
                 (status, _) => status.to_owned(),
             },
             text = linkify(&email.text_body),
         ));
     }
-    Ok(Html(format!(
+    let html = Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Development mailbox · Seatkeeper</title>\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\
@@ -58,9 +69,16 @@ pub(crate) async fn page(State(state): State<AppState>) -> Result<Html<String>, 
          .mail{{border:1px solid #ccd;border-radius:8px;padding:0 1rem;margin:1rem 0}}\
          pre{{white-space:pre-wrap;font-family:inherit}}h2{{font-size:1.1rem}}</style></head>\
          <body><h1>Development mailbox</h1>\
-         <p>No SMTP server is configured (<code>--smtp-url</code>), so emails are kept here. Newest first.</p>\
+         <p>This server runs with <code>--dev-mailbox</code>, so emails are kept here instead of being sent. \
+         Newest first. A link disappears once its seat is claimed, revoked or re-sent.</p>\
          {body}</body></html>"
-    )))
+    ));
+    let mut response = html.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(POLICY),
+    );
+    Ok(response)
 }
 
 #[cfg(test)]

@@ -50,6 +50,11 @@ where
             }
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                return ApiError(ServiceError::PayloadTooLarge {
+                    limit: crate::limits::MAX_BODY_BYTES,
+                });
+            }
             ApiError::validation(
                 vec!["body".into()],
                 rejection.body_text(),

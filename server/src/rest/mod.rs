@@ -23,8 +23,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::startup::AppState;
 
-/// Health probes, the versioned API and its document. The test-clock routes exist only in test mode,
-/// the development mailbox only without an SMTP server.
+/// Health probes, the versioned API and its document. The test routes exist only in test mode, the
+/// development mailbox only with `--dev-mailbox` (or `--demo`) on a loopback address.
 pub fn router(state: &AppState) -> Router<AppState> {
     let (mut router, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(health::healthz))
@@ -34,7 +34,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     if state.test_clock.is_some() {
         router = router.merge(test_clock::router());
     }
-    if state.dev_mailbox {
+    if state.mail == crate::config::MailDelivery::DevMailbox {
         router = router.route("/dev/mailbox", get(dev_mailbox::page));
     }
     let document = Arc::new(document);

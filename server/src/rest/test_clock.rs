@@ -1,7 +1,9 @@
 //! Test mode only (`seatkeeper serve --test-clock`): read and advance the server's clock, so that
-//! invitation expiry and renewals can be exercised end to end. Without test mode these routes do not
-//! exist and answer 404 like any unknown path.
+//! invitation expiry, payment reconciliation and renewals can be exercised end to end; and read the
+//! built-in test payment provider's ledger, so tests can count charges and refunds. Without test mode
+//! these routes do not exist and answer 404 like any unknown path.
 
+use app::server::{service::ServiceError, store::TestCharge};
 use axum::{
     Json, Router,
     extract::State,
@@ -20,6 +22,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/_test/clock", get(read))
         .route("/v1/_test/clock/advance", post(advance))
+        .route("/v1/_test/payments", get(payments))
 }
 
 #[derive(Serialize)]
@@ -38,7 +41,7 @@ fn state_of(state: &AppState) -> Result<ClockState, ApiError> {
     let clock = state
         .test_clock
         .as_ref()
-        .ok_or_else(|| ApiError(app::server::service::ServiceError::not_found("Test clock")))?;
+        .ok_or_else(|| ApiError(ServiceError::not_found("Test clock")))?;
     Ok(ClockState {
         now: state.services.now(),
         offset_seconds: clock.offset().num_seconds(),
@@ -49,6 +52,7 @@ async fn read(State(state): State<AppState>) -> Result<Json<ClockState>, ApiErro
     state_of(&state).map(Json)
 }
 
+/// Moves time forward, then runs what became due (the payment sweeper) before answering.
 async fn advance(
     State(state): State<AppState>,
     extract::Json(body): extract::Json<Advance>,
@@ -63,5 +67,36 @@ async fn advance(
     if let Some(clock) = &state.test_clock {
         clock.advance(TimeDelta::seconds(body.seconds));
     }
+    state.services.run_due_work().await?;
     state_of(&state).map(Json)
+}
+
+#[derive(Serialize)]
+struct LedgerCharge {
+    reference: String,
+    idempotency_key: String,
+    created_at: DateTime<Utc>,
+    amount: i64,
+    currency: String,
+    refunded_at: Option<DateTime<Utc>>,
+}
+
+impl From<TestCharge> for LedgerCharge {
+    fn from(c: TestCharge) -> Self {
+        Self {
+            reference: c.reference,
+            idempotency_key: c.idempotency_key,
+            created_at: c.created_at,
+            amount: c.amount.get(),
+            currency: c.currency.to_string(),
+            refunded_at: c.refunded_at,
+        }
+    }
+}
+
+/// Every charge of the test payment provider, oldest first.
+async fn payments(State(state): State<AppState>) -> Result<Json<Vec<LedgerCharge>>, ApiError> {
+    state_of(&state)?;
+    let charges = state.services.test_charges().await?;
+    Ok(Json(charges.into_iter().map(LedgerCharge::from).collect()))
 }

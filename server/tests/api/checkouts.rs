@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::{both_backends, helpers::*};
 
 /// Tiers 1–10 @ $10, 11+ @ $8 (volume).
-async fn product(app: &TestApp, org: &TestOrg, interval: Option<&str>) -> Value {
+pub(crate) async fn product(app: &TestApp, org: &TestOrg, interval: Option<&str>) -> Value {
     let body = json!({
         "name": "Team plan",
         "recurring_interval": interval,
@@ -20,7 +20,7 @@ async fn product(app: &TestApp, org: &TestOrg, interval: Option<&str>) -> Value 
     product
 }
 
-async fn checkout(app: &TestApp, org: &TestOrg, product: &Value, extra: Value) -> Value {
+pub(crate) async fn checkout(app: &TestApp, org: &TestOrg, product: &Value, extra: Value) -> Value {
     let mut body = json!({"products": [product["id"]]});
     body.as_object_mut()
         .unwrap()
@@ -30,19 +30,19 @@ async fn checkout(app: &TestApp, org: &TestOrg, product: &Value, extra: Value) -
     checkout
 }
 
-fn client_path(checkout: &Value) -> String {
+pub(crate) fn client_path(checkout: &Value) -> String {
     format!(
         "/v1/checkouts/client/{}",
         checkout["client_secret"].as_str().unwrap()
     )
 }
 
-async fn confirm(app: &TestApp, checkout: &Value, body: Value) -> reqwest::Response {
+pub(crate) async fn confirm(app: &TestApp, checkout: &Value, body: Value) -> reqwest::Response {
     app.post_json(&format!("{}/confirm", client_path(checkout)), &body)
         .await
 }
 
-async fn count(app: &TestApp, org: &TestOrg, path: &str) -> u64 {
+pub(crate) async fn count(app: &TestApp, org: &TestOrg, path: &str) -> u64 {
     let (_, list) = json(app.get_as(&org.token, path).await).await;
     list["pagination"]["total_count"].as_u64().unwrap()
 }

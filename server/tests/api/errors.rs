@@ -72,8 +72,10 @@ both_backends! {
         let response = app.get("/healthz").await;
         let id = response.headers()["x-request-id"].to_str().unwrap();
         assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
-        assert_eq!(response.headers()["content-security-policy"], "frame-ancestors 'none'");
+        assert_eq!(response.headers()["content-security-policy"], "default-src 'none'; frame-ancestors 'none'; base-uri 'none'");
         assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(response.headers()["referrer-policy"], "no-referrer");
+        assert_eq!(response.headers()["cache-control"], "no-store");
     }
 
     async fn a_request_id_sent_by_the_client_is_kept(backend: Backend) {

@@ -155,11 +155,17 @@ pub async fn fresh_store(backend: Backend) -> (Arc<dyn Store>, TestDatabase) {
 #[derive(Clone, Debug)]
 pub struct AppOptions {
     pub test_mode: bool,
+    /// Requests per minute per address on the public endpoints (none: no limit, as most tests
+    /// make many requests from one address).
+    pub rate_limit: Option<u32>,
 }
 
 impl Default for AppOptions {
     fn default() -> Self {
-        Self { test_mode: true }
+        Self {
+            test_mode: true,
+            rate_limit: None,
+        }
     }
 }
 
@@ -220,7 +226,10 @@ async fn serve_store(
         leptos_options: server::config::leptos_options(site_root(), address),
         services: services.clone(),
         test_clock: options.test_mode.then(|| clock.clone()),
-        dev_mailbox: true,
+        mail: server::config::MailDelivery::DevMailbox,
+        public_limiter: options.rate_limit.and_then(|per_minute| {
+            server::limits::PublicLimiter::new(per_minute, server::limits::ClientAddress::Peer)
+        }),
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(serve(

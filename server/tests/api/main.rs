@@ -11,6 +11,7 @@ mod helpers;
 
 mod auth;
 mod catalog;
+mod checkout_payments;
 mod checkouts;
 mod cli;
 mod customers;

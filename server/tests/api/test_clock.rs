@@ -23,7 +23,7 @@ both_backends! {
     }
 
     async fn without_test_mode_the_clock_endpoints_do_not_exist(backend: Backend) {
-        let app = spawn_app_with(backend, AppOptions { test_mode: false }).await;
+        let app = spawn_app_with(backend, AppOptions { test_mode: false, ..AppOptions::default() }).await;
         assert_error(app.get("/v1/_test/clock").await, 404, "ResourceNotFound").await;
         assert_error(app.post_json("/v1/_test/clock/advance", &json!({"seconds": 5})).await, 404, "ResourceNotFound").await;
     }

@@ -10,7 +10,7 @@ use crate::model::{
 };
 use crate::server::store::BenefitRecord;
 
-use super::{OrganizationCaller, ServiceError, Services};
+use super::{OrganizationCaller, ServiceError, Services, text};
 
 const DESCRIPTION_LEN: std::ops::RangeInclusive<usize> = 3..=42;
 const MAX_PREFIX_LEN: usize = 16;
@@ -67,6 +67,11 @@ fn validate(
             format!("prefix must be 1 to {MAX_PREFIX_LEN} letters, digits, '-' or '_'"),
             "value_error",
         ));
+    }
+    if let BenefitProperties::Custom(custom) = properties
+        && let Some(note) = &custom.note
+    {
+        text::check_len("properties", note, text::MAX_LONG_TEXT_LEN, &mut issues);
     }
     if let Err(msg) = metadata.validate() {
         issues.push(ValidationIssue::in_body(["metadata"], msg, "value_error"));

@@ -18,14 +18,15 @@ use crate::{
     },
 };
 
-use super::{OrganizationCaller, ServiceError, Services};
+use super::{
+    OrganizationCaller, ServiceError, Services,
+    text::{self, clean_text, validated},
+};
 
 /// Prefix of customer and member session tokens.
 pub const SESSION_TOKEN_PREFIX: &str = "skp_cst_";
 /// How long a customer session lasts.
 pub const SESSION_TTL: TimeDelta = TimeDelta::hours(1);
-const MAX_TEXT_LEN: usize = 256;
-
 impl From<CustomerRecord> for Customer {
     fn from(r: CustomerRecord) -> Self {
         Self {
@@ -63,34 +64,6 @@ impl From<MemberRecord> for Member {
             external_id: r.external_id,
             role: r.role,
         }
-    }
-}
-
-/// Trims optional free text; empty becomes absent; too long is an issue.
-fn clean_text(
-    field: &str,
-    value: Option<String>,
-    issues: &mut Vec<ValidationIssue>,
-) -> Option<String> {
-    let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-    if value
-        .as_ref()
-        .is_some_and(|v| v.chars().count() > MAX_TEXT_LEN)
-    {
-        issues.push(ValidationIssue::in_body(
-            [field],
-            format!("{field} must be at most {MAX_TEXT_LEN} characters"),
-            "string_too_long",
-        ));
-    }
-    value
-}
-
-fn validated(issues: Vec<ValidationIssue>) -> Result<(), ServiceError> {
-    if issues.is_empty() {
-        Ok(())
-    } else {
-        Err(ServiceError::Validation(issues))
     }
 }
 
@@ -298,7 +271,8 @@ impl Services {
         Ok(wire)
     }
 
-    /// Deletes a customer and its members; their seats are revoked first (with their benefits).
+    /// Deletes a customer and its members, revoking their seats (and so their benefits) and closing
+    /// the customer's pools to new seats, in one transaction.
     #[tracing::instrument(skip_all, fields(customer_id = %id), err(level = "info"))]
     pub async fn delete_customer(
         &self,
@@ -306,26 +280,46 @@ impl Services {
         id: CustomerId,
     ) -> Result<(), ServiceError> {
         caller.require_any(&[Scope::CustomersWrite])?;
-        let mut record = self.customer_record(caller, id).await?;
         let system = super::SeatCaller::System(caller.organization_id);
-        for member in self.store().all_members(id).await? {
-            for seat in self.store().active_seats_of_member(member.id).await? {
-                let write = self
-                    .revoke_write(&system, &seat, Member::from(member.clone()), &record)
-                    .await?;
-                self.store().revoke_seat(&write).await?;
+        // A seat assigned between listing the seats and the deletion makes the store refuse: list
+        // again (its pools are closed by then, so this ends).
+        for _ in 0..3 {
+            let mut record = self.customer_record(caller, id).await?;
+            let members = self.store().all_members(id).await?;
+            let mut revokes = Vec::new();
+            for seat in self.store().active_seats_of_customer(id).await? {
+                let member = members
+                    .iter()
+                    .find(|m| m.id == seat.member_id)
+                    .cloned()
+                    .ok_or_else(|| ServiceError::not_found("Member"))?;
+                revokes.push(
+                    self.revoke_write(&system, &seat, Member::from(member), &record)
+                        .await?,
+                );
+            }
+            let now = self.now();
+            record.deleted_at = Some(now);
+            record.modified_at = Some(now);
+            let event = self.event(
+                caller.organization_id,
+                "customer.deleted",
+                &Customer::from(record.clone()),
+            )?;
+            match self
+                .store()
+                .delete_customer(&record, &[event], &revokes)
+                .await
+            {
+                Ok(()) => return Ok(()),
+                Err(StoreError::Stale(_)) => continue,
+                Err(err) => return Err(err.into()),
             }
         }
-        let now = self.now();
-        record.deleted_at = Some(now);
-        record.modified_at = Some(now);
-        let event = self.event(
-            caller.organization_id,
-            "customer.deleted",
-            &Customer::from(record.clone()),
-        )?;
-        self.store().update_customer(&record, &[event]).await?;
-        Ok(())
+        Err(ServiceError::rejected(
+            "CustomerBusy",
+            "seats of this customer are being assigned right now; retry the deletion",
+        ))
     }
 
     pub async fn list_members(
@@ -533,7 +527,15 @@ impl Services {
             }
         }
         .ok_or_else(|| ServiceError::not_found("Member"))?;
-        self.open_session(customer, &member, input.return_url).await
+        let mut issues = Vec::new();
+        let return_url = text::clean(
+            "return_url",
+            input.return_url,
+            text::MAX_LONG_TEXT_LEN,
+            &mut issues,
+        );
+        validated(issues)?;
+        self.open_session(customer, &member, return_url).await
     }
 
     /// Stores a new session of `member` (of `customer`) and returns it with its token, shown once.

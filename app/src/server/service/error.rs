@@ -28,6 +28,22 @@ pub enum ServiceError {
     /// The request is malformed (422).
     #[error("invalid request")]
     Validation(Vec<ValidationIssue>),
+    /// The request body is larger than the server accepts (413).
+    #[error("request body over {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    /// The request took too long and was abandoned (503).
+    #[error("request abandoned after {seconds} s")]
+    TimedOut { seconds: u64 },
+    /// Too many requests from this client (429); retry after that many seconds.
+    #[error("rate limited: {detail}")]
+    RateLimited {
+        retry_after_secs: u64,
+        detail: String,
+    },
+    /// The payment provider could not say whether a charge happened (503); the sweeper settles the
+    /// payment later, so retrying never charges twice.
+    #[error("payment outcome unknown")]
+    PaymentPending,
     /// The database cannot be reached right now (503).
     #[error("service unavailable")]
     Unavailable(#[source] StoreError),
@@ -79,7 +95,9 @@ impl ServiceError {
             Self::NotFound { .. } | Self::Missing { .. } => 404,
             Self::Rejected { .. } => 400,
             Self::Validation(_) => 422,
-            Self::Unavailable(_) => 503,
+            Self::PayloadTooLarge { .. } => 413,
+            Self::RateLimited { .. } => 429,
+            Self::PaymentPending | Self::TimedOut { .. } | Self::Unavailable(_) => 503,
             Self::Internal(_) => 500,
         }
     }
@@ -87,6 +105,18 @@ impl ServiceError {
     /// True for failures of ours (to be logged as errors), false for the caller's mistakes.
     pub fn is_server_fault(&self) -> bool {
         self.status() >= 500
+    }
+
+    /// Seconds a client should wait before retrying (`Retry-After`), when the error says.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            Self::PaymentPending => Some(60),
+            Self::Unavailable(_) => Some(1),
+            _ => None,
+        }
     }
 
     /// The wire body: a stable error name and a sentence a developer can act on.
@@ -101,6 +131,22 @@ impl ServiceError {
                 ErrorBody::message(*error, detail.clone())
             }
             Self::Validation(issues) => ErrorBody::validation(issues.clone()),
+            Self::PayloadTooLarge { limit } => ErrorBody::message(
+                "PayloadTooLarge",
+                format!("the request body is larger than {limit} bytes"),
+            ),
+            Self::RateLimited { detail, .. } => {
+                ErrorBody::message("TooManyRequests", detail.clone())
+            }
+            Self::TimedOut { seconds } => ErrorBody::message(
+                "RequestTimeout",
+                format!("the request took longer than {seconds} seconds and was abandoned"),
+            ),
+            Self::PaymentPending => ErrorBody::message(
+                "PaymentPending",
+                "The payment could not be confirmed right now. The checkout will show the outcome \
+                 within a few minutes; you will not be charged twice.",
+            ),
             Self::Unavailable(_) => ErrorBody::message(
                 "ServiceUnavailable",
                 "The database is unavailable right now; retry in a moment.",

@@ -125,6 +125,7 @@ impl Services {
             subject: invitation.subject(),
             text_body: invitation.text(),
             html_body: invitation.html(),
+            seat_id: Some(seat.id),
         }
     }
 }

@@ -12,12 +12,15 @@ mod error;
 mod events;
 mod invitations;
 mod organizations;
+mod payments;
 mod portal;
 mod products;
+mod purchases;
 mod seat_lists;
 mod seats;
 mod shared_reads;
 mod status;
+mod text;
 
 use std::sync::Arc;
 
@@ -25,6 +28,7 @@ pub use auth::{OrganizationCaller, PortalCaller, SeatCaller};
 pub use error::ServiceError;
 pub use invitations::{Invitation, describe_ttl, html_escape};
 pub use organizations::{CreateOrganization, CreatedOrganization};
+pub use payments::PAYMENT_GRACE;
 pub use seat_lists::RenderedList;
 
 use crate::server::{
@@ -54,9 +58,9 @@ impl Services {
     ) -> Self {
         let public_url = public_url.into().trim_end_matches('/').to_owned();
         Self {
+            payments: Arc::new(TestPaymentProvider::new(store.clone())),
             store,
             clock,
-            payments: Arc::new(TestPaymentProvider),
             public_url,
             demo_slug: None,
             seat_lists: Arc::default(),
@@ -86,6 +90,13 @@ impl Services {
     pub fn with_demo(mut self, slug: impl Into<String>) -> Self {
         self.demo_slug = Some(slug.into());
         self
+    }
+
+    /// Runs the background work that is due now: the payment sweeper. The workers of `serve` call it
+    /// periodically; the test clock after each advance.
+    pub async fn run_due_work(&self) -> Result<(), error::ServiceError> {
+        self.settle_unsettled_payments().await?;
+        Ok(())
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -17,7 +17,7 @@ use crate::{
     server::store::{PriceKind, PriceRecord, ProductFilter, ProductRecord},
 };
 
-use super::{OrganizationCaller, ServiceError, Services};
+use super::{OrganizationCaller, ServiceError, Services, text};
 
 const MAX_NAME_LEN: usize = 256;
 
@@ -132,6 +132,12 @@ impl Services {
         caller.require_any(&[Scope::ProductsWrite])?;
         let mut issues = Vec::new();
         check_name(&input.name, &mut issues);
+        let description = text::clean(
+            "description",
+            input.description,
+            text::MAX_LONG_TEXT_LEN,
+            &mut issues,
+        );
         check_metadata(&input.metadata, &mut issues);
         if let Err(issue) =
             validate_interval(input.recurring_interval, input.recurring_interval_count)
@@ -152,7 +158,7 @@ impl Services {
             created_at: self.now(),
             modified_at: None,
             name: input.name.trim().to_owned(),
-            description: input.description,
+            description,
             recurring_interval: input.recurring_interval,
             is_archived: false,
             metadata: input.metadata,
@@ -222,7 +228,12 @@ impl Services {
             record.metadata = metadata;
         }
         if input.description.is_some() {
-            record.description = input.description;
+            record.description = text::clean(
+                "description",
+                input.description,
+                text::MAX_LONG_TEXT_LEN,
+                &mut issues,
+            );
         }
         if let Some(archived) = input.is_archived {
             record.is_archived = archived;

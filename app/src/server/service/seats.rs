@@ -146,7 +146,11 @@ fn context_of(
         SeatPool::Subscription(_) => "subscription",
         SeatPool::Order(_) => "order",
     };
-    let unusable = (!usable).then(|| format!("the {kind} is {}", record.status));
+    let unusable = if record.customer.deleted_at.is_some() {
+        Some(format!("the customer of this {kind} was deleted"))
+    } else {
+        (!usable).then(|| format!("the {kind} is {}", record.status))
+    };
     Ok(PoolContext {
         customer: record.customer,
         product_id: record.product_id,
@@ -228,6 +232,7 @@ impl Holder {
                         "must not be empty",
                     ));
                 }
+                super::text::optional_text("external_member_id", Some(x.clone()))?;
                 Ok(Self::ExternalMember {
                     external_id: x.clone(),
                     email: email.clone(),
@@ -253,7 +258,10 @@ impl Holder {
                     external_customer_id: Some(x),
                     ..
                 },
-            ) => Ok(Self::ExternalCustomer(x.clone())),
+            ) => {
+                super::text::optional_text("external_customer_id", Some(x.clone()))?;
+                Ok(Self::ExternalCustomer(x.clone()))
+            }
             ([], _) => Err(ServiceError::invalid_field(
                 "email",
                 "name the seat holder: email, external_member_id (alone or with email), member_id, \

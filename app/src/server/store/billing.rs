@@ -3,14 +3,14 @@
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    CheckoutId, Currency, CustomerId, Email, MinorUnits, OrderId, OrganizationId, PriceId,
-    ProductId, SubscriptionId,
+    CheckoutId, Currency, CustomerId, Email, MinorUnits, OrderId, OrganizationId, PaymentId,
+    PriceId, ProductId, SubscriptionId,
     billing::{BillingReason, CheckoutStatus, OrderItem, OrderStatus, SubscriptionStatus},
     metadata::Metadata,
     product::RecurringInterval,
 };
 
-use super::{CustomerRecord, MemberRecord, NewEvent, StoreError};
+use super::{CustomerRecord, MemberRecord, NewCustomerSession, NewEvent, StoreError};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct CheckoutRecord {
@@ -91,7 +91,9 @@ pub enum CustomerWrite {
     Update(CustomerRecord),
 }
 
-/// Everything a paid checkout writes, in one transaction.
+/// Everything a paid checkout writes, in one transaction. It commits only while its payment is
+/// still `pending` and its checkout `confirmed` (else [`StoreError::Stale`], nothing written): of
+/// two requests (or a request and the sweeper) finishing one payment, exactly one buys.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Purchase {
     pub checkout: CheckoutRecord,
@@ -99,6 +101,113 @@ pub struct Purchase {
     pub subscription: Option<SubscriptionRecord>,
     pub order: OrderRecord,
     pub events: Vec<NewEvent>,
+    /// The payment this purchase settles (`pending` → `succeeded`) and the provider's reference of
+    /// its charge (none for a free checkout).
+    pub payment: PaymentId,
+    pub payment_reference: Option<String>,
+    /// A portal session for the buyer, only when the checkout created the customer or the merchant
+    /// bound it to one (see the checkouts service).
+    pub session: Option<NewCustomerSession>,
+}
+
+/// A buyer's change to an open checkout. Only the fields given change (two edits racing each other
+/// both land); `seats` and `amount` move together.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckoutChange {
+    pub id: CheckoutId,
+    pub now: DateTime<Utc>,
+    pub seats_and_amount: Option<(u32, MinorUnits)>,
+    pub customer_email: Option<Email>,
+    /// `Some(None)` clears the name.
+    pub customer_name: Option<Option<String>>,
+}
+
+/// Where a checkout payment is (see migration `0008_checkout_payments.sql`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaymentStatus {
+    /// Recorded before the provider is asked to charge; the outcome is not known yet.
+    Pending,
+    /// The purchase committed.
+    Succeeded,
+    /// The provider refused the payment method; nothing was charged.
+    Declined,
+    /// Charged, but the purchase failed: the money is being given back.
+    Refunding,
+    Refunded,
+    /// Left pending by a crash, and the provider has no charge for it.
+    Abandoned,
+}
+
+impl PaymentStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Succeeded => "succeeded",
+            Self::Declined => "declined",
+            Self::Refunding => "refunding",
+            Self::Refunded => "refunded",
+            Self::Abandoned => "abandoned",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [
+            Self::Pending,
+            Self::Succeeded,
+            Self::Declined,
+            Self::Refunding,
+            Self::Refunded,
+            Self::Abandoned,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
+    }
+}
+
+/// One attempt to pay a checkout.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PaymentRecord {
+    /// Also the payment provider's idempotency key.
+    pub id: PaymentId,
+    pub organization_id: OrganizationId,
+    pub checkout_id: CheckoutId,
+    pub created_at: DateTime<Utc>,
+    pub modified_at: Option<DateTime<Utc>>,
+    pub amount: MinorUnits,
+    pub currency: Currency,
+    pub status: PaymentStatus,
+    /// The provider's id of the charge, once known.
+    pub reference: Option<String>,
+    /// Why it did not succeed.
+    pub failure: Option<String>,
+}
+
+/// A conditional move of a payment: `from` → `to` (else nothing is written), and, for a payment that
+/// did not buy, its checkout back to `open` in the same transaction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PaymentSettlement {
+    pub payment: PaymentId,
+    pub from: PaymentStatus,
+    pub to: PaymentStatus,
+    pub now: DateTime<Utc>,
+    /// The provider's reference of the charge (kept when none).
+    pub reference: Option<String>,
+    /// Why the payment did not succeed (kept when none).
+    pub failure: Option<String>,
+    /// The checkout to reopen (`confirmed` → `open`).
+    pub reopen: Option<CheckoutId>,
+}
+
+/// A charge in the test payment provider's ledger.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestCharge {
+    pub reference: String,
+    pub idempotency_key: String,
+    pub created_at: DateTime<Utc>,
+    pub amount: MinorUnits,
+    pub currency: Currency,
+    pub description: String,
+    pub refunded_at: Option<DateTime<Utc>>,
 }
 
 /// Filters of the subscription and order lists.
@@ -286,6 +395,67 @@ impl TryFrom<OrderRow> for OrderRecord {
             items: serde_json::from_str(&r.items).map_err(|e| corrupt("order items", e))?,
             metadata: serde_json::from_str(&r.metadata)
                 .map_err(|e| corrupt("order metadata", e))?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct PaymentRow {
+    id: PaymentId,
+    organization_id: OrganizationId,
+    checkout_id: CheckoutId,
+    created_at: DateTime<Utc>,
+    modified_at: Option<DateTime<Utc>>,
+    amount: i64,
+    currency: String,
+    status: String,
+    reference: Option<String>,
+    failure: Option<String>,
+}
+
+impl TryFrom<PaymentRow> for PaymentRecord {
+    type Error = StoreError;
+
+    fn try_from(r: PaymentRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            id: r.id,
+            organization_id: r.organization_id,
+            checkout_id: r.checkout_id,
+            created_at: r.created_at,
+            modified_at: r.modified_at,
+            amount: MinorUnits(r.amount),
+            currency: currency(&r.currency)?,
+            status: PaymentStatus::parse(&r.status)
+                .ok_or_else(|| corrupt("payment status", &r.status))?,
+            reference: r.reference,
+            failure: r.failure,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct TestChargeRow {
+    reference: String,
+    idempotency_key: String,
+    created_at: DateTime<Utc>,
+    amount: i64,
+    currency: String,
+    description: String,
+    refunded_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<TestChargeRow> for TestCharge {
+    type Error = StoreError;
+
+    fn try_from(r: TestChargeRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            reference: r.reference,
+            idempotency_key: r.idempotency_key,
+            created_at: r.created_at,
+            amount: MinorUnits(r.amount),
+            currency: currency(&r.currency)?,
+            description: r.description,
+            refunded_at: r.refunded_at,
         })
     }
 }

@@ -35,14 +35,92 @@ macro_rules! order_columns {
     };
 }
 
-pub(super) const UPSERT_CHECKOUT: &str = concat!(
+pub(super) const INSERT_CHECKOUT: &str = concat!(
     "INSERT INTO checkouts (",
     checkout_columns!(),
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
-     ON CONFLICT (id) DO UPDATE SET modified_at = excluded.modified_at, status = excluded.status, \
-     seats = excluded.seats, amount = excluded.amount, customer_id = excluded.customer_id, \
-     customer_email = excluded.customer_email, customer_name = excluded.customer_name, \
-     subscription_id = excluded.subscription_id, order_id = excluded.order_id"
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
+);
+
+/// A buyer's change to an open, unexpired checkout, leaving it `open` or moving it to `confirmed`:
+/// `$1` id, `$2` now, `$3` seats and `$4` amount (NULL keeps), `$5` email (NULL keeps), `$6` whether
+/// the name changes, `$7` the name, `$8` the new status. Only the fields given are written, never the
+/// rest of a record read earlier, so it cannot undo another request's change.
+pub(super) const CHANGE_OPEN_CHECKOUT: &str = "UPDATE checkouts SET modified_at = $2, \
+     seats = COALESCE($3, seats), amount = COALESCE($4, amount), customer_email = COALESCE($5, customer_email), \
+     customer_name = CASE WHEN $6 THEN $7 ELSE customer_name END, status = $8 \
+     WHERE id = $1 AND status = 'open' AND expires_at > $2";
+
+/// `$1` checkout, `$2` now: back to `open` after a payment that did not buy.
+pub(super) const REOPEN_CHECKOUT: &str =
+    "UPDATE checkouts SET status = 'open', modified_at = $2 WHERE id = $1 AND status = 'confirmed'";
+
+/// `$1` checkout, `$2` now, `$3` customer, `$4` subscription, `$5` order: the purchase's end.
+pub(super) const SUCCEED_CHECKOUT: &str = "UPDATE checkouts SET status = 'succeeded', modified_at = $2, \
+     customer_id = $3, subscription_id = $4, order_id = $5 WHERE id = $1 AND status = 'confirmed'";
+
+macro_rules! payment_columns {
+    () => {
+        "id, organization_id, checkout_id, created_at, modified_at, amount, currency, status, reference, failure"
+    };
+}
+
+pub(super) const INSERT_PAYMENT: &str = concat!(
+    "INSERT INTO checkout_payments (",
+    payment_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+);
+
+/// `$1` payment, `$2` expected status, `$3` new status, `$4` now, `$5` reference and `$6` failure
+/// (NULL keeps): one conditional update, so of two settlers exactly one moves it.
+pub(super) const SETTLE_PAYMENT: &str = "UPDATE checkout_payments SET status = $3, modified_at = $4, \
+     reference = COALESCE($5, reference), failure = COALESCE($6, failure) WHERE id = $1 AND status = $2";
+
+pub(super) const SELECT_PAYMENT: &str = concat!(
+    "SELECT ",
+    payment_columns!(),
+    " FROM checkout_payments WHERE id = $1"
+);
+
+pub(super) const PAYMENTS_OF_CHECKOUT: &str = concat!(
+    "SELECT ",
+    payment_columns!(),
+    " FROM checkout_payments WHERE checkout_id = $1 ORDER BY created_at, id"
+);
+
+/// `$1` recorded before, `$2` limit: payments a crash may have left unsettled, oldest first.
+pub(super) const UNSETTLED_PAYMENTS: &str = concat!(
+    "SELECT ",
+    payment_columns!(),
+    " FROM checkout_payments WHERE status IN ('pending', 'refunding') AND created_at < $1 \
+     ORDER BY created_at, id LIMIT $2"
+);
+
+macro_rules! test_charge_columns {
+    () => {
+        "reference, idempotency_key, created_at, amount, currency, description, refunded_at"
+    };
+}
+
+/// A charge of the test provider; a second charge with the same key is not recorded.
+pub(super) const INSERT_TEST_CHARGE: &str = concat!(
+    "INSERT INTO test_payment_charges (",
+    test_charge_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING"
+);
+
+pub(super) const SELECT_TEST_CHARGE_BY_KEY: &str = concat!(
+    "SELECT ",
+    test_charge_columns!(),
+    " FROM test_payment_charges WHERE idempotency_key = $1"
+);
+
+pub(super) const REFUND_TEST_CHARGE: &str =
+    "UPDATE test_payment_charges SET refunded_at = COALESCE(refunded_at, $2) WHERE reference = $1";
+
+pub(super) const TEST_CHARGES: &str = concat!(
+    "SELECT ",
+    test_charge_columns!(),
+    " FROM test_payment_charges ORDER BY created_at, reference"
 );
 
 pub(super) const SELECT_CHECKOUT: &str = concat!(
@@ -65,10 +143,6 @@ pub(super) const LIST_CHECKOUTS: &str = concat!(
 
 pub(super) const COUNT_CHECKOUTS: &str =
     "SELECT COUNT(*) FROM checkouts WHERE organization_id = $1";
-
-/// `$1` id, `$2` expected status, `$3` new status, `$4` now: one conditional update.
-pub(super) const TRANSITION_CHECKOUT: &str =
-    "UPDATE checkouts SET status = $3, modified_at = $4 WHERE id = $1 AND status = $2";
 
 pub(super) const INSERT_SUBSCRIPTION: &str = concat!(
     "INSERT INTO subscriptions (",
@@ -136,7 +210,7 @@ pub(super) const COUNT_ORDERS: &str =
 macro_rules! billing_store {
     ($store:ident, $db:ty, $begin_write:literal) => {
         impl $store {
-            async fn write_checkout_with<'e, E>(
+            async fn insert_checkout_with<'e, E>(
                 executor: E,
                 c: &$crate::server::store::CheckoutRecord,
             ) -> Result<(), $crate::server::store::StoreError>
@@ -144,7 +218,7 @@ macro_rules! billing_store {
                 E: sqlx::Executor<'e, Database = $db>,
             {
                 use $crate::server::store::{billing_sql as sql, catalog::to_json};
-                sqlx::query(sql::UPSERT_CHECKOUT)
+                sqlx::query(sql::INSERT_CHECKOUT)
                     .bind(c.id)
                     .bind(c.organization_id)
                     .bind(c.created_at)
@@ -171,20 +245,226 @@ macro_rules! billing_store {
                     .await?;
                 Ok(())
             }
+
+            /// Applies `change` to an open, unexpired checkout, leaving it in `status`; false when it
+            /// was no longer open.
+            async fn change_checkout_with<'e, E>(
+                executor: E,
+                change: &$crate::server::store::CheckoutChange,
+                status: $crate::model::billing::CheckoutStatus,
+            ) -> Result<bool, $crate::server::store::StoreError>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                let (seats, amount) = change
+                    .seats_and_amount
+                    .map_or((None, None), |(seats, amount)| (Some(i64::from(seats)), Some(amount.get())));
+                let result = sqlx::query($crate::server::store::billing_sql::CHANGE_OPEN_CHECKOUT)
+                    .bind(change.id)
+                    .bind(change.now)
+                    .bind(seats)
+                    .bind(amount)
+                    .bind(change.customer_email.as_ref().map(|e| e.as_str()))
+                    .bind(change.customer_name.is_some())
+                    .bind(change.customer_name.clone().flatten())
+                    .bind(status.as_str())
+                    .execute(executor)
+                    .await?;
+                Ok(result.rows_affected() == 1)
+            }
+
+            /// Moves a payment as `settlement` says; false when it was not in the expected status.
+            async fn settle_payment_with<'e, E>(
+                executor: E,
+                settlement: &$crate::server::store::PaymentSettlement,
+            ) -> Result<bool, $crate::server::store::StoreError>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                let result = sqlx::query($crate::server::store::billing_sql::SETTLE_PAYMENT)
+                    .bind(settlement.payment)
+                    .bind(settlement.from.as_str())
+                    .bind(settlement.to.as_str())
+                    .bind(settlement.now)
+                    .bind(settlement.reference.as_deref())
+                    .bind(settlement.failure.as_deref())
+                    .execute(executor)
+                    .await?;
+                Ok(result.rows_affected() == 1)
+            }
         }
 
         #[async_trait::async_trait]
         impl $crate::server::store::BillingStore for $store {
-            async fn save_checkout(
+            async fn insert_checkout(
                 &self,
                 checkout: &$crate::server::store::CheckoutRecord,
                 event: &$crate::server::store::NewEvent,
             ) -> Result<(), $crate::server::store::StoreError> {
                 let mut tx = self.pool.begin_with($begin_write).await?;
-                Self::write_checkout_with(&mut *tx, checkout).await?;
+                Self::insert_checkout_with(&mut *tx, checkout).await?;
                 Self::insert_event_with(&mut *tx, event).await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn change_open_checkout(
+                &self,
+                change: &$crate::server::store::CheckoutChange,
+                event: &$crate::server::store::NewEvent,
+            ) -> Result<bool, $crate::server::store::StoreError> {
+                use $crate::model::billing::CheckoutStatus;
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                if !Self::change_checkout_with(&mut *tx, change, CheckoutStatus::Open).await? {
+                    return Ok(false);
+                }
+                Self::insert_event_with(&mut *tx, event).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn start_payment(
+                &self,
+                change: &$crate::server::store::CheckoutChange,
+                payment: &$crate::server::store::PaymentRecord,
+                event: Option<&$crate::server::store::NewEvent>,
+            ) -> Result<bool, $crate::server::store::StoreError> {
+                use $crate::model::billing::CheckoutStatus;
+                use $crate::server::store::billing_sql as sql;
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                if !Self::change_checkout_with(&mut *tx, change, CheckoutStatus::Confirmed).await? {
+                    return Ok(false);
+                }
+                sqlx::query(sql::INSERT_PAYMENT)
+                    .bind(payment.id)
+                    .bind(payment.organization_id)
+                    .bind(payment.checkout_id)
+                    .bind(payment.created_at)
+                    .bind(payment.modified_at)
+                    .bind(payment.amount.get())
+                    .bind(payment.currency.as_str())
+                    .bind(payment.status.as_str())
+                    .bind(payment.reference.as_deref())
+                    .bind(payment.failure.as_deref())
+                    .execute(&mut *tx)
+                    .await?;
+                if let Some(event) = event {
+                    Self::insert_event_with(&mut *tx, event).await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn settle_payment(
+                &self,
+                settlement: &$crate::server::store::PaymentSettlement,
+            ) -> Result<bool, $crate::server::store::StoreError> {
+                use $crate::server::store::billing_sql as sql;
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                if !Self::settle_payment_with(&mut *tx, settlement).await? {
+                    return Ok(false);
+                }
+                if let Some(checkout) = settlement.reopen {
+                    sqlx::query(sql::REOPEN_CHECKOUT)
+                        .bind(checkout)
+                        .bind(settlement.now)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn payment(
+                &self,
+                id: $crate::model::PaymentId,
+            ) -> Result<Option<$crate::server::store::PaymentRecord>, $crate::server::store::StoreError> {
+                use $crate::server::store::{billing::PaymentRow, billing_sql as sql};
+                let row: Option<PaymentRow> =
+                    sqlx::query_as(sql::SELECT_PAYMENT).bind(id).fetch_optional(&self.pool).await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn payments_of_checkout(
+                &self,
+                checkout: $crate::model::CheckoutId,
+            ) -> Result<Vec<$crate::server::store::PaymentRecord>, $crate::server::store::StoreError> {
+                use $crate::server::store::{billing::PaymentRow, billing_sql as sql};
+                let rows: Vec<PaymentRow> =
+                    sqlx::query_as(sql::PAYMENTS_OF_CHECKOUT).bind(checkout).fetch_all(&self.pool).await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn unsettled_payments(
+                &self,
+                recorded_before: chrono::DateTime<chrono::Utc>,
+                limit: u32,
+            ) -> Result<Vec<$crate::server::store::PaymentRecord>, $crate::server::store::StoreError> {
+                use $crate::server::store::{billing::PaymentRow, billing_sql as sql};
+                let rows: Vec<PaymentRow> = sqlx::query_as(sql::UNSETTLED_PAYMENTS)
+                    .bind(recorded_before)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn record_test_charge(
+                &self,
+                charge: &$crate::server::store::TestCharge,
+            ) -> Result<String, $crate::server::store::StoreError> {
+                use $crate::server::store::{billing::TestChargeRow, billing_sql as sql, StoreError};
+                sqlx::query(sql::INSERT_TEST_CHARGE)
+                    .bind(&charge.reference)
+                    .bind(&charge.idempotency_key)
+                    .bind(charge.created_at)
+                    .bind(charge.amount.get())
+                    .bind(charge.currency.as_str())
+                    .bind(&charge.description)
+                    .bind(charge.refunded_at)
+                    .execute(&self.pool)
+                    .await?;
+                let row: Option<TestChargeRow> = sqlx::query_as(sql::SELECT_TEST_CHARGE_BY_KEY)
+                    .bind(&charge.idempotency_key)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let recorded: $crate::server::store::TestCharge = row
+                    .ok_or_else(|| StoreError::Corrupt("a recorded test charge vanished".into()))?
+                    .try_into()?;
+                Ok(recorded.reference)
+            }
+
+            async fn test_charge_by_key(
+                &self,
+                idempotency_key: &str,
+            ) -> Result<Option<$crate::server::store::TestCharge>, $crate::server::store::StoreError> {
+                use $crate::server::store::{billing::TestChargeRow, billing_sql as sql};
+                let row: Option<TestChargeRow> = sqlx::query_as(sql::SELECT_TEST_CHARGE_BY_KEY)
+                    .bind(idempotency_key)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn refund_test_charge(
+                &self,
+                reference: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::server::store::StoreError> {
+                sqlx::query($crate::server::store::billing_sql::REFUND_TEST_CHARGE)
+                    .bind(reference)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn test_charges(
+                &self,
+            ) -> Result<Vec<$crate::server::store::TestCharge>, $crate::server::store::StoreError> {
+                use $crate::server::store::{billing::TestChargeRow, billing_sql as sql};
+                let rows: Vec<TestChargeRow> = sqlx::query_as(sql::TEST_CHARGES).fetch_all(&self.pool).await?;
+                rows.into_iter().map(TryInto::try_into).collect()
             }
 
             async fn checkout(
@@ -223,29 +503,28 @@ macro_rules! billing_store {
                 Ok((records, u64::try_from(total).unwrap_or_default()))
             }
 
-            async fn transition_checkout(
-                &self,
-                id: $crate::model::CheckoutId,
-                from: $crate::model::billing::CheckoutStatus,
-                to: $crate::model::billing::CheckoutStatus,
-                now: chrono::DateTime<chrono::Utc>,
-            ) -> Result<bool, $crate::server::store::StoreError> {
-                let result = sqlx::query($crate::server::store::billing_sql::TRANSITION_CHECKOUT)
-                    .bind(id)
-                    .bind(from.as_str())
-                    .bind(to.as_str())
-                    .bind(now)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(result.rows_affected() == 1)
-            }
-
             async fn complete_purchase(
                 &self,
                 purchase: &$crate::server::store::Purchase,
             ) -> Result<(), $crate::server::store::StoreError> {
-                use $crate::server::store::{billing_sql as sql, catalog::to_json, CustomerWrite};
+                use $crate::server::store::{
+                    billing_sql as sql, catalog::to_json, CustomerWrite, PaymentSettlement, PaymentStatus,
+                    StoreError,
+                };
                 let mut tx = self.pool.begin_with($begin_write).await?;
+                let c = &purchase.checkout;
+                let settled = PaymentSettlement {
+                    payment: purchase.payment,
+                    from: PaymentStatus::Pending,
+                    to: PaymentStatus::Succeeded,
+                    now: c.modified_at.unwrap_or(c.created_at),
+                    reference: purchase.payment_reference.clone(),
+                    failure: None,
+                    reopen: None,
+                };
+                if !Self::settle_payment_with(&mut *tx, &settled).await? {
+                    return Err(StoreError::Stale("the payment is no longer pending"));
+                }
                 match &purchase.customer {
                     CustomerWrite::Insert(customer, owner) => {
                         Self::write_customer_with(&mut *tx, customer, true).await?;
@@ -254,6 +533,18 @@ macro_rules! billing_store {
                     CustomerWrite::Update(customer) => {
                         Self::write_customer_with(&mut *tx, customer, false).await?;
                     }
+                }
+                // After the customer: the checkout names it.
+                let succeeded = sqlx::query(sql::SUCCEED_CHECKOUT)
+                    .bind(c.id)
+                    .bind(settled.now)
+                    .bind(c.customer_id)
+                    .bind(c.subscription_id)
+                    .bind(c.order_id)
+                    .execute(&mut *tx)
+                    .await?;
+                if succeeded.rows_affected() != 1 {
+                    return Err(StoreError::Stale("the checkout is no longer confirmed"));
                 }
                 if let Some(s) = &purchase.subscription {
                     sqlx::query(sql::INSERT_SUBSCRIPTION)
@@ -300,7 +591,9 @@ macro_rules! billing_store {
                     .bind(to_json(&o.metadata)?)
                     .execute(&mut *tx)
                     .await?;
-                Self::write_checkout_with(&mut *tx, &purchase.checkout).await?;
+                if let Some(session) = &purchase.session {
+                    Self::insert_customer_session_with(&mut *tx, session).await?;
+                }
                 for event in &purchase.events {
                     Self::insert_event_with(&mut *tx, event).await?;
                 }

@@ -146,8 +146,8 @@ mod tests {
         ] {
             chain.insert(insert).unwrap();
         }
-        // 1 + member 10 + seat 15 + grant 14 + email 8 + audit 10 + event 5.
-        assert_eq!(chain.params, 63);
+        // 1 + member 10 + seat 15 + grant 14 + email 9 + audit 10 + event 5.
+        assert_eq!(chain.params, 64);
         assert!(
             chain
                 .finish()

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{EmailId, OrganizationId};
+use crate::model::{EmailId, OrganizationId, SeatId};
 
 use super::StoreError;
 
@@ -20,6 +20,8 @@ pub struct NewEmail {
     pub subject: String,
     pub text_body: String,
     pub html_body: String,
+    /// The seat an invitation is for: claiming, revoking or re-sending it erases this email.
+    pub seat_id: Option<SeatId>,
 }
 
 /// Where an email is in its delivery.
@@ -29,6 +31,8 @@ pub enum EmailStatus {
     Sent,
     /// Given up after the last attempt.
     Failed,
+    /// Not sent because its seat was claimed, revoked or re-sent first.
+    Discarded,
 }
 
 impl EmailStatus {
@@ -37,11 +41,12 @@ impl EmailStatus {
             Self::Pending => "pending",
             Self::Sent => "sent",
             Self::Failed => "failed",
+            Self::Discarded => "discarded",
         }
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Pending, Self::Sent, Self::Failed]
+        [Self::Pending, Self::Sent, Self::Failed, Self::Discarded]
             .into_iter()
             .find(|s| s.as_str() == raw)
     }

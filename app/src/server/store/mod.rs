@@ -27,13 +27,15 @@ use std::{sync::Arc, time::Duration};
 use async_trait::async_trait;
 
 pub use billing::{
-    BillingFilter, CheckoutRecord, CustomerWrite, OrderRecord, Purchase, SubscriptionRecord,
+    BillingFilter, CheckoutChange, CheckoutRecord, CustomerWrite, OrderRecord, PaymentRecord,
+    PaymentSettlement, PaymentStatus, Purchase, SubscriptionRecord, TestCharge,
 };
 pub use catalog::{
     BenefitRecord, EventRecord, NewEvent, PriceKind, PriceRecord, ProductFilter, ProductRecord,
 };
 pub use customers::{CustomerFilter, CustomerRecord, MemberRecord, NewCustomerSession};
 pub use emails::{EmailRecord, EmailStatus, NewEmail};
+pub use emails_sql::ERASED_BODY;
 pub use postgres::PgStore;
 pub use records::{AccessTokenRecord, NewAccessToken, NewOrganization, OrganizationRecord};
 pub use seats::{
@@ -45,7 +47,7 @@ pub use sqlite::SqliteStore;
 use crate::{
     model::{
         BenefitId, CheckoutId, CustomerId, Email, EmailId, MemberId, OrderId, OrganizationId,
-        PageRequest, ProductId, SeatId, SubscriptionId, billing::CheckoutStatus,
+        PageRequest, PaymentId, ProductId, SeatId, SubscriptionId,
     },
     server::token::TokenHash,
 };
@@ -75,6 +77,10 @@ pub enum StoreError {
     /// The pool has no free seat (the capacity counter refused the assignment).
     #[error("no seat available in the pool")]
     NoCapacity,
+    /// A conditional write found its row no longer in the state it expected (another request or
+    /// process moved it first); nothing was written.
+    #[error("stale write: {0}")]
+    Stale(&'static str),
     /// A stored value no longer parses (e.g. a slug edited by hand).
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
@@ -304,12 +310,69 @@ pub trait CustomerStore: Send + Sync {
 /// Checkouts, subscriptions and orders.
 #[async_trait]
 pub trait BillingStore: Send + Sync {
-    /// Inserts or rewrites a checkout (its mutable fields), with its event.
-    async fn save_checkout(
+    /// Inserts a new checkout with its event.
+    async fn insert_checkout(
         &self,
         checkout: &CheckoutRecord,
         event: &NewEvent,
     ) -> Result<(), StoreError>;
+
+    /// Applies a buyer's change to an open, unexpired checkout, with its event; false (nothing
+    /// written) when the checkout is no longer open.
+    async fn change_open_checkout(
+        &self,
+        change: &CheckoutChange,
+        event: &NewEvent,
+    ) -> Result<bool, StoreError>;
+
+    /// Moves an open, unexpired checkout to `confirmed` with the buyer's last change and records its
+    /// `pending` payment, in one transaction, before anything is charged; false (nothing written)
+    /// when the checkout was no longer open (another confirm won, or it expired).
+    async fn start_payment(
+        &self,
+        change: &CheckoutChange,
+        payment: &PaymentRecord,
+        event: Option<&NewEvent>,
+    ) -> Result<bool, StoreError>;
+
+    /// Moves a payment as `settlement` says (and reopens its checkout when asked), in one
+    /// transaction; false (nothing written) when the payment was not in `settlement.from`.
+    async fn settle_payment(&self, settlement: &PaymentSettlement) -> Result<bool, StoreError>;
+
+    async fn payment(&self, id: PaymentId) -> Result<Option<PaymentRecord>, StoreError>;
+
+    /// The payments of a checkout, oldest first.
+    async fn payments_of_checkout(
+        &self,
+        checkout: CheckoutId,
+    ) -> Result<Vec<PaymentRecord>, StoreError>;
+
+    /// Payments still `pending` or `refunding` that were recorded before `recorded_before`, oldest
+    /// first: what a crash may have left for the sweeper.
+    async fn unsettled_payments(
+        &self,
+        recorded_before: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> Result<Vec<PaymentRecord>, StoreError>;
+
+    /// The test provider's ledger: records a charge unless one with its idempotency key exists, and
+    /// answers the reference of the charge recorded under that key.
+    async fn record_test_charge(&self, charge: &TestCharge) -> Result<String, StoreError>;
+
+    async fn test_charge_by_key(
+        &self,
+        idempotency_key: &str,
+    ) -> Result<Option<TestCharge>, StoreError>;
+
+    /// Marks a test charge refunded (once; a second refund changes nothing).
+    async fn refund_test_charge(
+        &self,
+        reference: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Every charge of the test provider, oldest first.
+    async fn test_charges(&self) -> Result<Vec<TestCharge>, StoreError>;
 
     async fn checkout(
         &self,
@@ -329,17 +392,9 @@ pub trait BillingStore: Send + Sync {
         page: PageRequest,
     ) -> Result<(Vec<CheckoutRecord>, u64), StoreError>;
 
-    /// Moves a checkout from `from` to `to` in one conditional update; false when it was not in
-    /// `from` (someone else moved it first).
-    async fn transition_checkout(
-        &self,
-        id: CheckoutId,
-        from: CheckoutStatus,
-        to: CheckoutStatus,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<bool, StoreError>;
-
-    /// Writes a paid checkout's customer, subscription or order, the checkout and their events.
+    /// Writes a paid checkout's customer, subscription or order, the checkout, the buyer's session and
+    /// their events, settling its payment; [`StoreError::Stale`] (nothing written) when the payment
+    /// is no longer `pending` or the checkout no longer `confirmed`.
     async fn complete_purchase(&self, purchase: &Purchase) -> Result<(), StoreError>;
 
     async fn subscription(
@@ -395,6 +450,17 @@ pub trait SeatStore: Send + Sync {
     /// written) when the seat was already revoked.
     async fn revoke_seat(&self, revoke: &SeatRevokeWrite) -> Result<bool, StoreError>;
 
+    /// Deletes a customer (`customer.deleted_at` set) with its members, closes its pools to new seats
+    /// and revokes `revokes`, in one transaction. [`StoreError::Stale`] (nothing written) when a seat
+    /// of the customer not in `revokes` is still active: one was assigned after the caller listed
+    /// them.
+    async fn delete_customer(
+        &self,
+        customer: &CustomerRecord,
+        events: &[NewEvent],
+        revokes: &[SeatRevokeWrite],
+    ) -> Result<(), StoreError>;
+
     /// Removes a member and revokes their seats in one transaction.
     async fn remove_member(
         &self,
@@ -417,6 +483,12 @@ pub trait SeatStore: Send + Sync {
 
     /// Every seat of a pool, revoked ones included, oldest first.
     async fn seats_of(&self, pool: SeatPool) -> Result<Vec<SeatRecord>, StoreError>;
+
+    /// The pending and claimed seats of a customer's pools.
+    async fn active_seats_of_customer(
+        &self,
+        customer_id: CustomerId,
+    ) -> Result<Vec<SeatRecord>, StoreError>;
 
     /// The pending and claimed seats a member holds, in any pool.
     async fn active_seats_of_member(
@@ -520,33 +592,36 @@ pub trait SeatStore: Send + Sync {
 /// is the sender's side.
 #[async_trait]
 pub trait EmailStore: Send + Sync {
-    /// Leases up to `limit` emails due at `now` until `lease_until` (counting an attempt each); an
-    /// email leased by another process is skipped.
-    async fn lease_due_emails(
+    /// Leases the next email due at `now` to the worker `lease` until `lease_until` (counting an
+    /// attempt); an email another worker holds is skipped. None when nothing is due.
+    async fn lease_next_email(
         &self,
         now: chrono::DateTime<chrono::Utc>,
         lease_until: chrono::DateTime<chrono::Utc>,
-        limit: u32,
-    ) -> Result<Vec<EmailRecord>, StoreError>;
+        lease: uuid::Uuid,
+    ) -> Result<Option<EmailRecord>, StoreError>;
 
-    /// Records a delivery; with `erase_bodies` the stored bodies (which carry single-use links) are
-    /// erased, so the database keeps no usable invitation token once it has left.
+    /// Records a delivery, only while `lease` still holds the email (false otherwise: nothing
+    /// written). With `erase_bodies` the stored bodies (which carry single-use links) are erased.
     async fn mark_email_sent(
         &self,
         id: EmailId,
+        lease: uuid::Uuid,
         now: chrono::DateTime<chrono::Utc>,
         transport: &str,
         erase_bodies: bool,
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
 
-    /// Records a failed attempt: retried at `retry_at`, or given up when none.
+    /// Records a failed attempt, only while `lease` holds the email: retried at `retry_at`, or given
+    /// up (bodies erased) when none.
     async fn mark_email_failed(
         &self,
         id: EmailId,
+        lease: uuid::Uuid,
         error: &str,
         retry_at: Option<chrono::DateTime<chrono::Utc>>,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
 
     /// The newest emails, for the development mailbox.
     async fn recent_emails(&self, limit: u32) -> Result<Vec<EmailRecord>, StoreError>;

@@ -10,10 +10,25 @@ use sqlx::{
 };
 
 use super::{
-    Backend, ConnectError, ConnectOptions, billing_sql::billing_store, catalog_sql::catalog_store,
-    customers_sql::customer_store, describe_connect_error, emails_sql::email_store,
-    seats_sql::seat_store, sql::sql_store,
+    Backend, ConnectError, ConnectOptions,
+    billing_sql::billing_store,
+    catalog_sql::catalog_store,
+    customers_sql::customer_store,
+    describe_connect_error,
+    emails_sql::{email_columns, email_store},
+    seats_sql::seat_store,
+    sql::sql_store,
 };
+
+/// `$1` now, `$2` lease end, `$3` lease id: the next due email, leased in one statement. Rows another
+/// worker's transaction holds are skipped (`SKIP LOCKED`) rather than waited for, so several processes
+/// lease different emails at once.
+const LEASE_NEXT_EMAIL: &str = concat!(
+    "UPDATE email_outbox SET locked_until = $2, lease_id = $3, attempts = attempts + 1 WHERE id = \
+     (SELECT id FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
+     AND (locked_until IS NULL OR locked_until <= $1) ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING ",
+    email_columns!()
+);
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -69,4 +84,4 @@ catalog_store!(PgStore, sqlx::Postgres, "BEGIN");
 customer_store!(PgStore, sqlx::Postgres, "BEGIN");
 billing_store!(PgStore, sqlx::Postgres, "BEGIN");
 seat_store!(PgStore, sqlx::Postgres, "BEGIN");
-email_store!(PgStore, sqlx::Postgres);
+email_store!(PgStore, sqlx::Postgres, LEASE_NEXT_EMAIL);

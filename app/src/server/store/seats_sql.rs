@@ -33,10 +33,20 @@ pub(super) const SEATS_OF_ORDER: &str = concat!(
     " FROM customer_seats WHERE order_id = $1 ORDER BY created_at, id"
 );
 
-pub(super) const TAKE_SUBSCRIPTION_SEAT: &str =
-    "UPDATE subscriptions SET used_seats = used_seats + 1 WHERE id = $1 AND used_seats < seats";
-pub(super) const TAKE_ORDER_SEAT: &str =
-    "UPDATE orders SET used_seats = used_seats + 1 WHERE id = $1 AND used_seats < seats";
+/// The capacity check: a pool that is full, or closed (its customer was deleted), takes no seat.
+pub(super) const TAKE_SUBSCRIPTION_SEAT: &str = "UPDATE subscriptions SET used_seats = used_seats + 1 \
+     WHERE id = $1 AND used_seats < seats AND NOT seats_closed";
+pub(super) const TAKE_ORDER_SEAT: &str = "UPDATE orders SET used_seats = used_seats + 1 \
+     WHERE id = $1 AND used_seats < seats AND NOT seats_closed";
+
+/// `$1` customer: closes every pool of a customer being deleted (and so waits for, or orders itself
+/// before, any assignment into them).
+pub(super) const CLOSE_SUBSCRIPTIONS_OF_CUSTOMER: &str =
+    "UPDATE subscriptions SET seats_closed = TRUE WHERE customer_id = $1";
+pub(super) const CLOSE_ORDERS_OF_CUSTOMER: &str =
+    "UPDATE orders SET seats_closed = TRUE WHERE customer_id = $1";
+/// `$1` customer: how many seats of the customer's pools are still active.
+pub(super) const COUNT_ACTIVE_SEATS_OF_CUSTOMER: &str = "SELECT COUNT(*) FROM customer_seats WHERE customer_id = $1 AND status IN ('pending', 'claimed')";
 pub(super) const FREE_SUBSCRIPTION_SEAT: &str =
     "UPDATE subscriptions SET used_seats = used_seats - 1 WHERE id = $1 AND used_seats > 0";
 pub(super) const FREE_ORDER_SEAT: &str =
@@ -124,6 +134,12 @@ pub(super) const SELECT_SEAT_BY_INVITATION: &str = concat!(
     "SELECT ",
     seat_columns!(),
     " FROM customer_seats WHERE invitation_token_hash = $1"
+);
+
+pub(super) const ACTIVE_SEATS_OF_CUSTOMER: &str = concat!(
+    "SELECT ",
+    seat_columns!(),
+    " FROM customer_seats WHERE customer_id = $1 AND status IN ('pending', 'claimed') ORDER BY created_at, id"
 );
 
 pub(super) const ACTIVE_SEATS_OF_MEMBER: &str = concat!(
@@ -404,6 +420,7 @@ macro_rules! seat_store {
                 if revoked.rows_affected() != 1 {
                     return Ok(false);
                 }
+                Self::erase_emails_of_seat_with(&mut **tx, seat.id).await?;
                 match seat.pool {
                     SeatPool::Subscription(id) => sqlx::query(sql::FREE_SUBSCRIPTION_SEAT).bind(id).execute(&mut **tx).await?,
                     SeatPool::Order(id) => sqlx::query(sql::FREE_ORDER_SEAT).bind(id).execute(&mut **tx).await?,
@@ -471,6 +488,7 @@ macro_rules! seat_store {
                 if claimed.rows_affected() != 1 {
                     return Ok(false);
                 }
+                Self::erase_emails_of_seat_with(&mut *tx, claim.seat_id).await?;
                 for grant in &claim.grants {
                     Self::insert_grant_with(&mut *tx, grant).await?;
                 }
@@ -499,6 +517,8 @@ macro_rules! seat_store {
                 if moved.rows_affected() != 1 {
                     return Ok(false);
                 }
+                // The earlier invitation's link is dead now: erase it before queueing the new one.
+                Self::erase_emails_of_seat_with(&mut *tx, resend.seat_id).await?;
                 Self::insert_email_with(&mut *tx, &resend.email).await?;
                 Self::insert_audit_with(&mut *tx, &resend.audit).await?;
                 tx.commit().await?;
@@ -533,6 +553,44 @@ macro_rules! seat_store {
                 Ok(())
             }
 
+            async fn delete_customer(
+                &self,
+                customer: &$crate::server::store::CustomerRecord,
+                events: &[$crate::server::store::NewEvent],
+                revokes: &[$crate::server::store::SeatRevokeWrite],
+            ) -> Result<(), $crate::server::store::StoreError> {
+                use $crate::server::store::{customers_sql, seats_sql as sql, StoreError};
+                let deleted_at = customer
+                    .deleted_at
+                    .ok_or(StoreError::Stale("a customer to delete needs its deletion time"))?;
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                Self::write_customer_with(&mut *tx, customer, false).await?;
+                sqlx::query(sql::CLOSE_SUBSCRIPTIONS_OF_CUSTOMER).bind(customer.id).execute(&mut *tx).await?;
+                sqlx::query(sql::CLOSE_ORDERS_OF_CUSTOMER).bind(customer.id).execute(&mut *tx).await?;
+                for revoke in revokes {
+                    Self::revoke_seat_with(&mut tx, revoke).await?;
+                }
+                let active: i64 = sqlx::query_scalar(sql::COUNT_ACTIVE_SEATS_OF_CUSTOMER)
+                    .bind(customer.id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if active != 0 {
+                    // A seat was assigned after the caller listed what to revoke: nothing is written,
+                    // the caller lists again.
+                    return Err(StoreError::Stale("a seat was assigned meanwhile"));
+                }
+                sqlx::query(customers_sql::DELETE_MEMBERS_OF_CUSTOMER)
+                    .bind(customer.id)
+                    .bind(deleted_at)
+                    .execute(&mut *tx)
+                    .await?;
+                for event in events {
+                    Self::insert_event_with(&mut *tx, event).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn seat(
                 &self,
                 organization_id: $crate::model::OrganizationId,
@@ -563,6 +621,18 @@ macro_rules! seat_store {
                     SeatPool::Subscription(id) => sqlx::query_as(sql::SEATS_OF_SUBSCRIPTION).bind(id).fetch_all(&self.pool).await?,
                     SeatPool::Order(id) => sqlx::query_as(sql::SEATS_OF_ORDER).bind(id).fetch_all(&self.pool).await?,
                 };
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn active_seats_of_customer(
+                &self,
+                customer_id: $crate::model::CustomerId,
+            ) -> Result<Vec<$crate::server::store::SeatRecord>, $crate::server::store::StoreError> {
+                use $crate::server::store::{seats::SeatRow, seats_sql as sql};
+                let rows: Vec<SeatRow> = sqlx::query_as(sql::ACTIVE_SEATS_OF_CUSTOMER)
+                    .bind(customer_id)
+                    .fetch_all(&self.pool)
+                    .await?;
                 rows.into_iter().map(TryInto::try_into).collect()
             }
 

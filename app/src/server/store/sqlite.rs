@@ -12,10 +12,24 @@ use sqlx::{
 };
 
 use super::{
-    Backend, ConnectError, ConnectOptions, billing_sql::billing_store, catalog_sql::catalog_store,
-    customers_sql::customer_store, describe_connect_error, emails_sql::email_store,
-    seats_sql::seat_store, sql::sql_store,
+    Backend, ConnectError, ConnectOptions,
+    billing_sql::billing_store,
+    catalog_sql::catalog_store,
+    customers_sql::customer_store,
+    describe_connect_error,
+    emails_sql::{email_columns, email_store},
+    seats_sql::seat_store,
+    sql::sql_store,
 };
+
+/// `$1` now, `$2` lease end, `$3` lease id: the next due email, leased in one statement (SQLite runs
+/// one writing statement at a time, so two workers never pick the same row).
+const LEASE_NEXT_EMAIL: &str = concat!(
+    "UPDATE email_outbox SET locked_until = $2, lease_id = $3, attempts = attempts + 1 WHERE id = \
+     (SELECT id FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
+     AND (locked_until IS NULL OR locked_until <= $1) ORDER BY next_attempt_at, id LIMIT 1) RETURNING ",
+    email_columns!()
+);
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 
@@ -73,4 +87,4 @@ catalog_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
 customer_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
 billing_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
 seat_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
-email_store!(SqliteStore, sqlx::Sqlite);
+email_store!(SqliteStore, sqlx::Sqlite, LEASE_NEXT_EMAIL);

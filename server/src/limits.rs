@@ -1,0 +1,270 @@
+//! Limits that keep one client from exhausting the server: a per-client-address rate limit on the
+//! public endpoints that take a capability instead of a login (a claim link, a checkout link), the
+//! request body size, and how long a request may take.
+//!
+//! The rate limit is governor's keyed GCRA limiter (a kept crate), in this process's memory: with
+//! several processes behind a load balancer each one keeps its own count, so a client gets at most
+//! N times the limit. Authenticated merchant traffic (`/v1/...` with an access token) is never rate
+//! limited here: its cost is bounded by the token's owner.
+
+use std::{
+    net::{IpAddr, SocketAddr},
+    num::NonZeroU32,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use app::server::service::ServiceError;
+use axum::{
+    extract::{ConnectInfo, Request, State},
+    http::{HeaderValue, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use governor::{
+    DefaultKeyedRateLimiter, Quota, RateLimiter,
+    clock::{Clock, DefaultClock},
+};
+
+use crate::rest::error::ApiError;
+
+/// Largest request body accepted (413 above it). The largest legitimate body (a product with many
+/// tiers and benefits, seat metadata of 1 KB) is a few kilobytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// How long a request may take before the server answers 503 (its work is abandoned).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a client may take to send a request body.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long a connection may wait for a request's headers, including while idle between requests
+/// of a kept-alive connection: a slow or silent client holds no connection longer.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Which address a request comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClientAddress {
+    /// The TCP peer (the default; right when clients connect directly).
+    Peer,
+    /// The last address in `X-Forwarded-For`: the one the proxy in front of this server saw. Only
+    /// behind a proxy that appends to that header, else clients choose their own key.
+    ForwardedFor,
+}
+
+/// The per-client limit of the public capability endpoints.
+pub struct PublicLimiter {
+    limiter: DefaultKeyedRateLimiter<IpAddr>,
+    client_address: ClientAddress,
+    checks: AtomicU64,
+}
+
+/// Every this many checks, addresses whose budget is full again are forgotten.
+const PRUNE_EVERY: u64 = 4096;
+
+impl PublicLimiter {
+    /// `per_minute` requests per minute per address on average, in bursts of up to a quarter of
+    /// that (at least 10). None when `per_minute` is 0 (rate limiting off).
+    pub fn new(per_minute: u32, client_address: ClientAddress) -> Option<Arc<Self>> {
+        let rate = NonZeroU32::new(per_minute)?;
+        let burst = NonZeroU32::new((per_minute / 4).max(10)).unwrap_or(rate);
+        let quota = Quota::per_minute(rate).allow_burst(burst);
+        Some(Arc::new(Self {
+            limiter: RateLimiter::keyed(quota),
+            client_address,
+            checks: AtomicU64::new(0),
+        }))
+    }
+
+    /// The address a request is counted against.
+    fn client_of(&self, request: &Request) -> Option<IpAddr> {
+        let peer = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip());
+        match self.client_address {
+            ClientAddress::Peer => peer,
+            ClientAddress::ForwardedFor => request
+                .headers()
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .flat_map(|value| value.split(','))
+                .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+                .next_back()
+                .or(peer),
+        }
+    }
+
+    /// Ok, or the number of seconds until this client may try again.
+    fn check(&self, client: IpAddr) -> Result<(), u64> {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
+            self.limiter.retain_recent();
+        }
+        self.limiter.check_key(&client).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+        })
+    }
+}
+
+/// Whether `path` is a public endpoint whose caller proves nothing but a capability in the request
+/// (an invitation token, a checkout client secret): where guessing or hammering must be slowed.
+pub fn is_public_capability(path: &str) -> bool {
+    path.starts_with("/v1/customer-seats/claim")
+        || path.starts_with("/v1/checkouts/client/")
+        || path.starts_with("/checkout/")
+        || path.ends_with("/portal/claim")
+        || matches!(
+            path,
+            "/api/claim" | "/api/claim_info" | "/api/checkout" | "/api/checkout_pay"
+        )
+}
+
+/// Middleware: counts requests to the public capability endpoints per client address and answers
+/// 429 (`TooManyRequests`, with `Retry-After`) past the limit.
+pub async fn limit_public(
+    State(limiter): State<Option<Arc<PublicLimiter>>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Some(limiter) = limiter
+        && is_public_capability(request.uri().path())
+        && let Some(client) = limiter.client_of(&request)
+        && let Err(retry_after_secs) = limiter.check(client)
+    {
+        return ApiError(ServiceError::RateLimited {
+            retry_after_secs,
+            detail: format!(
+                "too many requests from your address; retry in {retry_after_secs} seconds"
+            ),
+        })
+        .into_response();
+    }
+    next.run(request).await
+}
+
+/// Middleware: the body limit and the timeouts of every request. A body declared larger than
+/// [`MAX_BODY_BYTES`] is refused before it is read (413); any other body is cut off past that size
+/// (reading it fails, which the extractors answer with 413) and must arrive within
+/// [`BODY_TIMEOUT`]; and a request still unanswered after [`REQUEST_TIMEOUT`] is abandoned with a
+/// 503. Every refusal has the API's JSON error body.
+pub async fn guard_request(request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+        return refusal(ServiceError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        });
+    }
+    let request = request.map(|body| {
+        axum::body::Body::new(http_body_util::Limited::new(
+            tower_http::timeout::TimeoutBody::new(BODY_TIMEOUT, body),
+            MAX_BODY_BYTES,
+        ))
+    });
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(
+                "request abandoned after {} seconds",
+                REQUEST_TIMEOUT.as_secs()
+            );
+            refusal(ServiceError::TimedOut {
+                seconds: REQUEST_TIMEOUT.as_secs(),
+            })
+        }
+    }
+}
+
+/// An error answered before the request reached its handler; the connection is closed after it
+/// (the rest of the request may still be on its way).
+fn refusal(err: ServiceError) -> Response {
+    let mut response = ApiError(err).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(forwarded: Option<&str>) -> Request {
+        let mut request = Request::new(axum::body::Body::empty());
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 1], 4000))));
+        if let Some(value) = forwarded {
+            request
+                .headers_mut()
+                .insert("x-forwarded-for", value.parse().unwrap());
+        }
+        request
+    }
+
+    #[test]
+    fn the_public_capability_endpoints_are_the_claim_and_checkout_client_ones() {
+        for path in [
+            "/v1/customer-seats/claim",
+            "/v1/customer-seats/claim/skp_inv_x",
+            "/v1/checkouts/client/skp_chk_x",
+            "/v1/checkouts/client/skp_chk_x/confirm",
+            "/checkout/skp_chk_x",
+            "/acme/portal/claim",
+            "/api/claim",
+            "/api/checkout_pay",
+        ] {
+            assert!(is_public_capability(path), "{path}");
+        }
+        for path in [
+            "/v1/customer-seats",
+            "/v1/checkouts",
+            "/",
+            "/api/system_status",
+        ] {
+            assert!(!is_public_capability(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn a_client_past_its_burst_is_told_how_long_to_wait_and_others_are_not() {
+        let limiter = PublicLimiter::new(40, ClientAddress::Peer).unwrap();
+        let a: IpAddr = [192, 0, 2, 1].into();
+        let b: IpAddr = [192, 0, 2, 2].into();
+        for _ in 0..10 {
+            assert!(limiter.check(a).is_ok());
+        }
+        let wait = limiter.check(a).unwrap_err();
+        assert!((1..=2).contains(&wait), "{wait}");
+        assert!(limiter.check(b).is_ok());
+    }
+
+    #[test]
+    fn a_rate_of_zero_turns_rate_limiting_off() {
+        assert!(PublicLimiter::new(0, ClientAddress::Peer).is_none());
+    }
+
+    #[test]
+    fn the_client_is_the_peer_unless_told_to_trust_the_proxy() {
+        let peer = PublicLimiter::new(60, ClientAddress::Peer).unwrap();
+        assert_eq!(
+            peer.client_of(&request(Some("203.0.113.9"))),
+            Some([10, 0, 0, 1].into())
+        );
+        let proxied = PublicLimiter::new(60, ClientAddress::ForwardedFor).unwrap();
+        // The last hop is the one the proxy added; what the client wrote before it is ignored.
+        assert_eq!(
+            proxied.client_of(&request(Some("198.51.100.7, 203.0.113.9"))),
+            Some([203, 0, 113, 9].into())
+        );
+        assert_eq!(
+            proxied.client_of(&request(None)),
+            Some([10, 0, 0, 1].into())
+        );
+    }
+}
