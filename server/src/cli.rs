@@ -149,6 +149,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         test_clock,
         mail,
         public_limiter: PublicLimiter::new(args.rate_limit, args.client_address),
+        timeouts: args.timeouts(),
     };
     let (stop_workers, workers_stopped) = tokio::sync::watch::channel(false);
     let mut workers = vec![tokio::spawn(workers::sweep(
@@ -166,11 +167,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
     tracing::info!(address = %args.bind, public_url = %args.public_url(), database = store.backend().display_name(), email = mail.describe(), "Seatkeeper is listening");
+    let header_timeout = state.timeouts.header;
     startup::serve(
         listener,
         startup::build_router(state),
         shutdown,
         args.shutdown_timeout,
+        header_timeout,
     )
     .await?;
     let _ = stop_workers.send(true);

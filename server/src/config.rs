@@ -5,7 +5,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use app::server::store::ConnectOptions;
 use clap::Args;
 
-use crate::limits::ClientAddress;
+use crate::limits::{ClientAddress, Timeouts};
 use leptos::config::{Env, LeptosOptions};
 
 /// Where the database is and how big its pool is.
@@ -98,6 +98,15 @@ pub struct ServeArgs {
     #[arg(long, env = "SEATKEEPER_CLIENT_ADDRESS", value_enum, default_value_t = ClientAddress::Peer)]
     pub client_address: ClientAddress,
 
+    /// Seconds a request may take before it is abandoned with a 503.
+    #[arg(long, env = "SEATKEEPER_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout: u64,
+
+    /// Seconds a connection may take to send a request's headers, also while idle between requests
+    /// (slow or silent clients are disconnected).
+    #[arg(long, env = "SEATKEEPER_HEADER_TIMEOUT", default_value_t = 30)]
+    pub header_timeout: u64,
+
     /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
     #[arg(long, env = "SEATKEEPER_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,
@@ -115,6 +124,18 @@ impl ServeArgs {
 
     pub fn leptos_options(&self) -> LeptosOptions {
         leptos_options(self.site_root.display().to_string(), self.bind)
+    }
+
+    /// How long requests may take.
+    pub fn timeouts(&self) -> Timeouts {
+        let defaults = Timeouts::default();
+        Timeouts {
+            request: Duration::from_secs(self.request_timeout.max(1)),
+            body: defaults
+                .body
+                .min(Duration::from_secs(self.request_timeout.max(1))),
+            header: Duration::from_secs(self.header_timeout.max(1)),
+        }
     }
 
     /// How emails leave: SMTP, the development mailbox, or not at all (they wait in the outbox).

@@ -34,13 +34,28 @@ use crate::rest::error::ApiError;
 /// Largest request body accepted (413 above it). The largest legitimate body (a product with many
 /// tiers and benefits, seat metadata of 1 KB) is a few kilobytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-/// How long a request may take before the server answers 503 (its work is abandoned).
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long a client may take to send a request body.
-pub const BODY_TIMEOUT: Duration = Duration::from_secs(15);
-/// How long a connection may wait for a request's headers, including while idle between requests
-/// of a kept-alive connection: a slow or silent client holds no connection longer.
-pub const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long each part of a request may take (`--request-timeout`, `--header-timeout`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeouts {
+    /// A request still unanswered after this is abandoned with a 503.
+    pub request: Duration,
+    /// How long a client may take to send a request body.
+    pub body: Duration,
+    /// How long a connection may wait for a request's headers, including while idle between
+    /// requests of a kept-alive connection: a slow or silent client holds no connection longer.
+    pub header: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            request: Duration::from_secs(30),
+            body: Duration::from_secs(15),
+            header: Duration::from_secs(30),
+        }
+    }
+}
 
 /// Which address a request comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -147,9 +162,13 @@ pub async fn limit_public(
 /// Middleware: the body limit and the timeouts of every request. A body declared larger than
 /// [`MAX_BODY_BYTES`] is refused before it is read (413); any other body is cut off past that size
 /// (reading it fails, which the extractors answer with 413) and must arrive within
-/// [`BODY_TIMEOUT`]; and a request still unanswered after [`REQUEST_TIMEOUT`] is abandoned with a
-/// 503. Every refusal has the API's JSON error body.
-pub async fn guard_request(request: Request, next: Next) -> Response {
+/// [`Timeouts::body`]; and a request still unanswered after [`Timeouts::request`] is abandoned with
+/// a 503. Every refusal has the API's JSON error body.
+pub async fn guard_request(
+    State(timeouts): State<Timeouts>,
+    request: Request,
+    next: Next,
+) -> Response {
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -162,20 +181,16 @@ pub async fn guard_request(request: Request, next: Next) -> Response {
     }
     let request = request.map(|body| {
         axum::body::Body::new(http_body_util::Limited::new(
-            tower_http::timeout::TimeoutBody::new(BODY_TIMEOUT, body),
+            tower_http::timeout::TimeoutBody::new(timeouts.body, body),
             MAX_BODY_BYTES,
         ))
     });
-    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+    match tokio::time::timeout(timeouts.request, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
-            tracing::warn!(
-                "request abandoned after {} seconds",
-                REQUEST_TIMEOUT.as_secs()
-            );
-            refusal(ServiceError::TimedOut {
-                seconds: REQUEST_TIMEOUT.as_secs(),
-            })
+            let seconds = timeouts.request.as_secs();
+            tracing::warn!("request abandoned after {seconds} seconds");
+            refusal(ServiceError::TimedOut { seconds })
         }
     }
 }

@@ -39,7 +39,7 @@ use tower_http::{
 
 use crate::{
     config::MailDelivery,
-    limits::{self, PublicLimiter},
+    limits::{self, PublicLimiter, Timeouts},
     rest,
 };
 
@@ -54,6 +54,8 @@ pub struct AppState {
     pub mail: MailDelivery,
     /// The per-address limit of the public capability endpoints (none: off).
     pub public_limiter: Option<Arc<PublicLimiter>>,
+    /// How long requests may take.
+    pub timeouts: Timeouts,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -103,7 +105,10 @@ pub fn build_router(state: AppState) -> Router {
                         .make_span_with(request_span),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-                .layer(middleware::from_fn(limits::guard_request))
+                .layer(middleware::from_fn_with_state(
+                    state.timeouts,
+                    limits::guard_request,
+                ))
                 .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES))
                 .layer(middleware::from_fn_with_state(
                     limiter,
@@ -142,25 +147,25 @@ fn request_span(request: &Request) -> tracing::Span {
 }
 
 /// Serves `router` until `shutdown` resolves, then lets in-flight requests finish (at most
-/// `grace_seconds`). Each connection must send a request's headers within
-/// [`limits::HEADER_TIMEOUT`], also when idle between requests, so silent or slow clients cannot
-/// hold connections open.
+/// `grace_seconds`). Each connection must send a request's headers within `header_timeout`, also
+/// when idle between requests, so silent or slow clients cannot hold connections open.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
     grace_seconds: u64,
+    header_timeout: Duration,
 ) -> std::io::Result<()> {
     let app = NormalizePathLayer::trim_trailing_slash().layer(router);
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(limits::HEADER_TIMEOUT);
+        .header_read_timeout(header_timeout);
     builder
         .http2()
         .timer(TokioTimer::new())
-        .keep_alive_interval(Some(limits::HEADER_TIMEOUT));
+        .keep_alive_interval(Some(header_timeout));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {

@@ -161,6 +161,7 @@ impl Server {
             mail: server::config::MailDelivery::DevMailbox,
             // The claim phase drives the public claim endpoint from one address at full speed.
             public_limiter: None,
+            timeouts: server::limits::Timeouts::default(),
         };
         // As `seatkeeper serve` without `--smtp-url`: the mailer marks emails sent to the
         // development mailbox, which keeps their bodies (the claim phase reads its tokens there).
@@ -170,7 +171,14 @@ impl Server {
         let shutdown = async move {
             let _ = stopped.await;
         };
-        let task = tokio::spawn(serve(listener, build_router(state), shutdown, 5));
+        let header_timeout = state.timeouts.header;
+        let task = tokio::spawn(serve(
+            listener,
+            build_router(state),
+            shutdown,
+            5,
+            header_timeout,
+        ));
         let server = Self {
             base: base_url(address),
             client: http_client()?,

@@ -182,7 +182,21 @@ fn free_port() -> u16 {
 struct Served {
     child: std::process::Child,
     stdout: std::sync::mpsc::Receiver<String>,
+    stderr: std::sync::mpsc::Receiver<String>,
     base: String,
+}
+
+/// Lines of `pipe`, as they come.
+fn lines_of(pipe: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
 
 impl Drop for Served {
@@ -199,21 +213,13 @@ fn serve(database_url: &str, extra: &[&str]) -> Served {
         .args(["serve", "--bind", &bind, "--database-url", database_url])
         .args(extra)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
     let served = Served {
+        stdout: lines_of(child.stdout.take().unwrap()),
+        stderr: lines_of(child.stderr.take().unwrap()),
         child,
-        stdout: rx,
         base: format!("http://{bind}"),
     };
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -449,4 +455,99 @@ mod two_processes_sharing_a_database_never_oversell {
             assert_eq!(list["available_seats"], 0);
         }
     }
+}
+
+#[test]
+fn the_development_mailbox_is_refused_off_loopback_and_with_smtp() {
+    for flags in [
+        &["--dev-mailbox", "--bind", "0.0.0.0:0"][..],
+        &["--demo", "--bind", "0.0.0.0:0"][..],
+        &["--dev-mailbox", "--smtp-url", "smtp://127.0.0.1:1"][..],
+    ] {
+        let out = seatkeeper()
+            .arg("serve")
+            .args(flags)
+            .args(["--database-url", "sqlite://unused.db"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{flags:?}");
+        let stderr = text(&out.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains("loopback") || stderr.contains("exclude each other"),
+            "{stderr}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_smtp_or_the_dev_mailbox_emails_wait_and_the_server_says_so() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let served = serve(&db.url, &[]);
+    let mailbox = reqwest::get(format!("{}/dev/mailbox", served.base))
+        .await
+        .unwrap();
+    assert_eq!(mailbox.status(), 404, "no public mailbox by default");
+    let ready: serde_json::Value = reqwest::get(format!("{}/readyz", served.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        ready["email"].as_str().unwrap().starts_with("queued"),
+        "{ready}"
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    let logged: Vec<String> = served.stderr.try_iter().collect();
+    assert!(
+        logged
+            .iter()
+            .any(|l| l.contains("emails") && l.contains("wait in the outbox")),
+        "{logged:?}"
+    );
+
+    let with_mailbox = serve(&db.url, &["--dev-mailbox"]);
+    let mailbox = reqwest::get(format!("{}/dev/mailbox", with_mailbox.base))
+        .await
+        .unwrap();
+    assert_eq!(mailbox.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_request_log_names_each_route_and_never_a_token_from_a_path_or_query() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let mut served = serve(&db.url, &[]);
+    let client = reqwest::Client::new();
+    for path in [
+        "/v1/customer-seats/claim/skp_inv_SECRETSECRET1",
+        "/v1/checkouts/client/skp_chk_SECRETSECRET2",
+        "/acme/portal/claim?token=skp_inv_SECRETSECRET3",
+        "/checkout/skp_chk_SECRETSECRET4",
+        "/no/such/skp_inv_SECRETSECRET5",
+    ] {
+        client
+            .get(format!("{}{path}", served.base))
+            .send()
+            .await
+            .unwrap();
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &served.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    served.child.wait().unwrap();
+    let logged: Vec<String> = served.stderr.try_iter().collect();
+    let log = logged.join("\n");
+    assert!(
+        log.contains("route=\"/v1/customer-seats/claim/{invitation_token}\""),
+        "{log}"
+    );
+    assert!(log.contains("route=\"/checkout/{client_secret}\""), "{log}");
+    assert!(log.contains("route=\"(unmatched)\""), "{log}");
+    assert!(
+        !log.contains("SECRETSECRET"),
+        "a token reached the log:\n{log}"
+    );
 }

@@ -158,6 +158,7 @@ pub struct AppOptions {
     /// Requests per minute per address on the public endpoints (none: no limit, as most tests
     /// make many requests from one address).
     pub rate_limit: Option<u32>,
+    pub timeouts: server::limits::Timeouts,
 }
 
 impl Default for AppOptions {
@@ -165,6 +166,7 @@ impl Default for AppOptions {
         Self {
             test_mode: true,
             rate_limit: None,
+            timeouts: server::limits::Timeouts::default(),
         }
     }
 }
@@ -230,6 +232,7 @@ async fn serve_store(
         public_limiter: options.rate_limit.and_then(|per_minute| {
             server::limits::PublicLimiter::new(per_minute, server::limits::ClientAddress::Peer)
         }),
+        timeouts: options.timeouts,
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(serve(
@@ -239,6 +242,7 @@ async fn serve_store(
             let _ = rx.await;
         },
         5,
+        options.timeouts.header,
     ));
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -17,6 +17,7 @@ mod cli;
 mod customers;
 mod errors;
 mod health;
+mod limits;
 mod mail;
 mod openapi;
 mod organizations;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::{
     both_backends,
     helpers::*,
-    seats::{assign, assign_body, invitation_token, pay_for, seat_path, seats},
+    seats::{assign, assign_body, buy, invitation_token, pay_for, pool_query, seat_path, seats},
 };
 
 /// A monthly product with a note benefit and a license-key benefit, and a paid pool of `seats`.
@@ -339,5 +339,35 @@ both_backends! {
             assert_eq!(after["status"], "revoked", "{after}");
         }
         assert_eq!(grants(&app, &org, "is_granted=true").await.len(), 0);
+    }
+
+    async fn a_customer_deleted_while_seats_are_being_assigned_keeps_no_active_seat_and_takes_no_more(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let org = app.create_org("acme").await;
+        let paid = buy(&app, &org, 60, Some("month")).await;
+        let assigning: Vec<_> = (0..40)
+            .map(|i| {
+                let client = app.client.clone();
+                let url = app.url("/v1/customer-seats");
+                let token = org.token.clone();
+                let body = assign_body(&paid, &format!("p{i}@globex.example"));
+                tokio::spawn(async move {
+                    client.post(url).bearer_auth(token).json(&body).send().await.unwrap().status().as_u16()
+                })
+            })
+            .collect();
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        let path = format!("/v1/customers/{}", paid["customer_id"].as_str().unwrap());
+        let response = app.client.delete(app.url(&path)).bearer_auth(&org.token).send().await.unwrap();
+        assert_eq!(response.status(), 204);
+        for attempt in assigning {
+            let status = attempt.await.unwrap();
+            assert!(status == 200 || status == 400 || status == 404, "{status}");
+        }
+        let (_, list) = json(app.get_as(&org.token, &format!("/v1/customer-seats?{}", pool_query(&paid))).await).await;
+        let active = list["seats"].as_array().unwrap().iter().filter(|s| s["status"] != "revoked").count();
+        assert_eq!(active, 0, "every seat assigned before the deletion was revoked with it: {list}");
+        let late = app.post_as(&org.token, "/v1/customer-seats", &assign_body(&paid, "late@globex.example")).await;
+        assert_error(late, 400, "SeatNotAvailable").await;
     }
 }

@@ -23,6 +23,7 @@ async fn a_request_in_flight_completes_after_shutdown_begins() {
             let _ = stopped.await;
         },
         10,
+        Duration::from_secs(30),
     ));
 
     let request = tokio::spawn(async move { reqwest::get(format!("http://{address}/slow")).await });

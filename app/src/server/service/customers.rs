@@ -281,13 +281,17 @@ impl Services {
     ) -> Result<(), ServiceError> {
         caller.require_any(&[Scope::CustomersWrite])?;
         let system = super::SeatCaller::System(caller.organization_id);
-        // A seat assigned between listing the seats and the deletion makes the store refuse: list
-        // again (its pools are closed by then, so this ends).
+        self.customer_record(caller, id).await?;
+        // First its pools stop taking seats (committed), so the list of seats to revoke can only be
+        // overtaken by assignments already under way; the deletion's transaction checks that none
+        // was, and the list is made again if one was.
+        self.store().close_pools_of_customer(id).await?;
         for _ in 0..3 {
             let mut record = self.customer_record(caller, id).await?;
+            let seats = self.store().active_seats_of_customer(id).await?;
             let members = self.store().all_members(id).await?;
             let mut revokes = Vec::new();
-            for seat in self.store().active_seats_of_customer(id).await? {
+            for seat in seats {
                 let member = members
                     .iter()
                     .find(|m| m.id == seat.member_id)

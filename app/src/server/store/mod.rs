@@ -450,6 +450,9 @@ pub trait SeatStore: Send + Sync {
     /// written) when the seat was already revoked.
     async fn revoke_seat(&self, revoke: &SeatRevokeWrite) -> Result<bool, StoreError>;
 
+    /// Closes every pool of a customer to new seats (the first step of deleting it).
+    async fn close_pools_of_customer(&self, customer_id: CustomerId) -> Result<(), StoreError>;
+
     /// Deletes a customer (`customer.deleted_at` set) with its members, closes its pools to new seats
     /// and revokes `revokes`, in one transaction. [`StoreError::Stale`] (nothing written) when a seat
     /// of the customer not in `revokes` is still active: one was assigned after the caller listed

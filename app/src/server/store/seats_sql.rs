@@ -553,6 +553,18 @@ macro_rules! seat_store {
                 Ok(())
             }
 
+            async fn close_pools_of_customer(
+                &self,
+                customer_id: $crate::model::CustomerId,
+            ) -> Result<(), $crate::server::store::StoreError> {
+                use $crate::server::store::seats_sql as sql;
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                sqlx::query(sql::CLOSE_SUBSCRIPTIONS_OF_CUSTOMER).bind(customer_id).execute(&mut *tx).await?;
+                sqlx::query(sql::CLOSE_ORDERS_OF_CUSTOMER).bind(customer_id).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn delete_customer(
                 &self,
                 customer: &$crate::server::store::CustomerRecord,
