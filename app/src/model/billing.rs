@@ -55,36 +55,45 @@ impl CheckoutStatus {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum SubscriptionStatus {
     Incomplete,
+    IncompleteExpired,
     Trialing,
     Active,
     PastDue,
     Canceled,
     Unpaid,
+    Paused,
 }
 
 impl SubscriptionStatus {
+    pub const ALL: [Self; 8] = [
+        Self::Incomplete,
+        Self::IncompleteExpired,
+        Self::Trialing,
+        Self::Active,
+        Self::PastDue,
+        Self::Canceled,
+        Self::Unpaid,
+        Self::Paused,
+    ];
+
+    /// What Polar calls active: the subscription gives access (its `active` list filter).
+    pub const ACTIVE: [Self; 3] = [Self::Trialing, Self::Active, Self::PastDue];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Incomplete => "incomplete",
+            Self::IncompleteExpired => "incomplete_expired",
             Self::Trialing => "trialing",
             Self::Active => "active",
             Self::PastDue => "past_due",
             Self::Canceled => "canceled",
             Self::Unpaid => "unpaid",
+            Self::Paused => "paused",
         }
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [
-            Self::Incomplete,
-            Self::Trialing,
-            Self::Active,
-            Self::PastDue,
-            Self::Canceled,
-            Self::Unpaid,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw)
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
     }
 }
 
@@ -92,25 +101,47 @@ impl SubscriptionStatus {
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum OrderStatus {
+    Draft,
     Pending,
     Paid,
     Refunded,
+    PartiallyRefunded,
+    Void,
 }
 
 impl OrderStatus {
+    pub const ALL: [Self; 6] = [
+        Self::Draft,
+        Self::Pending,
+        Self::Paid,
+        Self::Refunded,
+        Self::PartiallyRefunded,
+        Self::Void,
+    ];
+
     pub const fn as_str(self) -> &'static str {
         match self {
+            Self::Draft => "draft",
             Self::Pending => "pending",
             Self::Paid => "paid",
             Self::Refunded => "refunded",
+            Self::PartiallyRefunded => "partially_refunded",
+            Self::Void => "void",
         }
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Pending, Self::Paid, Self::Refunded]
-            .into_iter()
-            .find(|s| s.as_str() == raw)
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
     }
+}
+
+/// Whether an order or product is about a subscription or a one-time purchase (a list filter).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum ProductBillingType {
+    OneTime,
+    Recurring,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

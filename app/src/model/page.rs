@@ -9,9 +9,11 @@ use super::{LocSegment, ValidationIssue};
 pub const MAX_LIMIT: u32 = 100;
 /// Page size when the client does not say.
 pub const DEFAULT_LIMIT: u32 = 10;
+/// A seat list's page size, by default and at most: a whole pool (pools hold at most 1,000 seats).
+pub const SEAT_LIST_LIMIT: u32 = 1000;
 
-/// A validated page request: `page` ≥ 1, `limit` in 1..=100.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A validated page request: `page` ≥ 1, `limit` in 1..=100 (or the list's own maximum).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PageRequest {
     page: u32,
     limit: u32,
@@ -29,8 +31,20 @@ impl Default for PageRequest {
 impl PageRequest {
     /// Validates the raw query values (absent ones take their defaults).
     pub fn new(page: Option<u32>, limit: Option<u32>) -> Result<Self, Vec<ValidationIssue>> {
+        Self::within(page, limit, DEFAULT_LIMIT, MAX_LIMIT)
+    }
+
+    /// [`PageRequest::new`] for a list whose pages default to `default` items and hold at most
+    /// `max` (a seat list: the official SDK cannot ask for a second page, so its first page holds
+    /// a whole pool).
+    pub fn within(
+        page: Option<u32>,
+        limit: Option<u32>,
+        default: u32,
+        max: u32,
+    ) -> Result<Self, Vec<ValidationIssue>> {
         let page = page.unwrap_or(1);
-        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        let limit = limit.unwrap_or(default);
         let mut issues = Vec::new();
         if page == 0 {
             issues.push(ValidationIssue {
@@ -39,10 +53,10 @@ impl PageRequest {
                 kind: "greater_than".into(),
             });
         }
-        if !(1..=MAX_LIMIT).contains(&limit) {
+        if !(1..=max).contains(&limit) {
             issues.push(ValidationIssue {
                 loc: vec![LocSegment::from("query"), LocSegment::from("limit")],
-                msg: format!("limit must be between 1 and {MAX_LIMIT}"),
+                msg: format!("limit must be between 1 and {max}"),
                 kind: "less_than_equal".into(),
             });
         }
@@ -93,15 +107,21 @@ pub struct Pagination {
     pub max_page: u64,
 }
 
+impl Pagination {
+    /// The pagination of `total_count` items in pages of `request`'s size.
+    pub fn of(total_count: u64, request: PageRequest) -> Self {
+        Self {
+            total_count,
+            max_page: total_count.div_ceil(u64::from(request.limit)),
+        }
+    }
+}
+
 impl<T> ListResource<T> {
     pub fn new(items: Vec<T>, total_count: u64, request: PageRequest) -> Self {
-        let max_page = total_count.div_ceil(u64::from(request.limit));
         Self {
             items,
-            pagination: Pagination {
-                total_count,
-                max_page,
-            },
+            pagination: Pagination::of(total_count, request),
         }
     }
 }

@@ -63,13 +63,16 @@ pub struct CustomerSeat {
     pub seat_metadata: Metadata,
 }
 
-/// The seats of one pool, oldest first, and its capacity.
+/// One page of the seats of one pool, oldest first (a page holds up to 1,000 seats by default,
+/// a whole pool), and the pool's capacity.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SeatsList {
     pub seats: Vec<CustomerSeat>,
     pub available_seats: u32,
     pub total_seats: u32,
+    /// How many seats the list has in all (beyond Polar's shape, which has no pages).
+    pub pagination: crate::model::Pagination,
 }
 
 /// Body of `POST /v1/customer-seats` (Polar's `SeatAssign`) and of `POST
@@ -214,11 +217,12 @@ pub struct SeatAuditEntry {
     pub email: Email,
 }
 
-/// A pool's audit log, oldest first.
+/// One page of a pool's audit log, oldest first.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SeatAuditLog {
     pub entries: Vec<SeatAuditEntry>,
+    pub pagination: crate::model::Pagination,
 }
 
 /// A benefit given to a member because they hold a claimed seat (Polar's `BenefitGrant`).

@@ -235,6 +235,71 @@ where
     }
 }
 
+/// The query of a list endpoint, as the official SDKs send it. Repeated keys fill lists
+/// (`?status=paid&status=pending`), `metadata[key]=value` pairs are collected apart (for the lists
+/// that filter by metadata), and a key the list does not know is a 422 naming it (`T` denies
+/// unknown fields): a filter is never silently ignored.
+pub struct ListQuery<T> {
+    pub params: T,
+    /// `metadata[key]=value` pairs, in the order given.
+    pub metadata: Vec<(String, String)>,
+}
+
+impl<S, T> FromRequestParts<S> for ListQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let mut metadata = Vec::new();
+        let mut rest = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            match key
+                .strip_prefix("metadata[")
+                .and_then(|k| k.strip_suffix(']'))
+            {
+                Some(name) => metadata.push((name.to_owned(), value.into_owned())),
+                None => {
+                    rest.append_pair(&key, &value);
+                }
+            }
+        }
+        let rest = rest.finish();
+        let deserializer = serde_html_form::Deserializer::from_bytes(rest.as_bytes());
+        let params = serde_path_to_error::deserialize(deserializer).map_err(|err| {
+            let mut loc = vec![LocSegment::from("query")];
+            loc.extend(path_segments(err.path()));
+            let message = err.into_inner().to_string();
+            if let Some(name) = unknown_field(&message) {
+                return ApiError::validation(
+                    vec![LocSegment::from("query"), LocSegment::Key(name.clone())],
+                    format!("this list has no filter `{name}`: {message}"),
+                    "extra_forbidden",
+                );
+            }
+            let kind = if let Some(field) = missing_field(&message) {
+                loc.push(LocSegment::Key(field));
+                "missing"
+            } else if message.to_lowercase().contains("uuid") {
+                "uuid_parsing"
+            } else {
+                "value_error"
+            };
+            ApiError::validation(loc, message, kind)
+        })?;
+        Ok(ListQuery { params, metadata })
+    }
+}
+
+/// ``unknown field `x`, expected ...`` → `x`.
+fn unknown_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    Some(rest.split('`').next()?.to_owned())
+}
+
 /// The authenticated organization behind `Authorization: Bearer skp_oat_...`.
 pub struct OrgAuth(pub OrganizationCaller);
 

@@ -18,6 +18,7 @@ mod customers;
 mod errors;
 mod health;
 mod limits;
+mod list_filters;
 mod mail;
 mod openapi;
 mod organizations;

@@ -8,7 +8,7 @@ use crate::model::{
         LicenseKeysProperties,
     },
 };
-use crate::server::store::BenefitRecord;
+use crate::server::store::{BenefitFilter, BenefitRecord};
 
 use super::{OrganizationCaller, ServiceError, Services, text};
 
@@ -133,13 +133,13 @@ impl Services {
     pub async fn list_benefits(
         &self,
         caller: &OrganizationCaller,
-        kind: Option<&str>,
+        filter: BenefitFilter,
         page: PageRequest,
     ) -> Result<ListResource<Benefit>, ServiceError> {
         caller.require_any(&[Scope::BenefitsRead, Scope::BenefitsWrite])?;
         let (records, total) = self
             .store()
-            .list_benefits(caller.organization_id, kind, page)
+            .list_benefits(caller.organization_id, &filter, page)
             .await?;
         Ok(ListResource::new(
             records.into_iter().map(Benefit::from).collect(),

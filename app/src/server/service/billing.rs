@@ -7,7 +7,7 @@ use crate::{
         customer::Customer,
         product::Product,
     },
-    server::store::{BillingFilter, OrderRecord, SubscriptionRecord},
+    server::store::{OrderFilter, OrderRecord, SubscriptionFilter, SubscriptionRecord},
 };
 
 use super::{OrganizationCaller, ServiceError, Services};
@@ -193,7 +193,7 @@ impl Services {
     pub async fn list_subscriptions(
         &self,
         caller: &OrganizationCaller,
-        filter: BillingFilter,
+        filter: SubscriptionFilter,
         page: PageRequest,
     ) -> Result<ListResource<Subscription>, ServiceError> {
         caller.require_any(&[Scope::SubscriptionsRead, Scope::SubscriptionsWrite])?;
@@ -228,7 +228,7 @@ impl Services {
     pub async fn list_orders(
         &self,
         caller: &OrganizationCaller,
-        filter: BillingFilter,
+        filter: OrderFilter,
         page: PageRequest,
     ) -> Result<ListResource<Order>, ServiceError> {
         caller.require_any(&[Scope::OrdersRead])?;

@@ -23,7 +23,7 @@ use crate::{
         product::{Product, ProductPrice},
     },
     server::{
-        store::{CheckoutRecord, OrganizationRecord, PriceKind, ProductRecord},
+        store::{CheckoutFilter, CheckoutRecord, OrganizationRecord, PriceKind, ProductRecord},
         token,
     },
 };
@@ -235,12 +235,13 @@ impl Services {
     pub async fn list_checkouts(
         &self,
         caller: &OrganizationCaller,
+        filter: CheckoutFilter,
         page: PageRequest,
     ) -> Result<ListResource<Checkout>, ServiceError> {
         caller.require_any(&[Scope::CheckoutsRead, Scope::CheckoutsWrite])?;
         let (records, total) = self
             .store()
-            .list_checkouts(caller.organization_id, page)
+            .list_checkouts(caller.organization_id, &filter, self.now(), page)
             .await?;
         let mut items = Vec::with_capacity(records.len());
         for record in &records {

@@ -13,7 +13,10 @@ use crate::{
         },
     },
     server::{
-        store::{CustomerFilter, CustomerRecord, MemberRecord, NewCustomerSession, StoreError},
+        store::{
+            CustomerFilter, CustomerRecord, MemberFilter, MemberRecord, NewCustomerSession,
+            StoreError,
+        },
         token,
     },
 };
@@ -330,11 +333,15 @@ impl Services {
         &self,
         caller: &OrganizationCaller,
         customer_id: CustomerId,
+        filter: MemberFilter,
         page: PageRequest,
     ) -> Result<ListResource<Member>, ServiceError> {
         caller.require_any(&[Scope::CustomersRead, Scope::CustomersWrite])?;
         self.customer_record(caller, customer_id).await?;
-        let (records, total) = self.store().list_members(customer_id, page).await?;
+        let (records, total) = self
+            .store()
+            .list_members(customer_id, &filter, page)
+            .await?;
         Ok(ListResource::new(
             records.into_iter().map(Member::from).collect(),
             total,

@@ -9,7 +9,9 @@ use crate::{
         organization::{OrganizationParts, ProrationBehavior},
     },
     server::{
-        store::{NewAccessToken, NewOrganization, OrganizationRecord, StoreError},
+        store::{
+            NewAccessToken, NewOrganization, OrganizationFilter, OrganizationRecord, StoreError,
+        },
         token::{self, ACCESS_TOKEN_PREFIX},
     },
 };
@@ -159,13 +161,14 @@ impl Services {
     pub async fn list_organizations(
         &self,
         caller: &OrganizationCaller,
-        slug: Option<&str>,
+        filter: OrganizationFilter,
         page: PageRequest,
     ) -> Result<ListResource<Organization>, ServiceError> {
         let own = self
             .get_organization(caller, caller.organization_id)
             .await?;
-        let visible = slug.is_none_or(|slug| slug == own.slug.as_str());
+        let visible =
+            filter.slugs.is_empty() || filter.slugs.iter().any(|s| s == own.slug.as_str());
         Ok(page.slice(if visible { vec![own] } else { Vec::new() }))
     }
 

@@ -229,7 +229,7 @@ impl Services {
             None => {
                 let filter = CustomerFilter {
                     email: Some(email.clone()),
-                    query: None,
+                    ..CustomerFilter::default()
                 };
                 let by_email = self
                     .store()

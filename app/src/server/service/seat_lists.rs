@@ -25,7 +25,7 @@ use std::{
 use axum::body::Bytes;
 
 use crate::{
-    model::{OrganizationId, seat::SeatStatus},
+    model::{OrganizationId, PageRequest, seat::SeatStatus},
     server::{
         store::{AccessTokenRecord, PoolStamp, SeatPool, SessionRecord, StoreError},
         token::TokenHash,
@@ -44,12 +44,13 @@ const BUDGET_BYTES: usize = 32 * 1024 * 1024;
 /// A list larger than this is answered but not kept (it would push out too many others).
 const LARGEST_KEPT: usize = BUDGET_BYTES / 8;
 
-/// One cached answer: a pool's list, as seen by one organization, with one status filter.
+/// One cached answer: a page of a pool's list, as seen by one organization, with one status filter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct ListKey {
     organization_id: OrganizationId,
     pool: SeatPool,
     status: Option<SeatStatus>,
+    page: PageRequest,
 }
 
 /// A rendered `SeatsList`: its JSON, and the same JSON gzip-compressed, made once on first demand
@@ -177,6 +178,7 @@ impl Services {
         token: &str,
         pool: SeatPool,
         status: Option<SeatStatus>,
+        page: PageRequest,
     ) -> Result<Arc<RenderedList>, ServiceError> {
         let hash = access_token_hash(token)?;
         let found = self
@@ -189,7 +191,7 @@ impl Services {
             .await?;
         let (record, stamp) = found.map_or((None, None), |(record, stamp)| (Some(record), stamp));
         let caller = SeatCaller::Organization(OrganizationCaller::of_live_token(record)?);
-        self.stamped_seat_list_json(&caller, pool, status, stamp)
+        self.stamped_seat_list_json(&caller, pool, status, page, stamp)
             .await
     }
 
@@ -200,6 +202,7 @@ impl Services {
         token: &str,
         pool: SeatPool,
         status: Option<SeatStatus>,
+        page: PageRequest,
     ) -> Result<Arc<RenderedList>, ServiceError> {
         let hash = session_token_hash(token)?;
         let found = self
@@ -213,7 +216,7 @@ impl Services {
         let (session, stamp) =
             found.map_or((None, None), |(session, stamp)| (Some(session), stamp));
         let caller = SeatCaller::Portal(PortalCaller::of_live_session(session)?);
-        self.stamped_seat_list_json(&caller, pool, status, stamp)
+        self.stamped_seat_list_json(&caller, pool, status, page, stamp)
             .await
     }
 
@@ -222,6 +225,7 @@ impl Services {
         caller: &SeatCaller,
         pool: SeatPool,
         status: Option<SeatStatus>,
+        page: PageRequest,
         stamp: Option<PoolStamp>,
     ) -> Result<Arc<RenderedList>, ServiceError> {
         caller.require_read()?;
@@ -232,11 +236,12 @@ impl Services {
             organization_id: caller.organization_id(),
             pool,
             status,
+            page,
         };
         if let Some(list) = self.seat_lists.get(&key, &stamp) {
             return Ok(list);
         }
-        let list = self.list_seats(caller, pool, status).await?;
+        let list = self.list_seats(caller, pool, status, page).await?;
         let json =
             Bytes::from(serde_json::to_vec(&list).map_err(|e| {
                 ServiceError::Internal(StoreError::Corrupt(format!("seat list: {e}")))
@@ -281,6 +286,7 @@ mod tests {
             organization_id: OrganizationId::new(),
             pool: SeatPool::Subscription(SubscriptionId::new()),
             status: None,
+            page: PageRequest::default(),
         }
     }
 

@@ -13,7 +13,7 @@ use chrono::TimeDelta;
 
 use crate::{
     model::{
-        MemberId, SeatAuditId, SeatId,
+        MemberId, PageRequest, Pagination, SeatAuditId, SeatId,
         billing::{OrderStatus, SubscriptionStatus},
         customer::{Member, MemberRole},
         metadata::Metadata,
@@ -636,6 +636,7 @@ impl Services {
         caller: &SeatCaller,
         pool: SeatPool,
         status: Option<SeatStatus>,
+        page: PageRequest,
     ) -> Result<SeatsList, ServiceError> {
         caller.require_read()?;
         let context = self.pool_context(caller, pool).await?;
@@ -644,7 +645,7 @@ impl Services {
             .pool_usage(caller.organization_id(), pool)
             .await?
             .ok_or_else(|| pool_not_found(pool))?;
-        let seats = self.store().seats_of(pool).await?;
+        let (seats, total) = self.store().seats_of(pool, status, page).await?;
         let members: HashMap<MemberId, MemberRecord> = if seats.is_empty() {
             HashMap::new()
         } else {
@@ -657,9 +658,6 @@ impl Services {
         };
         let mut out = Vec::with_capacity(seats.len());
         for seat in seats {
-            if status.is_some_and(|s| s != seat.status) {
-                continue;
-            }
             let member = members
                 .get(&seat.member_id)
                 .cloned()
@@ -670,6 +668,7 @@ impl Services {
             seats: out,
             available_seats: usage.seats.saturating_sub(usage.used),
             total_seats: usage.seats,
+            pagination: Pagination::of(total, page),
         })
     }
 
@@ -816,17 +815,18 @@ impl Services {
         &self,
         caller: &SeatCaller,
         pool: SeatPool,
+        page: PageRequest,
     ) -> Result<SeatAuditLog, ServiceError> {
         caller.require_read()?;
         self.pool_context(caller, pool).await?;
-        let entries = self
+        let (entries, total) = self
             .store()
-            .seat_audit(caller.organization_id(), pool)
-            .await?
-            .into_iter()
-            .map(audit_wire)
-            .collect();
-        Ok(SeatAuditLog { entries })
+            .seat_audit(caller.organization_id(), pool, page)
+            .await?;
+        Ok(SeatAuditLog {
+            entries: entries.into_iter().map(audit_wire).collect(),
+            pagination: Pagination::of(total, page),
+        })
     }
 }
 

@@ -210,15 +210,6 @@ pub struct TestCharge {
     pub refunded_at: Option<DateTime<Utc>>,
 }
 
-/// Filters of the subscription and order lists.
-#[derive(Clone, Debug, Default)]
-pub struct BillingFilter {
-    pub customer_id: Option<CustomerId>,
-    pub product_id: Option<ProductId>,
-    /// Subscription status (ignored for orders).
-    pub status: Option<SubscriptionStatus>,
-}
-
 fn corrupt(what: &str, err: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {err}"))
 }

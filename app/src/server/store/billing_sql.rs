@@ -35,6 +35,10 @@ macro_rules! order_columns {
     };
 }
 
+pub(super) const CHECKOUT_COLUMNS: &str = checkout_columns!();
+pub(super) const SUBSCRIPTION_COLUMNS: &str = subscription_columns!();
+pub(super) const ORDER_COLUMNS: &str = order_columns!();
+
 pub(super) const INSERT_CHECKOUT: &str = concat!(
     "INSERT INTO checkouts (",
     checkout_columns!(),
@@ -135,15 +139,6 @@ pub(super) const SELECT_CHECKOUT_BY_SECRET: &str = concat!(
     " FROM checkouts WHERE client_secret = $1"
 );
 
-pub(super) const LIST_CHECKOUTS: &str = concat!(
-    "SELECT ",
-    checkout_columns!(),
-    " FROM checkouts WHERE organization_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
-);
-
-pub(super) const COUNT_CHECKOUTS: &str =
-    "SELECT COUNT(*) FROM checkouts WHERE organization_id = $1";
-
 pub(super) const INSERT_SUBSCRIPTION: &str = concat!(
     "INSERT INTO subscriptions (",
     subscription_columns!(),
@@ -154,27 +149,6 @@ pub(super) const SELECT_SUBSCRIPTION: &str = concat!(
     "SELECT ",
     subscription_columns!(),
     " FROM subscriptions WHERE id = $1 AND organization_id = $2"
-);
-
-/// `$1` organization, `$2` customer, `$3` product, `$4` status; NULL = any.
-macro_rules! subscription_filter {
-    () => {
-        "organization_id = $1 AND ($2 IS NULL OR customer_id = $2) AND ($3 IS NULL OR product_id = $3) \
-         AND ($4 IS NULL OR status = $4)"
-    };
-}
-
-pub(super) const LIST_SUBSCRIPTIONS: &str = concat!(
-    "SELECT ",
-    subscription_columns!(),
-    " FROM subscriptions WHERE ",
-    subscription_filter!(),
-    " ORDER BY created_at DESC, id DESC LIMIT $5 OFFSET $6"
-);
-
-pub(super) const COUNT_SUBSCRIPTIONS: &str = concat!(
-    "SELECT COUNT(*) FROM subscriptions WHERE ",
-    subscription_filter!()
 );
 
 pub(super) const INSERT_ORDER: &str = concat!(
@@ -188,23 +162,6 @@ pub(super) const SELECT_ORDER: &str = concat!(
     order_columns!(),
     " FROM orders WHERE id = $1 AND organization_id = $2"
 );
-
-macro_rules! order_filter {
-    () => {
-        "organization_id = $1 AND ($2 IS NULL OR customer_id = $2) AND ($3 IS NULL OR product_id = $3)"
-    };
-}
-
-pub(super) const LIST_ORDERS: &str = concat!(
-    "SELECT ",
-    order_columns!(),
-    " FROM orders WHERE ",
-    order_filter!(),
-    " ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5"
-);
-
-pub(super) const COUNT_ORDERS: &str =
-    concat!("SELECT COUNT(*) FROM orders WHERE ", order_filter!());
 
 /// Implements [`BillingStore`](super::BillingStore) for a store with a `pool: sqlx::Pool<$db>`.
 macro_rules! billing_store {
@@ -489,18 +446,13 @@ macro_rules! billing_store {
             async fn list_checkouts(
                 &self,
                 organization_id: $crate::model::OrganizationId,
+                filter: &$crate::server::store::CheckoutFilter,
+                now: chrono::DateTime<chrono::Utc>,
                 page: $crate::model::PageRequest,
             ) -> Result<(Vec<$crate::server::store::CheckoutRecord>, u64), $crate::server::store::StoreError> {
                 use $crate::server::store::{billing::CheckoutRow, billing_sql as sql};
-                let rows: Vec<CheckoutRow> = sqlx::query_as(sql::LIST_CHECKOUTS)
-                    .bind(organization_id)
-                    .bind(i64::from(page.limit()))
-                    .bind(i64::try_from(page.offset()).unwrap_or(i64::MAX))
-                    .fetch_all(&self.pool)
-                    .await?;
-                let total: i64 = sqlx::query_scalar(sql::COUNT_CHECKOUTS).bind(organization_id).fetch_one(&self.pool).await?;
-                let records = rows.into_iter().map(TryInto::try_into).collect::<Result<Vec<_>, _>>()?;
-                Ok((records, u64::try_from(total).unwrap_or_default()))
+                let list = filter.sql(organization_id, now);
+                self.run_list::<CheckoutRow, _>(&list, sql::CHECKOUT_COLUMNS, "checkouts", page).await
             }
 
             async fn complete_purchase(
@@ -613,29 +565,12 @@ macro_rules! billing_store {
             async fn list_subscriptions(
                 &self,
                 organization_id: $crate::model::OrganizationId,
-                filter: &$crate::server::store::BillingFilter,
+                filter: &$crate::server::store::SubscriptionFilter,
                 page: $crate::model::PageRequest,
             ) -> Result<(Vec<$crate::server::store::SubscriptionRecord>, u64), $crate::server::store::StoreError> {
-                use $crate::server::store::{billing::SubscriptionRow, billing_sql as sql};
-                let status = filter.status.map(|s| s.as_str());
-                let rows: Vec<SubscriptionRow> = sqlx::query_as(sql::LIST_SUBSCRIPTIONS)
-                    .bind(organization_id)
-                    .bind(filter.customer_id)
-                    .bind(filter.product_id)
-                    .bind(status)
-                    .bind(i64::from(page.limit()))
-                    .bind(i64::try_from(page.offset()).unwrap_or(i64::MAX))
-                    .fetch_all(&self.pool)
-                    .await?;
-                let total: i64 = sqlx::query_scalar(sql::COUNT_SUBSCRIPTIONS)
-                    .bind(organization_id)
-                    .bind(filter.customer_id)
-                    .bind(filter.product_id)
-                    .bind(status)
-                    .fetch_one(&self.pool)
-                    .await?;
-                let records = rows.into_iter().map(TryInto::try_into).collect::<Result<Vec<_>, _>>()?;
-                Ok((records, u64::try_from(total).unwrap_or_default()))
+                use $crate::server::store::{billing::SubscriptionRow, billing_sql as sql, Store};
+                let list = filter.sql(organization_id, self.backend());
+                self.run_list::<SubscriptionRow, _>(&list, sql::SUBSCRIPTION_COLUMNS, "subscriptions", page).await
             }
 
             async fn order(
@@ -650,26 +585,12 @@ macro_rules! billing_store {
             async fn list_orders(
                 &self,
                 organization_id: $crate::model::OrganizationId,
-                filter: &$crate::server::store::BillingFilter,
+                filter: &$crate::server::store::OrderFilter,
                 page: $crate::model::PageRequest,
             ) -> Result<(Vec<$crate::server::store::OrderRecord>, u64), $crate::server::store::StoreError> {
-                use $crate::server::store::{billing::OrderRow, billing_sql as sql};
-                let rows: Vec<OrderRow> = sqlx::query_as(sql::LIST_ORDERS)
-                    .bind(organization_id)
-                    .bind(filter.customer_id)
-                    .bind(filter.product_id)
-                    .bind(i64::from(page.limit()))
-                    .bind(i64::try_from(page.offset()).unwrap_or(i64::MAX))
-                    .fetch_all(&self.pool)
-                    .await?;
-                let total: i64 = sqlx::query_scalar(sql::COUNT_ORDERS)
-                    .bind(organization_id)
-                    .bind(filter.customer_id)
-                    .bind(filter.product_id)
-                    .fetch_one(&self.pool)
-                    .await?;
-                let records = rows.into_iter().map(TryInto::try_into).collect::<Result<Vec<_>, _>>()?;
-                Ok((records, u64::try_from(total).unwrap_or_default()))
+                use $crate::server::store::{billing::OrderRow, billing_sql as sql, Store};
+                let list = filter.sql(organization_id, self.backend());
+                self.run_list::<OrderRow, _>(&list, sql::ORDER_COLUMNS, "orders", page).await
             }
         }
     };

@@ -58,15 +58,6 @@ pub enum PriceKind {
     SeatBased(SeatTiers),
 }
 
-/// Filters of the product list.
-#[derive(Clone, Debug, Default)]
-pub struct ProductFilter {
-    pub is_archived: Option<bool>,
-    pub is_recurring: Option<bool>,
-    /// Case-insensitive substring of the name.
-    pub query: Option<String>,
-}
-
 /// An event to append to the outbox in the same transaction as the change that caused it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewEvent {
@@ -90,16 +81,6 @@ pub struct EventRecord {
 
 fn corrupt(what: &str, err: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {err}"))
-}
-
-/// A case-insensitive `LIKE` pattern matching `query` anywhere, with `%`, `_` and `\` escaped.
-pub(super) fn like_pattern(query: &str) -> String {
-    let escaped = query
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
 }
 
 pub(super) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {

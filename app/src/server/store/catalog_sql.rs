@@ -3,25 +3,19 @@
 //!
 //! [`CatalogStore`]: super::CatalogStore
 
-/// The product-list filter: `$1` organization, `$2` is_archived, `$3` is_recurring, `$4` name
-/// pattern (lower-case `LIKE`, `\` escapes), each ignored when NULL.
-macro_rules! product_filter {
-    () => {
-        "organization_id = $1 AND ($2 IS NULL OR is_archived = $2) \
-         AND ($3 IS NULL OR (recurring_interval IS NOT NULL) = $3) \
-         AND ($4 IS NULL OR LOWER(name) LIKE $4 ESCAPE '\\')"
-    };
-}
+pub(super) const BENEFIT_COLUMNS: &str = "id, organization_id, created_at, modified_at, type, description, properties, metadata, deleted_at";
 
-macro_rules! product_page {
-    () => {
-        concat!(
-            "SELECT id FROM products WHERE ",
-            product_filter!(),
-            " ORDER BY created_at, id LIMIT $5 OFFSET $6"
-        )
-    };
-}
+pub(super) const PRODUCT_COLUMNS: &str = "id, organization_id, created_at, modified_at, name, description, \
+     recurring_interval, is_archived, metadata";
+
+/// The live prices of products; the caller adds `AND product_id IN (...)`.
+pub(super) const LIVE_PRICES: &str = "SELECT id, product_id, created_at, amount_type, price_currency, \
+     price_amount, seat_tier_type, seat_tiers FROM product_prices WHERE is_archived = FALSE";
+
+/// The benefits of products; the caller adds `WHERE pb.product_id IN (...)`.
+pub(super) const PRODUCT_BENEFITS: &str = "SELECT pb.product_id, b.id, b.organization_id, b.created_at, \
+     b.modified_at, b.type, b.description, b.properties, b.metadata, b.deleted_at \
+     FROM product_benefits pb JOIN benefits b ON b.id = pb.benefit_id";
 
 pub(super) const INSERT_BENEFIT: &str = "INSERT INTO benefits \
      (id, organization_id, created_at, modified_at, type, description, properties, metadata, deleted_at) \
@@ -34,14 +28,6 @@ pub(super) const SELECT_BENEFIT: &str = "SELECT b.id, b.organization_id, b.creat
      b.type, b.description, b.properties, b.metadata, b.deleted_at FROM benefits b \
      WHERE b.id = $1 AND b.organization_id = $2";
 
-pub(super) const LIST_BENEFITS: &str = "SELECT b.id, b.organization_id, b.created_at, b.modified_at, \
-     b.type, b.description, b.properties, b.metadata, b.deleted_at FROM benefits b \
-     WHERE b.organization_id = $1 AND b.deleted_at IS NULL AND ($2 IS NULL OR b.type = $2) \
-     ORDER BY b.created_at, b.id LIMIT $3 OFFSET $4";
-
-pub(super) const COUNT_BENEFITS: &str = "SELECT COUNT(*) FROM benefits \
-     WHERE organization_id = $1 AND deleted_at IS NULL AND ($2 IS NULL OR type = $2)";
-
 pub(super) const INSERT_PRODUCT: &str = "INSERT INTO products \
      (id, organization_id, created_at, modified_at, name, description, recurring_interval, is_archived, metadata) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
@@ -51,16 +37,6 @@ pub(super) const UPDATE_PRODUCT: &str = "UPDATE products SET modified_at = $3, n
 
 pub(super) const SELECT_PRODUCT: &str = "SELECT id, organization_id, created_at, modified_at, name, description, \
      recurring_interval, is_archived, metadata FROM products WHERE id = $1 AND organization_id = $2";
-
-pub(super) const LIST_PRODUCTS: &str = concat!(
-    "SELECT id, organization_id, created_at, modified_at, name, description, recurring_interval, is_archived, \
-     metadata FROM products WHERE ",
-    product_filter!(),
-    " ORDER BY created_at, id LIMIT $5 OFFSET $6"
-);
-
-pub(super) const COUNT_PRODUCTS: &str =
-    concat!("SELECT COUNT(*) FROM products WHERE ", product_filter!());
 
 pub(super) const INSERT_PRICE: &str = "INSERT INTO product_prices \
      (id, product_id, created_at, amount_type, price_currency, price_amount, seat_tier_type, seat_tiers, is_archived) \
@@ -72,25 +48,10 @@ pub(super) const SELECT_PRICES_OF_PRODUCT: &str = "SELECT id, product_id, create
      price_amount, seat_tier_type, seat_tiers FROM product_prices \
      WHERE product_id = $1 AND is_archived = FALSE ORDER BY created_at, id";
 
-pub(super) const SELECT_PRICES_OF_PAGE: &str = concat!(
-    "SELECT id, product_id, created_at, amount_type, price_currency, price_amount, seat_tier_type, seat_tiers \
-     FROM product_prices WHERE is_archived = FALSE AND product_id IN (",
-    product_page!(),
-    ") ORDER BY created_at, id"
-);
-
 pub(super) const SELECT_BENEFITS_OF_PRODUCT: &str = "SELECT pb.product_id, b.id, b.organization_id, b.created_at, \
      b.modified_at, b.type, b.description, b.properties, b.metadata, b.deleted_at \
      FROM product_benefits pb JOIN benefits b ON b.id = pb.benefit_id \
      WHERE pb.product_id = $1 ORDER BY pb.position";
-
-pub(super) const SELECT_BENEFITS_OF_PAGE: &str = concat!(
-    "SELECT pb.product_id, b.id, b.organization_id, b.created_at, b.modified_at, b.type, b.description, \
-     b.properties, b.metadata, b.deleted_at \
-     FROM product_benefits pb JOIN benefits b ON b.id = pb.benefit_id WHERE pb.product_id IN (",
-    product_page!(),
-    ") ORDER BY pb.product_id, pb.position"
-);
 
 pub(super) const DELETE_PRODUCT_BENEFITS: &str =
     "DELETE FROM product_benefits WHERE product_id = $1";
@@ -262,24 +223,12 @@ macro_rules! catalog_store {
             async fn list_benefits(
                 &self,
                 organization_id: $crate::model::OrganizationId,
-                kind: Option<&str>,
+                filter: &$crate::server::store::BenefitFilter,
                 page: $crate::model::PageRequest,
             ) -> Result<(Vec<$crate::server::store::BenefitRecord>, u64), $crate::server::store::StoreError> {
-                use $crate::server::store::{catalog::BenefitRow, catalog_sql as sql};
-                let rows: Vec<BenefitRow> = sqlx::query_as(sql::LIST_BENEFITS)
-                    .bind(organization_id)
-                    .bind(kind)
-                    .bind(i64::from(page.limit()))
-                    .bind(i64::try_from(page.offset()).unwrap_or(i64::MAX))
-                    .fetch_all(&self.pool)
-                    .await?;
-                let total: i64 = sqlx::query_scalar(sql::COUNT_BENEFITS)
-                    .bind(organization_id)
-                    .bind(kind)
-                    .fetch_one(&self.pool)
-                    .await?;
-                let records = rows.into_iter().map(TryInto::try_into).collect::<Result<Vec<_>, _>>()?;
-                Ok((records, u64::try_from(total).unwrap_or_default()))
+                use $crate::server::store::{catalog::BenefitRow, catalog_sql as sql, Store};
+                let list = filter.sql(organization_id, self.backend());
+                self.run_list::<BenefitRow, _>(&list, sql::BENEFIT_COLUMNS, "benefits", page).await
             }
 
             async fn insert_product(
@@ -356,33 +305,30 @@ macro_rules! catalog_store {
                 filter: &$crate::server::store::ProductFilter,
                 page: $crate::model::PageRequest,
             ) -> Result<(Vec<$crate::server::store::ProductRecord>, u64), $crate::server::store::StoreError> {
-                use $crate::server::store::{catalog::{PriceRow, ProductBenefitRow, ProductRow}, catalog_sql as sql};
-                let pattern = filter.query.as_deref().map($crate::server::store::catalog::like_pattern);
-                let limit = i64::from(page.limit());
-                let offset = i64::try_from(page.offset()).unwrap_or(i64::MAX);
-                macro_rules! filtered {
-                    ($sql:expr) => {
-                        sqlx::query_as($sql)
-                            .bind(organization_id)
-                            .bind(filter.is_archived)
-                            .bind(filter.is_recurring)
-                            .bind(pattern.as_deref())
-                            .bind(limit)
-                            .bind(offset)
-                    };
+                use $crate::server::store::{catalog::{PriceRow, ProductBenefitRow, ProductRow}, catalog_sql as sql, Store};
+                let list = filter.sql(organization_id, self.backend());
+                let (rows, total) =
+                    self.run_list_rows::<ProductRow>(&list, sql::PRODUCT_COLUMNS, "products", page).await?;
+                if rows.is_empty() {
+                    return Ok((Vec::new(), total));
                 }
-                let rows: Vec<ProductRow> = filtered!(sql::LIST_PRODUCTS).fetch_all(&self.pool).await?;
-                let prices: Vec<PriceRow> = filtered!(sql::SELECT_PRICES_OF_PAGE).fetch_all(&self.pool).await?;
-                let benefits: Vec<ProductBenefitRow> =
-                    filtered!(sql::SELECT_BENEFITS_OF_PAGE).fetch_all(&self.pool).await?;
-                let total: i64 = sqlx::query_scalar(sql::COUNT_PRODUCTS)
-                    .bind(organization_id)
-                    .bind(filter.is_archived)
-                    .bind(filter.is_recurring)
-                    .bind(pattern.as_deref())
-                    .fetch_one(&self.pool)
-                    .await?;
-                Ok((Self::assemble_products(rows, prices, benefits)?, u64::try_from(total).unwrap_or_default()))
+                let placeholders: Vec<String> = (1..=rows.len()).map(|n| format!("${n}")).collect();
+                let ids = placeholders.join(", ");
+                let mut prices = sqlx::query_as::<_, PriceRow>(sqlx::AssertSqlSafe(format!(
+                    "{} AND product_id IN ({ids}) ORDER BY created_at, id",
+                    sql::LIVE_PRICES
+                )));
+                let mut benefits = sqlx::query_as::<_, ProductBenefitRow>(sqlx::AssertSqlSafe(format!(
+                    "{} WHERE pb.product_id IN ({ids}) ORDER BY pb.product_id, pb.position",
+                    sql::PRODUCT_BENEFITS
+                )));
+                for row in &rows {
+                    prices = prices.bind(row.id);
+                    benefits = benefits.bind(row.id);
+                }
+                let prices = prices.fetch_all(&self.pool).await?;
+                let benefits = benefits.fetch_all(&self.pool).await?;
+                Ok((Self::assemble_products(rows, prices, benefits)?, total))
             }
 
             async fn events(

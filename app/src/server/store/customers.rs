@@ -54,15 +54,6 @@ pub struct NewCustomerSession {
     pub return_url: Option<String>,
 }
 
-/// Filters of the customer list.
-#[derive(Clone, Debug, Default)]
-pub struct CustomerFilter {
-    /// Exact (lower-cased) email.
-    pub email: Option<Email>,
-    /// Case-insensitive part of the name, email or external id.
-    pub query: Option<String>,
-}
-
 fn corrupt(what: &str, err: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {err}"))
 }

@@ -13,15 +13,8 @@ macro_rules! member_columns {
     };
 }
 
-/// `$1` organization, `$2` exact email, `$3` lower-case `LIKE` pattern (`\` escapes), NULL = any.
-macro_rules! customer_filter {
-    () => {
-        "organization_id = $1 AND deleted_at IS NULL AND ($2 IS NULL OR email = $2) \
-         AND ($3 IS NULL OR LOWER(COALESCE(name, '')) LIKE $3 ESCAPE '\\' \
-              OR LOWER(COALESCE(email, '')) LIKE $3 ESCAPE '\\' \
-              OR LOWER(COALESCE(external_id, '')) LIKE $3 ESCAPE '\\')"
-    };
-}
+pub(super) const CUSTOMER_COLUMNS: &str = customer_columns!();
+pub(super) const MEMBER_COLUMNS: &str = member_columns!();
 
 pub(super) const INSERT_CUSTOMER: &str = concat!(
     "INSERT INTO customers (",
@@ -50,17 +43,6 @@ pub(super) const SELECT_CUSTOMER_BY_EXTERNAL_ID: &str = concat!(
     " FROM customers WHERE external_id = $1 AND organization_id = $2 AND deleted_at IS NULL"
 );
 
-pub(super) const LIST_CUSTOMERS: &str = concat!(
-    "SELECT ",
-    customer_columns!(),
-    " FROM customers WHERE ",
-    customer_filter!(),
-    " ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5"
-);
-
-pub(super) const COUNT_CUSTOMERS: &str =
-    concat!("SELECT COUNT(*) FROM customers WHERE ", customer_filter!());
-
 pub(super) const INSERT_MEMBER: &str = concat!(
     "INSERT INTO members (",
     member_columns!(),
@@ -75,15 +57,6 @@ pub(super) const SELECT_MEMBER: &str = concat!(
     member_columns!(),
     " FROM members WHERE id = $1 AND customer_id = $2 AND deleted_at IS NULL"
 );
-
-pub(super) const LIST_MEMBERS: &str = concat!(
-    "SELECT ",
-    member_columns!(),
-    " FROM members WHERE customer_id = $1 AND deleted_at IS NULL ORDER BY created_at, id LIMIT $2 OFFSET $3"
-);
-
-pub(super) const COUNT_MEMBERS: &str =
-    "SELECT COUNT(*) FROM members WHERE customer_id = $1 AND deleted_at IS NULL";
 
 pub(super) const SELECT_MEMBER_BY_EXTERNAL_ID: &str = concat!(
     "SELECT ",
@@ -301,30 +274,10 @@ macro_rules! customer_store {
                 (Vec<$crate::server::store::CustomerRecord>, u64),
                 $crate::server::store::StoreError,
             > {
-                use $crate::server::store::{
-                    catalog::like_pattern, customers::CustomerRow, customers_sql as sql,
-                };
-                let pattern = filter.query.as_deref().map(like_pattern);
-                let email = filter.email.as_ref().map(|e| e.as_str());
-                let rows: Vec<CustomerRow> = sqlx::query_as(sql::LIST_CUSTOMERS)
-                    .bind(organization_id)
-                    .bind(email)
-                    .bind(pattern.as_deref())
-                    .bind(i64::from(page.limit()))
-                    .bind(i64::try_from(page.offset()).unwrap_or(i64::MAX))
-                    .fetch_all(&self.pool)
-                    .await?;
-                let total: i64 = sqlx::query_scalar(sql::COUNT_CUSTOMERS)
-                    .bind(organization_id)
-                    .bind(email)
-                    .bind(pattern.as_deref())
-                    .fetch_one(&self.pool)
-                    .await?;
-                let records = rows
-                    .into_iter()
-                    .map(TryInto::try_into)
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok((records, u64::try_from(total).unwrap_or_default()))
+                use $crate::server::store::{Store, customers::CustomerRow, customers_sql as sql};
+                let list = filter.sql(organization_id, self.backend());
+                self.run_list::<CustomerRow, _>(&list, sql::CUSTOMER_COLUMNS, "customers", page)
+                    .await
             }
 
             async fn insert_member(
@@ -399,27 +352,16 @@ macro_rules! customer_store {
             async fn list_members(
                 &self,
                 customer_id: $crate::model::CustomerId,
+                filter: &$crate::server::store::MemberFilter,
                 page: $crate::model::PageRequest,
             ) -> Result<
                 (Vec<$crate::server::store::MemberRecord>, u64),
                 $crate::server::store::StoreError,
             > {
                 use $crate::server::store::{customers::MemberRow, customers_sql as sql};
-                let rows: Vec<MemberRow> = sqlx::query_as(sql::LIST_MEMBERS)
-                    .bind(customer_id)
-                    .bind(i64::from(page.limit()))
-                    .bind(i64::try_from(page.offset()).unwrap_or(i64::MAX))
-                    .fetch_all(&self.pool)
-                    .await?;
-                let total: i64 = sqlx::query_scalar(sql::COUNT_MEMBERS)
-                    .bind(customer_id)
-                    .fetch_one(&self.pool)
-                    .await?;
-                let records = rows
-                    .into_iter()
-                    .map(TryInto::try_into)
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok((records, u64::try_from(total).unwrap_or_default()))
+                let list = filter.sql(customer_id);
+                self.run_list::<MemberRow, _>(&list, sql::MEMBER_COLUMNS, "members", page)
+                    .await
             }
 
             async fn insert_customer_session(

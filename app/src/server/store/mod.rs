@@ -15,6 +15,8 @@ mod customers;
 mod customers_sql;
 mod emails;
 mod emails_sql;
+pub mod filters;
+mod list_sql;
 mod postgres;
 mod records;
 mod seats;
@@ -27,19 +29,21 @@ use std::{sync::Arc, time::Duration};
 use async_trait::async_trait;
 
 pub use billing::{
-    BillingFilter, CheckoutChange, CheckoutRecord, CustomerWrite, OrderRecord, PaymentRecord,
-    PaymentSettlement, PaymentStatus, Purchase, SubscriptionRecord, TestCharge,
+    CheckoutChange, CheckoutRecord, CustomerWrite, OrderRecord, PaymentRecord, PaymentSettlement,
+    PaymentStatus, Purchase, SubscriptionRecord, TestCharge,
 };
-pub use catalog::{
-    BenefitRecord, EventRecord, NewEvent, PriceKind, PriceRecord, ProductFilter, ProductRecord,
-};
-pub use customers::{CustomerFilter, CustomerRecord, MemberRecord, NewCustomerSession};
+pub use catalog::{BenefitRecord, EventRecord, NewEvent, PriceKind, PriceRecord, ProductRecord};
+pub use customers::{CustomerRecord, MemberRecord, NewCustomerSession};
 pub use emails::{EmailRecord, EmailStatus, NewEmail};
 pub use emails_sql::ERASED_BODY;
+pub use filters::{
+    BenefitFilter, CheckoutFilter, CustomerFilter, GrantFilter, MemberFilter, OrderFilter,
+    OrganizationFilter, ProductFilter, SubscriptionFilter,
+};
 pub use postgres::PgStore;
 pub use records::{AccessTokenRecord, NewAccessToken, NewOrganization, OrganizationRecord};
 pub use seats::{
-    AuditRecord, GrantFilter, GrantRecord, PoolContextRecord, PoolStamp, PoolUsage, SeatAssignment,
+    AuditRecord, GrantRecord, PoolContextRecord, PoolStamp, PoolUsage, SeatAssignment,
     SeatClaimWrite, SeatPool, SeatRecord, SeatResendWrite, SeatRevokeWrite, SessionRecord,
 };
 pub use sqlite::SqliteStore;
@@ -179,11 +183,11 @@ pub trait CatalogStore: Send + Sync {
         id: BenefitId,
     ) -> Result<Option<BenefitRecord>, StoreError>;
 
-    /// Live benefits, oldest first, optionally of one type; and their total count.
+    /// Live benefits, filtered and sorted (oldest first by default); and their total count.
     async fn list_benefits(
         &self,
         organization_id: OrganizationId,
-        kind: Option<&str>,
+        filter: &BenefitFilter,
         page: PageRequest,
     ) -> Result<(Vec<BenefitRecord>, u64), StoreError>;
 
@@ -296,10 +300,11 @@ pub trait CustomerStore: Send + Sync {
     /// The customer's owner member.
     async fn owner(&self, customer_id: CustomerId) -> Result<Option<MemberRecord>, StoreError>;
 
-    /// Members, oldest first; and their total count.
+    /// Live members, filtered and sorted (oldest first by default); and their total count.
     async fn list_members(
         &self,
         customer_id: CustomerId,
+        filter: &MemberFilter,
         page: PageRequest,
     ) -> Result<(Vec<MemberRecord>, u64), StoreError>;
 
@@ -385,10 +390,13 @@ pub trait BillingStore: Send + Sync {
         client_secret: &str,
     ) -> Result<Option<CheckoutRecord>, StoreError>;
 
-    /// Checkouts, newest first; and their total count.
+    /// Checkouts, filtered and sorted (newest first by default; `now` tells open from expired);
+    /// and their total count.
     async fn list_checkouts(
         &self,
         organization_id: OrganizationId,
+        filter: &CheckoutFilter,
+        now: chrono::DateTime<chrono::Utc>,
         page: PageRequest,
     ) -> Result<(Vec<CheckoutRecord>, u64), StoreError>;
 
@@ -407,7 +415,7 @@ pub trait BillingStore: Send + Sync {
     async fn list_subscriptions(
         &self,
         organization_id: OrganizationId,
-        filter: &BillingFilter,
+        filter: &SubscriptionFilter,
         page: PageRequest,
     ) -> Result<(Vec<SubscriptionRecord>, u64), StoreError>;
 
@@ -421,7 +429,7 @@ pub trait BillingStore: Send + Sync {
     async fn list_orders(
         &self,
         organization_id: OrganizationId,
-        filter: &BillingFilter,
+        filter: &OrderFilter,
         page: PageRequest,
     ) -> Result<(Vec<OrderRecord>, u64), StoreError>;
 }
@@ -484,8 +492,14 @@ pub trait SeatStore: Send + Sync {
         invitation: &TokenHash,
     ) -> Result<Option<SeatRecord>, StoreError>;
 
-    /// Every seat of a pool, revoked ones included, oldest first.
-    async fn seats_of(&self, pool: SeatPool) -> Result<Vec<SeatRecord>, StoreError>;
+    /// One page of a pool's seats (revoked ones included, optionally of one status), oldest
+    /// first; and how many there are.
+    async fn seats_of(
+        &self,
+        pool: SeatPool,
+        status: Option<crate::model::seat::SeatStatus>,
+        page: PageRequest,
+    ) -> Result<(Vec<SeatRecord>, u64), StoreError>;
 
     /// The pending and claimed seats of a customer's pools.
     async fn active_seats_of_customer(
@@ -542,12 +556,13 @@ pub trait SeatStore: Send + Sync {
         page: PageRequest,
     ) -> Result<(Vec<GrantRecord>, u64), StoreError>;
 
-    /// The audit log of a pool, oldest first.
+    /// One page of the audit log of a pool, oldest first; and how many entries it has.
     async fn seat_audit(
         &self,
         organization_id: OrganizationId,
         pool: SeatPool,
-    ) -> Result<Vec<AuditRecord>, StoreError>;
+        page: PageRequest,
+    ) -> Result<(Vec<AuditRecord>, u64), StoreError>;
 
     /// The holder of a live customer or member session with this token hash (a removed member's
     /// sessions are dead), with the member's current role.

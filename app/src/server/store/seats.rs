@@ -255,14 +255,6 @@ pub struct GrantRecord {
     pub properties: BenefitGrantProperties,
 }
 
-/// Filters of the benefit grant list.
-#[derive(Clone, Debug, Default)]
-pub struct GrantFilter {
-    pub customer_id: Option<CustomerId>,
-    pub member_id: Option<MemberId>,
-    pub is_granted: Option<bool>,
-}
-
 #[derive(sqlx::FromRow)]
 pub(super) struct GrantRow {
     id: BenefitGrantId,

@@ -9,6 +9,8 @@ macro_rules! seat_columns {
     };
 }
 
+pub(super) const SEAT_COLUMNS: &str = seat_columns!();
+
 pub(super) const INSERT_SEAT: &str = concat!(
     "INSERT INTO customer_seats (",
     seat_columns!(),
@@ -19,18 +21,6 @@ pub(super) const SELECT_SEAT: &str = concat!(
     "SELECT ",
     seat_columns!(),
     " FROM customer_seats WHERE id = $1 AND organization_id = $2"
-);
-
-pub(super) const SEATS_OF_SUBSCRIPTION: &str = concat!(
-    "SELECT ",
-    seat_columns!(),
-    " FROM customer_seats WHERE subscription_id = $1 ORDER BY created_at, id"
-);
-
-pub(super) const SEATS_OF_ORDER: &str = concat!(
-    "SELECT ",
-    seat_columns!(),
-    " FROM customer_seats WHERE order_id = $1 ORDER BY created_at, id"
 );
 
 /// The capacity check: a pool that is full, or closed (its customer was deleted), takes no seat.
@@ -165,6 +155,8 @@ macro_rules! grant_columns {
     };
 }
 
+pub(super) const GRANT_COLUMNS: &str = grant_columns!();
+
 pub(super) const INSERT_GRANT: &str = concat!(
     "INSERT INTO benefit_grants (",
     grant_columns!(),
@@ -179,49 +171,18 @@ pub(super) const GRANTS_OF_SEAT: &str = concat!(
     " FROM benefit_grants WHERE seat_id = $1 ORDER BY created_at, id"
 );
 
-/// `$1` organization, `$2` customer, `$3` member, `$4` granted (NULL = any).
-macro_rules! grant_filter {
-    () => {
-        "organization_id = $1 AND ($2 IS NULL OR customer_id = $2) AND ($3 IS NULL OR member_id = $3) \
-         AND ($4 IS NULL OR (revoked_at IS NULL) = $4)"
-    };
-}
-
-pub(super) const LIST_GRANTS: &str = concat!(
-    "SELECT ",
-    grant_columns!(),
-    " FROM benefit_grants WHERE ",
-    grant_filter!(),
-    " ORDER BY created_at DESC, id DESC LIMIT $5 OFFSET $6"
-);
-
-pub(super) const COUNT_GRANTS: &str = concat!(
-    "SELECT COUNT(*) FROM benefit_grants WHERE ",
-    grant_filter!()
-);
-
 macro_rules! audit_columns {
     () => {
         "id, organization_id, created_at, seat_id, subscription_id, order_id, action, actor_type, actor_id, email"
     };
 }
 
+pub(super) const AUDIT_COLUMNS: &str = audit_columns!();
+
 pub(super) const INSERT_AUDIT: &str = concat!(
     "INSERT INTO seat_audit_log (",
     audit_columns!(),
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-);
-
-pub(super) const AUDIT_OF_SUBSCRIPTION: &str = concat!(
-    "SELECT ",
-    audit_columns!(),
-    " FROM seat_audit_log WHERE subscription_id = $1 AND organization_id = $2 ORDER BY created_at, id"
-);
-
-pub(super) const AUDIT_OF_ORDER: &str = concat!(
-    "SELECT ",
-    audit_columns!(),
-    " FROM seat_audit_log WHERE order_id = $1 AND organization_id = $2 ORDER BY created_at, id"
 );
 
 /// `$1` token hash, `$2` now: a live session of a live member.
@@ -627,13 +588,13 @@ macro_rules! seat_store {
             async fn seats_of(
                 &self,
                 pool: $crate::server::store::SeatPool,
-            ) -> Result<Vec<$crate::server::store::SeatRecord>, $crate::server::store::StoreError> {
-                use $crate::server::store::{SeatPool, seats::SeatRow, seats_sql as sql};
-                let rows: Vec<SeatRow> = match pool {
-                    SeatPool::Subscription(id) => sqlx::query_as(sql::SEATS_OF_SUBSCRIPTION).bind(id).fetch_all(&self.pool).await?,
-                    SeatPool::Order(id) => sqlx::query_as(sql::SEATS_OF_ORDER).bind(id).fetch_all(&self.pool).await?,
-                };
-                rows.into_iter().map(TryInto::try_into).collect()
+                status: Option<$crate::model::seat::SeatStatus>,
+                page: $crate::model::PageRequest,
+            ) -> Result<(Vec<$crate::server::store::SeatRecord>, u64), $crate::server::store::StoreError> {
+                use $crate::server::store::{filters::pool_rows, seats::SeatRow, seats_sql as sql};
+                let mut list = pool_rows(pool);
+                list.with("status = {}", status.map(|s| s.as_str()));
+                self.run_list::<SeatRow, _>(&list, sql::SEAT_COLUMNS, "customer_seats", page).await
             }
 
             async fn active_seats_of_customer(
@@ -747,41 +708,20 @@ macro_rules! seat_store {
                 page: $crate::model::PageRequest,
             ) -> Result<(Vec<$crate::server::store::GrantRecord>, u64), $crate::server::store::StoreError> {
                 use $crate::server::store::{seats::GrantRow, seats_sql as sql};
-                let rows: Vec<GrantRow> = sqlx::query_as(sql::LIST_GRANTS)
-                    .bind(organization_id)
-                    .bind(filter.customer_id)
-                    .bind(filter.member_id)
-                    .bind(filter.is_granted)
-                    .bind(i64::from(page.limit()))
-                    .bind(i64::try_from(page.offset()).unwrap_or(i64::MAX))
-                    .fetch_all(&self.pool)
-                    .await?;
-                let total: i64 = sqlx::query_scalar(sql::COUNT_GRANTS)
-                    .bind(organization_id)
-                    .bind(filter.customer_id)
-                    .bind(filter.member_id)
-                    .bind(filter.is_granted)
-                    .fetch_one(&self.pool)
-                    .await?;
-                let grants = rows.into_iter().map(TryInto::try_into).collect::<Result<Vec<_>, _>>()?;
-                Ok((grants, u64::try_from(total).unwrap_or_default()))
+                let list = filter.sql(organization_id);
+                self.run_list::<GrantRow, _>(&list, sql::GRANT_COLUMNS, "benefit_grants", page).await
             }
 
             async fn seat_audit(
                 &self,
                 organization_id: $crate::model::OrganizationId,
                 pool: $crate::server::store::SeatPool,
-            ) -> Result<Vec<$crate::server::store::AuditRecord>, $crate::server::store::StoreError> {
-                use $crate::server::store::{SeatPool, seats::AuditRow, seats_sql as sql};
-                let rows: Vec<AuditRow> = match pool {
-                    SeatPool::Subscription(id) => {
-                        sqlx::query_as(sql::AUDIT_OF_SUBSCRIPTION).bind(id).bind(organization_id).fetch_all(&self.pool).await?
-                    }
-                    SeatPool::Order(id) => {
-                        sqlx::query_as(sql::AUDIT_OF_ORDER).bind(id).bind(organization_id).fetch_all(&self.pool).await?
-                    }
-                };
-                rows.into_iter().map(TryInto::try_into).collect()
+                page: $crate::model::PageRequest,
+            ) -> Result<(Vec<$crate::server::store::AuditRecord>, u64), $crate::server::store::StoreError> {
+                use $crate::server::store::{filters::pool_rows, seats::AuditRow, seats_sql as sql};
+                let mut list = pool_rows(pool);
+                list.with("organization_id = {}", Some(organization_id));
+                self.run_list::<AuditRow, _>(&list, sql::AUDIT_COLUMNS, "seat_audit_log", page).await
             }
 
             async fn live_session(

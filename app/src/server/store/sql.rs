@@ -52,6 +52,62 @@ macro_rules! sql_store {
                 row.map(Rec::try_from).transpose()
             }
 
+            /// One page of a filtered list as records, and the number of rows the filter matches.
+            async fn run_list<Row, Rec>(
+                &self,
+                list: &$crate::server::store::list_sql::ListSql,
+                columns: &str,
+                table: &str,
+                page: $crate::model::PageRequest,
+            ) -> Result<(Vec<Rec>, u64), $crate::server::store::StoreError>
+            where
+                Row: for<'r> sqlx::FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
+                Rec: TryFrom<Row, Error = $crate::server::store::StoreError>,
+            {
+                let (rows, total) = self.run_list_rows::<Row>(list, columns, table, page).await?;
+                let records = rows.into_iter().map(Rec::try_from).collect::<Result<Vec<_>, _>>()?;
+                Ok((records, total))
+            }
+
+            /// One page of a filtered list as rows, and the number of rows the filter matches.
+            async fn run_list_rows<Row>(
+                &self,
+                list: &$crate::server::store::list_sql::ListSql,
+                columns: &str,
+                table: &str,
+                page: $crate::model::PageRequest,
+            ) -> Result<(Vec<Row>, u64), $crate::server::store::StoreError>
+            where
+                Row: for<'r> sqlx::FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
+            {
+                use $crate::server::store::list_sql::Bound;
+                let (sql, binds) = list.page(columns, table, page);
+                let mut query = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql));
+                for bound in binds {
+                    query = match bound {
+                        Bound::Uuid(v) => query.bind(v),
+                        Bound::Text(v) => query.bind(v),
+                        Bound::Bool(v) => query.bind(v),
+                        Bound::Time(v) => query.bind(v),
+                        Bound::Int(v) => query.bind(v),
+                    };
+                }
+                let rows = query.fetch_all(&self.pool).await?;
+                let (sql, binds) = list.count(table);
+                let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+                for bound in binds {
+                    count = match bound {
+                        Bound::Uuid(v) => count.bind(v),
+                        Bound::Text(v) => count.bind(v),
+                        Bound::Bool(v) => count.bind(v),
+                        Bound::Time(v) => count.bind(v),
+                        Bound::Int(v) => count.bind(v),
+                    };
+                }
+                let total = count.fetch_one(&self.pool).await?;
+                Ok((rows, u64::try_from(total).unwrap_or_default()))
+            }
+
             async fn insert_access_token_with<'e, E>(
                 executor: E,
                 token: &$crate::server::store::NewAccessToken,

@@ -2,32 +2,49 @@
 //! and revoked with their seats.
 
 use app::{
-    model::{CustomerId, ErrorBody, ListResource, MemberId, PageRequest, seat::BenefitGrant},
-    server::{service::ServiceError, store::GrantFilter},
+    model::{CustomerId, ErrorBody, ListResource, MemberId, OrganizationId, seat::BenefitGrant},
+    server::store::{GrantFilter, filters::GRANT_SORTS},
 };
 use axum::{Json, extract::State};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::lists;
 use crate::{
     rest::{
         error::ApiError,
-        extract::{OrgAuth, Query},
+        extract::{ListQuery, OrgAuth},
     },
     startup::AppState,
 };
 
+/// The filters the official SDK sends (`benefit_grants.list`), and `member_id`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct ListParams {
-    #[param(value_type = Option<String>, format = Uuid)]
-    customer_id: Option<CustomerId>,
-    #[param(value_type = Option<String>, format = Uuid)]
-    member_id: Option<MemberId>,
+    /// Only this organization (a token sees only its own).
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    organization_id: Vec<OrganizationId>,
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    customer_id: Vec<CustomerId>,
+    /// Customers with these external ids.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    external_customer_id: Vec<String>,
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    member_id: Vec<MemberId>,
     /// `true`: live grants only; `false`: revoked ones only.
     is_granted: Option<bool>,
     page: Option<u32>,
     limit: Option<u32>,
+    /// `created_at`, `granted_at` or `revoked_at`; `-` first for descending. Newest first by default.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    sorting: Vec<String>,
 }
 
 /// List benefit grants, newest first.
@@ -38,13 +55,17 @@ pub(crate) struct ListParams {
 pub(crate) async fn list(
     State(state): State<AppState>,
     OrgAuth(caller): OrgAuth,
-    Query(params): Query<ListParams>,
+    ListQuery { params, metadata }: ListQuery<ListParams>,
 ) -> Result<Json<ListResource<BenefitGrant>>, ApiError> {
-    let page = PageRequest::new(params.page, params.limit).map_err(ServiceError::Validation)?;
+    lists::no_metadata(&metadata)?;
+    let page = lists::page(params.page, params.limit)?;
     let filter = GrantFilter {
-        customer_id: params.customer_id,
-        member_id: params.member_id,
+        organizations: params.organization_id,
+        customer_ids: params.customer_id,
+        external_customer_ids: params.external_customer_id,
+        member_ids: params.member_id,
         is_granted: params.is_granted,
+        sorting: lists::sorting(GRANT_SORTS, &params.sorting)?,
     };
     Ok(Json(
         state

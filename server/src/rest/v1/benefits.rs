@@ -2,19 +2,20 @@
 
 use app::{
     model::{
-        BenefitId, ErrorBody, ListResource, PageRequest,
+        BenefitId, ErrorBody, ListResource, OrganizationId,
         benefit::{Benefit, BenefitCreate, BenefitUpdate},
     },
-    server::service::ServiceError,
+    server::store::{BenefitFilter, filters::BENEFIT_SORTS},
 };
 use axum::{Json, extract::State, http::StatusCode};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::lists;
 use crate::{
     rest::{
         error::ApiError,
-        extract::{self, OrgAuth, Path, Query},
+        extract::{self, ListQuery, OrgAuth, Path},
     },
     startup::AppState,
 };
@@ -34,32 +35,56 @@ pub(crate) async fn create(
     ))
 }
 
+/// The filters the official SDK sends (`benefits.list`).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct ListParams {
-    /// Only benefits of this type (`custom` or `license_keys`).
-    #[serde(rename = "type")]
-    #[param(rename = "type")]
-    kind: Option<String>,
+    /// Only this organization (a token sees only its own).
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    organization_id: Vec<OrganizationId>,
+    /// Only benefits of these types (`custom`, `license_keys`).
+    #[serde(default, rename = "type")]
+    #[param(rename = "type", value_type = Option<Vec<String>>)]
+    kind: Vec<String>,
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    id: Vec<BenefitId>,
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    exclude_id: Vec<BenefitId>,
+    /// Case-insensitive part of the description.
+    query: Option<String>,
     page: Option<u32>,
     limit: Option<u32>,
+    /// `created_at`, `description` or `type`; `-` first for descending. Oldest first by default.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    sorting: Vec<String>,
 }
 
-/// List benefits, oldest first.
+/// List benefits, oldest first. `metadata[key]=value` filters by metadata.
 #[utoipa::path(get, path = "/v1/benefits", tag = "benefits", params(ListParams),
     responses((status = 200, body = ListResource<Benefit>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("access_token" = ["benefits:read", "benefits:write"])))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     OrgAuth(caller): OrgAuth,
-    Query(params): Query<ListParams>,
+    ListQuery { params, metadata }: ListQuery<ListParams>,
 ) -> Result<Json<ListResource<Benefit>>, ApiError> {
-    let page = PageRequest::new(params.page, params.limit).map_err(ServiceError::Validation)?;
+    let page = lists::page(params.page, params.limit)?;
+    let filter = BenefitFilter {
+        organizations: params.organization_id,
+        kinds: params.kind,
+        ids: params.id,
+        exclude_ids: params.exclude_id,
+        query: params.query,
+        metadata: lists::metadata(metadata)?,
+        sorting: lists::sorting(BENEFIT_SORTS, &params.sorting)?,
+    };
     Ok(Json(
-        state
-            .services
-            .list_benefits(&caller, params.kind.as_deref(), page)
-            .await?,
+        state.services.list_benefits(&caller, filter, page).await?,
     ))
 }
 

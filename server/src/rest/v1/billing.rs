@@ -2,61 +2,105 @@
 
 use app::{
     model::{
-        CustomerId, ErrorBody, ListResource, OrderId, PageRequest, ProductId, SubscriptionId,
-        billing::{Order, Subscription, SubscriptionStatus},
+        CheckoutId, CustomerId, ErrorBody, ListResource, OrderId, OrganizationId, ProductId,
+        SubscriptionId,
+        billing::{Order, OrderStatus, ProductBillingType, Subscription, SubscriptionStatus},
     },
-    server::{service::ServiceError, store::BillingFilter},
+    server::store::{
+        OrderFilter, SubscriptionFilter,
+        filters::{ORDER_SORTS, SUBSCRIPTION_SORTS},
+    },
 };
 use axum::{Json, extract::State};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::lists::{self, QueryTime, time};
 use crate::{
     rest::{
         error::ApiError,
-        extract::{OrgAuth, Path, Query},
+        extract::{ListQuery, OrgAuth, Path},
     },
     startup::AppState,
 };
 
+/// The filters the official SDK sends (`subscriptions.list`).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub(crate) struct ListParams {
-    #[param(value_type = Option<String>, format = Uuid)]
-    customer_id: Option<CustomerId>,
-    #[param(value_type = Option<String>, format = Uuid)]
-    product_id: Option<ProductId>,
-    /// Subscriptions only.
-    #[param(value_type = Option<String>)]
-    status: Option<SubscriptionStatus>,
+#[serde(deny_unknown_fields)]
+pub(crate) struct SubscriptionListParams {
+    /// Only this organization (a token sees only its own).
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    organization_id: Vec<OrganizationId>,
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    product_id: Vec<ProductId>,
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    customer_id: Vec<CustomerId>,
+    /// Customers with these external ids.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    external_customer_id: Vec<String>,
+    /// No subscription has a discount here: any id finds nothing.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    discount_id: Vec<String>,
+    /// Trialing, active or past-due (`true`), or none of those (`false`).
+    active: Option<bool>,
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    status: Vec<SubscriptionStatus>,
+    cancel_at_period_end: Option<bool>,
+    /// No customer gives a cancellation reason here: any reason finds nothing.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    customer_cancellation_reason: Vec<String>,
+    #[param(value_type = Option<String>, format = DateTime)]
+    canceled_at_after: Option<QueryTime>,
+    #[param(value_type = Option<String>, format = DateTime)]
+    canceled_at_before: Option<QueryTime>,
+    #[param(value_type = Option<String>, format = DateTime)]
+    started_after: Option<QueryTime>,
+    #[param(value_type = Option<String>, format = DateTime)]
+    started_before: Option<QueryTime>,
     page: Option<u32>,
     limit: Option<u32>,
+    /// `status`, `started_at`, `current_period_end`, `ended_at`, `ends_at` or `amount`; `-` first for
+    /// descending. Newest first by default.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    sorting: Vec<String>,
 }
 
-impl ListParams {
-    fn split(self) -> Result<(BillingFilter, PageRequest), ServiceError> {
-        let page = PageRequest::new(self.page, self.limit).map_err(ServiceError::Validation)?;
-        Ok((
-            BillingFilter {
-                customer_id: self.customer_id,
-                product_id: self.product_id,
-                status: self.status,
-            },
-            page,
-        ))
-    }
-}
-
-/// List subscriptions, newest first.
-#[utoipa::path(get, path = "/v1/subscriptions", tag = "subscriptions", params(ListParams),
+/// List subscriptions, newest first. `metadata[key]=value` filters by metadata.
+#[utoipa::path(get, path = "/v1/subscriptions", tag = "subscriptions", params(SubscriptionListParams),
     responses((status = 200, body = ListResource<Subscription>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("access_token" = ["subscriptions:read", "subscriptions:write"])))]
 pub(crate) async fn list_subscriptions(
     State(state): State<AppState>,
     OrgAuth(caller): OrgAuth,
-    Query(params): Query<ListParams>,
+    ListQuery { params, metadata }: ListQuery<SubscriptionListParams>,
 ) -> Result<Json<ListResource<Subscription>>, ApiError> {
-    let (filter, page) = params.split()?;
+    let page = lists::page(params.page, params.limit)?;
+    let filter = SubscriptionFilter {
+        organizations: params.organization_id,
+        product_ids: params.product_id,
+        customer_ids: params.customer_id,
+        external_customer_ids: params.external_customer_id,
+        discount_ids: params.discount_id,
+        active: params.active,
+        statuses: params.status,
+        cancel_at_period_end: params.cancel_at_period_end,
+        cancellation_reasons: params.customer_cancellation_reason,
+        canceled_at_after: time(params.canceled_at_after),
+        canceled_at_before: time(params.canceled_at_before),
+        started_after: time(params.started_after),
+        started_before: time(params.started_before),
+        metadata: lists::metadata(metadata)?,
+        sorting: lists::sorting(SUBSCRIPTION_SORTS, &params.sorting)?,
+    };
     Ok(Json(
         state
             .services
@@ -77,16 +121,81 @@ pub(crate) async fn get_subscription(
     Ok(Json(state.services.get_subscription(&caller, id).await?))
 }
 
-/// List orders, newest first.
-#[utoipa::path(get, path = "/v1/orders", tag = "orders", params(ListParams),
+/// The filters the official SDK sends (`orders.list`).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OrderListParams {
+    /// Only this organization (a token sees only its own).
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    organization_id: Vec<OrganizationId>,
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    product_id: Vec<ProductId>,
+    /// `recurring` (subscription orders) or `one_time` (purchases).
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    product_billing_type: Vec<ProductBillingType>,
+    /// No order has a discount here: any id finds nothing.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    discount_id: Vec<String>,
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    customer_id: Vec<CustomerId>,
+    /// Customers with these external ids.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    external_customer_id: Vec<String>,
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    checkout_id: Vec<CheckoutId>,
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    subscription_id: Vec<SubscriptionId>,
+    /// Order statuses (`paid`, `pending`, `refunded`, ...).
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    status: Vec<OrderStatus>,
+    #[param(value_type = Option<String>, format = DateTime)]
+    created_after: Option<QueryTime>,
+    #[param(value_type = Option<String>, format = DateTime)]
+    created_before: Option<QueryTime>,
+    page: Option<u32>,
+    limit: Option<u32>,
+    /// `created_at`, `status`, `amount` or `net_amount`; `-` first for descending. Newest first by
+    /// default.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    sorting: Vec<String>,
+}
+
+/// List orders, newest first. `metadata[key]=value` filters by metadata.
+#[utoipa::path(get, path = "/v1/orders", tag = "orders", params(OrderListParams),
     responses((status = 200, body = ListResource<Order>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("access_token" = ["orders:read"])))]
 pub(crate) async fn list_orders(
     State(state): State<AppState>,
     OrgAuth(caller): OrgAuth,
-    Query(params): Query<ListParams>,
+    ListQuery { params, metadata }: ListQuery<OrderListParams>,
 ) -> Result<Json<ListResource<Order>>, ApiError> {
-    let (filter, page) = params.split()?;
+    let page = lists::page(params.page, params.limit)?;
+    let filter = OrderFilter {
+        organizations: params.organization_id,
+        product_ids: params.product_id,
+        billing_types: params.product_billing_type,
+        discount_ids: params.discount_id,
+        customer_ids: params.customer_id,
+        external_customer_ids: params.external_customer_id,
+        checkout_ids: params.checkout_id,
+        subscription_ids: params.subscription_id,
+        statuses: params.status,
+        created_after: time(params.created_after),
+        created_before: time(params.created_before),
+        metadata: lists::metadata(metadata)?,
+        sorting: lists::sorting(ORDER_SORTS, &params.sorting)?,
+    };
     Ok(Json(
         state.services.list_orders(&caller, filter, page).await?,
     ))

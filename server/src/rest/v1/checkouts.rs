@@ -3,21 +3,23 @@
 
 use app::{
     model::{
-        CheckoutId, ErrorBody, ListResource, PageRequest,
+        CheckoutId, CustomerId, ErrorBody, ListResource, OrganizationId, ProductId,
         billing::{
-            Checkout, CheckoutConfirm, CheckoutConfirmed, CheckoutCreate, CheckoutUpdatePublic,
+            Checkout, CheckoutConfirm, CheckoutConfirmed, CheckoutCreate, CheckoutStatus,
+            CheckoutUpdatePublic,
         },
     },
-    server::service::ServiceError,
+    server::store::{CheckoutFilter, filters::CHECKOUT_SORTS},
 };
 use axum::{Json, extract::State, http::StatusCode};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::lists;
 use crate::{
     rest::{
         error::ApiError,
-        extract::{self, OrgAuth, Path, Query},
+        extract::{self, ListQuery, OrgAuth, Path},
     },
     startup::AppState,
 };
@@ -38,30 +40,62 @@ pub(crate) async fn create(
     ))
 }
 
+/// The filters the official SDK sends (`checkouts.list`).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub(crate) struct PageParams {
+#[serde(deny_unknown_fields)]
+pub(crate) struct ListParams {
+    /// Only this organization (a token sees only its own).
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    organization_id: Vec<OrganizationId>,
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    product_id: Vec<ProductId>,
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    customer_id: Vec<CustomerId>,
+    /// The `external_customer_id` the checkout was opened with.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    external_customer_id: Vec<String>,
+    /// `open`, `expired`, `confirmed`, `succeeded` or `failed`.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    status: Vec<CheckoutStatus>,
+    /// Case-insensitive part of the customer's email.
+    query: Option<String>,
     page: Option<u32>,
     limit: Option<u32>,
-}
-
-impl PageParams {
-    pub(crate) fn request(&self) -> Result<PageRequest, Vec<app::model::ValidationIssue>> {
-        PageRequest::new(self.page, self.limit)
-    }
+    /// `created_at`, `expires_at` or `status`; `-` first for descending. Newest first by default.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    sorting: Vec<String>,
 }
 
 /// List checkouts, newest first.
-#[utoipa::path(get, path = "/v1/checkouts", tag = "checkouts", params(PageParams),
+#[utoipa::path(get, path = "/v1/checkouts", tag = "checkouts", params(ListParams),
     responses((status = 200, body = ListResource<Checkout>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("access_token" = ["checkouts:read", "checkouts:write"])))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     OrgAuth(caller): OrgAuth,
-    Query(params): Query<PageParams>,
+    ListQuery { params, metadata }: ListQuery<ListParams>,
 ) -> Result<Json<ListResource<Checkout>>, ApiError> {
-    let page = PageRequest::new(params.page, params.limit).map_err(ServiceError::Validation)?;
-    Ok(Json(state.services.list_checkouts(&caller, page).await?))
+    lists::no_metadata(&metadata)?;
+    let page = lists::page(params.page, params.limit)?;
+    let filter = CheckoutFilter {
+        organizations: params.organization_id,
+        product_ids: params.product_id,
+        customer_ids: params.customer_id,
+        external_customer_ids: params.external_customer_id,
+        statuses: params.status,
+        query: params.query,
+        sorting: lists::sorting(CHECKOUT_SORTS, &params.sorting)?,
+    };
+    Ok(Json(
+        state.services.list_checkouts(&caller, filter, page).await?,
+    ))
 }
 
 /// Get a checkout.

@@ -2,19 +2,26 @@
 
 use app::{
     model::{
-        CustomerId, Email, ErrorBody, ListResource, MemberId, PageRequest,
-        customer::{Customer, CustomerCreate, CustomerUpdate, Member, MemberCreate, MemberUpdate},
+        CustomerId, Email, ErrorBody, ListResource, MemberId, OrganizationId,
+        customer::{
+            Customer, CustomerCreate, CustomerUpdate, Member, MemberCreate, MemberRole,
+            MemberUpdate,
+        },
     },
-    server::{service::ServiceError, store::CustomerFilter},
+    server::store::{
+        CustomerFilter, MemberFilter,
+        filters::{CUSTOMER_SORTS, MEMBER_SORTS},
+    },
 };
 use axum::{Json, extract::State, http::StatusCode};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::lists;
 use crate::{
     rest::{
         error::ApiError,
-        extract::{self, OrgAuth, Path, Query},
+        extract::{self, ListQuery, OrgAuth, Path},
     },
     startup::AppState,
 };
@@ -35,31 +42,47 @@ pub(crate) async fn create(
     ))
 }
 
+/// The filters the official SDK sends (`customers.list`).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct ListParams {
+    /// Only this organization (a token sees only its own).
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    organization_id: Vec<OrganizationId>,
     /// Exact email.
     #[param(value_type = Option<String>)]
     email: Option<Email>,
     /// Part of the name, email or external ID.
     query: Option<String>,
+    /// Customers with (`true`) or without (`false`) a trialing, active or past-due subscription.
+    active: Option<bool>,
     page: Option<u32>,
     limit: Option<u32>,
+    /// `created_at`, `email` or `name`; `-` first for descending. Newest first by default.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    sorting: Vec<String>,
 }
 
-/// List customers, newest first.
+/// List customers, newest first. `metadata[key]=value` filters by metadata.
 #[utoipa::path(get, path = "/v1/customers", tag = "customers", params(ListParams),
     responses((status = 200, body = ListResource<Customer>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("access_token" = ["customers:read", "customers:write"])))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     OrgAuth(caller): OrgAuth,
-    Query(params): Query<ListParams>,
+    ListQuery { params, metadata }: ListQuery<ListParams>,
 ) -> Result<Json<ListResource<Customer>>, ApiError> {
-    let page = PageRequest::new(params.page, params.limit).map_err(ServiceError::Validation)?;
+    let page = lists::page(params.page, params.limit)?;
     let filter = CustomerFilter {
+        organizations: params.organization_id,
         email: params.email,
         query: params.query,
+        active: params.active,
+        metadata: lists::metadata(metadata)?,
+        sorting: lists::sorting(CUSTOMER_SORTS, &params.sorting)?,
     };
     Ok(Json(
         state.services.list_customers(&caller, filter, page).await?,
@@ -124,26 +147,46 @@ pub(crate) async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The filters the official SDK sends (`customers.members.list`).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub(crate) struct PageParams {
+#[serde(deny_unknown_fields)]
+pub(crate) struct MemberListParams {
+    /// Only members with these roles.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    role: Vec<MemberRole>,
     page: Option<u32>,
     limit: Option<u32>,
+    /// `created_at`; `-` first for descending. Oldest first by default.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    sorting: Vec<String>,
 }
 
 /// List a customer's members, oldest first.
 #[utoipa::path(get, path = "/v1/customers/{id}/members", tag = "customers",
-    params(("id" = String, Path, format = Uuid), PageParams),
+    params(("id" = String, Path, format = Uuid), MemberListParams),
     responses((status = 200, body = ListResource<Member>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("access_token" = ["customers:read", "customers:write"])))]
 pub(crate) async fn list_members(
     State(state): State<AppState>,
     OrgAuth(caller): OrgAuth,
     Path(id): Path<CustomerId>,
-    Query(params): Query<PageParams>,
+    ListQuery { params, metadata }: ListQuery<MemberListParams>,
 ) -> Result<Json<ListResource<Member>>, ApiError> {
-    let page = PageRequest::new(params.page, params.limit).map_err(ServiceError::Validation)?;
-    Ok(Json(state.services.list_members(&caller, id, page).await?))
+    lists::no_metadata(&metadata)?;
+    let page = lists::page(params.page, params.limit)?;
+    let filter = MemberFilter {
+        roles: params.role,
+        sorting: lists::sorting(MEMBER_SORTS, &params.sorting)?,
+    };
+    Ok(Json(
+        state
+            .services
+            .list_members(&caller, id, filter, page)
+            .await?,
+    ))
 }
 
 /// Add a member to a customer.

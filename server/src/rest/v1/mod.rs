@@ -6,6 +6,7 @@ pub(crate) mod billing;
 pub(crate) mod checkouts;
 pub(crate) mod customer_sessions;
 pub(crate) mod customers;
+pub(crate) mod lists;
 pub(crate) mod organizations;
 pub(crate) mod portal;
 pub(crate) mod products;

@@ -2,17 +2,18 @@
 //! to. A token only ever sees its own organization; any other id is a 404.
 
 use app::{
-    model::{ErrorBody, ListResource, Organization, OrganizationId, PageRequest},
-    server::service::ServiceError,
+    model::{ErrorBody, ListResource, Organization, OrganizationId},
+    server::store::{OrganizationFilter, filters::ORGANIZATION_SORTS},
 };
 use axum::{Json, extract::State};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::lists;
 use crate::{
     rest::{
         error::ApiError,
-        extract::{OrgAuth, Path, Query},
+        extract::{ListQuery, OrgAuth, Path},
     },
     startup::AppState,
 };
@@ -40,8 +41,10 @@ pub(crate) async fn get_one(
     Ok(Json(state.services.get_organization(&caller, id).await?))
 }
 
+/// The filters the official SDK sends (`organizations.list`).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct ListParams {
     /// Only the organization with this slug.
     slug: Option<String>,
@@ -49,6 +52,10 @@ pub(crate) struct ListParams {
     page: Option<u32>,
     /// Items per page, 1 to 100 (default 10).
     limit: Option<u32>,
+    /// `created_at`, `slug` or `name`; `-` first for descending.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    sorting: Vec<String>,
 }
 
 /// List organizations: the token's own, optionally filtered by slug.
@@ -67,13 +74,18 @@ pub(crate) struct ListParams {
 pub(crate) async fn list(
     State(state): State<AppState>,
     OrgAuth(caller): OrgAuth,
-    Query(params): Query<ListParams>,
+    ListQuery { params, metadata }: ListQuery<ListParams>,
 ) -> Result<Json<ListResource<Organization>>, ApiError> {
-    let page = PageRequest::new(params.page, params.limit).map_err(ServiceError::Validation)?;
+    lists::no_metadata(&metadata)?;
+    let page = lists::page(params.page, params.limit)?;
+    let filter = OrganizationFilter {
+        slugs: params.slug.into_iter().collect(),
+        sorting: lists::sorting(ORGANIZATION_SORTS, &params.sorting)?,
+    };
     Ok(Json(
         state
             .services
-            .list_organizations(&caller, params.slug.as_deref(), page)
+            .list_organizations(&caller, filter, page)
             .await?,
     ))
 }

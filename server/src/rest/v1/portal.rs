@@ -9,7 +9,7 @@ use app::{
         billing::CustomerSubscription,
         seat::{CustomerSeat, SeatAssign, SeatAuditLog, SeatsList},
     },
-    server::service::{SeatCaller, ServiceError},
+    server::service::SeatCaller,
 };
 use axum::{Json, extract::State, response::Response};
 
@@ -17,7 +17,7 @@ use crate::{
     rest::{
         error::ApiError,
         extract::{self, Bearer, Path, PortalAuth, Query},
-        v1::{checkouts::PageParams, seats::PoolParams},
+        v1::{lists::PageParams, seats::PoolParams},
     },
     startup::AppState,
 };
@@ -33,7 +33,7 @@ pub(crate) async fn list(
     accepts_gzip: extract::AcceptsGzip,
     params: Result<Query<PoolParams>, ApiError>,
 ) -> Result<Response, ApiError> {
-    let (pool, status) = match PoolParams::asked(params) {
+    let (pool, status, page) = match PoolParams::asked(params) {
         Ok(asked) => asked,
         Err(malformed) => {
             // A bad session is a 401 before a malformed query is a 422 or 400, as on every route.
@@ -44,7 +44,7 @@ pub(crate) async fn list(
     // The session and the pool's stamp are one read; a current list is answered from memory.
     let list = state
         .services
-        .seat_list_json_for_session(&token, pool, status)
+        .seat_list_json_for_session(&token, pool, status, page)
         .await?;
     Ok(extract::seat_list_body(&list, accepts_gzip))
 }
@@ -109,7 +109,7 @@ pub(crate) async fn audit_log(
     Ok(Json(
         state
             .services
-            .seat_audit_log(&caller, params.pool()?)
+            .seat_audit_log(&caller, params.pool()?, params.audit_page()?)
             .await?,
     ))
 }
@@ -123,7 +123,7 @@ pub(crate) async fn claimed_subscriptions(
     PortalAuth(caller): PortalAuth,
     Query(params): Query<PageParams>,
 ) -> Result<Json<ListResource<CustomerSubscription>>, ApiError> {
-    let page = params.request().map_err(ServiceError::Validation)?;
+    let page = params.request()?;
     Ok(Json(
         state
             .services

@@ -2,19 +2,20 @@
 
 use app::{
     model::{
-        ErrorBody, ListResource, PageRequest, ProductId,
+        BenefitId, ErrorBody, ListResource, OrganizationId, ProductId,
         product::{Product, ProductBenefitsUpdate, ProductCreate, ProductUpdate},
     },
-    server::{service::ServiceError, store::ProductFilter},
+    server::store::{ProductFilter, filters::PRODUCT_SORTS},
 };
 use axum::{Json, extract::State, http::StatusCode};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::lists;
 use crate::{
     rest::{
         error::ApiError,
-        extract::{self, OrgAuth, Path, Query},
+        extract::{self, ListQuery, OrgAuth, Path},
     },
     startup::AppState,
 };
@@ -38,33 +39,80 @@ pub(crate) async fn create(
     ))
 }
 
+/// The filters the official SDK sends (`products.list`).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct ListParams {
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    id: Vec<ProductId>,
+    /// Only this organization (a token sees only its own).
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    organization_id: Vec<OrganizationId>,
+    /// Case-insensitive part of the name.
+    query: Option<String>,
     /// Only archived (`true`) or only live (`false`) products.
     is_archived: Option<bool>,
     /// Only recurring (`true`) or only one-time (`false`) products.
     is_recurring: Option<bool>,
-    /// Case-insensitive part of the name.
-    query: Option<String>,
+    /// Products granting one of these benefits.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    benefit_id: Vec<BenefitId>,
+    /// Every product here is `public`.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    visibility: Vec<Visibility>,
     page: Option<u32>,
     limit: Option<u32>,
+    /// `created_at` or `name`; `-` first for descending. Oldest first by default.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    sorting: Vec<String>,
 }
 
-/// List products, oldest first.
+/// Polar's product visibilities.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Visibility {
+    Draft,
+    Private,
+    Public,
+}
+
+/// List products, oldest first. `metadata[key]=value` filters by metadata.
 #[utoipa::path(get, path = "/v1/products", tag = "products", params(ListParams),
     responses((status = 200, body = ListResource<Product>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("access_token" = ["products:read", "products:write"])))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     OrgAuth(caller): OrgAuth,
-    Query(params): Query<ListParams>,
+    ListQuery { params, metadata }: ListQuery<ListParams>,
 ) -> Result<Json<ListResource<Product>>, ApiError> {
-    let page = PageRequest::new(params.page, params.limit).map_err(ServiceError::Validation)?;
+    let page = lists::page(params.page, params.limit)?;
     let filter = ProductFilter {
+        organizations: params.organization_id,
+        ids: params.id,
+        query: params.query,
         is_archived: params.is_archived,
         is_recurring: params.is_recurring,
-        query: params.query,
+        benefit_ids: params.benefit_id,
+        visibilities: params
+            .visibility
+            .iter()
+            .map(|v| {
+                match v {
+                    Visibility::Draft => "draft",
+                    Visibility::Private => "private",
+                    Visibility::Public => "public",
+                }
+                .to_owned()
+            })
+            .collect(),
+        metadata: lists::metadata(metadata)?,
+        sorting: lists::sorting(PRODUCT_SORTS, &params.sorting)?,
     };
     Ok(Json(
         state.services.list_products(&caller, filter, page).await?,

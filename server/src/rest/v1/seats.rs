@@ -3,7 +3,8 @@
 
 use app::{
     model::{
-        ErrorBody, OrderId, SeatId, SubscriptionId,
+        ErrorBody, OrderId, PageRequest, SeatId, SubscriptionId,
+        page::SEAT_LIST_LIMIT,
         seat::{
             CustomerSeat, CustomerSeatClaimResponse, SeatAssign, SeatAuditLog, SeatClaim,
             SeatClaimInfo, SeatStatus, SeatsList,
@@ -26,17 +27,24 @@ use crate::{
     startup::AppState,
 };
 
-/// The pool of a seat list: exactly one of `subscription_id` and `order_id`.
+/// The pool of a seat list or audit log (exactly one of `subscription_id` and `order_id`), and
+/// which page. Any other key is a 422.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct PoolParams {
     #[param(value_type = Option<String>, format = Uuid)]
     subscription_id: Option<SubscriptionId>,
     #[param(value_type = Option<String>, format = Uuid)]
     order_id: Option<OrderId>,
-    /// Only seats in this status.
+    /// Only seats in this status (seat lists only).
     #[param(value_type = Option<SeatStatus>)]
     status: Option<SeatStatus>,
+    /// Page number, from 1.
+    page: Option<u32>,
+    /// Items per page: a seat list's first page holds up to 1,000 seats (a whole pool) by default
+    /// and at most; an audit log's 10 by default, at most 100.
+    limit: Option<u32>,
 }
 
 impl PoolParams {
@@ -52,16 +60,19 @@ impl PoolParams {
         }
     }
 
-    pub(crate) fn status(&self) -> Option<SeatStatus> {
-        self.status
+    /// The page of an audit log.
+    pub(crate) fn audit_page(&self) -> Result<PageRequest, ApiError> {
+        Ok(PageRequest::new(self.page, self.limit).map_err(ServiceError::Validation)?)
     }
 
-    /// The pool and status filter a list asks for, from the extracted query.
+    /// The pool, status filter and page a seat list asks for, from the extracted query.
     pub(crate) fn asked(
         params: Result<Query<Self>, ApiError>,
-    ) -> Result<(SeatPool, Option<SeatStatus>), ApiError> {
+    ) -> Result<(SeatPool, Option<SeatStatus>, PageRequest), ApiError> {
         let Query(params) = params?;
-        Ok((params.pool()?, params.status()))
+        let page = PageRequest::within(params.page, params.limit, SEAT_LIST_LIMIT, SEAT_LIST_LIMIT)
+            .map_err(ServiceError::Validation)?;
+        Ok((params.pool()?, params.status, page))
     }
 }
 
@@ -77,7 +88,7 @@ pub(crate) async fn list(
     accepts_gzip: extract::AcceptsGzip,
     params: Result<Query<PoolParams>, ApiError>,
 ) -> Result<Response, ApiError> {
-    let (pool, status) = match PoolParams::asked(params) {
+    let (pool, status, page) = match PoolParams::asked(params) {
         Ok(asked) => asked,
         Err(malformed) => {
             // A bad token is a 401 before a malformed query is a 422 or 400, as on every route.
@@ -88,7 +99,7 @@ pub(crate) async fn list(
     // The token and the pool's stamp are one read; a current list is answered from memory.
     let list = state
         .services
-        .seat_list_json_for_token(&token, pool, status)
+        .seat_list_json_for_token(&token, pool, status, page)
         .await?;
     Ok(extract::seat_list_body(&list, accepts_gzip))
 }
@@ -183,7 +194,7 @@ pub(crate) async fn audit_log(
     Ok(Json(
         state
             .services
-            .seat_audit_log(&caller, params.pool()?)
+            .seat_audit_log(&caller, params.pool()?, params.audit_page()?)
             .await?,
     ))
 }
