@@ -138,7 +138,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             None
         }
     };
-    let mut services = Services::new(store.clone(), clock, args.public_url());
+    let mut services =
+        Services::new(store.clone(), clock, args.public_url()).with_resend_limit(args.resend_limit);
     if args.demo {
         demo::ensure_demo(&services).await?;
         services = services.with_demo(demo::DEMO_SLUG);

@@ -98,6 +98,12 @@ pub struct ServeArgs {
     #[arg(long, env = "SEATKEEPER_CLIENT_ADDRESS", value_enum, default_value_t = ClientAddress::Peer)]
     pub client_address: ClientAddress,
 
+    /// Invitation re-sends per organization and hour (in bursts of a quarter of it); 0 lifts this
+    /// limit. One seat's invitation can always be re-sent 3 times in a row, then once every 10
+    /// minutes.
+    #[arg(long, env = "SEATKEEPER_RESEND_LIMIT", default_value_t = app::server::service::DEFAULT_RESEND_LIMIT)]
+    pub resend_limit: u32,
+
     /// Seconds a request may take before it is abandoned with a 503.
     #[arg(long, env = "SEATKEEPER_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout: u64,

@@ -124,4 +124,21 @@ both_backends! {
         assert_eq!(mailbox.headers()["referrer-policy"], "no-referrer");
         assert!(mailbox.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
     }
+
+    async fn re_sending_one_invitation_in_a_loop_is_slowed_down(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let org = app.create_org("acme").await;
+        let paid = crate::seats::buy(&app, &org, 2, Some("month")).await;
+        let seat = crate::seats::assign(&app, &org, &paid, "jane@example.com").await;
+        let path = format!("/v1/customer-seats/{}/resend", seat["id"].as_str().unwrap());
+        for _ in 0..3 {
+            assert_eq!(app.post_as(&org.token, &path, &json!({})).await.status(), 200);
+        }
+        let limited = app.post_as(&org.token, &path, &json!({})).await;
+        let wait: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((500..=600).contains(&wait), "{wait}");
+        assert_error(limited, 429, "TooManyRequests").await;
+        let emails = app.services.store().recent_emails(50).await.unwrap();
+        assert_eq!(emails.iter().filter(|e| e.to == "jane@example.com").count(), 4, "assign + 3 re-sends");
+    }
 }

@@ -17,6 +17,7 @@ mod cli;
 mod customers;
 mod errors;
 mod health;
+mod idempotency;
 mod limits;
 mod list_filters;
 mod mail;

@@ -25,6 +25,9 @@ pub enum ServiceError {
     /// A domain rule refused the request (400); `error` is the wire name, e.g. `SeatNotAvailable`.
     #[error("{error}: {detail}")]
     Rejected { error: &'static str, detail: String },
+    /// The request clashes with another one still being processed (409); retry later.
+    #[error("{error}: {detail}")]
+    Conflict { error: &'static str, detail: String },
     /// The request is malformed (422).
     #[error("invalid request")]
     Validation(Vec<ValidationIssue>),
@@ -94,6 +97,7 @@ impl ServiceError {
             Self::NotPermitted(_) => 403,
             Self::NotFound { .. } | Self::Missing { .. } => 404,
             Self::Rejected { .. } => 400,
+            Self::Conflict { .. } => 409,
             Self::Validation(_) => 422,
             Self::PayloadTooLarge { .. } => 413,
             Self::RateLimited { .. } => 429,
@@ -127,9 +131,9 @@ impl ServiceError {
             Self::NotFound { resource } => {
                 ErrorBody::message("ResourceNotFound", format!("{resource} not found"))
             }
-            Self::Rejected { error, detail } | Self::Missing { error, detail } => {
-                ErrorBody::message(*error, detail.clone())
-            }
+            Self::Rejected { error, detail }
+            | Self::Missing { error, detail }
+            | Self::Conflict { error, detail } => ErrorBody::message(*error, detail.clone()),
             Self::Validation(issues) => ErrorBody::validation(issues.clone()),
             Self::PayloadTooLarge { limit } => ErrorBody::message(
                 "PayloadTooLarge",

@@ -10,6 +10,8 @@ mod claims;
 mod customers;
 mod error;
 mod events;
+mod idempotency;
+mod invitation_limits;
 mod invitations;
 mod organizations;
 mod payments;
@@ -26,6 +28,8 @@ use std::sync::Arc;
 
 pub use auth::{OrganizationCaller, PortalCaller, SeatCaller};
 pub use error::ServiceError;
+pub use idempotency::{Begun, IdempotentRequest, Replayed};
+pub use invitation_limits::DEFAULT_ORGANIZATION_PER_HOUR as DEFAULT_RESEND_LIMIT;
 pub use invitations::{Invitation, describe_ttl, html_escape};
 pub use organizations::{CreateOrganization, CreatedOrganization};
 pub use payments::PAYMENT_GRACE;
@@ -48,6 +52,8 @@ pub struct Services {
     demo_slug: Option<String>,
     /// Rendered seat lists of this process, answered while current.
     seat_lists: Arc<seat_lists::SeatListCache>,
+    /// How often invitations may be re-sent, in this process.
+    invitation_limits: Arc<invitation_limits::InvitationLimits>,
 }
 
 impl Services {
@@ -64,6 +70,7 @@ impl Services {
             public_url,
             demo_slug: None,
             seat_lists: Arc::default(),
+            invitation_limits: Arc::default(),
         }
     }
 
@@ -86,16 +93,24 @@ impl Services {
         self
     }
 
+    /// Allows `per_hour` invitation re-sends per organization and hour (0: no such limit).
+    pub fn with_resend_limit(mut self, per_hour: u32) -> Self {
+        self.invitation_limits = Arc::new(invitation_limits::InvitationLimits::new(per_hour));
+        self
+    }
+
     /// Marks the organization with this slug as the demo shown on the home page.
     pub fn with_demo(mut self, slug: impl Into<String>) -> Self {
         self.demo_slug = Some(slug.into());
         self
     }
 
-    /// Runs the background work that is due now: the payment sweeper. The workers of `serve` call it
+    /// Runs the background work that is due now: the payment sweeper, and forgetting idempotency
+    /// keys past their lifetime. The workers of `serve` call it
     /// periodically; the test clock after each advance.
     pub async fn run_due_work(&self) -> Result<(), error::ServiceError> {
         self.settle_unsettled_payments().await?;
+        self.purge_idempotency_keys().await?;
         Ok(())
     }
 

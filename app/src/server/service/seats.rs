@@ -789,6 +789,8 @@ impl Services {
         if seat.status != SeatStatus::Pending {
             return Err(not_pending());
         }
+        self.invitation_limits
+            .check(seat.organization_id, seat.id)?;
         let context = self.pool_context(caller, seat.pool).await?;
         let now = self.now();
         let mut resent = seat.clone();

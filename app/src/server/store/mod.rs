@@ -16,6 +16,7 @@ mod customers_sql;
 mod emails;
 mod emails_sql;
 pub mod filters;
+mod idempotency;
 mod list_sql;
 mod postgres;
 mod records;
@@ -40,6 +41,7 @@ pub use filters::{
     BenefitFilter, CheckoutFilter, CustomerFilter, GrantFilter, MemberFilter, OrderFilter,
     OrganizationFilter, ProductFilter, SubscriptionFilter,
 };
+pub use idempotency::{IdempotencyClaim, IdempotencyRecord, StoredResponse};
 pub use postgres::PgStore;
 pub use records::{AccessTokenRecord, NewAccessToken, NewOrganization, OrganizationRecord};
 pub use seats::{
@@ -157,6 +159,54 @@ pub trait Store:
         hash: &TokenHash,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<AccessTokenRecord>, StoreError>;
+
+    /// Claims an idempotency key for a request (`fingerprint` of what it asks, held until
+    /// `locked_until`), or finds the row of the request that claimed it first. One statement, so of
+    /// two requests with one key exactly one claims it.
+    async fn claim_idempotency_key(
+        &self,
+        scope: &[u8],
+        key: &str,
+        fingerprint: &[u8],
+        now: chrono::DateTime<chrono::Utc>,
+        locked_until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<IdempotencyClaim, StoreError>;
+
+    /// Takes over a key whose first request died while holding it (lock expired at `now`, nothing
+    /// stored) or whose answer is older than `expired_before`; false when neither holds.
+    async fn take_over_idempotency_key(
+        &self,
+        scope: &[u8],
+        key: &str,
+        fingerprint: &[u8],
+        now: chrono::DateTime<chrono::Utc>,
+        locked_until: chrono::DateTime<chrono::Utc>,
+        expired_before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// The row of a key, if any.
+    async fn idempotency_key(
+        &self,
+        scope: &[u8],
+        key: &str,
+    ) -> Result<Option<IdempotencyRecord>, StoreError>;
+
+    /// Stores the response of the request holding a key, and releases the hold.
+    async fn complete_idempotency_key(
+        &self,
+        scope: &[u8],
+        key: &str,
+        response: &StoredResponse,
+    ) -> Result<(), StoreError>;
+
+    /// Forgets a key (its request failed in a way worth retrying).
+    async fn release_idempotency_key(&self, scope: &[u8], key: &str) -> Result<(), StoreError>;
+
+    /// Forgets keys created before `before`; how many.
+    async fn purge_idempotency_keys(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, StoreError>;
 }
 
 /// Benefits, products and their prices, and the event outbox. Every write appends its event in the

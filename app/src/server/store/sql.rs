@@ -25,6 +25,30 @@ pub(super) const SELECT_LIVE_ACCESS_TOKEN: &str = "SELECT id, organization_id, s
      FROM access_tokens \
      WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)";
 
+/// `$1` scope, `$2` key, `$3` fingerprint, `$4` now, `$5` locked until: claims a free key.
+pub(super) const CLAIM_IDEMPOTENCY_KEY: &str = "INSERT INTO idempotency_keys \
+     (scope, idempotency_key, fingerprint, created_at, locked_until) VALUES ($1, $2, $3, $4, $5) \
+     ON CONFLICT (scope, idempotency_key) DO NOTHING";
+
+pub(super) const SELECT_IDEMPOTENCY_KEY: &str = "SELECT fingerprint, created_at, locked_until, status, \
+     content_type, response FROM idempotency_keys WHERE scope = $1 AND idempotency_key = $2";
+
+/// `$1` scope, `$2` key, `$3` fingerprint, `$4` now, `$5` locked until, `$6` expired before.
+pub(super) const TAKE_OVER_IDEMPOTENCY_KEY: &str = "UPDATE idempotency_keys SET fingerprint = $3, created_at = $4, \
+     locked_until = $5, status = NULL, content_type = NULL, response = NULL \
+     WHERE scope = $1 AND idempotency_key = $2 \
+     AND ((status IS NULL AND locked_until <= $4) OR created_at <= $6)";
+
+/// `$1` scope, `$2` key, `$3` status, `$4` content type, `$5` sealed body.
+pub(super) const COMPLETE_IDEMPOTENCY_KEY: &str = "UPDATE idempotency_keys SET status = $3, content_type = $4, \
+     response = $5, locked_until = NULL WHERE scope = $1 AND idempotency_key = $2";
+
+pub(super) const RELEASE_IDEMPOTENCY_KEY: &str =
+    "DELETE FROM idempotency_keys WHERE scope = $1 AND idempotency_key = $2";
+
+pub(super) const PURGE_IDEMPOTENCY_KEYS: &str =
+    "DELETE FROM idempotency_keys WHERE created_at < $1";
+
 /// Implements [`Store`](super::Store) for a store type with a `pool: sqlx::Pool<$db>` field.
 ///
 /// - `$db`: the sqlx database type;
@@ -224,6 +248,109 @@ macro_rules! sql_store {
                     .fetch_optional(&self.pool)
                     .await?;
                 row.map(TryInto::try_into).transpose()
+            }
+
+            async fn claim_idempotency_key(
+                &self,
+                scope: &[u8],
+                key: &str,
+                fingerprint: &[u8],
+                now: chrono::DateTime<chrono::Utc>,
+                locked_until: chrono::DateTime<chrono::Utc>,
+            ) -> Result<$crate::server::store::IdempotencyClaim, $crate::server::store::StoreError> {
+                use $crate::server::store::{IdempotencyClaim, StoreError, sql};
+                let claimed = sqlx::query(sql::CLAIM_IDEMPOTENCY_KEY)
+                    .bind(scope)
+                    .bind(key)
+                    .bind(fingerprint)
+                    .bind(now)
+                    .bind(locked_until)
+                    .execute(&self.pool)
+                    .await?;
+                if claimed.rows_affected() == 1 {
+                    return Ok(IdempotencyClaim::Claimed);
+                }
+                // Taken by another request; a release between the insert and this read leaves none.
+                match self.idempotency_key(scope, key).await? {
+                    Some(record) => Ok(IdempotencyClaim::Taken(record)),
+                    None => Err(StoreError::Stale("the idempotency key was released meanwhile")),
+                }
+            }
+
+            async fn take_over_idempotency_key(
+                &self,
+                scope: &[u8],
+                key: &str,
+                fingerprint: &[u8],
+                now: chrono::DateTime<chrono::Utc>,
+                locked_until: chrono::DateTime<chrono::Utc>,
+                expired_before: chrono::DateTime<chrono::Utc>,
+            ) -> Result<bool, $crate::server::store::StoreError> {
+                let taken = sqlx::query($crate::server::store::sql::TAKE_OVER_IDEMPOTENCY_KEY)
+                    .bind(scope)
+                    .bind(key)
+                    .bind(fingerprint)
+                    .bind(now)
+                    .bind(locked_until)
+                    .bind(expired_before)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(taken.rows_affected() == 1)
+            }
+
+            async fn idempotency_key(
+                &self,
+                scope: &[u8],
+                key: &str,
+            ) -> Result<Option<$crate::server::store::IdempotencyRecord>, $crate::server::store::StoreError> {
+                use $crate::server::store::{idempotency::IdempotencyRow, sql};
+                let row: Option<IdempotencyRow> = sqlx::query_as(sql::SELECT_IDEMPOTENCY_KEY)
+                    .bind(scope)
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn complete_idempotency_key(
+                &self,
+                scope: &[u8],
+                key: &str,
+                response: &$crate::server::store::StoredResponse,
+            ) -> Result<(), $crate::server::store::StoreError> {
+                sqlx::query($crate::server::store::sql::COMPLETE_IDEMPOTENCY_KEY)
+                    .bind(scope)
+                    .bind(key)
+                    .bind(i64::from(response.status))
+                    .bind(response.content_type.as_deref())
+                    .bind(&response.sealed_body)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn release_idempotency_key(
+                &self,
+                scope: &[u8],
+                key: &str,
+            ) -> Result<(), $crate::server::store::StoreError> {
+                sqlx::query($crate::server::store::sql::RELEASE_IDEMPOTENCY_KEY)
+                    .bind(scope)
+                    .bind(key)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn purge_idempotency_keys(
+                &self,
+                before: chrono::DateTime<chrono::Utc>,
+            ) -> Result<u64, $crate::server::store::StoreError> {
+                let purged = sqlx::query($crate::server::store::sql::PURGE_IDEMPOTENCY_KEYS)
+                    .bind(before)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(purged.rows_affected())
             }
         }
     };
