@@ -8,7 +8,10 @@ use leptos_router::{
     components::{Route, Router, Routes},
 };
 
-use crate::pages::{checkout::CheckoutPage, claim::ClaimPage, home::HomePage, not_found::NotFound};
+use crate::pages::{
+    checkout::CheckoutPage, claim::ClaimPage, home::HomePage, my_seats::MySeatsPage,
+    not_found::NotFound,
+};
 
 /// The full HTML document rendered by the server around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -46,6 +49,7 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("") view=HomePage />
                 <Route path=(StaticSegment("checkout"), ParamSegment("client_secret")) view=CheckoutPage />
                 <Route path=(ParamSegment("org_slug"), StaticSegment("portal"), StaticSegment("claim")) view=ClaimPage />
+                <Route path=(ParamSegment("org_slug"), StaticSegment("portal"), StaticSegment("seats")) view=MySeatsPage />
             </Routes>
         </Router>
     }

@@ -36,10 +36,12 @@ test('the total follows the seat count across a tier boundary and a test card pa
   await page.getByLabel('Email').fill(`${unique('buyer')}@example.com`);
   await page.getByRole('button', { name: 'Pay with test card' }).click();
   await expect(page.getByRole('heading', { name: 'Payment received' })).toBeVisible();
-  await expect(page.getByRole('link', { name: 'Go to your customer portal' })).toHaveAttribute(
-    'href',
-    /\/portal\?customer_session_token=skp_cst_/,
-  );
+  // The buyer's portal session is an HttpOnly cookie: never in the page, a link or the address bar.
+  const session = (await page.context().cookies()).find((c) => c.name === 'seatkeeper_session');
+  expect(session?.httpOnly).toBe(true);
+  expect(session?.sameSite).toBe('Strict');
+  expect(await page.content()).not.toContain('skp_cst_');
+  expect(page.url()).not.toContain('skp_cst_');
 
   const after = await (await request.get(`/v1/checkouts/client/${checkout.client_secret}`)).json();
   expect(after.status).toBe('succeeded');

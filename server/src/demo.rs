@@ -1,9 +1,16 @@
 //! `seatkeeper serve --demo`: on an empty database, create a demo organization with a seat-based
-//! product and an open checkout, and print, once, the access token and the URLs to open. On later starts the demo already exists and nothing is printed
-//! but a reminder (the token cannot be shown again: only its hash is stored).
+//! product (which gives each seat holder a license key and an onboarding note) and an open checkout,
+//! and print, once, the access token and the URLs to open, the development mailbox among them. On
+//! later starts the demo already exists and only a reminder is printed (the token cannot be shown
+//! again: only its hash is stored).
 
 use app::{
-    model::{Slug, billing::CheckoutCreate, product::ProductCreate},
+    model::{
+        Slug,
+        benefit::BenefitCreate,
+        billing::CheckoutCreate,
+        product::{ProductBenefitsUpdate, ProductCreate},
+    },
     server::service::{CreateOrganization, Services},
 };
 use secrecy::ExposeSecret;
@@ -16,6 +23,7 @@ pub async fn ensure_demo(services: &Services) -> anyhow::Result<()> {
     let url = services.public_url();
     if services.store().count_organizations().await? > 0 {
         println!("Seatkeeper demo: the database already has data; open {url}/");
+        println!("  Mailbox:       {url}/dev/mailbox   (invitation emails land here)");
         if services
             .organization_by_slug(DEMO_SLUG)
             .await
@@ -47,6 +55,8 @@ pub async fn ensure_demo(services: &Services) -> anyhow::Result<()> {
     );
     println!("  Buy seats:     {checkout_url}");
     println!("                 (a checkout of the demo product, open for one hour)");
+    println!("  Mailbox:       {url}/dev/mailbox");
+    println!("                 (invitation emails land here: assign a seat, then follow its link)");
     println!();
     Ok(())
 }
@@ -72,6 +82,25 @@ async fn demo_checkout(services: &Services, token: &str) -> anyhow::Result<Strin
     }))?;
     let product = services
         .create_product(&caller, product)
+        .await
+        .map_err(anyhow_from)?;
+    // What a seat gives: a license key per holder and an onboarding note.
+    let mut benefits = Vec::new();
+    for benefit in [
+        serde_json::json!({"type": "license_keys", "description": "Team plan license key",
+            "properties": {"prefix": "DEMO"}}),
+        serde_json::json!({"type": "custom", "description": "Getting started",
+            "properties": {"note": "Welcome aboard! Your license key works on every device; the team guide is at https://demo.example/guide."}}),
+    ] {
+        let input: BenefitCreate = serde_json::from_value(benefit)?;
+        let created = services
+            .create_benefit(&caller, input)
+            .await
+            .map_err(anyhow_from)?;
+        benefits.push(created.id);
+    }
+    let product = services
+        .set_product_benefits(&caller, product.id, ProductBenefitsUpdate { benefits })
         .await
         .map_err(anyhow_from)?;
     let checkout = CheckoutCreate {

@@ -1,5 +1,8 @@
 //! Server functions of the hosted checkout page. The client secret in the page's address is the
 //! buyer's capability, as for the public REST endpoints; the same service functions run behind both.
+//!
+//! Paying works without JavaScript: the page's form posts here, and a plain form post is answered
+//! with a redirect back to the checkout page, which then shows the outcome (paid, or why not).
 
 use leptos::prelude::*;
 
@@ -20,7 +23,8 @@ pub async fn get_checkout(client_secret: String) -> Result<CheckoutView, AppErro
     Ok(CheckoutView::from(&checkout))
 }
 
-/// Pays a checkout for `seats` with the test payment `token`; answers where to go next.
+/// Pays a checkout for `seats` with the test payment `token`. A portal session the purchase opens
+/// is kept in an HttpOnly cookie, never shown.
 #[server(prefix = "/api", endpoint = "checkout_pay")]
 pub async fn pay_checkout(
     client_secret: String,
@@ -28,30 +32,60 @@ pub async fn pay_checkout(
     email: String,
     token: String,
 ) -> Result<CheckoutPaid, AppError> {
-    use crate::model::{Email, billing::CheckoutConfirm};
+    use crate::{
+        model::{Email, billing::CheckoutConfirm},
+        server::service::ServiceError,
+    };
     let call = super::Call::start()?;
-    let email = Email::parse(&email).map_err(|e| {
-        call.fail(crate::server::service::ServiceError::invalid_field(
-            "customer_email",
-            e.to_string(),
-        ))
-    })?;
-    let services = &call.services;
-    let confirmed = services
-        .client_confirm_checkout(
-            &client_secret,
-            CheckoutConfirm {
-                confirmation_token_id: Some(token),
-                seats: Some(seats),
-                customer_email: Some(email),
-                customer_name: None,
-            },
-        )
-        .await
-        .map_err(|e| call.fail(e))?;
-    Ok(CheckoutPaid {
-        customer_portal_url: confirmed
-            .customer_session_token
-            .map(|token| services.portal_url(&confirmed.checkout.organization.slug, &token)),
-    })
+    // Where a plain form's browser goes next: back to this checkout (the secret is URL-safe).
+    let page = client_secret
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+        .then(|| format!("/checkout/{client_secret}"));
+    let outcome = match Email::parse(&email) {
+        Err(e) => Err(ServiceError::invalid_field("customer_email", e.to_string())),
+        Ok(email) => {
+            call.services
+                .client_confirm_checkout(
+                    &client_secret,
+                    CheckoutConfirm {
+                        confirmation_token_id: Some(token),
+                        seats: Some(seats),
+                        customer_email: Some(email),
+                        customer_name: None,
+                    },
+                )
+                .await
+        }
+    };
+    match outcome {
+        Ok(confirmed) => {
+            if let Some(session) = &confirmed.customer_session_token {
+                call.keep_session(session);
+            }
+            if let (true, Some(page)) = (call.plain_form, &page) {
+                call.redirect(page);
+            }
+            Ok(CheckoutPaid {
+                signed_in: confirmed.customer_session_token.is_some(),
+            })
+        }
+        Err(err) => {
+            if let (true, Some(page)) = (call.plain_form, &page) {
+                let why = if matches!(
+                    &err,
+                    ServiceError::Rejected {
+                        error: "PaymentError",
+                        ..
+                    }
+                ) {
+                    "declined"
+                } else {
+                    "failed"
+                };
+                call.redirect(&format!("{page}?payment={why}"));
+            }
+            Err(call.fail(err))
+        }
+    }
 }

@@ -1,5 +1,9 @@
 //! Server functions of the claim page. The invitation token in the page's address is the invited
 //! person's capability, as for the public REST endpoints; the same service functions run behind both.
+//!
+//! Claiming works without JavaScript: the page's form posts here, and a plain form post is answered
+//! with a redirect to the member's own page (`/{org}/portal/seats`), its session kept in an HttpOnly
+//! cookie; with JavaScript the page shows the result in place (and keeps the same cookie).
 
 use leptos::prelude::*;
 
@@ -18,12 +22,57 @@ pub async fn get_claim(token: String) -> Result<ClaimPage, AppError> {
         .map_err(|e| call.fail(e))
 }
 
-/// Claims the seat; answers what it gives.
+/// Claims the seat; answers what it gives. `org` is the page's organization slug (where a plain
+/// form's browser is sent next).
 #[server(prefix = "/api", endpoint = "claim")]
-pub async fn claim_seat(token: String) -> Result<ClaimedSeat, AppError> {
+pub async fn claim_seat(org: String, token: String) -> Result<ClaimedSeat, AppError> {
     let call = super::Call::start()?;
-    call.services
-        .claim_seat_for_page(&token)
+    let slug = crate::model::Slug::parse(&org).ok();
+    match call.services.claim_seat_for_page(&token).await {
+        Ok((claimed, session)) => {
+            call.keep_session(&session);
+            if call.plain_form
+                && let Some(slug) = &slug
+            {
+                call.redirect(&format!("/{slug}/portal/seats"));
+            }
+            Ok(claimed)
+        }
+        Err(err) => {
+            if call.plain_form
+                && let Some(slug) = &slug
+            {
+                // Back to the invitation, which now says why it cannot be claimed.
+                let token: String = token
+                    .chars()
+                    .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+                    .collect();
+                call.redirect(&format!("/{slug}/portal/claim?token={token}"));
+            }
+            Err(call.fail(err))
+        }
+    }
+}
+
+/// The seats the signed-in member holds and what they give (the session comes from the HttpOnly
+/// cookie a claim leaves).
+#[server(prefix = "/api", endpoint = "my_seats")]
+pub async fn my_seats() -> Result<Vec<ClaimedSeat>, AppError> {
+    let call = super::Call::start()?;
+    let Some(token) = call.session_cookie.clone() else {
+        return Err(
+            call.fail(crate::server::service::ServiceError::Unauthorized(
+                "you are not signed in",
+            )),
+        );
+    };
+    let services = &call.services;
+    let caller = services
+        .authenticate_session(&token)
+        .await
+        .map_err(|e| call.fail(e))?;
+    services
+        .member_claimed_seats(&caller)
         .await
         .map_err(|e| call.fail(e))
 }

@@ -26,7 +26,16 @@ use crate::model::{AppError, SystemStatus};
 struct Call {
     services: crate::server::service::Services,
     response: Option<leptos_axum::ResponseOptions>,
+    /// Posted by a plain HTML form (no JavaScript): the browser navigates to the answer, so the
+    /// function answers with a redirect to a page showing the result.
+    plain_form: bool,
+    /// The portal session of the request's `seatkeeper_session` cookie.
+    session_cookie: Option<String>,
 }
+
+/// The HttpOnly cookie that carries a portal session in the browser (never a page or a URL).
+#[cfg(feature = "ssr")]
+const SESSION_COOKIE: &str = "seatkeeper_session";
 
 #[cfg(feature = "ssr")]
 impl Call {
@@ -38,12 +47,55 @@ impl Call {
                 detail: "The server is misconfigured.".into(),
             }
         })?;
-        let over_http = use_context::<axum::http::request::Parts>()
+        let request = use_context::<axum::http::request::Parts>();
+        let over_http = request
+            .as_ref()
             .is_some_and(|request| request.uri.path().starts_with("/api/"));
         let response = over_http
             .then(use_context::<leptos_axum::ResponseOptions>)
             .flatten();
-        Ok(Self { services, response })
+        let headers = request.as_ref().map(|request| &request.headers);
+        let plain_form = over_http
+            && headers
+                .and_then(|h| h.get(axum::http::header::ACCEPT))
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"));
+        let session_cookie = headers.and_then(session_cookie);
+        Ok(Self {
+            services,
+            response,
+            plain_form,
+            session_cookie,
+        })
+    }
+
+    /// Sends the browser to `path` (a plain form's result page): `303 See Other`.
+    fn redirect(&self, path: &str) {
+        if let (Some(response), Ok(location)) =
+            (&self.response, axum::http::HeaderValue::from_str(path))
+        {
+            response.insert_header(axum::http::header::LOCATION, location);
+            response.set_status(axum::http::StatusCode::SEE_OTHER);
+        }
+    }
+
+    /// Keeps a portal session in the browser: an HttpOnly, SameSite=Strict cookie (Secure when the
+    /// server is reached over HTTPS) that lasts as long as the session.
+    fn keep_session(&self, token: &str) {
+        let secure = if self.services.public_url().starts_with("https://") {
+            "; Secure"
+        } else {
+            ""
+        };
+        let cookie = format!(
+            "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+            crate::server::service::SESSION_TTL.num_seconds()
+        );
+        if let (Some(response), Ok(value)) =
+            (&self.response, axum::http::HeaderValue::from_str(&cookie))
+        {
+            response.append_header(axum::http::header::SET_COOKIE, value);
+        }
     }
 
     /// `err` as the function's error, with its status on the response when called over HTTP.
@@ -56,6 +108,19 @@ impl Call {
         }
         AppError::from(err)
     }
+}
+
+/// The portal session in a request's cookies.
+#[cfg(feature = "ssr")]
+fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
 }
 
 /// The live state of the server: version, database reachability, organizations, demo.

@@ -83,7 +83,7 @@ impl CheckoutView {
 /// The result of paying on the hosted page: where the buyer goes next.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CheckoutPaid {
-    /// The buyer's way into the customer portal, when the purchase opened a session (see the
-    /// checkout identity rule in the README's Security section).
-    pub customer_portal_url: Option<String>,
+    /// Whether the purchase opened a portal session for the buyer (kept in an HttpOnly cookie; see
+    /// the checkout identity rule in the README's Security section).
+    pub signed_in: bool,
 }

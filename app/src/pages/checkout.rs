@@ -1,12 +1,15 @@
 //! The hosted checkout page `/checkout/{client_secret}`: the product, its seat tiers with the active
 //! tier highlighted, a bounded seat-count input with the total updating as it changes (computed in
 //! the browser by the same pricing code the server charges with), the buyer's email, and the
-//! test-mode payment buttons. Success links to the customer portal; a decline shows why and lets
-//! the buyer try again.
+//! test-mode payment buttons. A decline shows why and lets the buyer try again.
+//!
+//! The form posts to the payment server function, so it works without JavaScript (the browser comes
+//! back to this page, which shows the outcome: `?payment=declined|failed` when it failed); hydrated,
+//! it pays in place and the total follows the seat count as it is typed.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::checkout::{PayCheckout, get_checkout},
@@ -21,7 +24,16 @@ const TOKEN_DECLINED: &str = "tok_chargeDeclined";
 #[component]
 pub fn CheckoutPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let client_secret = move || params.read().get("client_secret").unwrap_or_default();
+    // Set when a form posted without JavaScript came back; a fixed message, never the query's text.
+    let returned_failure = move || match query.read().get("payment").as_deref() {
+        Some("declined") => Some("Your card was declined. Try another card."),
+        Some("failed") => {
+            Some("The payment did not go through. Check the seats and email, then try again.")
+        }
+        _ => None,
+    };
     let checkout = Resource::new(client_secret, get_checkout);
 
     view! {
@@ -31,7 +43,7 @@ pub fn CheckoutPage() -> impl IntoView {
                 <Suspense fallback=|| view! { <p>"Loading the checkout…"</p> }>
                     {move || {
                         checkout.get().map(|result| match result {
-                            Ok(view) => view! { <CheckoutForm client_secret=client_secret() view /> }.into_any(),
+                            Ok(view) => view! { <CheckoutForm client_secret=client_secret() view failure=returned_failure() /> }.into_any(),
                             Err(err) => view! {
                                 <h1>"Checkout not found"</h1>
                                 <p role="alert">{server_fn_error_text(&err)}</p>
@@ -47,7 +59,11 @@ pub fn CheckoutPage() -> impl IntoView {
 }
 
 #[component]
-fn CheckoutForm(client_secret: String, view: CheckoutView) -> impl IntoView {
+fn CheckoutForm(
+    client_secret: String,
+    view: CheckoutView,
+    failure: Option<&'static str>,
+) -> impl IntoView {
     let pricing = view.pricing().ok();
     let currency = view.currency.clone();
     let per_period = view.per_period();
@@ -87,23 +103,12 @@ fn CheckoutForm(client_secret: String, view: CheckoutView) -> impl IntoView {
         })
     };
     let paid = move || pay.value().get().and_then(Result::ok);
-    let pay_error = move || {
-        pay.value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| server_fn_error_text(&e))
+    let pay_error = move || match pay.value().get() {
+        Some(Err(e)) => Some(server_fn_error_text(&e)),
+        Some(Ok(_)) => None,
+        None => failure.map(str::to_owned),
     };
     let client_secret = StoredValue::new(client_secret);
-    let submit = move |token: &'static str| {
-        if let Some(n) = seats() {
-            pay.dispatch(PayCheckout {
-                client_secret: client_secret.get_value(),
-                seats: n,
-                email: email.get_untracked(),
-                token: token.to_owned(),
-            });
-        }
-    };
     let status = view.status;
     let closed = status != CheckoutStatus::Open;
     let tiers = view.tiers.clone();
@@ -117,11 +122,15 @@ fn CheckoutForm(client_secret: String, view: CheckoutView) -> impl IntoView {
         </header>
         <Show
             when=move || !closed
-            fallback=move || view! {
-                <section class="card" role="status">
-                    <h2>{if status == CheckoutStatus::Expired { "This checkout has expired" } else { "This checkout is complete" }}</h2>
-                    <p>"Ask the seller for a new checkout link if you want to buy again."</p>
-                </section>
+            fallback=move || match status {
+                CheckoutStatus::Succeeded | CheckoutStatus::Confirmed => view! { <Paid /> }.into_any(),
+                _ => view! {
+                    <section class="card" role="status">
+                        <h2>"This checkout has expired"</h2>
+                        <p>"Ask the seller for a new checkout link if you want to buy again."</p>
+                    </section>
+                }
+                .into_any(),
             }
         >
             <section class="card" aria-labelledby="tiers-heading">
@@ -156,31 +165,15 @@ fn CheckoutForm(client_secret: String, view: CheckoutView) -> impl IntoView {
 
             <Show
                 when=move || paid().is_none()
-                fallback=move || view! {
-                    <section class="card success" role="status" aria-live="polite">
-                        <h2>"Payment received"</h2>
-                        {match paid().and_then(|p| p.customer_portal_url) {
-                            Some(url) => view! {
-                                <p>"Your seats are ready. Invite your team from the customer portal."</p>
-                                <a class="button" href=url rel="external">"Go to your customer portal"</a>
-                            }
-                            .into_any(),
-                            None => view! {
-                                <p>
-                                    "Your seats are ready. They belong to the existing account of this email "
-                                    "address: its owner manages them from the customer portal."
-                                </p>
-                            }
-                            .into_any(),
-                        }}
-                    </section>
-                }
+                fallback=move || view! { <Paid /> }
             >
-                <form class="card" on:submit=|ev| ev.prevent_default()>
+                <ActionForm action=pay attr:class="card">
+                    <input type="hidden" name="client_secret" value=client_secret.get_value() />
                     <div class="field">
                         <label for="seats">"Seats"</label>
                         <input
                             id="seats"
+                            name="seats"
                             type="number"
                             inputmode="numeric"
                             min=min
@@ -193,30 +186,43 @@ fn CheckoutForm(client_secret: String, view: CheckoutView) -> impl IntoView {
                     <p id="total" class="total" aria-live="polite" data-testid="total">{total}</p>
                     <div class="field">
                         <label for="email">"Email"</label>
-                        <input id="email" type="email" autocomplete="email" required bind:value=email />
+                        <input id="email" name="email" type="email" autocomplete="email" required bind:value=email />
                     </div>
                     <fieldset class="payment">
                         <legend>"Test payment"</legend>
                         <p class="muted">"This server uses the test payment provider: no real card is charged."</p>
                         <button
-                            type="button"
+                            type="submit"
+                            name="token"
+                            value=TOKEN_VISA
                             disabled=move || pay.pending().get() || seats().is_none()
-                            on:click=move |_| submit(TOKEN_VISA)
                         >
                             {move || if pay.pending().get() { "Paying…" } else { "Pay with test card" }}
                         </button>
                         <button
-                            type="button"
+                            type="submit"
+                            name="token"
+                            value=TOKEN_DECLINED
                             class="secondary"
                             disabled=move || pay.pending().get() || seats().is_none()
-                            on:click=move |_| submit(TOKEN_DECLINED)
                         >
                             "Pay with a declined test card"
                         </button>
                     </fieldset>
                     <p class="error" role="alert">{pay_error}</p>
-                </form>
+                </ActionForm>
             </Show>
         </Show>
+    }
+}
+
+/// What a paid checkout shows (at once with JavaScript, or when the browser comes back without).
+#[component]
+fn Paid() -> impl IntoView {
+    view! {
+        <section class="card success" role="status" aria-live="polite">
+            <h2>"Payment received"</h2>
+            <p>"Your seats are ready. The seller will tell you how to invite your team."</p>
+        </section>
     }
 }

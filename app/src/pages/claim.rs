@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::claim::{ClaimSeat, get_claim},
@@ -17,7 +17,9 @@ use crate::{
 #[component]
 pub fn ClaimPage() -> impl IntoView {
     let query = use_query_map();
+    let params = use_params_map();
     let token = move || query.read().get("token").unwrap_or_default();
+    let org = move || params.read().get("org_slug").unwrap_or_default();
     let invitation = Resource::new(token, get_claim);
 
     view! {
@@ -27,7 +29,7 @@ pub fn ClaimPage() -> impl IntoView {
                 <Suspense fallback=|| view! { <p>"Loading your invitation…"</p> }>
                     {move || {
                         invitation.get().map(|result| match result {
-                            Ok(invitation) => view! { <ClaimForm token=token() invitation /> }.into_any(),
+                            Ok(invitation) => view! { <ClaimForm org=org() token=token() invitation /> }.into_any(),
                             Err(_) => view! { <DeadLink /> }.into_any(),
                         })
                     }}
@@ -51,10 +53,12 @@ fn DeadLink() -> impl IntoView {
     }
 }
 
+/// The invitation and its "Claim seat" form. The form posts to the claim server function, so it works
+/// without JavaScript (the browser is sent to the member's page); hydrated, it claims in place.
 #[component]
-fn ClaimForm(token: String, invitation: Invitation) -> impl IntoView {
+fn ClaimForm(org: String, token: String, invitation: Invitation) -> impl IntoView {
     let claim = ServerAction::<ClaimSeat>::new();
-    let token = StoredValue::new(token);
+    let (org, token) = (StoredValue::new(org), StoredValue::new(token));
     let claimed = move || claim.value().get().and_then(Result::ok);
     let claim_error = move || {
         claim
@@ -89,23 +93,22 @@ fn ClaimForm(token: String, invitation: Invitation) -> impl IntoView {
                 {(!can_claim).then(|| view! {
                     <p role="alert">"This seat can't be claimed right now: the team's plan is not active. Ask your billing manager."</p>
                 })}
-                <button
-                    type="button"
-                    disabled=move || claim.pending().get() || !can_claim
-                    on:click=move |_| {
-                        claim.dispatch(ClaimSeat { token: token.get_value() });
-                    }
-                >
-                    {move || if claim.pending().get() { "Claiming…" } else { "Claim seat" }}
-                </button>
+                <ActionForm action=claim>
+                    <input type="hidden" name="org" value=org.get_value() />
+                    <input type="hidden" name="token" value=token.get_value() />
+                    <button type="submit" disabled=move || claim.pending().get() || !can_claim>
+                        {move || if claim.pending().get() { "Claiming…" } else { "Claim seat" }}
+                    </button>
+                </ActionForm>
                 <p class="error" role="alert">{claim_error}</p>
             </section>
         </Show>
     }
 }
 
+/// A claimed seat and its benefits, as its holder sees them.
 #[component]
-fn Claimed(seat: ClaimedSeat) -> impl IntoView {
+pub fn Claimed(seat: ClaimedSeat) -> impl IntoView {
     let has_benefits = !seat.benefits.is_empty();
     view! {
         <section class="card success" role="status" aria-live="polite">
@@ -128,8 +131,9 @@ fn Claimed(seat: ClaimedSeat) -> impl IntoView {
     }
 }
 
+/// One benefit: its description, note and license key (with a copy button).
 #[component]
-fn Benefit(benefit: GrantedBenefit) -> impl IntoView {
+pub fn Benefit(benefit: GrantedBenefit) -> impl IntoView {
     let copied = RwSignal::new(false);
     view! {
         <li>

@@ -3,4 +3,5 @@
 pub mod checkout;
 pub mod claim;
 pub mod home;
+pub mod my_seats;
 pub mod not_found;

@@ -55,3 +55,33 @@ export function watchErrors(page: Page): string[] {
   page.on('pageerror', (error) => errors.push(error.message));
   return errors;
 }
+
+/** A paid 3-seat monthly pool of a product with a license-key and a note benefit; one seat assigned to `email`. */
+export async function invite(request: APIRequestContext, email: string): Promise<Org> {
+  const org = createOrg();
+  const keys = await api(request, org, '/v1/benefits', {
+    type: 'license_keys',
+    description: 'License key',
+    properties: { prefix: 'E2E' },
+  });
+  const note = await api(request, org, '/v1/benefits', {
+    type: 'custom',
+    description: 'Onboarding call',
+    properties: { note: 'Book your call at cal.example' },
+  });
+  const product = await api(request, org, '/v1/products', {
+    name: 'Team plan',
+    recurring_interval: 'month',
+    prices: [{ amount_type: 'seat_based', seat_tiers: SEED_TIERS }],
+  });
+  const auth = { Authorization: `Bearer ${org.access_token}` };
+  const attached = await request.post(`/v1/products/${product.id}/benefits`, { data: { benefits: [keys.id, note.id] }, headers: auth });
+  expect(attached.status()).toBe(200);
+  const checkout = await api(request, org, '/v1/checkouts', { products: [product.id], seats: 3, customer_email: `${unique('billing')}@example.com` });
+  const confirmed = await request.post(`/v1/checkouts/client/${checkout.client_secret}/confirm`, { data: { confirmation_token_id: 'tok_visa' } });
+  expect(confirmed.status()).toBe(200);
+  const paid = await (await request.get(`/v1/checkouts/client/${checkout.client_secret}`)).json();
+  const seat = await request.post('/v1/customer-seats', { data: { subscription_id: paid.subscription_id, email }, headers: auth });
+  expect(seat.status(), await seat.text()).toBe(200);
+  return org;
+}

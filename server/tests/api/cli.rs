@@ -282,6 +282,34 @@ async fn serve_demo_prints_a_working_token_once() {
     let checkout_page = client.get(&checkout_url).send().await.unwrap();
     assert_eq!(checkout_page.status(), 200);
     assert!(checkout_page.text().await.unwrap().contains("Team plan"));
+    let mailbox = format!("{}/dev/mailbox", first.base);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("Mailbox:") && l.contains(&mailbox)),
+        "the mailbox is printed next to the checkout: {lines:?}"
+    );
+    assert_eq!(client.get(&mailbox).send().await.unwrap().status(), 200);
+    let products: serde_json::Value = client
+        .get(format!("{}/v1/products", first.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = products["items"][0]["benefits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["license_keys", "custom"],
+        "a demo seat gives a license key and a note"
+    );
     let home = client
         .get(format!("{}/", first.base))
         .send()

@@ -10,7 +10,7 @@ use rand::RngCore;
 
 use crate::{
     model::{
-        BenefitGrantId, CustomerSessionId, ListResource, PageRequest, Scope,
+        BenefitGrantId, CustomerSessionId, ListResource, PageRequest, Scope, SeatId,
         benefit::BenefitProperties,
         claim_view::{ClaimPage, ClaimedSeat, GrantedBenefit},
         seat::{
@@ -202,17 +202,71 @@ impl Services {
         })
     }
 
-    /// Claims from the claim page: the seat's benefits, as its new holder sees them.
-    pub async fn claim_seat_for_page(&self, token: &str) -> Result<ClaimedSeat, ServiceError> {
+    /// Claims from the claim page: the seat's benefits, as its new holder sees them, and the
+    /// holder's new member session (for the page to keep in an HttpOnly cookie, never in the page).
+    pub async fn claim_seat_for_page(
+        &self,
+        token: &str,
+    ) -> Result<(ClaimedSeat, String), ServiceError> {
         let (info, _) = self.claim_details(token).await.map_err(|_| {
             invalid_token("this invitation link is invalid, expired or already used")
         })?;
         let claimed = self.claim_seat(token).await?;
-        let grants = self.store().grants_of_seat(claimed.seat.id).await?;
+        let view = self
+            .claimed_view(
+                claimed.seat.id,
+                claimed.seat.email,
+                info.product_name,
+                info.organization_name,
+            )
+            .await?;
+        Ok((view, claimed.customer_session_token))
+    }
+
+    /// The seats a member holds (claimed), with what each gives them: the member's own view.
+    pub async fn member_claimed_seats(
+        &self,
+        caller: &PortalCaller,
+    ) -> Result<Vec<ClaimedSeat>, ServiceError> {
+        let mut out = Vec::new();
+        for seat in self
+            .store()
+            .active_seats_of_member(caller.member_id)
+            .await?
+        {
+            if seat.status != SeatStatus::Claimed {
+                continue;
+            }
+            let context = self
+                .pool_context(&SeatCaller::System(seat.organization_id), seat.pool)
+                .await?;
+            out.push(
+                self.claimed_view(
+                    seat.id,
+                    seat.email,
+                    context.product_name,
+                    context.organization_name,
+                )
+                .await?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// A claimed seat as its holder sees it.
+    async fn claimed_view(
+        &self,
+        seat: SeatId,
+        email: crate::model::Email,
+        product_name: String,
+        organization_name: String,
+    ) -> Result<ClaimedSeat, ServiceError> {
+        let grants = self.store().grants_of_seat(seat).await?;
         let benefits = self
             .grant_wires(&grants)
             .await?
             .into_iter()
+            .filter(|g| g.is_granted)
             .map(|g| GrantedBenefit {
                 description: g.benefit.description,
                 license_key: g.properties.license_key,
@@ -220,9 +274,9 @@ impl Services {
             })
             .collect();
         Ok(ClaimedSeat {
-            product_name: info.product_name,
-            organization_name: info.organization_name,
-            email: claimed.seat.email,
+            product_name,
+            organization_name,
+            email,
             benefits,
         })
     }

@@ -27,6 +27,7 @@ mod text;
 use std::sync::Arc;
 
 pub use auth::{OrganizationCaller, PortalCaller, SeatCaller};
+pub use customers::SESSION_TTL;
 pub use error::ServiceError;
 pub use idempotency::{Begun, IdempotentRequest, Replayed};
 pub use invitation_limits::DEFAULT_ORGANIZATION_PER_HOUR as DEFAULT_RESEND_LIMIT;
