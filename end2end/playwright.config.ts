@@ -39,7 +39,8 @@ export default defineConfig({
   webServer: {
     command:
       `rm -rf ${dataDir} && mkdir -p ${dataDir} && ` +
-      `${bin} serve --demo --test-clock --bind 127.0.0.1:${port} ` +
+      // No rate limit: two workers drive the public pages from one address far faster than a person.
+      `${bin} serve --demo --test-clock --rate-limit 0 --bind 127.0.0.1:${port} ` +
       `--database-url sqlite://${dataDir}/e2e.db --site-root ../target/site`,
     url: `http://127.0.0.1:${port}/readyz`,
     reuseExistingServer: false,

@@ -68,7 +68,7 @@ def server(request):
         database_url = admin.rsplit("/", 1)[0] + f"/{db_name}"
     port = _free_port()
     proc = subprocess.Popen(
-        [BIN, "serve", "--bind", f"127.0.0.1:{port}", "--database-url", database_url],
+        [BIN, "serve", "--dev-mailbox", "--bind", f"127.0.0.1:{port}", "--database-url", database_url],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base_url = f"http://127.0.0.1:{port}"

@@ -4,7 +4,7 @@ models (`SeatClaimInfo`, `CustomerSeatClaimResponse`, `SeatsList`, `CustomerSeat
 `ListResourceCustomerSubscription`).
 
 Invitation tokens are read from the server's development mailbox (`GET /dev/mailbox`), which is
-mounted because the test server runs without an SMTP server.
+mounted because the test server runs with `--dev-mailbox` (on loopback).
 """
 
 import html

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    ParamSegment, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -47,9 +47,11 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=StaticSegment("") view=HomePage />
-                <Route path=(StaticSegment("checkout"), ParamSegment("client_secret")) view=CheckoutPage />
-                <Route path=(ParamSegment("org_slug"), StaticSegment("portal"), StaticSegment("claim")) view=ClaimPage />
-                <Route path=(ParamSegment("org_slug"), StaticSegment("portal"), StaticSegment("seats")) view=MySeatsPage />
+                // Pages a stranger's browser acts on render whole before the first byte (no streamed
+                // fallbacks that only a script could replace), so they work without JavaScript.
+                <Route path=(StaticSegment("checkout"), ParamSegment("client_secret")) view=CheckoutPage ssr=SsrMode::Async />
+                <Route path=(ParamSegment("org_slug"), StaticSegment("portal"), StaticSegment("claim")) view=ClaimPage ssr=SsrMode::Async />
+                <Route path=(ParamSegment("org_slug"), StaticSegment("portal"), StaticSegment("seats")) view=MySeatsPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

@@ -71,21 +71,20 @@ pub async fn pay_checkout(
             })
         }
         Err(err) => {
+            let declined = matches!(
+                &err,
+                ServiceError::Rejected {
+                    error: "PaymentError",
+                    ..
+                }
+            );
+            // The error's status first: a plain form's redirect then replaces it.
+            let failed = call.fail(err);
             if let (true, Some(page)) = (call.plain_form, &page) {
-                let why = if matches!(
-                    &err,
-                    ServiceError::Rejected {
-                        error: "PaymentError",
-                        ..
-                    }
-                ) {
-                    "declined"
-                } else {
-                    "failed"
-                };
+                let why = if declined { "declined" } else { "failed" };
                 call.redirect(&format!("{page}?payment={why}"));
             }
-            Err(call.fail(err))
+            Err(failed)
         }
     }
 }

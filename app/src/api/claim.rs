@@ -39,6 +39,8 @@ pub async fn claim_seat(org: String, token: String) -> Result<ClaimedSeat, AppEr
             Ok(claimed)
         }
         Err(err) => {
+            // The error's status first: a plain form's redirect then replaces it.
+            let failed = call.fail(err);
             if call.plain_form
                 && let Some(slug) = &slug
             {
@@ -49,7 +51,7 @@ pub async fn claim_seat(org: String, token: String) -> Result<ClaimedSeat, AppEr
                     .collect();
                 call.redirect(&format!("/{slug}/portal/claim?token={token}"));
             }
-            Err(call.fail(err))
+            Err(failed)
         }
     }
 }
