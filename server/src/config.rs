@@ -157,6 +157,14 @@ impl ServeArgs {
 
     /// Checks the values clap cannot check by itself.
     pub fn validate(&self) -> Result<(), String> {
+        // A request must end long before a payment it started is presumed abandoned (2 minutes)
+        // and before an idempotency key it holds is presumed dead (1 minute).
+        if !(1..=50).contains(&self.request_timeout) {
+            return Err(format!(
+                "--request-timeout must be between 1 and 50 seconds (got {})",
+                self.request_timeout
+            ));
+        }
         if self.dev_mailbox && self.smtp_url.is_some() {
             return Err(
                 "--dev-mailbox and --smtp-url exclude each other: emails go to one place"

@@ -20,7 +20,7 @@ use std::{
 use app::server::service::ServiceError;
 use axum::{
     extract::{ConnectInfo, Request, State},
-    http::{HeaderValue, header},
+    http::{HeaderValue, Method, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -97,18 +97,21 @@ impl PublicLimiter {
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(addr)| addr.ip());
-        match self.client_address {
+        let client = match self.client_address {
             ClientAddress::Peer => peer,
+            // The last hop only (what the proxy saw); if it does not parse, the peer, never an
+            // earlier hop the client could have written.
             ClientAddress::ForwardedFor => request
                 .headers()
                 .get_all("x-forwarded-for")
                 .iter()
-                .filter_map(|value| value.to_str().ok())
-                .flat_map(|value| value.split(','))
-                .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
                 .next_back()
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.split(',').next_back())
+                .and_then(|hop| hop.trim().parse::<IpAddr>().ok())
                 .or(peer),
-        }
+        };
+        client.map(network_of)
     }
 
     /// Ok, or the number of seconds until this client may try again.
@@ -120,6 +123,18 @@ impl PublicLimiter {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
         })
+    }
+}
+
+/// The key a client address is counted under: an IPv4 address, or an IPv6 address's /64 network (one
+/// subscriber usually holds a whole /64, so counting single addresses would not limit anyone).
+fn network_of(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => {
+            let [a, b, c, d, ..] = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0))
+        }
     }
 }
 
@@ -136,14 +151,26 @@ pub fn is_public_capability(path: &str) -> bool {
         )
 }
 
-/// Middleware: counts requests to the public capability endpoints per client address and answers
-/// 429 (`TooManyRequests`, with `Retry-After`) past the limit.
-pub async fn limit_public(
-    State(limiter): State<Option<Arc<PublicLimiter>>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if let Some(limiter) = limiter
+/// What the [`guard`] middleware needs.
+#[derive(Clone)]
+pub struct Guard {
+    /// The per-address limit of the public capability endpoints (none: off).
+    pub limiter: Option<Arc<PublicLimiter>>,
+    pub timeouts: Timeouts,
+    /// For `Idempotency-Key` (see `rest::idempotency`).
+    pub services: app::server::service::Services,
+}
+
+/// Middleware, one for every request (one layer, so the hot path pays for one): the rate limit of
+/// the public capability endpoints (429 `TooManyRequests` with `Retry-After` past it), the body
+/// limit, `Idempotency-Key` on the API's `POST`s, and the timeouts.
+///
+/// A body declared larger than [`MAX_BODY_BYTES`] is refused before it is read (413); any other body
+/// is cut off past that size (reading it fails, which the extractors answer with 413) and must arrive
+/// within [`Timeouts::body`]; a request still unanswered after [`Timeouts::request`] is abandoned
+/// with a 503. Every refusal has the API's JSON error body.
+pub async fn guard(State(guard): State<Guard>, request: Request, next: Next) -> Response {
+    if let Some(limiter) = &guard.limiter
         && is_public_capability(request.uri().path())
         && let Some(client) = limiter.client_of(&request)
         && let Err(retry_after_secs) = limiter.check(client)
@@ -156,21 +183,8 @@ pub async fn limit_public(
         })
         .into_response();
     }
-    next.run(request).await
-}
-
-/// Middleware: the body limit and the timeouts of every request. A body declared larger than
-/// [`MAX_BODY_BYTES`] is refused before it is read (413); any other body is cut off past that size
-/// (reading it fails, which the extractors answer with 413) and must arrive within
-/// [`Timeouts::body`]; and a request still unanswered after [`Timeouts::request`] is abandoned with
-/// a 503. Every refusal has the API's JSON error body.
-pub async fn guard_request(
-    State(timeouts): State<Timeouts>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let declared = request
-        .headers()
+    let headers = request.headers();
+    let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
@@ -179,16 +193,39 @@ pub async fn guard_request(
             limit: MAX_BODY_BYTES,
         });
     }
-    let request = request.map(|body| {
-        axum::body::Body::new(http_body_util::Limited::new(
-            tower_http::timeout::TimeoutBody::new(timeouts.body, body),
-            MAX_BODY_BYTES,
-        ))
-    });
-    match tokio::time::timeout(timeouts.request, next.run(request)).await {
+    // A request that announces no body (most GETs: the seat list's hot path) needs no wrapping.
+    let may_have_body = declared.is_some_and(|length| length > 0)
+        || headers.contains_key(header::TRANSFER_ENCODING)
+        || !matches!(*request.method(), Method::GET | Method::HEAD);
+    let request = if may_have_body {
+        let body = guard.timeouts.body;
+        request.map(|inner| {
+            axum::body::Body::new(http_body_util::Limited::new(
+                tower_http::timeout::TimeoutBody::new(body, inner),
+                MAX_BODY_BYTES,
+            ))
+        })
+    } else {
+        request
+    };
+    // A key is kept for a caller who authenticates, or who holds a capability (the public POSTs,
+    // which are rate limited); a stranger's POST elsewhere stores nothing.
+    let idempotent = request.method() == Method::POST
+        && request.uri().path().starts_with("/v1/")
+        && request.headers().contains_key("idempotency-key")
+        && (request.headers().contains_key(header::AUTHORIZATION)
+            || is_public_capability(request.uri().path()));
+    let answer = async {
+        if idempotent {
+            crate::rest::idempotency::run(&guard.services, request, next).await
+        } else {
+            next.run(request).await
+        }
+    };
+    match tokio::time::timeout(guard.timeouts.request, answer).await {
         Ok(response) => response,
         Err(_) => {
-            let seconds = timeouts.request.as_secs();
+            let seconds = guard.timeouts.request.as_secs();
             tracing::warn!("request abandoned after {seconds} seconds");
             refusal(ServiceError::TimedOut { seconds })
         }
@@ -278,8 +315,15 @@ mod tests {
             Some([203, 0, 113, 9].into())
         );
         assert_eq!(
+            proxied.client_of(&request(Some("198.51.100.7, unknown"))),
+            Some([10, 0, 0, 1].into()),
+            "an unreadable last hop is the peer, not an earlier hop"
+        );
+        assert_eq!(
             proxied.client_of(&request(None)),
             Some([10, 0, 0, 1].into())
         );
+        let v6: IpAddr = "2001:db8:1:2:aaaa:bbbb:cccc:dddd".parse().unwrap();
+        assert_eq!(network_of(v6), "2001:db8:1:2::".parse::<IpAddr>().unwrap());
     }
 }

@@ -158,7 +158,7 @@ impl Mailer {
                 if recorded {
                     tracing::info!(email_id = %email.id, kind = %email.kind, transport = self.transport.name(), "email sent");
                 } else {
-                    tracing::warn!(email_id = %email.id, "email sent after its lease ran out; the outcome was not recorded");
+                    tracing::warn!(email_id = %email.id, "email sent, but its outcome was not recorded: its lease ran out, or its seat changed meanwhile");
                 }
                 Ok(Some(true))
             }

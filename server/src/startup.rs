@@ -39,7 +39,7 @@ use tower_http::{
 
 use crate::{
     config::MailDelivery,
-    limits::{self, PublicLimiter, Timeouts},
+    limits::{self, Guard, PublicLimiter, Timeouts},
     rest,
 };
 
@@ -75,7 +75,11 @@ pub fn build_router(state: AppState) -> Router {
     let context = move || provide_context(services.clone());
     let leptos_options = state.leptos_options.clone();
     let routes = generate_route_list(App);
-    let limiter = state.public_limiter.clone();
+    let guard = Guard {
+        limiter: state.public_limiter.clone(),
+        timeouts: state.timeouts,
+        services: state.services.clone(),
+    };
 
     Router::new()
         .merge(rest::router(&state))
@@ -105,15 +109,8 @@ pub fn build_router(state: AppState) -> Router {
                         .make_span_with(request_span),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-                .layer(middleware::from_fn_with_state(
-                    state.timeouts,
-                    limits::guard_request,
-                ))
+                .layer(middleware::from_fn_with_state(guard, limits::guard))
                 .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES))
-                .layer(middleware::from_fn_with_state(
-                    limiter,
-                    limits::limit_public,
-                ))
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::CONTENT_SECURITY_POLICY,
                     HeaderValue::from_static(API_CSP),

@@ -56,10 +56,10 @@ pub async fn claim_seat(org: String, token: String) -> Result<ClaimedSeat, AppEr
     }
 }
 
-/// The seats the signed-in member holds and what they give (the session comes from the HttpOnly
-/// cookie a claim leaves).
+/// The seats the signed-in member holds and what they give, on the page of organization `org` (the
+/// session comes from the HttpOnly cookie a claim leaves; another organization's page shows none).
 #[server(prefix = "/api", endpoint = "my_seats")]
-pub async fn my_seats() -> Result<Vec<ClaimedSeat>, AppError> {
+pub async fn my_seats(org: String) -> Result<Vec<ClaimedSeat>, AppError> {
     let call = super::Call::start()?;
     let Some(token) = call.session_cookie.clone() else {
         return Err(
@@ -73,6 +73,17 @@ pub async fn my_seats() -> Result<Vec<ClaimedSeat>, AppError> {
         .authenticate_session(&token)
         .await
         .map_err(|e| call.fail(e))?;
+    let page_org = services
+        .organization_by_slug(&org)
+        .await
+        .map_err(|e| call.fail(e))?;
+    if page_org.is_none_or(|page_org| page_org.id != caller.organization_id) {
+        return Err(
+            call.fail(crate::server::service::ServiceError::Unauthorized(
+                "you are not signed in to this organization",
+            )),
+        );
+    }
     services
         .member_claimed_seats(&caller)
         .await

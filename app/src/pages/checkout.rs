@@ -123,7 +123,14 @@ fn CheckoutForm(
         <Show
             when=move || !closed
             fallback=move || match status {
-                CheckoutStatus::Succeeded | CheckoutStatus::Confirmed => view! { <Paid /> }.into_any(),
+                CheckoutStatus::Succeeded => view! { <Paid /> }.into_any(),
+                CheckoutStatus::Confirmed => view! {
+                    <section class="card" role="status">
+                        <h2>"Your payment is being processed"</h2>
+                        <p>"Reload this page in a minute to see the outcome. You will not be charged twice."</p>
+                    </section>
+                }
+                .into_any(),
                 _ => view! {
                     <section class="card" role="status">
                         <h2>"This checkout has expired"</h2>

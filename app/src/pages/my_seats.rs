@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
 
 use crate::{
     api::claim::my_seats, components::hydration::HydrationMarker, model::claim_view::ClaimedSeat,
@@ -12,7 +13,9 @@ use crate::{
 
 #[component]
 pub fn MySeatsPage() -> impl IntoView {
-    let seats = Resource::new(|| (), |()| my_seats());
+    let params = use_params_map();
+    let org = move || params.read().get("org_slug").unwrap_or_default();
+    let seats = Resource::new(org, my_seats);
     view! {
         <Title text="Your seats" />
         <HydrationMarker>

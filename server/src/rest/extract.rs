@@ -254,6 +254,14 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
+        let pairs = form_urlencoded::parse(query.as_bytes()).count();
+        if pairs > MAX_QUERY_VALUES {
+            return Err(ApiError::validation(
+                vec![LocSegment::from("query")],
+                format!("a list takes at most {MAX_QUERY_VALUES} query values (got {pairs})"),
+                "too_long",
+            ));
+        }
         let mut metadata = Vec::new();
         let mut rest = form_urlencoded::Serializer::new(String::new());
         for (key, value) in form_urlencoded::parse(query.as_bytes()) {
@@ -293,6 +301,10 @@ where
         Ok(ListQuery { params, metadata })
     }
 }
+
+/// The most values a list's query may carry (filters, sort keys and metadata together): far more
+/// than any real query, far fewer than a database's bind limit.
+const MAX_QUERY_VALUES: usize = 100;
 
 /// ``unknown field `x`, expected ...`` → `x`.
 fn unknown_field(message: &str) -> Option<String> {

@@ -9,8 +9,8 @@ use app::server::{
 };
 use axum::{
     body::Body,
-    extract::{Request, State},
-    http::{HeaderValue, Method, StatusCode, header},
+    extract::Request,
+    http::{HeaderValue, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -21,14 +21,8 @@ use crate::limits::MAX_BODY_BYTES;
 /// The largest response kept for replay (far beyond any answer of a `POST`).
 const MAX_KEPT_RESPONSE: usize = 16 * 1024 * 1024;
 
-pub async fn idempotent(
-    State(services): State<Services>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if request.method() != Method::POST {
-        return next.run(request).await;
-    }
+/// Runs a `POST` carrying `Idempotency-Key` (the `guard` middleware sends only those here).
+pub async fn run(services: &Services, request: Request, next: Next) -> Response {
     let Some(key) = request.headers().get("idempotency-key") else {
         return next.run(request).await;
     };
@@ -72,30 +66,44 @@ pub async fn idempotent(
             response
         }
         Ok(Begun::Run) => {
-            let response = next.run(Request::from_parts(parts, Body::from(body))).await;
-            let (parts, body) = response.into_parts();
-            let body = match axum::body::to_bytes(body, MAX_KEPT_RESPONSE).await {
-                Ok(body) => body,
-                Err(err) => {
-                    tracing::warn!(error = %err, "response not kept for its idempotency key");
-                    let _ = services.abandon_idempotent(&idempotent).await;
-                    return ApiError(ServiceError::Internal(StoreError::Corrupt(
-                        "a response too large to keep".into(),
-                    )))
-                    .into_response();
+            // Run as a task of its own: if this request is dropped (its client went away, or the
+            // request timed out), the work still finishes and its answer is kept or its key
+            // released, instead of leaving the key held.
+            let services = services.clone();
+            let request = Request::from_parts(parts, Body::from(body));
+            let task = tokio::spawn(async move {
+                let response = next.run(request).await;
+                let (parts, body) = response.into_parts();
+                let body = match axum::body::to_bytes(body, MAX_KEPT_RESPONSE).await {
+                    Ok(body) => body,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "response not kept for its idempotency key");
+                        let _ = services.abandon_idempotent(&idempotent).await;
+                        return ApiError(ServiceError::Internal(StoreError::Corrupt(
+                            "a response too large to keep".into(),
+                        )))
+                        .into_response();
+                    }
+                };
+                let content_type = parts
+                    .headers
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok());
+                if let Err(err) = services
+                    .finish_idempotent(&idempotent, parts.status.as_u16(), content_type, &body)
+                    .await
+                {
+                    tracing::warn!(error = %err, "could not keep a response for its idempotency key");
                 }
-            };
-            let content_type = parts
-                .headers
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok());
-            if let Err(err) = services
-                .finish_idempotent(&idempotent, parts.status.as_u16(), content_type, &body)
-                .await
-            {
-                tracing::warn!(error = %err, "could not keep a response for its idempotency key");
-            }
-            Response::from_parts(parts, Body::from(body))
+                Response::from_parts(parts, Body::from(body))
+            });
+            task.await.unwrap_or_else(|err| {
+                tracing::error!(error = %err, "an idempotent request's task failed");
+                ApiError(ServiceError::Internal(StoreError::Corrupt(
+                    "an idempotent request's task failed".into(),
+                )))
+                .into_response()
+            })
         }
     }
 }

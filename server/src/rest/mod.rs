@@ -8,7 +8,7 @@ mod dev_mailbox;
 pub mod error;
 pub mod extract;
 mod health;
-mod idempotency;
+pub(crate) mod idempotency;
 mod openapi;
 mod test_clock;
 pub mod v1;
@@ -47,8 +47,4 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/v1", any(error::unknown_path))
         .route("/v1/{*rest}", any(error::unknown_path))
         .method_not_allowed_fallback(error::method_not_allowed)
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.services.clone(),
-            idempotency::idempotent,
-        ))
 }

@@ -273,6 +273,12 @@ impl Services {
                 error: "CheckoutExpired",
                 detail: "this checkout has expired; ask the seller for a new link".into(),
             }),
+            // Passing: the payment settles within moments (a retry then sees the outcome).
+            CheckoutStatus::Confirmed => Err(ServiceError::Conflict {
+                error: "CheckoutNotOpen",
+                detail: "this checkout is being paid right now; read it again to see the result"
+                    .into(),
+            }),
             other => Err(ServiceError::Rejected {
                 error: "CheckoutNotOpen",
                 detail: format!(

@@ -283,12 +283,28 @@ impl Services {
         id: CustomerId,
     ) -> Result<(), ServiceError> {
         caller.require_any(&[Scope::CustomersWrite])?;
-        let system = super::SeatCaller::System(caller.organization_id);
         self.customer_record(caller, id).await?;
         // First its pools stop taking seats (committed), so the list of seats to revoke can only be
         // overtaken by assignments already under way; the deletion's transaction checks that none
         // was, and the list is made again if one was.
-        self.store().close_pools_of_customer(id).await?;
+        self.store().close_pools_of_customer(id, true).await?;
+        let outcome = self.delete_closed_customer(caller, id).await;
+        if outcome.is_err() {
+            // The customer stays: so do its pools' seats.
+            if let Err(err) = self.store().close_pools_of_customer(id, false).await {
+                tracing::error!(customer_id = %id, error = %err, "could not reopen the pools of a customer whose deletion failed");
+            }
+        }
+        outcome
+    }
+
+    /// The rest of [`Services::delete_customer`], once the customer's pools are closed.
+    async fn delete_closed_customer(
+        &self,
+        caller: &OrganizationCaller,
+        id: CustomerId,
+    ) -> Result<(), ServiceError> {
+        let system = super::SeatCaller::System(caller.organization_id);
         for _ in 0..3 {
             let mut record = self.customer_record(caller, id).await?;
             let seats = self.store().active_seats_of_customer(id).await?;

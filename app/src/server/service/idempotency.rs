@@ -10,7 +10,8 @@
 //! caller presenting the same credential gets it back.
 //!
 //! Responses that say "try again" (5xx, 409, 429) are not kept: the key is released so a retry
-//! does the work.
+//! does the work. Nor are 401, 403, 404 and 405: a key is only kept for a caller the request
+//! proved to be one, about something that exists.
 
 use std::time::Duration;
 
@@ -180,7 +181,10 @@ impl Services {
         content_type: Option<&str>,
         body: &[u8],
     ) -> Result<(), ServiceError> {
-        if status >= 500 || status == 409 || status == 429 {
+        // Not kept: answers that say "try again" (5xx, 409, 429), and answers to a caller who
+        // turned out not to be one (401, 403) or to a request for nothing (404, 405), so no one can
+        // fill the table with rows no caller owns.
+        if status >= 500 || matches!(status, 401 | 403 | 404 | 405 | 409 | 429) {
             return self.abandon_idempotent(request).await;
         }
         let stored = StoredResponse {

@@ -4,7 +4,11 @@
 //! a few times in a row, then about every ten minutes; one organization's resends are bounded as a
 //! whole (`--resend-limit` per hour). With several processes, each keeps its own count.
 
-use std::{num::NonZeroU32, time::Duration};
+use std::{
+    num::NonZeroU32,
+    sync::atomic::{AtomicU64, Ordering},
+    time::Duration,
+};
 
 use governor::{
     DefaultKeyedRateLimiter, Quota, RateLimiter,
@@ -25,7 +29,11 @@ pub const DEFAULT_ORGANIZATION_PER_HOUR: u32 = 300;
 pub struct InvitationLimits {
     per_seat: DefaultKeyedRateLimiter<SeatId>,
     per_organization: Option<DefaultKeyedRateLimiter<OrganizationId>>,
+    checks: AtomicU64,
 }
+
+/// Every this many checks, seats and organizations whose budget is full again are forgotten.
+const PRUNE_EVERY: u64 = 1024;
 
 impl Default for InvitationLimits {
     fn default() -> Self {
@@ -47,24 +55,32 @@ impl InvitationLimits {
         Self {
             per_seat: RateLimiter::keyed(seat_quota),
             per_organization,
+            checks: AtomicU64::new(0),
         }
     }
 
-    /// Counts a re-send of `seat` of `organization`, or says how long to wait.
+    /// Counts a re-send of `seat` of `organization`, or says how long to wait. The seat's own
+    /// limit is checked first, so re-sends it refuses do not spend the organization's budget.
     pub fn check(&self, organization: OrganizationId, seat: SeatId) -> Result<(), ServiceError> {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
+            self.per_seat.retain_recent();
+            if let Some(limiter) = &self.per_organization {
+                limiter.retain_recent();
+            }
+        }
         let now = DefaultClock::default().now();
+        if let Err(not_until) = self.per_seat.check_key(&seat) {
+            return Err(too_many(
+                not_until.wait_time_from(now),
+                "this invitation was re-sent several times just now",
+            ));
+        }
         if let Some(limiter) = &self.per_organization
             && let Err(not_until) = limiter.check_key(&organization)
         {
             return Err(too_many(
                 not_until.wait_time_from(now),
                 "this organization re-sent too many invitations",
-            ));
-        }
-        if let Err(not_until) = self.per_seat.check_key(&seat) {
-            return Err(too_many(
-                not_until.wait_time_from(now),
-                "this invitation was re-sent several times just now",
             ));
         }
         Ok(())

@@ -245,10 +245,11 @@ impl Services {
         let current = self.checkout_by_secret(client_secret).await?;
         match self.effective_status(&current) {
             CheckoutStatus::Succeeded => self.already_paid(&current).await,
-            CheckoutStatus::Confirmed => Err(ServiceError::rejected(
-                "CheckoutNotOpen",
-                "this checkout is being paid right now; read it again to see the result",
-            )),
+            CheckoutStatus::Confirmed => Err(ServiceError::Conflict {
+                error: "CheckoutNotOpen",
+                detail: "this checkout is being paid right now; read it again to see the result"
+                    .into(),
+            }),
             _ => {
                 self.require_open(&current)?;
                 Err(ServiceError::rejected(
@@ -317,13 +318,66 @@ impl Services {
                 };
                 Ok(confirmed(wire, session.map(|s| s.expose().to_owned())))
             }
-            // The sweeper settled this payment first (a very slow request): answer what it did.
-            Err(StoreError::Stale(_)) => self.lost_confirmation(&checkout.client_secret).await,
+            Err(StoreError::Stale(_)) => {
+                self.after_stale_purchase(payment, reference.as_deref(), &checkout.client_secret)
+                    .await
+            }
             Err(err) => {
                 self.give_back(payment, reference.as_deref(), &err.to_string())
                     .await;
                 Err(err.into())
             }
+        }
+    }
+
+    /// The purchase found its payment or checkout no longer as it left them. Whatever moved them,
+    /// money this request charged is never kept without its purchase: completed by someone else
+    /// (the sweeper), the answer is theirs; still pending (the customer vanished meanwhile), it is
+    /// given back; abandoned by the sweeper while this request was still charging, the charge is
+    /// refunded.
+    async fn after_stale_purchase(
+        &self,
+        payment: &PaymentRecord,
+        reference: Option<&str>,
+        client_secret: &str,
+    ) -> Result<CheckoutConfirmed, ServiceError> {
+        let current = self
+            .store()
+            .payments_of_checkout(payment.checkout_id)
+            .await?
+            .into_iter()
+            .find(|p| p.id == payment.id);
+        let refunded = || ServiceError::Conflict {
+            error: "PurchaseFailed",
+            detail: "the purchase could not be completed and your payment was refunded; try again"
+                .into(),
+        };
+        match current.map(|p| p.status) {
+            Some(PaymentStatus::Succeeded) | None => self.lost_confirmation(client_secret).await,
+            Some(PaymentStatus::Pending) => {
+                self.give_back(payment, reference, "the purchase could not be written")
+                    .await;
+                Err(refunded())
+            }
+            Some(PaymentStatus::Abandoned) => {
+                if let Some(reference) = reference {
+                    self.payments
+                        .refund(reference, self.now())
+                        .await
+                        .map_err(|_| ServiceError::PaymentPending)?;
+                    self.settle(
+                        payment.id,
+                        PaymentStatus::Abandoned,
+                        PaymentStatus::Refunded,
+                    )
+                    .reference(reference)
+                    .failure("charged after the sweeper gave the payment up; refunded")
+                    .write(self)
+                    .await?;
+                }
+                Err(refunded())
+            }
+            Some(_) => Err(refunded()),
         }
     }
 

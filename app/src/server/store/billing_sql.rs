@@ -54,6 +54,10 @@ pub(super) const CHANGE_OPEN_CHECKOUT: &str = "UPDATE checkouts SET modified_at 
      customer_name = CASE WHEN $6 THEN $7 ELSE customer_name END, status = $8 \
      WHERE id = $1 AND status = 'open' AND expires_at > $2";
 
+/// `$1` customer, `$2` now: a buyer becomes a team, if still live.
+pub(super) const MAKE_CUSTOMER_TEAM: &str = "UPDATE customers SET type = 'team', modified_at = $2 \
+     WHERE id = $1 AND deleted_at IS NULL";
+
 /// `$1` checkout, `$2` now: back to `open` after a payment that did not buy.
 pub(super) const REOPEN_CHECKOUT: &str =
     "UPDATE checkouts SET status = 'open', modified_at = $2 WHERE id = $1 AND status = 'confirmed'";
@@ -78,12 +82,6 @@ pub(super) const INSERT_PAYMENT: &str = concat!(
 /// (NULL keeps): one conditional update, so of two settlers exactly one moves it.
 pub(super) const SETTLE_PAYMENT: &str = "UPDATE checkout_payments SET status = $3, modified_at = $4, \
      reference = COALESCE($5, reference), failure = COALESCE($6, failure) WHERE id = $1 AND status = $2";
-
-pub(super) const SELECT_PAYMENT: &str = concat!(
-    "SELECT ",
-    payment_columns!(),
-    " FROM checkout_payments WHERE id = $1"
-);
 
 pub(super) const PAYMENTS_OF_CHECKOUT: &str = concat!(
     "SELECT ",
@@ -332,16 +330,6 @@ macro_rules! billing_store {
                 Ok(true)
             }
 
-            async fn payment(
-                &self,
-                id: $crate::model::PaymentId,
-            ) -> Result<Option<$crate::server::store::PaymentRecord>, $crate::server::store::StoreError> {
-                use $crate::server::store::{billing::PaymentRow, billing_sql as sql};
-                let row: Option<PaymentRow> =
-                    sqlx::query_as(sql::SELECT_PAYMENT).bind(id).fetch_optional(&self.pool).await?;
-                row.map(TryInto::try_into).transpose()
-            }
-
             async fn payments_of_checkout(
                 &self,
                 checkout: $crate::model::CheckoutId,
@@ -483,7 +471,16 @@ macro_rules! billing_store {
                         Self::write_member_with(&mut *tx, owner, true).await?;
                     }
                     CustomerWrite::Update(customer) => {
-                        Self::write_customer_with(&mut *tx, customer, false).await?;
+                        // Only what a purchase changes, and only while the customer is live: a
+                        // deletion (or an edit) that lands meanwhile is neither undone nor overwritten.
+                        let made_team = sqlx::query(sql::MAKE_CUSTOMER_TEAM)
+                            .bind(customer.id)
+                            .bind(customer.modified_at.unwrap_or(customer.created_at))
+                            .execute(&mut *tx)
+                            .await?;
+                        if made_team.rows_affected() != 1 {
+                            return Err(StoreError::Stale("the customer was deleted"));
+                        }
                     }
                 }
                 // After the customer: the checkout names it.

@@ -314,17 +314,23 @@ impl CheckoutFilter {
     }
 }
 
-/// Customers of the organization with one of these external ids.
+/// Customers of the list's organization with one of these external ids.
 fn customers_with_external_ids(list: &mut ListSql, external_ids: &[String]) {
     if external_ids.is_empty() {
         return;
     }
+    let Some(organization) = list.organization().map(str::to_owned) else {
+        // Only organization lists filter by external id; elsewhere nothing could match.
+        list.nothing();
+        return;
+    };
     let placeholders: Vec<String> = external_ids
         .iter()
         .map(|id| list.bind(id.clone().into()))
         .collect();
     list.when(&format!(
-        "customer_id IN (SELECT c.id FROM customers c WHERE c.organization_id = $1 AND c.external_id IN ({}))",
+        "customer_id IN (SELECT c.id FROM customers c WHERE c.organization_id = {organization} \
+         AND c.external_id IN ({}))",
         placeholders.join(", ")
     ));
 }

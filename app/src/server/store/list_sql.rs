@@ -89,6 +89,8 @@ pub(super) struct ListSql {
     conditions: Vec<String>,
     binds: Vec<Bound>,
     order: String,
+    /// The placeholder of the organization a list is scoped to, if it is.
+    organization: Option<String>,
 }
 
 impl ListSql {
@@ -99,9 +101,11 @@ impl ListSql {
             conditions: Vec::new(),
             binds: Vec::new(),
             order: "created_at DESC, id DESC".to_owned(),
+            organization: None,
         };
         let org = list.bind(Bound::Uuid(organization.as_uuid()));
         list.conditions.push(format!("organization_id = {org}"));
+        list.organization = Some(org);
         list
     }
 
@@ -111,10 +115,17 @@ impl ListSql {
             conditions: Vec::new(),
             binds: Vec::new(),
             order: "created_at DESC, id DESC".to_owned(),
+            organization: None,
         };
         let placeholder = list.bind(value.into());
         list.conditions.push(format!("{column} = {placeholder}"));
         list
+    }
+
+    /// The placeholder of the organization the list is scoped to (for subqueries that must stay in
+    /// it); none for a list not scoped by organization.
+    pub(super) fn organization(&self) -> Option<&str> {
+        self.organization.as_deref()
     }
 
     /// Adds `value` to the binds; its placeholder.

@@ -53,7 +53,7 @@ pub use sqlite::SqliteStore;
 use crate::{
     model::{
         BenefitId, CheckoutId, CustomerId, Email, EmailId, MemberId, OrderId, OrganizationId,
-        PageRequest, PaymentId, ProductId, SeatId, SubscriptionId,
+        PageRequest, ProductId, SeatId, SubscriptionId,
     },
     server::token::TokenHash,
 };
@@ -394,8 +394,6 @@ pub trait BillingStore: Send + Sync {
     /// transaction; false (nothing written) when the payment was not in `settlement.from`.
     async fn settle_payment(&self, settlement: &PaymentSettlement) -> Result<bool, StoreError>;
 
-    async fn payment(&self, id: PaymentId) -> Result<Option<PaymentRecord>, StoreError>;
-
     /// The payments of a checkout, oldest first.
     async fn payments_of_checkout(
         &self,
@@ -508,8 +506,13 @@ pub trait SeatStore: Send + Sync {
     /// written) when the seat was already revoked.
     async fn revoke_seat(&self, revoke: &SeatRevokeWrite) -> Result<bool, StoreError>;
 
-    /// Closes every pool of a customer to new seats (the first step of deleting it).
-    async fn close_pools_of_customer(&self, customer_id: CustomerId) -> Result<(), StoreError>;
+    /// Closes every pool of a customer to new seats (the first step of deleting it), or reopens
+    /// them (a deletion that did not happen).
+    async fn close_pools_of_customer(
+        &self,
+        customer_id: CustomerId,
+        closed: bool,
+    ) -> Result<(), StoreError>;
 
     /// Deletes a customer (`customer.deleted_at` set) with its members, closes its pools to new seats
     /// and revokes `revokes`, in one transaction. [`StoreError::Stale`] (nothing written) when a seat

@@ -29,12 +29,12 @@ pub(super) const TAKE_SUBSCRIPTION_SEAT: &str = "UPDATE subscriptions SET used_s
 pub(super) const TAKE_ORDER_SEAT: &str = "UPDATE orders SET used_seats = used_seats + 1 \
      WHERE id = $1 AND used_seats < seats AND NOT seats_closed";
 
-/// `$1` customer: closes every pool of a customer being deleted (and so waits for, or orders itself
-/// before, any assignment into them).
-pub(super) const CLOSE_SUBSCRIPTIONS_OF_CUSTOMER: &str =
-    "UPDATE subscriptions SET seats_closed = TRUE WHERE customer_id = $1";
-pub(super) const CLOSE_ORDERS_OF_CUSTOMER: &str =
-    "UPDATE orders SET seats_closed = TRUE WHERE customer_id = $1";
+/// `$1` customer, `$2` closed: closes every pool of a customer being deleted, and so waits for, or
+/// orders itself before, any assignment into them; or reopens them, while the customer is live.
+pub(super) const CLOSE_SUBSCRIPTIONS_OF_CUSTOMER: &str = "UPDATE subscriptions SET seats_closed = $2 \
+     WHERE customer_id = $1 AND ($2 OR EXISTS (SELECT 1 FROM customers c WHERE c.id = $1 AND c.deleted_at IS NULL))";
+pub(super) const CLOSE_ORDERS_OF_CUSTOMER: &str = "UPDATE orders SET seats_closed = $2 \
+     WHERE customer_id = $1 AND ($2 OR EXISTS (SELECT 1 FROM customers c WHERE c.id = $1 AND c.deleted_at IS NULL))";
 /// `$1` customer: how many seats of the customer's pools are still active.
 pub(super) const COUNT_ACTIVE_SEATS_OF_CUSTOMER: &str = "SELECT COUNT(*) FROM customer_seats WHERE customer_id = $1 AND status IN ('pending', 'claimed')";
 pub(super) const FREE_SUBSCRIPTION_SEAT: &str =
@@ -517,11 +517,12 @@ macro_rules! seat_store {
             async fn close_pools_of_customer(
                 &self,
                 customer_id: $crate::model::CustomerId,
+                closed: bool,
             ) -> Result<(), $crate::server::store::StoreError> {
                 use $crate::server::store::seats_sql as sql;
                 let mut tx = self.pool.begin_with($begin_write).await?;
-                sqlx::query(sql::CLOSE_SUBSCRIPTIONS_OF_CUSTOMER).bind(customer_id).execute(&mut *tx).await?;
-                sqlx::query(sql::CLOSE_ORDERS_OF_CUSTOMER).bind(customer_id).execute(&mut *tx).await?;
+                sqlx::query(sql::CLOSE_SUBSCRIPTIONS_OF_CUSTOMER).bind(customer_id).bind(closed).execute(&mut *tx).await?;
+                sqlx::query(sql::CLOSE_ORDERS_OF_CUSTOMER).bind(customer_id).bind(closed).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -538,8 +539,8 @@ macro_rules! seat_store {
                     .ok_or(StoreError::Stale("a customer to delete needs its deletion time"))?;
                 let mut tx = self.pool.begin_with($begin_write).await?;
                 Self::write_customer_with(&mut *tx, customer, false).await?;
-                sqlx::query(sql::CLOSE_SUBSCRIPTIONS_OF_CUSTOMER).bind(customer.id).execute(&mut *tx).await?;
-                sqlx::query(sql::CLOSE_ORDERS_OF_CUSTOMER).bind(customer.id).execute(&mut *tx).await?;
+                sqlx::query(sql::CLOSE_SUBSCRIPTIONS_OF_CUSTOMER).bind(customer.id).bind(true).execute(&mut *tx).await?;
+                sqlx::query(sql::CLOSE_ORDERS_OF_CUSTOMER).bind(customer.id).bind(true).execute(&mut *tx).await?;
                 for revoke in revokes {
                     Self::revoke_seat_with(&mut tx, revoke).await?;
                 }

@@ -143,8 +143,10 @@ pub(crate) async fn client_update(
 /// Confirming a succeeded checkout again returns it unchanged.
 #[utoipa::path(post, path = "/v1/checkouts/client/{client_secret}/confirm", tag = "checkouts", request_body = CheckoutConfirm,
     params(("client_secret" = String, Path)),
-    responses((status = 200, description = "Paid: status `confirmed` and a portal session of the buyer.", body = CheckoutConfirmed),
-        (status = 400, description = "`PaymentError` (nothing was created; retry), `CheckoutExpired` or `CheckoutNotOpen`.", body = ErrorBody),
+    responses((status = 200, description = "Paid: status `confirmed`, and a portal session of the buyer when this confirmation bought and the checkout created or was bound to the customer (else `null`).", body = CheckoutConfirmed),
+        (status = 400, description = "`PaymentError` (nothing was created; retry), `CheckoutExpired`, `CheckoutNotOpen` or `CheckoutPriceChanged`.", body = ErrorBody),
+        (status = 409, description = "`CheckoutNotOpen` (another confirmation is paying it) or `PurchaseFailed` (refunded; retry).", body = ErrorBody),
+        (status = 503, description = "`PaymentPending`: the provider's answer is unknown; the checkout settles within minutes.", body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, description = "Missing email or payment token.", body = ErrorBody)))]
 pub(crate) async fn client_confirm(
     State(state): State<AppState>,
