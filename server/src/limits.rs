@@ -163,13 +163,15 @@ pub struct Guard {
 
 /// Middleware, one for every request (one layer, so the hot path pays for one): the rate limit of
 /// the public capability endpoints (429 `TooManyRequests` with `Retry-After` past it), the body
-/// limit, `Idempotency-Key` on the API's `POST`s, and the timeouts.
+/// limit, `Idempotency-Key` on the API's `POST`s, the timeouts, and the security headers.
 ///
 /// A body declared larger than [`MAX_BODY_BYTES`] is refused before it is read (413); any other body
 /// is cut off past that size (reading it fails, which the extractors answer with 413) and must arrive
 /// within [`Timeouts::body`]; a request still unanswered after [`Timeouts::request`] is abandoned
 /// with a 503. Every refusal has the API's JSON error body.
-pub async fn guard(State(guard): State<Guard>, request: Request, next: Next) -> Response {
+pub async fn guard(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let is_static_asset = path.starts_with("/pkg/") || path.starts_with("/favicon");
     if let Some(limiter) = &guard.limiter
         && is_public_capability(request.uri().path())
         && let Some(client) = limiter.client_of(&request)
@@ -222,13 +224,39 @@ pub async fn guard(State(guard): State<Guard>, request: Request, next: Next) -> 
             next.run(request).await
         }
     };
-    match tokio::time::timeout(guard.timeouts.request, answer).await {
+    let mut response = match tokio::time::timeout(guard.timeouts.request, answer).await {
         Ok(response) => response,
         Err(_) => {
             let seconds = guard.timeouts.request.as_secs();
             tracing::warn!("request abandoned after {seconds} seconds");
             refusal(ServiceError::TimedOut { seconds })
         }
+    };
+    secure_headers(&mut response, is_static_asset);
+    response
+}
+
+/// The policy of responses that are not pages (pages send their own, with a nonce: see `shell`).
+pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The security headers every response carries unless it set its own: a Content-Security-Policy,
+/// `Referrer-Policy: no-referrer` (claim, checkout and portal addresses carry tokens),
+/// `X-Content-Type-Options: nosniff`, and `Cache-Control: no-store` on everything but the static
+/// files (API answers and pages carry tokens and personal data).
+fn secure_headers(response: &mut Response, is_static_asset: bool) {
+    let headers = response.headers_mut();
+    let defaults = [
+        (header::CONTENT_SECURITY_POLICY, API_CSP),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    ];
+    for (name, value) in defaults {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    if !is_static_asset && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
 }
 

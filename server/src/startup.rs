@@ -2,10 +2,11 @@
 //!
 //! One Axum router holds the REST API (`/v1`), the health probes, the `#[server]` functions
 //! (`/api/...`) and the server-rendered pages; static files (`/pkg/...`) and unknown pages fall back to
-//! Leptos' file-and-error handler. Around it: request ids, tracing (by route template, never the raw
-//! path: paths and queries carry invitation tokens and checkout secrets), the body limit and request
-//! timeouts, the rate limit of the public endpoints, compression, security headers, and
-//! trailing-slash normalisation (Polar's SDKs call `/v1/customers/`).
+//! Leptos' file-and-error handler. Around it, in one stack (each extra `Router::layer` would box
+//! every request once more): request ids, tracing (by route template, never the raw path: paths and
+//! queries carry invitation tokens and checkout secrets), the guard (rate limit, body limit,
+//! timeouts, idempotency keys, security headers: see `limits.rs`), compression, and trailing-slash
+//! normalisation (Polar's SDKs call `/v1/customers/`).
 
 use std::{future::Future, sync::Arc, time::Duration};
 
@@ -17,7 +18,7 @@ use app::{
 use axum::{
     Router,
     extract::{DefaultBodyLimit, FromRef, MatchedPath, Request},
-    http::{HeaderName, HeaderValue, header},
+    http::HeaderName,
     middleware,
 };
 use hyper_util::{
@@ -33,7 +34,6 @@ use tower_http::{
     compression::CompressionLayer,
     normalize_path::NormalizePathLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
-    set_header::SetResponseHeaderLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
 
@@ -66,9 +66,6 @@ impl FromRef<AppState> for LeptosOptions {
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The policy of responses that are not pages (pages send their own, with a nonce: see `shell`).
-const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
-
 /// The whole application as one router.
 pub fn build_router(state: AppState) -> Router {
     let services = state.services.clone();
@@ -86,12 +83,6 @@ pub fn build_router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(leptos_options.clone())
         })
-        // API answers and pages carry tokens and personal data: no cache keeps them. (Static files,
-        // served by the fallback below, stay cacheable.)
-        .route_layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
@@ -109,20 +100,11 @@ pub fn build_router(state: AppState) -> Router {
                         .make_span_with(request_span),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-                .layer(middleware::from_fn_with_state(guard, limits::guard))
+                .layer(middleware::from_fn_with_state(
+                    Arc::new(guard),
+                    limits::guard,
+                ))
                 .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES))
-                .layer(SetResponseHeaderLayer::if_not_present(
-                    header::CONTENT_SECURITY_POLICY,
-                    HeaderValue::from_static(API_CSP),
-                ))
-                .layer(SetResponseHeaderLayer::if_not_present(
-                    header::REFERRER_POLICY,
-                    HeaderValue::from_static("no-referrer"),
-                ))
-                .layer(SetResponseHeaderLayer::if_not_present(
-                    header::X_CONTENT_TYPE_OPTIONS,
-                    HeaderValue::from_static("nosniff"),
-                ))
                 .layer(CompressionLayer::new()),
         )
         .with_state(state)
