@@ -63,6 +63,8 @@ test('without JavaScript, a buyer pays the checkout and comes back to the receip
 test('without JavaScript, a declined card comes back with the reason and nothing bought', async ({ page, request }) => {
   const checkout = await openCheckout(request);
   await page.goto(`/checkout/${checkout.client_secret}`);
+  // The page itself carries the checkout's seat count: no script fills it in.
+  await expect(page.getByLabel('Seats')).toHaveValue('3');
   await page.getByLabel('Email').fill(`${unique('buyer')}@example.com`);
   await page.getByRole('button', { name: 'Pay with a declined test card' }).click();
   await expect(page).toHaveURL(`/checkout/${checkout.client_secret}?payment=declined`);

@@ -186,6 +186,9 @@ fn CheckoutForm(
                             min=min
                             max=max
                             required
+                            // The attribute renders the count into the page for a browser without
+                            // JavaScript; the binding keeps it live once hydrated.
+                            value=seats_text.get_untracked()
                             bind:value=seats_text
                             aria-describedby="total"
                         />
@@ -193,7 +196,7 @@ fn CheckoutForm(
                     <p id="total" class="total" aria-live="polite" data-testid="total">{total}</p>
                     <div class="field">
                         <label for="email">"Email"</label>
-                        <input id="email" name="email" type="email" autocomplete="email" required bind:value=email />
+                        <input id="email" name="email" type="email" autocomplete="email" required value=email.get_untracked() bind:value=email />
                     </div>
                     <fieldset class="payment">
                         <legend>"Test payment"</legend>
