@@ -18,7 +18,29 @@ fn seatkeeper() -> Command {
 }
 
 fn run(args: &[&str]) -> Output {
-    seatkeeper().args(args).output().unwrap()
+    let mut command = seatkeeper();
+    command.args(args);
+    exits_within(command, Duration::from_secs(60))
+}
+
+/// Runs a command that must end by itself: one that starts serving instead of refusing fails the test
+/// rather than hanging it.
+fn exits_within(mut command: Command, limit: Duration) -> Output {
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id().to_string();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || sender.send(child.wait_with_output()));
+    match receiver.recv_timeout(limit) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid]).status();
+            panic!("{command:?} was still running after {limit:?}");
+        }
+    }
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -492,12 +514,12 @@ fn the_development_mailbox_is_refused_off_loopback_and_with_smtp() {
         &["--demo", "--bind", "0.0.0.0:0"][..],
         &["--dev-mailbox", "--smtp-url", "smtp://127.0.0.1:1"][..],
     ] {
-        let out = seatkeeper()
+        let mut serve = seatkeeper();
+        serve
             .arg("serve")
             .args(flags)
-            .args(["--database-url", "sqlite://unused.db"])
-            .output()
-            .unwrap();
+            .args(["--database-url", "sqlite://unused.db"]);
+        let out = exits_within(serve, Duration::from_secs(30));
         assert_eq!(out.status.code(), Some(1), "{flags:?}");
         let stderr = text(&out.stderr);
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
