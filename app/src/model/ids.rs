@@ -6,6 +6,11 @@ use std::{fmt, str::FromStr};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// What every typed id is underneath: a UUID (how the store binds any of them).
+pub trait TypedId: Copy {
+    fn uuid(self) -> Uuid;
+}
+
 macro_rules! uuid_id {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
@@ -29,6 +34,12 @@ macro_rules! uuid_id {
             }
 
             pub const fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl TypedId for $name {
+            fn uuid(self) -> Uuid {
                 self.0
             }
         }

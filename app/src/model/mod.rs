@@ -24,7 +24,7 @@ pub use error::{AppError, ErrorBody, ErrorDetail, LocSegment, ValidationIssue};
 pub use ids::{
     AccessTokenId, BenefitGrantId, BenefitId, CheckoutId, CustomerId, CustomerSessionId, EmailId,
     EventId, MemberId, OrderId, OrganizationId, PaymentId, PriceId, ProductId, SeatAuditId, SeatId,
-    SubscriptionId,
+    SubscriptionId, TypedId,
 };
 pub use money::{Currency, MinorUnits};
 pub use organization::Organization;

@@ -1,26 +1,32 @@
 //! SQL of checkouts, subscriptions and orders, and the implementation of
 //! [`BillingStore`](super::BillingStore) shared by both backends.
 
-macro_rules! checkout_columns {
-    () => {
-        "id, organization_id, created_at, modified_at, client_secret, status, expires_at, product_id, price_id, \
-         seats, min_seats, max_seats, amount, currency, customer_id, customer_email, customer_name, \
-         external_customer_id, success_url, metadata, subscription_id, order_id"
-    };
-}
+use const_format::concatcp;
 
-macro_rules! subscription_columns {
-    () => {
-        "id, organization_id, created_at, modified_at, customer_id, product_id, price_id, checkout_id, status, seats, \
+use super::{
+    BillingStore, CheckoutChange, CheckoutFilter, CheckoutRecord, CustomerWrite, NewEvent,
+    OrderFilter, OrderRecord, PaymentRecord, PaymentSettlement, PaymentStatus, Purchase, SqlStore,
+    Store, StoreError, SubscriptionFilter, SubscriptionRecord, TestCharge,
+    billing::{CheckoutRow, OrderRow, PaymentRow, SubscriptionRow, TestChargeRow},
+    catalog::to_json,
+    db::{On, query, query_as},
+};
+use crate::model::{
+    CheckoutId, OrderId, OrganizationId, PageRequest, SubscriptionId, billing::CheckoutStatus,
+};
+
+pub(super) const CHECKOUT_COLUMNS: &str = "id, organization_id, created_at, modified_at, client_secret, status, expires_at, product_id, price_id, \
+         seats, min_seats, max_seats, amount, currency, customer_id, customer_email, customer_name, \
+         external_customer_id, success_url, metadata, subscription_id, order_id";
+
+pub(super) const SUBSCRIPTION_COLUMNS: &str = "id, organization_id, created_at, modified_at, customer_id, product_id, price_id, checkout_id, status, seats, \
          amount, currency, recurring_interval, current_period_start, current_period_end, cancel_at_period_end, \
-         canceled_at, started_at, ended_at, metadata"
-    };
-}
+         canceled_at, started_at, ended_at, metadata";
 
 /// `$1` member, `$2` limit, `$3` offset: subscriptions where the member holds a claimed seat.
-pub(super) const CLAIMED_SUBSCRIPTIONS: &str = concat!(
+pub(super) const CLAIMED_SUBSCRIPTIONS: &str = concatcp!(
     "SELECT ",
-    subscription_columns!(),
+    SUBSCRIPTION_COLUMNS,
     " FROM subscriptions WHERE id IN (SELECT subscription_id FROM customer_seats WHERE member_id = $1 \
      AND status = 'claimed') ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
 );
@@ -28,20 +34,12 @@ pub(super) const CLAIMED_SUBSCRIPTIONS: &str = concat!(
 pub(super) const COUNT_CLAIMED_SUBSCRIPTIONS: &str = "SELECT COUNT(*) FROM subscriptions WHERE id IN \
      (SELECT subscription_id FROM customer_seats WHERE member_id = $1 AND status = 'claimed')";
 
-macro_rules! order_columns {
-    () => {
-        "id, organization_id, created_at, modified_at, customer_id, product_id, subscription_id, checkout_id, status, \
-         billing_reason, seats, subtotal_amount, total_amount, currency, items, metadata"
-    };
-}
+pub(super) const ORDER_COLUMNS: &str = "id, organization_id, created_at, modified_at, customer_id, product_id, subscription_id, checkout_id, status, \
+         billing_reason, seats, subtotal_amount, total_amount, currency, items, metadata";
 
-pub(super) const CHECKOUT_COLUMNS: &str = checkout_columns!();
-pub(super) const SUBSCRIPTION_COLUMNS: &str = subscription_columns!();
-pub(super) const ORDER_COLUMNS: &str = order_columns!();
-
-pub(super) const INSERT_CHECKOUT: &str = concat!(
+pub(super) const INSERT_CHECKOUT: &str = concatcp!(
     "INSERT INTO checkouts (",
-    checkout_columns!(),
+    CHECKOUT_COLUMNS,
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
 );
 
@@ -66,15 +64,11 @@ pub(super) const REOPEN_CHECKOUT: &str =
 pub(super) const SUCCEED_CHECKOUT: &str = "UPDATE checkouts SET status = 'succeeded', modified_at = $2, \
      customer_id = $3, subscription_id = $4, order_id = $5 WHERE id = $1 AND status = 'confirmed'";
 
-macro_rules! payment_columns {
-    () => {
-        "id, organization_id, checkout_id, created_at, modified_at, amount, currency, status, reference, failure"
-    };
-}
+pub(super) const PAYMENT_COLUMNS: &str = "id, organization_id, checkout_id, created_at, modified_at, amount, currency, status, reference, failure";
 
-pub(super) const INSERT_PAYMENT: &str = concat!(
+pub(super) const INSERT_PAYMENT: &str = concatcp!(
     "INSERT INTO checkout_payments (",
-    payment_columns!(),
+    PAYMENT_COLUMNS,
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
 );
 
@@ -83,514 +77,475 @@ pub(super) const INSERT_PAYMENT: &str = concat!(
 pub(super) const SETTLE_PAYMENT: &str = "UPDATE checkout_payments SET status = $3, modified_at = $4, \
      reference = COALESCE($5, reference), failure = COALESCE($6, failure) WHERE id = $1 AND status = $2";
 
-pub(super) const PAYMENTS_OF_CHECKOUT: &str = concat!(
+pub(super) const PAYMENTS_OF_CHECKOUT: &str = concatcp!(
     "SELECT ",
-    payment_columns!(),
+    PAYMENT_COLUMNS,
     " FROM checkout_payments WHERE checkout_id = $1 ORDER BY created_at, id"
 );
 
 /// `$1` recorded before, `$2` limit: payments a crash may have left unsettled, oldest first.
-pub(super) const UNSETTLED_PAYMENTS: &str = concat!(
+pub(super) const UNSETTLED_PAYMENTS: &str = concatcp!(
     "SELECT ",
-    payment_columns!(),
+    PAYMENT_COLUMNS,
     " FROM checkout_payments WHERE status IN ('pending', 'refunding') AND created_at < $1 \
      ORDER BY created_at, id LIMIT $2"
 );
 
-macro_rules! test_charge_columns {
-    () => {
-        "reference, idempotency_key, created_at, amount, currency, description, refunded_at"
-    };
-}
+pub(super) const TEST_CHARGE_COLUMNS: &str =
+    "reference, idempotency_key, created_at, amount, currency, description, refunded_at";
 
 /// A charge of the test provider; a second charge with the same key is not recorded.
-pub(super) const INSERT_TEST_CHARGE: &str = concat!(
+pub(super) const INSERT_TEST_CHARGE: &str = concatcp!(
     "INSERT INTO test_payment_charges (",
-    test_charge_columns!(),
+    TEST_CHARGE_COLUMNS,
     ") VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING"
 );
 
-pub(super) const SELECT_TEST_CHARGE_BY_KEY: &str = concat!(
+pub(super) const SELECT_TEST_CHARGE_BY_KEY: &str = concatcp!(
     "SELECT ",
-    test_charge_columns!(),
+    TEST_CHARGE_COLUMNS,
     " FROM test_payment_charges WHERE idempotency_key = $1"
 );
 
 pub(super) const REFUND_TEST_CHARGE: &str =
     "UPDATE test_payment_charges SET refunded_at = COALESCE(refunded_at, $2) WHERE reference = $1";
 
-pub(super) const TEST_CHARGES: &str = concat!(
+pub(super) const TEST_CHARGES: &str = concatcp!(
     "SELECT ",
-    test_charge_columns!(),
+    TEST_CHARGE_COLUMNS,
     " FROM test_payment_charges ORDER BY created_at, reference"
 );
 
-pub(super) const SELECT_CHECKOUT: &str = concat!(
+pub(super) const SELECT_CHECKOUT: &str = concatcp!(
     "SELECT ",
-    checkout_columns!(),
+    CHECKOUT_COLUMNS,
     " FROM checkouts WHERE id = $1 AND organization_id = $2"
 );
 
-pub(super) const SELECT_CHECKOUT_BY_SECRET: &str = concat!(
+pub(super) const SELECT_CHECKOUT_BY_SECRET: &str = concatcp!(
     "SELECT ",
-    checkout_columns!(),
+    CHECKOUT_COLUMNS,
     " FROM checkouts WHERE client_secret = $1"
 );
 
-pub(super) const INSERT_SUBSCRIPTION: &str = concat!(
+pub(super) const INSERT_SUBSCRIPTION: &str = concatcp!(
     "INSERT INTO subscriptions (",
-    subscription_columns!(),
+    SUBSCRIPTION_COLUMNS,
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
 );
 
-pub(super) const SELECT_SUBSCRIPTION: &str = concat!(
+pub(super) const SELECT_SUBSCRIPTION: &str = concatcp!(
     "SELECT ",
-    subscription_columns!(),
+    SUBSCRIPTION_COLUMNS,
     " FROM subscriptions WHERE id = $1 AND organization_id = $2"
 );
 
-pub(super) const INSERT_ORDER: &str = concat!(
+pub(super) const INSERT_ORDER: &str = concatcp!(
     "INSERT INTO orders (",
-    order_columns!(),
+    ORDER_COLUMNS,
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
 );
 
-pub(super) const SELECT_ORDER: &str = concat!(
+pub(super) const SELECT_ORDER: &str = concatcp!(
     "SELECT ",
-    order_columns!(),
+    ORDER_COLUMNS,
     " FROM orders WHERE id = $1 AND organization_id = $2"
 );
 
-/// Implements [`BillingStore`](super::BillingStore) for a store with a `pool: sqlx::Pool<$db>`.
-macro_rules! billing_store {
-    ($store:ident, $db:ty, $begin_write:literal) => {
-        impl $store {
-            async fn insert_checkout_with<'e, E>(
-                executor: E,
-                c: &$crate::server::store::CheckoutRecord,
-            ) -> Result<(), $crate::server::store::StoreError>
-            where
-                E: sqlx::Executor<'e, Database = $db>,
-            {
-                use $crate::server::store::{billing_sql as sql, catalog::to_json};
-                sqlx::query(sql::INSERT_CHECKOUT)
-                    .bind(c.id)
-                    .bind(c.organization_id)
-                    .bind(c.created_at)
-                    .bind(c.modified_at)
-                    .bind(&c.client_secret)
-                    .bind(c.status.as_str())
-                    .bind(c.expires_at)
-                    .bind(c.product_id)
-                    .bind(c.price_id)
-                    .bind(i64::from(c.seats))
-                    .bind(i64::from(c.min_seats))
-                    .bind(i64::from(c.max_seats))
-                    .bind(c.amount.get())
-                    .bind(c.currency.as_str())
-                    .bind(c.customer_id)
-                    .bind(c.customer_email.as_ref().map(|e| e.as_str()))
-                    .bind(c.customer_name.as_deref())
-                    .bind(c.external_customer_id.as_deref())
-                    .bind(c.success_url.as_deref())
-                    .bind(to_json(&c.metadata)?)
-                    .bind(c.subscription_id)
-                    .bind(c.order_id)
-                    .execute(executor)
-                    .await?;
-                Ok(())
-            }
+impl SqlStore {
+    pub(super) async fn insert_checkout_with(
+        executor: impl Into<On<'_>>,
+        c: &CheckoutRecord,
+    ) -> Result<(), StoreError> {
+        query(INSERT_CHECKOUT)
+            .bind(c.id)
+            .bind(c.organization_id)
+            .bind(c.created_at)
+            .bind(c.modified_at)
+            .bind(&c.client_secret)
+            .bind(c.status.as_str())
+            .bind(c.expires_at)
+            .bind(c.product_id)
+            .bind(c.price_id)
+            .bind(i64::from(c.seats))
+            .bind(i64::from(c.min_seats))
+            .bind(i64::from(c.max_seats))
+            .bind(c.amount.get())
+            .bind(c.currency.as_str())
+            .bind(c.customer_id)
+            .bind(c.customer_email.as_ref().map(|e| e.as_str()))
+            .bind(c.customer_name.as_deref())
+            .bind(c.external_customer_id.as_deref())
+            .bind(c.success_url.as_deref())
+            .bind(to_json(&c.metadata)?)
+            .bind(c.subscription_id)
+            .bind(c.order_id)
+            .execute(executor)
+            .await?;
+        Ok(())
+    }
 
-            /// Applies `change` to an open, unexpired checkout, leaving it in `status`; false when it
-            /// was no longer open.
-            async fn change_checkout_with<'e, E>(
-                executor: E,
-                change: &$crate::server::store::CheckoutChange,
-                status: $crate::model::billing::CheckoutStatus,
-            ) -> Result<bool, $crate::server::store::StoreError>
-            where
-                E: sqlx::Executor<'e, Database = $db>,
-            {
-                let (seats, amount) = change
-                    .seats_and_amount
-                    .map_or((None, None), |(seats, amount)| (Some(i64::from(seats)), Some(amount.get())));
-                let result = sqlx::query($crate::server::store::billing_sql::CHANGE_OPEN_CHECKOUT)
-                    .bind(change.id)
-                    .bind(change.now)
-                    .bind(seats)
-                    .bind(amount)
-                    .bind(change.customer_email.as_ref().map(|e| e.as_str()))
-                    .bind(change.customer_name.is_some())
-                    .bind(change.customer_name.clone().flatten())
-                    .bind(status.as_str())
-                    .execute(executor)
-                    .await?;
-                Ok(result.rows_affected() == 1)
-            }
+    /// Applies `change` to an open, unexpired checkout, leaving it in `status`; false when it
+    /// was no longer open.
+    pub(super) async fn change_checkout_with(
+        executor: impl Into<On<'_>>,
+        change: &CheckoutChange,
+        status: CheckoutStatus,
+    ) -> Result<bool, StoreError> {
+        let (seats, amount) = change
+            .seats_and_amount
+            .map_or((None, None), |(seats, amount)| {
+                (Some(i64::from(seats)), Some(amount.get()))
+            });
+        let result = query(CHANGE_OPEN_CHECKOUT)
+            .bind(change.id)
+            .bind(change.now)
+            .bind(seats)
+            .bind(amount)
+            .bind(change.customer_email.as_ref().map(|e| e.as_str()))
+            .bind(change.customer_name.is_some())
+            .bind(change.customer_name.clone().flatten())
+            .bind(status.as_str())
+            .execute(executor)
+            .await?;
+        Ok(result.rows_affected() == 1)
+    }
 
-            /// Moves a payment as `settlement` says; false when it was not in the expected status.
-            async fn settle_payment_with<'e, E>(
-                executor: E,
-                settlement: &$crate::server::store::PaymentSettlement,
-            ) -> Result<bool, $crate::server::store::StoreError>
-            where
-                E: sqlx::Executor<'e, Database = $db>,
-            {
-                let result = sqlx::query($crate::server::store::billing_sql::SETTLE_PAYMENT)
-                    .bind(settlement.payment)
-                    .bind(settlement.from.as_str())
-                    .bind(settlement.to.as_str())
-                    .bind(settlement.now)
-                    .bind(settlement.reference.as_deref())
-                    .bind(settlement.failure.as_deref())
-                    .execute(executor)
-                    .await?;
-                Ok(result.rows_affected() == 1)
-            }
-        }
-
-        #[async_trait::async_trait]
-        impl $crate::server::store::BillingStore for $store {
-            async fn insert_checkout(
-                &self,
-                checkout: &$crate::server::store::CheckoutRecord,
-                event: &$crate::server::store::NewEvent,
-            ) -> Result<(), $crate::server::store::StoreError> {
-                let mut tx = self.pool.begin_with($begin_write).await?;
-                Self::insert_checkout_with(&mut *tx, checkout).await?;
-                Self::insert_event_with(&mut *tx, event).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn change_open_checkout(
-                &self,
-                change: &$crate::server::store::CheckoutChange,
-                event: &$crate::server::store::NewEvent,
-            ) -> Result<bool, $crate::server::store::StoreError> {
-                use $crate::model::billing::CheckoutStatus;
-                let mut tx = self.pool.begin_with($begin_write).await?;
-                if !Self::change_checkout_with(&mut *tx, change, CheckoutStatus::Open).await? {
-                    return Ok(false);
-                }
-                Self::insert_event_with(&mut *tx, event).await?;
-                tx.commit().await?;
-                Ok(true)
-            }
-
-            async fn start_payment(
-                &self,
-                change: &$crate::server::store::CheckoutChange,
-                payment: &$crate::server::store::PaymentRecord,
-                event: Option<&$crate::server::store::NewEvent>,
-            ) -> Result<bool, $crate::server::store::StoreError> {
-                use $crate::model::billing::CheckoutStatus;
-                use $crate::server::store::billing_sql as sql;
-                let mut tx = self.pool.begin_with($begin_write).await?;
-                if !Self::change_checkout_with(&mut *tx, change, CheckoutStatus::Confirmed).await? {
-                    return Ok(false);
-                }
-                sqlx::query(sql::INSERT_PAYMENT)
-                    .bind(payment.id)
-                    .bind(payment.organization_id)
-                    .bind(payment.checkout_id)
-                    .bind(payment.created_at)
-                    .bind(payment.modified_at)
-                    .bind(payment.amount.get())
-                    .bind(payment.currency.as_str())
-                    .bind(payment.status.as_str())
-                    .bind(payment.reference.as_deref())
-                    .bind(payment.failure.as_deref())
-                    .execute(&mut *tx)
-                    .await?;
-                if let Some(event) = event {
-                    Self::insert_event_with(&mut *tx, event).await?;
-                }
-                tx.commit().await?;
-                Ok(true)
-            }
-
-            async fn settle_payment(
-                &self,
-                settlement: &$crate::server::store::PaymentSettlement,
-            ) -> Result<bool, $crate::server::store::StoreError> {
-                use $crate::server::store::billing_sql as sql;
-                let mut tx = self.pool.begin_with($begin_write).await?;
-                if !Self::settle_payment_with(&mut *tx, settlement).await? {
-                    return Ok(false);
-                }
-                if let Some(checkout) = settlement.reopen {
-                    sqlx::query(sql::REOPEN_CHECKOUT)
-                        .bind(checkout)
-                        .bind(settlement.now)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(true)
-            }
-
-            async fn payments_of_checkout(
-                &self,
-                checkout: $crate::model::CheckoutId,
-            ) -> Result<Vec<$crate::server::store::PaymentRecord>, $crate::server::store::StoreError> {
-                use $crate::server::store::{billing::PaymentRow, billing_sql as sql};
-                let rows: Vec<PaymentRow> =
-                    sqlx::query_as(sql::PAYMENTS_OF_CHECKOUT).bind(checkout).fetch_all(&self.pool).await?;
-                rows.into_iter().map(TryInto::try_into).collect()
-            }
-
-            async fn unsettled_payments(
-                &self,
-                recorded_before: chrono::DateTime<chrono::Utc>,
-                limit: u32,
-            ) -> Result<Vec<$crate::server::store::PaymentRecord>, $crate::server::store::StoreError> {
-                use $crate::server::store::{billing::PaymentRow, billing_sql as sql};
-                let rows: Vec<PaymentRow> = sqlx::query_as(sql::UNSETTLED_PAYMENTS)
-                    .bind(recorded_before)
-                    .bind(i64::from(limit))
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.into_iter().map(TryInto::try_into).collect()
-            }
-
-            async fn record_test_charge(
-                &self,
-                charge: &$crate::server::store::TestCharge,
-            ) -> Result<String, $crate::server::store::StoreError> {
-                use $crate::server::store::{billing::TestChargeRow, billing_sql as sql, StoreError};
-                sqlx::query(sql::INSERT_TEST_CHARGE)
-                    .bind(&charge.reference)
-                    .bind(&charge.idempotency_key)
-                    .bind(charge.created_at)
-                    .bind(charge.amount.get())
-                    .bind(charge.currency.as_str())
-                    .bind(&charge.description)
-                    .bind(charge.refunded_at)
-                    .execute(&self.pool)
-                    .await?;
-                let row: Option<TestChargeRow> = sqlx::query_as(sql::SELECT_TEST_CHARGE_BY_KEY)
-                    .bind(&charge.idempotency_key)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                let recorded: $crate::server::store::TestCharge = row
-                    .ok_or_else(|| StoreError::Corrupt("a recorded test charge vanished".into()))?
-                    .try_into()?;
-                Ok(recorded.reference)
-            }
-
-            async fn test_charge_by_key(
-                &self,
-                idempotency_key: &str,
-            ) -> Result<Option<$crate::server::store::TestCharge>, $crate::server::store::StoreError> {
-                use $crate::server::store::{billing::TestChargeRow, billing_sql as sql};
-                let row: Option<TestChargeRow> = sqlx::query_as(sql::SELECT_TEST_CHARGE_BY_KEY)
-                    .bind(idempotency_key)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.map(TryInto::try_into).transpose()
-            }
-
-            async fn refund_test_charge(
-                &self,
-                reference: &str,
-                now: chrono::DateTime<chrono::Utc>,
-            ) -> Result<(), $crate::server::store::StoreError> {
-                sqlx::query($crate::server::store::billing_sql::REFUND_TEST_CHARGE)
-                    .bind(reference)
-                    .bind(now)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
-            }
-
-            async fn test_charges(
-                &self,
-            ) -> Result<Vec<$crate::server::store::TestCharge>, $crate::server::store::StoreError> {
-                use $crate::server::store::{billing::TestChargeRow, billing_sql as sql};
-                let rows: Vec<TestChargeRow> = sqlx::query_as(sql::TEST_CHARGES).fetch_all(&self.pool).await?;
-                rows.into_iter().map(TryInto::try_into).collect()
-            }
-
-            async fn checkout(
-                &self,
-                organization_id: $crate::model::OrganizationId,
-                id: $crate::model::CheckoutId,
-            ) -> Result<Option<$crate::server::store::CheckoutRecord>, $crate::server::store::StoreError> {
-                use $crate::server::store::{billing::CheckoutRow, billing_sql as sql};
-                self.find_by::<CheckoutRow, _, _, _>(sql::SELECT_CHECKOUT, id, organization_id).await
-            }
-
-            async fn checkout_by_client_secret(
-                &self,
-                client_secret: &str,
-            ) -> Result<Option<$crate::server::store::CheckoutRecord>, $crate::server::store::StoreError> {
-                use $crate::server::store::{billing::CheckoutRow, billing_sql as sql};
-                let row: Option<CheckoutRow> =
-                    sqlx::query_as(sql::SELECT_CHECKOUT_BY_SECRET).bind(client_secret).fetch_optional(&self.pool).await?;
-                row.map(TryInto::try_into).transpose()
-            }
-
-            async fn list_checkouts(
-                &self,
-                organization_id: $crate::model::OrganizationId,
-                filter: &$crate::server::store::CheckoutFilter,
-                now: chrono::DateTime<chrono::Utc>,
-                page: $crate::model::PageRequest,
-            ) -> Result<(Vec<$crate::server::store::CheckoutRecord>, u64), $crate::server::store::StoreError> {
-                use $crate::server::store::{billing::CheckoutRow, billing_sql as sql};
-                let list = filter.sql(organization_id, now);
-                self.run_list::<CheckoutRow, _>(&list, sql::CHECKOUT_COLUMNS, "checkouts", page).await
-            }
-
-            async fn complete_purchase(
-                &self,
-                purchase: &$crate::server::store::Purchase,
-            ) -> Result<(), $crate::server::store::StoreError> {
-                use $crate::server::store::{
-                    billing_sql as sql, catalog::to_json, CustomerWrite, PaymentSettlement, PaymentStatus,
-                    StoreError,
-                };
-                let mut tx = self.pool.begin_with($begin_write).await?;
-                let c = &purchase.checkout;
-                let settled = PaymentSettlement {
-                    payment: purchase.payment,
-                    from: PaymentStatus::Pending,
-                    to: PaymentStatus::Succeeded,
-                    now: c.modified_at.unwrap_or(c.created_at),
-                    reference: purchase.payment_reference.clone(),
-                    failure: None,
-                    reopen: None,
-                };
-                if !Self::settle_payment_with(&mut *tx, &settled).await? {
-                    return Err(StoreError::Stale("the payment is no longer pending"));
-                }
-                match &purchase.customer {
-                    CustomerWrite::Insert(customer, owner) => {
-                        Self::write_customer_with(&mut *tx, customer, true).await?;
-                        Self::write_member_with(&mut *tx, owner, true).await?;
-                    }
-                    CustomerWrite::Update(customer) => {
-                        // Only what a purchase changes, and only while the customer is live: a
-                        // deletion (or an edit) that lands meanwhile is neither undone nor overwritten.
-                        let made_team = sqlx::query(sql::MAKE_CUSTOMER_TEAM)
-                            .bind(customer.id)
-                            .bind(customer.modified_at.unwrap_or(customer.created_at))
-                            .execute(&mut *tx)
-                            .await?;
-                        if made_team.rows_affected() != 1 {
-                            return Err(StoreError::Stale("the customer was deleted"));
-                        }
-                    }
-                }
-                // After the customer: the checkout names it.
-                let succeeded = sqlx::query(sql::SUCCEED_CHECKOUT)
-                    .bind(c.id)
-                    .bind(settled.now)
-                    .bind(c.customer_id)
-                    .bind(c.subscription_id)
-                    .bind(c.order_id)
-                    .execute(&mut *tx)
-                    .await?;
-                if succeeded.rows_affected() != 1 {
-                    return Err(StoreError::Stale("the checkout is no longer confirmed"));
-                }
-                if let Some(s) = &purchase.subscription {
-                    sqlx::query(sql::INSERT_SUBSCRIPTION)
-                        .bind(s.id)
-                        .bind(s.organization_id)
-                        .bind(s.created_at)
-                        .bind(s.modified_at)
-                        .bind(s.customer_id)
-                        .bind(s.product_id)
-                        .bind(s.price_id)
-                        .bind(s.checkout_id)
-                        .bind(s.status.as_str())
-                        .bind(i64::from(s.seats))
-                        .bind(s.amount.get())
-                        .bind(s.currency.as_str())
-                        .bind(s.recurring_interval.as_str())
-                        .bind(s.current_period_start)
-                        .bind(s.current_period_end)
-                        .bind(s.cancel_at_period_end)
-                        .bind(s.canceled_at)
-                        .bind(s.started_at)
-                        .bind(s.ended_at)
-                        .bind(to_json(&s.metadata)?)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let o = &purchase.order;
-                sqlx::query(sql::INSERT_ORDER)
-                    .bind(o.id)
-                    .bind(o.organization_id)
-                    .bind(o.created_at)
-                    .bind(o.modified_at)
-                    .bind(o.customer_id)
-                    .bind(o.product_id)
-                    .bind(o.subscription_id)
-                    .bind(o.checkout_id)
-                    .bind(o.status.as_str())
-                    .bind(o.billing_reason.as_str())
-                    .bind(i64::from(o.seats))
-                    .bind(o.subtotal_amount.get())
-                    .bind(o.total_amount.get())
-                    .bind(o.currency.as_str())
-                    .bind(to_json(&o.items)?)
-                    .bind(to_json(&o.metadata)?)
-                    .execute(&mut *tx)
-                    .await?;
-                if let Some(session) = &purchase.session {
-                    Self::insert_customer_session_with(&mut *tx, session).await?;
-                }
-                for event in &purchase.events {
-                    Self::insert_event_with(&mut *tx, event).await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn subscription(
-                &self,
-                organization_id: $crate::model::OrganizationId,
-                id: $crate::model::SubscriptionId,
-            ) -> Result<Option<$crate::server::store::SubscriptionRecord>, $crate::server::store::StoreError> {
-                use $crate::server::store::{billing::SubscriptionRow, billing_sql as sql};
-                self.find_by::<SubscriptionRow, _, _, _>(sql::SELECT_SUBSCRIPTION, id, organization_id).await
-            }
-
-            async fn list_subscriptions(
-                &self,
-                organization_id: $crate::model::OrganizationId,
-                filter: &$crate::server::store::SubscriptionFilter,
-                page: $crate::model::PageRequest,
-            ) -> Result<(Vec<$crate::server::store::SubscriptionRecord>, u64), $crate::server::store::StoreError> {
-                use $crate::server::store::{billing::SubscriptionRow, billing_sql as sql, Store};
-                let list = filter.sql(organization_id, self.backend());
-                self.run_list::<SubscriptionRow, _>(&list, sql::SUBSCRIPTION_COLUMNS, "subscriptions", page).await
-            }
-
-            async fn order(
-                &self,
-                organization_id: $crate::model::OrganizationId,
-                id: $crate::model::OrderId,
-            ) -> Result<Option<$crate::server::store::OrderRecord>, $crate::server::store::StoreError> {
-                use $crate::server::store::{billing::OrderRow, billing_sql as sql};
-                self.find_by::<OrderRow, _, _, _>(sql::SELECT_ORDER, id, organization_id).await
-            }
-
-            async fn list_orders(
-                &self,
-                organization_id: $crate::model::OrganizationId,
-                filter: &$crate::server::store::OrderFilter,
-                page: $crate::model::PageRequest,
-            ) -> Result<(Vec<$crate::server::store::OrderRecord>, u64), $crate::server::store::StoreError> {
-                use $crate::server::store::{billing::OrderRow, billing_sql as sql, Store};
-                let list = filter.sql(organization_id, self.backend());
-                self.run_list::<OrderRow, _>(&list, sql::ORDER_COLUMNS, "orders", page).await
-            }
-        }
-    };
+    /// Moves a payment as `settlement` says; false when it was not in the expected status.
+    pub(super) async fn settle_payment_with(
+        executor: impl Into<On<'_>>,
+        settlement: &PaymentSettlement,
+    ) -> Result<bool, StoreError> {
+        let result = query(SETTLE_PAYMENT)
+            .bind(settlement.payment)
+            .bind(settlement.from.as_str())
+            .bind(settlement.to.as_str())
+            .bind(settlement.now)
+            .bind(settlement.reference.as_deref())
+            .bind(settlement.failure.as_deref())
+            .execute(executor)
+            .await?;
+        Ok(result.rows_affected() == 1)
+    }
 }
 
-pub(super) use billing_store;
+#[async_trait::async_trait]
+impl BillingStore for SqlStore {
+    async fn insert_checkout(
+        &self,
+        checkout: &CheckoutRecord,
+        event: &NewEvent,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        Self::insert_checkout_with(&mut tx, checkout).await?;
+        Self::insert_event_with(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn change_open_checkout(
+        &self,
+        change: &CheckoutChange,
+        event: &NewEvent,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        if !Self::change_checkout_with(&mut tx, change, CheckoutStatus::Open).await? {
+            return Ok(false);
+        }
+        Self::insert_event_with(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn start_payment(
+        &self,
+        change: &CheckoutChange,
+        payment: &PaymentRecord,
+        event: Option<&NewEvent>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        if !Self::change_checkout_with(&mut tx, change, CheckoutStatus::Confirmed).await? {
+            return Ok(false);
+        }
+        query(INSERT_PAYMENT)
+            .bind(payment.id)
+            .bind(payment.organization_id)
+            .bind(payment.checkout_id)
+            .bind(payment.created_at)
+            .bind(payment.modified_at)
+            .bind(payment.amount.get())
+            .bind(payment.currency.as_str())
+            .bind(payment.status.as_str())
+            .bind(payment.reference.as_deref())
+            .bind(payment.failure.as_deref())
+            .execute(&mut tx)
+            .await?;
+        if let Some(event) = event {
+            Self::insert_event_with(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn settle_payment(&self, settlement: &PaymentSettlement) -> Result<bool, StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        if !Self::settle_payment_with(&mut tx, settlement).await? {
+            return Ok(false);
+        }
+        if let Some(checkout) = settlement.reopen {
+            query(REOPEN_CHECKOUT)
+                .bind(checkout)
+                .bind(settlement.now)
+                .execute(&mut tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn payments_of_checkout(
+        &self,
+        checkout: CheckoutId,
+    ) -> Result<Vec<PaymentRecord>, StoreError> {
+        let rows: Vec<PaymentRow> = query_as(PAYMENTS_OF_CHECKOUT)
+            .bind(checkout)
+            .fetch_all(&self.db)
+            .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn unsettled_payments(
+        &self,
+        recorded_before: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> Result<Vec<PaymentRecord>, StoreError> {
+        let rows: Vec<PaymentRow> = query_as(UNSETTLED_PAYMENTS)
+            .bind(recorded_before)
+            .bind(i64::from(limit))
+            .fetch_all(&self.db)
+            .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn record_test_charge(&self, charge: &TestCharge) -> Result<String, StoreError> {
+        query(INSERT_TEST_CHARGE)
+            .bind(&charge.reference)
+            .bind(&charge.idempotency_key)
+            .bind(charge.created_at)
+            .bind(charge.amount.get())
+            .bind(charge.currency.as_str())
+            .bind(&charge.description)
+            .bind(charge.refunded_at)
+            .execute(&self.db)
+            .await?;
+        let row: Option<TestChargeRow> = query_as(SELECT_TEST_CHARGE_BY_KEY)
+            .bind(&charge.idempotency_key)
+            .fetch_optional(&self.db)
+            .await?;
+        let recorded: TestCharge = row
+            .ok_or_else(|| StoreError::Corrupt("a recorded test charge vanished".into()))?
+            .try_into()?;
+        Ok(recorded.reference)
+    }
+
+    async fn test_charge_by_key(
+        &self,
+        idempotency_key: &str,
+    ) -> Result<Option<TestCharge>, StoreError> {
+        let row: Option<TestChargeRow> = query_as(SELECT_TEST_CHARGE_BY_KEY)
+            .bind(idempotency_key)
+            .fetch_optional(&self.db)
+            .await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn refund_test_charge(
+        &self,
+        reference: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        query(REFUND_TEST_CHARGE)
+            .bind(reference)
+            .bind(now)
+            .execute(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    async fn test_charges(&self) -> Result<Vec<TestCharge>, StoreError> {
+        let rows: Vec<TestChargeRow> = query_as(TEST_CHARGES).fetch_all(&self.db).await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn checkout(
+        &self,
+        organization_id: OrganizationId,
+        id: CheckoutId,
+    ) -> Result<Option<CheckoutRecord>, StoreError> {
+        self.find_by::<CheckoutRow, _>(SELECT_CHECKOUT, id, organization_id)
+            .await
+    }
+
+    async fn checkout_by_client_secret(
+        &self,
+        client_secret: &str,
+    ) -> Result<Option<CheckoutRecord>, StoreError> {
+        let row: Option<CheckoutRow> = query_as(SELECT_CHECKOUT_BY_SECRET)
+            .bind(client_secret)
+            .fetch_optional(&self.db)
+            .await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn list_checkouts(
+        &self,
+        organization_id: OrganizationId,
+        filter: &CheckoutFilter,
+        now: chrono::DateTime<chrono::Utc>,
+        page: PageRequest,
+    ) -> Result<(Vec<CheckoutRecord>, u64), StoreError> {
+        let list = filter.sql(organization_id, now);
+        self.run_list::<CheckoutRow, _>(&list, CHECKOUT_COLUMNS, "checkouts", page)
+            .await
+    }
+
+    async fn complete_purchase(&self, purchase: &Purchase) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        let c = &purchase.checkout;
+        let settled = PaymentSettlement {
+            payment: purchase.payment,
+            from: PaymentStatus::Pending,
+            to: PaymentStatus::Succeeded,
+            now: c.modified_at.unwrap_or(c.created_at),
+            reference: purchase.payment_reference.clone(),
+            failure: None,
+            reopen: None,
+        };
+        if !Self::settle_payment_with(&mut tx, &settled).await? {
+            return Err(StoreError::Stale("the payment is no longer pending"));
+        }
+        match &purchase.customer {
+            CustomerWrite::Insert(customer, owner) => {
+                Self::write_customer_with(&mut tx, customer, true).await?;
+                Self::write_member_with(&mut tx, owner, true).await?;
+            }
+            CustomerWrite::Update(customer) => {
+                // Only what a purchase changes, and only while the customer is live: a
+                // deletion (or an edit) that lands meanwhile is neither undone nor overwritten.
+                let made_team = query(MAKE_CUSTOMER_TEAM)
+                    .bind(customer.id)
+                    .bind(customer.modified_at.unwrap_or(customer.created_at))
+                    .execute(&mut tx)
+                    .await?;
+                if made_team.rows_affected() != 1 {
+                    return Err(StoreError::Stale("the customer was deleted"));
+                }
+            }
+        }
+        // After the customer: the checkout names it.
+        let succeeded = query(SUCCEED_CHECKOUT)
+            .bind(c.id)
+            .bind(settled.now)
+            .bind(c.customer_id)
+            .bind(c.subscription_id)
+            .bind(c.order_id)
+            .execute(&mut tx)
+            .await?;
+        if succeeded.rows_affected() != 1 {
+            return Err(StoreError::Stale("the checkout is no longer confirmed"));
+        }
+        if let Some(s) = &purchase.subscription {
+            query(INSERT_SUBSCRIPTION)
+                .bind(s.id)
+                .bind(s.organization_id)
+                .bind(s.created_at)
+                .bind(s.modified_at)
+                .bind(s.customer_id)
+                .bind(s.product_id)
+                .bind(s.price_id)
+                .bind(s.checkout_id)
+                .bind(s.status.as_str())
+                .bind(i64::from(s.seats))
+                .bind(s.amount.get())
+                .bind(s.currency.as_str())
+                .bind(s.recurring_interval.as_str())
+                .bind(s.current_period_start)
+                .bind(s.current_period_end)
+                .bind(s.cancel_at_period_end)
+                .bind(s.canceled_at)
+                .bind(s.started_at)
+                .bind(s.ended_at)
+                .bind(to_json(&s.metadata)?)
+                .execute(&mut tx)
+                .await?;
+        }
+        let o = &purchase.order;
+        query(INSERT_ORDER)
+            .bind(o.id)
+            .bind(o.organization_id)
+            .bind(o.created_at)
+            .bind(o.modified_at)
+            .bind(o.customer_id)
+            .bind(o.product_id)
+            .bind(o.subscription_id)
+            .bind(o.checkout_id)
+            .bind(o.status.as_str())
+            .bind(o.billing_reason.as_str())
+            .bind(i64::from(o.seats))
+            .bind(o.subtotal_amount.get())
+            .bind(o.total_amount.get())
+            .bind(o.currency.as_str())
+            .bind(to_json(&o.items)?)
+            .bind(to_json(&o.metadata)?)
+            .execute(&mut tx)
+            .await?;
+        if let Some(session) = &purchase.session {
+            Self::insert_customer_session_with(&mut tx, session).await?;
+        }
+        for event in &purchase.events {
+            Self::insert_event_with(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn subscription(
+        &self,
+        organization_id: OrganizationId,
+        id: SubscriptionId,
+    ) -> Result<Option<SubscriptionRecord>, StoreError> {
+        self.find_by::<SubscriptionRow, _>(SELECT_SUBSCRIPTION, id, organization_id)
+            .await
+    }
+
+    async fn list_subscriptions(
+        &self,
+        organization_id: OrganizationId,
+        filter: &SubscriptionFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<SubscriptionRecord>, u64), StoreError> {
+        let list = filter.sql(organization_id, self.backend());
+        self.run_list::<SubscriptionRow, _>(&list, SUBSCRIPTION_COLUMNS, "subscriptions", page)
+            .await
+    }
+
+    async fn order(
+        &self,
+        organization_id: OrganizationId,
+        id: OrderId,
+    ) -> Result<Option<OrderRecord>, StoreError> {
+        self.find_by::<OrderRow, _>(SELECT_ORDER, id, organization_id)
+            .await
+    }
+
+    async fn list_orders(
+        &self,
+        organization_id: OrganizationId,
+        filter: &OrderFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<OrderRecord>, u64), StoreError> {
+        let list = filter.sql(organization_id, self.backend());
+        self.run_list::<OrderRow, _>(&list, ORDER_COLUMNS, "orders", page)
+            .await
+    }
+}

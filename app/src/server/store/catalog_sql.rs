@@ -3,6 +3,18 @@
 //!
 //! [`CatalogStore`]: super::CatalogStore
 
+use super::{
+    BenefitFilter, BenefitRecord, CatalogStore, EventRecord, NewEvent, ProductFilter,
+    ProductRecord, SqlStore, Store, StoreError,
+    catalog::{
+        BenefitRow, PriceRow, ProductBenefitRow, ProductRow, benefit_properties_json,
+        price_columns, to_json,
+    },
+    db::{On, Query, Tx, query, query_as},
+};
+use crate::model::{BenefitId, OrganizationId, PageRequest, ProductId};
+use std::collections::HashMap;
+
 pub(super) const BENEFIT_COLUMNS: &str = "id, organization_id, created_at, modified_at, type, description, properties, metadata, deleted_at";
 
 pub(super) const PRODUCT_COLUMNS: &str = "id, organization_id, created_at, modified_at, name, description, \
@@ -64,284 +76,280 @@ pub(super) const INSERT_EVENT: &str = "INSERT INTO webhook_events (id, organizat
 pub(super) const LIST_EVENTS: &str = "SELECT id, organization_id, type, payload, created_at FROM webhook_events \
      WHERE organization_id = $1 ORDER BY created_at, id";
 
-/// Implements [`CatalogStore`](super::CatalogStore) for a store with a `pool: sqlx::Pool<$db>`.
-macro_rules! catalog_store {
-    ($store:ident, $db:ty, $begin_write:literal) => {
-        impl $store {
-            async fn insert_event_with<'e, E>(
-                executor: E,
-                event: &$crate::server::store::NewEvent,
-            ) -> Result<(), $crate::server::store::StoreError>
-            where
-                E: sqlx::Executor<'e, Database = $db>,
-            {
-                Self::bind_event(sqlx::query($crate::server::store::catalog_sql::INSERT_EVENT), event)?
-                    .execute(executor)
+impl SqlStore {
+    pub(super) async fn insert_event_with(
+        executor: impl Into<On<'_>>,
+        event: &NewEvent,
+    ) -> Result<(), StoreError> {
+        Self::bind_event(query(INSERT_EVENT), event)?
+            .execute(executor)
+            .await?;
+        Ok(())
+    }
+
+    /// Binds the parameters of `INSERT_EVENT` onto `query`.
+    pub(super) fn bind_event<'q>(
+        query: Query<'q>,
+        event: &'q NewEvent,
+    ) -> Result<Query<'q>, StoreError> {
+        Ok(query
+            .bind(event.id)
+            .bind(event.organization_id)
+            .bind(event.kind)
+            .bind(to_json(&event.payload)?)
+            .bind(event.created_at))
+    }
+
+    /// Prices and benefits of products, grouped by product id.
+    pub(super) fn assemble_products(
+        rows: Vec<ProductRow>,
+        prices: Vec<PriceRow>,
+        benefits: Vec<ProductBenefitRow>,
+    ) -> Result<Vec<ProductRecord>, StoreError> {
+        let mut prices_by: HashMap<_, Vec<_>> = HashMap::new();
+        for price in prices {
+            let product_id = price.product_id;
+            prices_by
+                .entry(product_id)
+                .or_default()
+                .push(price.try_into()?);
+        }
+        let mut benefits_by: HashMap<_, Vec<_>> = HashMap::new();
+        for row in benefits {
+            benefits_by
+                .entry(row.product_id)
+                .or_default()
+                .push(row.benefit.try_into()?);
+        }
+        rows.into_iter()
+            .map(|row| {
+                let id = row.id;
+                row.into_record(
+                    prices_by.remove(&id).unwrap_or_default(),
+                    benefits_by.remove(&id).unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    pub(super) async fn write_product_children(
+        tx: &mut Tx,
+        product: &ProductRecord,
+        replace_prices: bool,
+    ) -> Result<(), StoreError> {
+        if replace_prices {
+            query(ARCHIVE_PRICES)
+                .bind(product.id)
+                .bind(product.modified_at.unwrap_or(product.created_at))
+                .execute(&mut *tx)
+                .await?;
+            for price in &product.prices {
+                let (amount_type, amount, tier_type, tiers) = price_columns(&price.kind)?;
+                query(INSERT_PRICE)
+                    .bind(price.id)
+                    .bind(product.id)
+                    .bind(price.created_at)
+                    .bind(amount_type)
+                    .bind(price.currency.as_str())
+                    .bind(amount)
+                    .bind(tier_type)
+                    .bind(tiers)
+                    .execute(&mut *tx)
                     .await?;
-                Ok(())
-            }
-
-            /// Binds the parameters of `INSERT_EVENT` onto `query`.
-            fn bind_event<'q>(
-                query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>,
-                event: &$crate::server::store::NewEvent,
-            ) -> Result<sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>, $crate::server::store::StoreError> {
-                Ok(query
-                    .bind(event.id)
-                    .bind(event.organization_id)
-                    .bind(event.kind)
-                    .bind($crate::server::store::catalog::to_json(&event.payload)?)
-                    .bind(event.created_at))
-            }
-
-            /// Prices and benefits of products, grouped by product id.
-            fn assemble_products(
-                rows: Vec<$crate::server::store::catalog::ProductRow>,
-                prices: Vec<$crate::server::store::catalog::PriceRow>,
-                benefits: Vec<$crate::server::store::catalog::ProductBenefitRow>,
-            ) -> Result<Vec<$crate::server::store::ProductRecord>, $crate::server::store::StoreError> {
-                use std::collections::HashMap;
-                let mut prices_by: HashMap<_, Vec<_>> = HashMap::new();
-                for price in prices {
-                    let product_id = price.product_id;
-                    prices_by.entry(product_id).or_default().push(price.try_into()?);
-                }
-                let mut benefits_by: HashMap<_, Vec<_>> = HashMap::new();
-                for row in benefits {
-                    benefits_by.entry(row.product_id).or_default().push(row.benefit.try_into()?);
-                }
-                rows.into_iter()
-                    .map(|row| {
-                        let id = row.id;
-                        row.into_record(
-                            prices_by.remove(&id).unwrap_or_default(),
-                            benefits_by.remove(&id).unwrap_or_default(),
-                        )
-                    })
-                    .collect()
-            }
-
-            async fn write_product_children(
-                tx: &mut sqlx::Transaction<'static, $db>,
-                product: &$crate::server::store::ProductRecord,
-                replace_prices: bool,
-            ) -> Result<(), $crate::server::store::StoreError> {
-                use $crate::server::store::{catalog::price_columns, catalog_sql as sql};
-                if replace_prices {
-                    sqlx::query(sql::ARCHIVE_PRICES)
-                        .bind(product.id)
-                        .bind(product.modified_at.unwrap_or(product.created_at))
-                        .execute(&mut **tx)
-                        .await?;
-                    for price in &product.prices {
-                        let (amount_type, amount, tier_type, tiers) = price_columns(&price.kind)?;
-                        sqlx::query(sql::INSERT_PRICE)
-                            .bind(price.id)
-                            .bind(product.id)
-                            .bind(price.created_at)
-                            .bind(amount_type)
-                            .bind(price.currency.as_str())
-                            .bind(amount)
-                            .bind(tier_type)
-                            .bind(tiers)
-                            .execute(&mut **tx)
-                            .await?;
-                    }
-                }
-                sqlx::query(sql::DELETE_PRODUCT_BENEFITS).bind(product.id).execute(&mut **tx).await?;
-                for (position, benefit) in product.benefits.iter().enumerate() {
-                    sqlx::query(sql::INSERT_PRODUCT_BENEFIT)
-                        .bind(product.id)
-                        .bind(benefit.id)
-                        .bind(i64::try_from(position).unwrap_or(i64::MAX))
-                        .execute(&mut **tx)
-                        .await?;
-                }
-                Ok(())
             }
         }
-
-        #[async_trait::async_trait]
-        impl $crate::server::store::CatalogStore for $store {
-            async fn insert_benefit(
-                &self,
-                benefit: &$crate::server::store::BenefitRecord,
-                event: &$crate::server::store::NewEvent,
-            ) -> Result<(), $crate::server::store::StoreError> {
-                use $crate::server::store::{catalog::{benefit_properties_json, to_json}, catalog_sql as sql};
-                let mut tx = self.pool.begin_with($begin_write).await?;
-                sqlx::query(sql::INSERT_BENEFIT)
-                    .bind(benefit.id)
-                    .bind(benefit.organization_id)
-                    .bind(benefit.created_at)
-                    .bind(benefit.modified_at)
-                    .bind(benefit.properties.type_name())
-                    .bind(&benefit.description)
-                    .bind(benefit_properties_json(&benefit.properties)?)
-                    .bind(to_json(&benefit.metadata)?)
-                    .bind(benefit.deleted_at)
-                    .execute(&mut *tx)
-                    .await?;
-                Self::insert_event_with(&mut *tx, event).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn update_benefit(
-                &self,
-                benefit: &$crate::server::store::BenefitRecord,
-                event: Option<&$crate::server::store::NewEvent>,
-            ) -> Result<(), $crate::server::store::StoreError> {
-                use $crate::server::store::{catalog::{benefit_properties_json, to_json}, catalog_sql as sql};
-                let mut tx = self.pool.begin_with($begin_write).await?;
-                sqlx::query(sql::UPDATE_BENEFIT)
-                    .bind(benefit.id)
-                    .bind(benefit.organization_id)
-                    .bind(benefit.modified_at)
-                    .bind(&benefit.description)
-                    .bind(benefit_properties_json(&benefit.properties)?)
-                    .bind(to_json(&benefit.metadata)?)
-                    .bind(benefit.deleted_at)
-                    .execute(&mut *tx)
-                    .await?;
-                if let Some(event) = event {
-                    Self::insert_event_with(&mut *tx, event).await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn benefit(
-                &self,
-                organization_id: $crate::model::OrganizationId,
-                id: $crate::model::BenefitId,
-            ) -> Result<Option<$crate::server::store::BenefitRecord>, $crate::server::store::StoreError> {
-                use $crate::server::store::{catalog::BenefitRow, catalog_sql as sql};
-                self.find_by::<BenefitRow, _, _, _>(sql::SELECT_BENEFIT, id, organization_id).await
-            }
-
-            async fn list_benefits(
-                &self,
-                organization_id: $crate::model::OrganizationId,
-                filter: &$crate::server::store::BenefitFilter,
-                page: $crate::model::PageRequest,
-            ) -> Result<(Vec<$crate::server::store::BenefitRecord>, u64), $crate::server::store::StoreError> {
-                use $crate::server::store::{catalog::BenefitRow, catalog_sql as sql, Store};
-                let list = filter.sql(organization_id, self.backend());
-                self.run_list::<BenefitRow, _>(&list, sql::BENEFIT_COLUMNS, "benefits", page).await
-            }
-
-            async fn insert_product(
-                &self,
-                product: &$crate::server::store::ProductRecord,
-                event: &$crate::server::store::NewEvent,
-            ) -> Result<(), $crate::server::store::StoreError> {
-                use $crate::server::store::{catalog::to_json, catalog_sql as sql};
-                let mut tx = self.pool.begin_with($begin_write).await?;
-                sqlx::query(sql::INSERT_PRODUCT)
-                    .bind(product.id)
-                    .bind(product.organization_id)
-                    .bind(product.created_at)
-                    .bind(product.modified_at)
-                    .bind(&product.name)
-                    .bind(product.description.as_deref())
-                    .bind(product.recurring_interval.map(|i| i.as_str()))
-                    .bind(product.is_archived)
-                    .bind(to_json(&product.metadata)?)
-                    .execute(&mut *tx)
-                    .await?;
-                Self::write_product_children(&mut tx, product, true).await?;
-                Self::insert_event_with(&mut *tx, event).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn update_product(
-                &self,
-                product: &$crate::server::store::ProductRecord,
-                replace_prices: bool,
-                event: &$crate::server::store::NewEvent,
-            ) -> Result<(), $crate::server::store::StoreError> {
-                use $crate::server::store::{catalog::to_json, catalog_sql as sql};
-                let mut tx = self.pool.begin_with($begin_write).await?;
-                sqlx::query(sql::UPDATE_PRODUCT)
-                    .bind(product.id)
-                    .bind(product.organization_id)
-                    .bind(product.modified_at)
-                    .bind(&product.name)
-                    .bind(product.description.as_deref())
-                    .bind(product.is_archived)
-                    .bind(to_json(&product.metadata)?)
-                    .execute(&mut *tx)
-                    .await?;
-                Self::write_product_children(&mut tx, product, replace_prices).await?;
-                Self::insert_event_with(&mut *tx, event).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn product(
-                &self,
-                organization_id: $crate::model::OrganizationId,
-                id: $crate::model::ProductId,
-            ) -> Result<Option<$crate::server::store::ProductRecord>, $crate::server::store::StoreError> {
-                use $crate::server::store::{catalog::{PriceRow, ProductBenefitRow, ProductRow}, catalog_sql as sql};
-                let row: Option<ProductRow> = sqlx::query_as(sql::SELECT_PRODUCT)
-                    .bind(id)
-                    .bind(organization_id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                let Some(row) = row else { return Ok(None) };
-                let prices: Vec<PriceRow> =
-                    sqlx::query_as(sql::SELECT_PRICES_OF_PRODUCT).bind(id).fetch_all(&self.pool).await?;
-                let benefits: Vec<ProductBenefitRow> =
-                    sqlx::query_as(sql::SELECT_BENEFITS_OF_PRODUCT).bind(id).fetch_all(&self.pool).await?;
-                Ok(Self::assemble_products(vec![row], prices, benefits)?.pop())
-            }
-
-            async fn list_products(
-                &self,
-                organization_id: $crate::model::OrganizationId,
-                filter: &$crate::server::store::ProductFilter,
-                page: $crate::model::PageRequest,
-            ) -> Result<(Vec<$crate::server::store::ProductRecord>, u64), $crate::server::store::StoreError> {
-                use $crate::server::store::{catalog::{PriceRow, ProductBenefitRow, ProductRow}, catalog_sql as sql, Store};
-                let list = filter.sql(organization_id, self.backend());
-                let (rows, total) =
-                    self.run_list_rows::<ProductRow>(&list, sql::PRODUCT_COLUMNS, "products", page).await?;
-                if rows.is_empty() {
-                    return Ok((Vec::new(), total));
-                }
-                let placeholders: Vec<String> = (1..=rows.len()).map(|n| format!("${n}")).collect();
-                let ids = placeholders.join(", ");
-                let mut prices = sqlx::query_as::<_, PriceRow>(sqlx::AssertSqlSafe(format!(
-                    "{} AND product_id IN ({ids}) ORDER BY created_at, id",
-                    sql::LIVE_PRICES
-                )));
-                let mut benefits = sqlx::query_as::<_, ProductBenefitRow>(sqlx::AssertSqlSafe(format!(
-                    "{} WHERE pb.product_id IN ({ids}) ORDER BY pb.product_id, pb.position",
-                    sql::PRODUCT_BENEFITS
-                )));
-                for row in &rows {
-                    prices = prices.bind(row.id);
-                    benefits = benefits.bind(row.id);
-                }
-                let prices = prices.fetch_all(&self.pool).await?;
-                let benefits = benefits.fetch_all(&self.pool).await?;
-                Ok((Self::assemble_products(rows, prices, benefits)?, total))
-            }
-
-            async fn events(
-                &self,
-                organization_id: $crate::model::OrganizationId,
-            ) -> Result<Vec<$crate::server::store::EventRecord>, $crate::server::store::StoreError> {
-                Ok(sqlx::query_as($crate::server::store::catalog_sql::LIST_EVENTS)
-                    .bind(organization_id)
-                    .fetch_all(&self.pool)
-                    .await?)
-            }
+        query(DELETE_PRODUCT_BENEFITS)
+            .bind(product.id)
+            .execute(&mut *tx)
+            .await?;
+        for (position, benefit) in product.benefits.iter().enumerate() {
+            query(INSERT_PRODUCT_BENEFIT)
+                .bind(product.id)
+                .bind(benefit.id)
+                .bind(i64::try_from(position).unwrap_or(i64::MAX))
+                .execute(&mut *tx)
+                .await?;
         }
-    };
+        Ok(())
+    }
 }
 
-pub(super) use catalog_store;
+#[async_trait::async_trait]
+impl CatalogStore for SqlStore {
+    async fn insert_benefit(
+        &self,
+        benefit: &BenefitRecord,
+        event: &NewEvent,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        query(INSERT_BENEFIT)
+            .bind(benefit.id)
+            .bind(benefit.organization_id)
+            .bind(benefit.created_at)
+            .bind(benefit.modified_at)
+            .bind(benefit.properties.type_name())
+            .bind(&benefit.description)
+            .bind(benefit_properties_json(&benefit.properties)?)
+            .bind(to_json(&benefit.metadata)?)
+            .bind(benefit.deleted_at)
+            .execute(&mut tx)
+            .await?;
+        Self::insert_event_with(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn update_benefit(
+        &self,
+        benefit: &BenefitRecord,
+        event: Option<&NewEvent>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        query(UPDATE_BENEFIT)
+            .bind(benefit.id)
+            .bind(benefit.organization_id)
+            .bind(benefit.modified_at)
+            .bind(&benefit.description)
+            .bind(benefit_properties_json(&benefit.properties)?)
+            .bind(to_json(&benefit.metadata)?)
+            .bind(benefit.deleted_at)
+            .execute(&mut tx)
+            .await?;
+        if let Some(event) = event {
+            Self::insert_event_with(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn benefit(
+        &self,
+        organization_id: OrganizationId,
+        id: BenefitId,
+    ) -> Result<Option<BenefitRecord>, StoreError> {
+        self.find_by::<BenefitRow, _>(SELECT_BENEFIT, id, organization_id)
+            .await
+    }
+
+    async fn list_benefits(
+        &self,
+        organization_id: OrganizationId,
+        filter: &BenefitFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<BenefitRecord>, u64), StoreError> {
+        let list = filter.sql(organization_id, self.backend());
+        self.run_list::<BenefitRow, _>(&list, BENEFIT_COLUMNS, "benefits", page)
+            .await
+    }
+
+    async fn insert_product(
+        &self,
+        product: &ProductRecord,
+        event: &NewEvent,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        query(INSERT_PRODUCT)
+            .bind(product.id)
+            .bind(product.organization_id)
+            .bind(product.created_at)
+            .bind(product.modified_at)
+            .bind(&product.name)
+            .bind(product.description.as_deref())
+            .bind(product.recurring_interval.map(|i| i.as_str()))
+            .bind(product.is_archived)
+            .bind(to_json(&product.metadata)?)
+            .execute(&mut tx)
+            .await?;
+        Self::write_product_children(&mut tx, product, true).await?;
+        Self::insert_event_with(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn update_product(
+        &self,
+        product: &ProductRecord,
+        replace_prices: bool,
+        event: &NewEvent,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        query(UPDATE_PRODUCT)
+            .bind(product.id)
+            .bind(product.organization_id)
+            .bind(product.modified_at)
+            .bind(&product.name)
+            .bind(product.description.as_deref())
+            .bind(product.is_archived)
+            .bind(to_json(&product.metadata)?)
+            .execute(&mut tx)
+            .await?;
+        Self::write_product_children(&mut tx, product, replace_prices).await?;
+        Self::insert_event_with(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn product(
+        &self,
+        organization_id: OrganizationId,
+        id: ProductId,
+    ) -> Result<Option<ProductRecord>, StoreError> {
+        let row: Option<ProductRow> = query_as(SELECT_PRODUCT)
+            .bind(id)
+            .bind(organization_id)
+            .fetch_optional(&self.db)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let prices: Vec<PriceRow> = query_as(SELECT_PRICES_OF_PRODUCT)
+            .bind(id)
+            .fetch_all(&self.db)
+            .await?;
+        let benefits: Vec<ProductBenefitRow> = query_as(SELECT_BENEFITS_OF_PRODUCT)
+            .bind(id)
+            .fetch_all(&self.db)
+            .await?;
+        Ok(Self::assemble_products(vec![row], prices, benefits)?.pop())
+    }
+
+    async fn list_products(
+        &self,
+        organization_id: OrganizationId,
+        filter: &ProductFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<ProductRecord>, u64), StoreError> {
+        let list = filter.sql(organization_id, self.backend());
+        let (rows, total) = self
+            .run_list_rows::<ProductRow>(&list, PRODUCT_COLUMNS, "products", page)
+            .await?;
+        if rows.is_empty() {
+            return Ok((Vec::new(), total));
+        }
+        let placeholders: Vec<String> = (1..=rows.len()).map(|n| format!("${n}")).collect();
+        let ids = placeholders.join(", ");
+        let mut prices = query_as::<PriceRow>(sqlx::AssertSqlSafe(format!(
+            "{} AND product_id IN ({ids}) ORDER BY created_at, id",
+            LIVE_PRICES
+        )));
+        let mut benefits = query_as::<ProductBenefitRow>(sqlx::AssertSqlSafe(format!(
+            "{} WHERE pb.product_id IN ({ids}) ORDER BY pb.product_id, pb.position",
+            PRODUCT_BENEFITS
+        )));
+        for row in &rows {
+            prices = prices.bind(row.id);
+            benefits = benefits.bind(row.id);
+        }
+        let prices = prices.fetch_all(&self.db).await?;
+        let benefits = benefits.fetch_all(&self.db).await?;
+        Ok((Self::assemble_products(rows, prices, benefits)?, total))
+    }
+
+    async fn events(
+        &self,
+        organization_id: OrganizationId,
+    ) -> Result<Vec<EventRecord>, StoreError> {
+        Ok(query_as(LIST_EVENTS)
+            .bind(organization_id)
+            .fetch_all(&self.db)
+            .await?)
+    }
+}

@@ -1,72 +1,72 @@
 //! SQL of customers, members and customer sessions, and the implementation of
 //! [`CustomerStore`](super::CustomerStore) shared by both backends.
 
-macro_rules! customer_columns {
-    () => {
-        "id, organization_id, created_at, modified_at, type, email, name, external_id, metadata, deleted_at"
-    };
-}
+use const_format::concatcp;
 
-macro_rules! member_columns {
-    () => {
-        "id, customer_id, organization_id, created_at, modified_at, email, name, external_id, role, deleted_at"
-    };
-}
+use super::{
+    CustomerFilter, CustomerRecord, CustomerStore, MemberFilter, MemberRecord, NewCustomerSession,
+    NewEvent, SqlStore, Store, StoreError,
+    catalog::to_json,
+    customers::{CustomerRow, MemberRow},
+    db::{On, Query, query, query_as},
+};
+use crate::model::{CustomerId, MemberId, OrganizationId, PageRequest};
 
-pub(super) const CUSTOMER_COLUMNS: &str = customer_columns!();
-pub(super) const MEMBER_COLUMNS: &str = member_columns!();
+pub(super) const CUSTOMER_COLUMNS: &str = "id, organization_id, created_at, modified_at, type, email, name, external_id, metadata, deleted_at";
 
-pub(super) const INSERT_CUSTOMER: &str = concat!(
+pub(super) const MEMBER_COLUMNS: &str = "id, customer_id, organization_id, created_at, modified_at, email, name, external_id, role, deleted_at";
+
+pub(super) const INSERT_CUSTOMER: &str = concatcp!(
     "INSERT INTO customers (",
-    customer_columns!(),
+    CUSTOMER_COLUMNS,
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
 );
 
 pub(super) const UPDATE_CUSTOMER: &str = "UPDATE customers SET modified_at = $3, type = $4, email = $5, name = $6, \
      external_id = $7, metadata = $8, deleted_at = $9 WHERE id = $1 AND organization_id = $2";
 
-pub(super) const SELECT_CUSTOMER: &str = concat!(
+pub(super) const SELECT_CUSTOMER: &str = concatcp!(
     "SELECT ",
-    customer_columns!(),
+    CUSTOMER_COLUMNS,
     " FROM customers WHERE id = $1 AND organization_id = $2 AND deleted_at IS NULL"
 );
 
-pub(super) const SELECT_CUSTOMER_EVEN_DELETED: &str = concat!(
+pub(super) const SELECT_CUSTOMER_EVEN_DELETED: &str = concatcp!(
     "SELECT ",
-    customer_columns!(),
+    CUSTOMER_COLUMNS,
     " FROM customers WHERE id = $1 AND organization_id = $2"
 );
 
-pub(super) const SELECT_CUSTOMER_BY_EXTERNAL_ID: &str = concat!(
+pub(super) const SELECT_CUSTOMER_BY_EXTERNAL_ID: &str = concatcp!(
     "SELECT ",
-    customer_columns!(),
+    CUSTOMER_COLUMNS,
     " FROM customers WHERE external_id = $1 AND organization_id = $2 AND deleted_at IS NULL"
 );
 
-pub(super) const INSERT_MEMBER: &str = concat!(
+pub(super) const INSERT_MEMBER: &str = concatcp!(
     "INSERT INTO members (",
-    member_columns!(),
+    MEMBER_COLUMNS,
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
 );
 
 pub(super) const UPDATE_MEMBER: &str = "UPDATE members SET modified_at = $3, email = $4, name = $5, \
      external_id = $6, role = $7, deleted_at = $8 WHERE id = $1 AND customer_id = $2";
 
-pub(super) const SELECT_MEMBER: &str = concat!(
+pub(super) const SELECT_MEMBER: &str = concatcp!(
     "SELECT ",
-    member_columns!(),
+    MEMBER_COLUMNS,
     " FROM members WHERE id = $1 AND customer_id = $2 AND deleted_at IS NULL"
 );
 
-pub(super) const SELECT_MEMBER_BY_EXTERNAL_ID: &str = concat!(
+pub(super) const SELECT_MEMBER_BY_EXTERNAL_ID: &str = concatcp!(
     "SELECT ",
-    member_columns!(),
+    MEMBER_COLUMNS,
     " FROM members WHERE external_id = $1 AND customer_id = $2 AND deleted_at IS NULL"
 );
 
-pub(super) const SELECT_OWNER: &str = concat!(
+pub(super) const SELECT_OWNER: &str = concatcp!(
     "SELECT ",
-    member_columns!(),
+    MEMBER_COLUMNS,
     " FROM members WHERE customer_id = $1 AND role = 'owner' AND deleted_at IS NULL"
 );
 
@@ -76,302 +76,233 @@ pub(super) const INSERT_CUSTOMER_SESSION: &str = "INSERT INTO customer_sessions 
      (id, organization_id, customer_id, member_id, token_hash, created_at, expires_at, return_url) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
-/// Implements [`CustomerStore`](super::CustomerStore) for a store with a `pool: sqlx::Pool<$db>`.
-macro_rules! customer_store {
-    ($store:ident, $db:ty, $begin_write:literal) => {
-        impl $store {
-            async fn write_customer_with<'e, E>(
-                executor: E,
-                customer: &$crate::server::store::CustomerRecord,
-                insert: bool,
-            ) -> Result<(), $crate::server::store::StoreError>
-            where
-                E: sqlx::Executor<'e, Database = $db>,
-            {
-                use $crate::server::store::{catalog::to_json, customers_sql as sql};
-                let query = if insert {
-                    sqlx::query(sql::INSERT_CUSTOMER)
-                        .bind(customer.id)
-                        .bind(customer.organization_id)
-                        .bind(customer.created_at)
-                } else {
-                    sqlx::query(sql::UPDATE_CUSTOMER)
-                        .bind(customer.id)
-                        .bind(customer.organization_id)
-                };
-                query
-                    .bind(customer.modified_at)
-                    .bind(customer.kind.as_str())
-                    .bind(customer.email.as_ref().map(|e| e.as_str()))
-                    .bind(customer.name.as_deref())
-                    .bind(customer.external_id.as_deref())
-                    .bind(to_json(&customer.metadata)?)
-                    .bind(customer.deleted_at)
-                    .execute(executor)
-                    .await?;
-                Ok(())
-            }
+impl SqlStore {
+    pub(super) async fn write_customer_with(
+        executor: impl Into<On<'_>>,
+        customer: &CustomerRecord,
+        insert: bool,
+    ) -> Result<(), StoreError> {
+        let query = if insert {
+            query(INSERT_CUSTOMER)
+                .bind(customer.id)
+                .bind(customer.organization_id)
+                .bind(customer.created_at)
+        } else {
+            query(UPDATE_CUSTOMER)
+                .bind(customer.id)
+                .bind(customer.organization_id)
+        };
+        query
+            .bind(customer.modified_at)
+            .bind(customer.kind.as_str())
+            .bind(customer.email.as_ref().map(|e| e.as_str()))
+            .bind(customer.name.as_deref())
+            .bind(customer.external_id.as_deref())
+            .bind(to_json(&customer.metadata)?)
+            .bind(customer.deleted_at)
+            .execute(executor)
+            .await?;
+        Ok(())
+    }
 
-            async fn insert_customer_session_with<'e, E>(
-                executor: E,
-                session: &$crate::server::store::NewCustomerSession,
-            ) -> Result<(), $crate::server::store::StoreError>
-            where
-                E: sqlx::Executor<'e, Database = $db>,
-            {
-                sqlx::query($crate::server::store::customers_sql::INSERT_CUSTOMER_SESSION)
-                    .bind(session.id)
-                    .bind(session.organization_id)
-                    .bind(session.customer_id)
-                    .bind(session.member_id)
-                    .bind(session.hash.as_bytes())
-                    .bind(session.created_at)
-                    .bind(session.expires_at)
-                    .bind(session.return_url.as_deref())
-                    .execute(executor)
-                    .await?;
-                Ok(())
-            }
+    pub(super) async fn insert_customer_session_with(
+        executor: impl Into<On<'_>>,
+        session: &NewCustomerSession,
+    ) -> Result<(), StoreError> {
+        query(INSERT_CUSTOMER_SESSION)
+            .bind(session.id)
+            .bind(session.organization_id)
+            .bind(session.customer_id)
+            .bind(session.member_id)
+            .bind(session.hash.as_bytes())
+            .bind(session.created_at)
+            .bind(session.expires_at)
+            .bind(session.return_url.as_deref())
+            .execute(executor)
+            .await?;
+        Ok(())
+    }
 
-            /// Binds the parameters of `INSERT_MEMBER` onto `query`.
-            fn bind_member<'q>(
-                query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>,
-                member: &$crate::server::store::MemberRecord,
-            ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments> {
-                query
-                    .bind(member.id)
-                    .bind(member.customer_id)
-                    .bind(member.organization_id)
-                    .bind(member.created_at)
-                    .bind(member.modified_at)
-                    .bind(member.email.as_str())
-                    .bind(member.name.as_deref())
-                    .bind(member.external_id.as_deref())
-                    .bind(member.role.as_str())
-                    .bind(member.deleted_at)
-            }
+    /// Binds the parameters of `INSERT_MEMBER` onto `query`.
+    pub(super) fn bind_member<'q>(query: Query<'q>, member: &'q MemberRecord) -> Query<'q> {
+        query
+            .bind(member.id)
+            .bind(member.customer_id)
+            .bind(member.organization_id)
+            .bind(member.created_at)
+            .bind(member.modified_at)
+            .bind(member.email.as_str())
+            .bind(member.name.as_deref())
+            .bind(member.external_id.as_deref())
+            .bind(member.role.as_str())
+            .bind(member.deleted_at)
+    }
 
-            async fn write_member_with<'e, E>(
-                executor: E,
-                member: &$crate::server::store::MemberRecord,
-                insert: bool,
-            ) -> Result<(), $crate::server::store::StoreError>
-            where
-                E: sqlx::Executor<'e, Database = $db>,
-            {
-                use $crate::server::store::customers_sql as sql;
-                let query = if insert {
-                    Self::bind_member(sqlx::query(sql::INSERT_MEMBER), member)
-                } else {
-                    sqlx::query(sql::UPDATE_MEMBER)
-                        .bind(member.id)
-                        .bind(member.customer_id)
-                        .bind(member.modified_at)
-                        .bind(member.email.as_str())
-                        .bind(member.name.as_deref())
-                        .bind(member.external_id.as_deref())
-                        .bind(member.role.as_str())
-                        .bind(member.deleted_at)
-                };
-                query.execute(executor).await?;
-                Ok(())
-            }
-        }
-
-        #[async_trait::async_trait]
-        impl $crate::server::store::CustomerStore for $store {
-            async fn insert_customer(
-                &self,
-                customer: &$crate::server::store::CustomerRecord,
-                owner: &$crate::server::store::MemberRecord,
-                events: &[$crate::server::store::NewEvent],
-            ) -> Result<(), $crate::server::store::StoreError> {
-                let mut tx = self.pool.begin_with($begin_write).await?;
-                Self::write_customer_with(&mut *tx, customer, true).await?;
-                Self::write_member_with(&mut *tx, owner, true).await?;
-                for event in events {
-                    Self::insert_event_with(&mut *tx, event).await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn update_customer(
-                &self,
-                customer: &$crate::server::store::CustomerRecord,
-                events: &[$crate::server::store::NewEvent],
-            ) -> Result<(), $crate::server::store::StoreError> {
-                use $crate::server::store::customers_sql as sql;
-                let mut tx = self.pool.begin_with($begin_write).await?;
-                Self::write_customer_with(&mut *tx, customer, false).await?;
-                if let Some(deleted_at) = customer.deleted_at {
-                    sqlx::query(sql::DELETE_MEMBERS_OF_CUSTOMER)
-                        .bind(customer.id)
-                        .bind(deleted_at)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                for event in events {
-                    Self::insert_event_with(&mut *tx, event).await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn customer(
-                &self,
-                organization_id: $crate::model::OrganizationId,
-                id: $crate::model::CustomerId,
-            ) -> Result<
-                Option<$crate::server::store::CustomerRecord>,
-                $crate::server::store::StoreError,
-            > {
-                use $crate::server::store::{customers::CustomerRow, customers_sql as sql};
-                self.find_by::<CustomerRow, _, _, _>(sql::SELECT_CUSTOMER, id, organization_id)
-                    .await
-            }
-
-            async fn customer_even_deleted(
-                &self,
-                organization_id: $crate::model::OrganizationId,
-                id: $crate::model::CustomerId,
-            ) -> Result<
-                Option<$crate::server::store::CustomerRecord>,
-                $crate::server::store::StoreError,
-            > {
-                use $crate::server::store::{customers::CustomerRow, customers_sql as sql};
-                self.find_by::<CustomerRow, _, _, _>(
-                    sql::SELECT_CUSTOMER_EVEN_DELETED,
-                    id,
-                    organization_id,
-                )
-                .await
-            }
-
-            async fn customer_by_external_id(
-                &self,
-                organization_id: $crate::model::OrganizationId,
-                external_id: &str,
-            ) -> Result<
-                Option<$crate::server::store::CustomerRecord>,
-                $crate::server::store::StoreError,
-            > {
-                use $crate::server::store::{customers::CustomerRow, customers_sql as sql};
-                self.find_by::<CustomerRow, _, _, _>(
-                    sql::SELECT_CUSTOMER_BY_EXTERNAL_ID,
-                    external_id,
-                    organization_id,
-                )
-                .await
-            }
-
-            async fn list_customers(
-                &self,
-                organization_id: $crate::model::OrganizationId,
-                filter: &$crate::server::store::CustomerFilter,
-                page: $crate::model::PageRequest,
-            ) -> Result<
-                (Vec<$crate::server::store::CustomerRecord>, u64),
-                $crate::server::store::StoreError,
-            > {
-                use $crate::server::store::{Store, customers::CustomerRow, customers_sql as sql};
-                let list = filter.sql(organization_id, self.backend());
-                self.run_list::<CustomerRow, _>(&list, sql::CUSTOMER_COLUMNS, "customers", page)
-                    .await
-            }
-
-            async fn insert_member(
-                &self,
-                member: &$crate::server::store::MemberRecord,
-                event: &$crate::server::store::NewEvent,
-            ) -> Result<(), $crate::server::store::StoreError> {
-                let mut tx = self.pool.begin_with($begin_write).await?;
-                Self::write_member_with(&mut *tx, member, true).await?;
-                Self::insert_event_with(&mut *tx, event).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn update_member(
-                &self,
-                member: &$crate::server::store::MemberRecord,
-                event: &$crate::server::store::NewEvent,
-            ) -> Result<(), $crate::server::store::StoreError> {
-                let mut tx = self.pool.begin_with($begin_write).await?;
-                Self::write_member_with(&mut *tx, member, false).await?;
-                Self::insert_event_with(&mut *tx, event).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn member(
-                &self,
-                customer_id: $crate::model::CustomerId,
-                id: $crate::model::MemberId,
-            ) -> Result<
-                Option<$crate::server::store::MemberRecord>,
-                $crate::server::store::StoreError,
-            > {
-                use $crate::server::store::{customers::MemberRow, customers_sql as sql};
-                self.find_by::<MemberRow, _, _, _>(sql::SELECT_MEMBER, id, customer_id)
-                    .await
-            }
-
-            async fn member_by_external_id(
-                &self,
-                customer_id: $crate::model::CustomerId,
-                external_id: &str,
-            ) -> Result<
-                Option<$crate::server::store::MemberRecord>,
-                $crate::server::store::StoreError,
-            > {
-                use $crate::server::store::{customers::MemberRow, customers_sql as sql};
-                self.find_by::<MemberRow, _, _, _>(
-                    sql::SELECT_MEMBER_BY_EXTERNAL_ID,
-                    external_id,
-                    customer_id,
-                )
-                .await
-            }
-
-            async fn owner(
-                &self,
-                customer_id: $crate::model::CustomerId,
-            ) -> Result<
-                Option<$crate::server::store::MemberRecord>,
-                $crate::server::store::StoreError,
-            > {
-                use $crate::server::store::{customers::MemberRow, customers_sql as sql};
-                let row: Option<MemberRow> = sqlx::query_as(sql::SELECT_OWNER)
-                    .bind(customer_id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.map(TryInto::try_into).transpose()
-            }
-
-            async fn list_members(
-                &self,
-                customer_id: $crate::model::CustomerId,
-                filter: &$crate::server::store::MemberFilter,
-                page: $crate::model::PageRequest,
-            ) -> Result<
-                (Vec<$crate::server::store::MemberRecord>, u64),
-                $crate::server::store::StoreError,
-            > {
-                use $crate::server::store::{customers::MemberRow, customers_sql as sql};
-                let list = filter.sql(customer_id);
-                self.run_list::<MemberRow, _>(&list, sql::MEMBER_COLUMNS, "members", page)
-                    .await
-            }
-
-            async fn insert_customer_session(
-                &self,
-                session: &$crate::server::store::NewCustomerSession,
-            ) -> Result<(), $crate::server::store::StoreError> {
-                Self::insert_customer_session_with(&self.pool, session).await
-            }
-        }
-    };
+    pub(super) async fn write_member_with(
+        executor: impl Into<On<'_>>,
+        member: &MemberRecord,
+        insert: bool,
+    ) -> Result<(), StoreError> {
+        let query = if insert {
+            Self::bind_member(query(INSERT_MEMBER), member)
+        } else {
+            query(UPDATE_MEMBER)
+                .bind(member.id)
+                .bind(member.customer_id)
+                .bind(member.modified_at)
+                .bind(member.email.as_str())
+                .bind(member.name.as_deref())
+                .bind(member.external_id.as_deref())
+                .bind(member.role.as_str())
+                .bind(member.deleted_at)
+        };
+        query.execute(executor).await?;
+        Ok(())
+    }
 }
 
-pub(super) use customer_store;
+#[async_trait::async_trait]
+impl CustomerStore for SqlStore {
+    async fn insert_customer(
+        &self,
+        customer: &CustomerRecord,
+        owner: &MemberRecord,
+        events: &[NewEvent],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        Self::write_customer_with(&mut tx, customer, true).await?;
+        Self::write_member_with(&mut tx, owner, true).await?;
+        for event in events {
+            Self::insert_event_with(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn update_customer(
+        &self,
+        customer: &CustomerRecord,
+        events: &[NewEvent],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        Self::write_customer_with(&mut tx, customer, false).await?;
+        if let Some(deleted_at) = customer.deleted_at {
+            query(DELETE_MEMBERS_OF_CUSTOMER)
+                .bind(customer.id)
+                .bind(deleted_at)
+                .execute(&mut tx)
+                .await?;
+        }
+        for event in events {
+            Self::insert_event_with(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn customer(
+        &self,
+        organization_id: OrganizationId,
+        id: CustomerId,
+    ) -> Result<Option<CustomerRecord>, StoreError> {
+        self.find_by::<CustomerRow, _>(SELECT_CUSTOMER, id, organization_id)
+            .await
+    }
+
+    async fn customer_even_deleted(
+        &self,
+        organization_id: OrganizationId,
+        id: CustomerId,
+    ) -> Result<Option<CustomerRecord>, StoreError> {
+        self.find_by::<CustomerRow, _>(SELECT_CUSTOMER_EVEN_DELETED, id, organization_id)
+            .await
+    }
+
+    async fn customer_by_external_id(
+        &self,
+        organization_id: OrganizationId,
+        external_id: &str,
+    ) -> Result<Option<CustomerRecord>, StoreError> {
+        self.find_by::<CustomerRow, _>(SELECT_CUSTOMER_BY_EXTERNAL_ID, external_id, organization_id)
+            .await
+    }
+
+    async fn list_customers(
+        &self,
+        organization_id: OrganizationId,
+        filter: &CustomerFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<CustomerRecord>, u64), StoreError> {
+        let list = filter.sql(organization_id, self.backend());
+        self.run_list::<CustomerRow, _>(&list, CUSTOMER_COLUMNS, "customers", page)
+            .await
+    }
+
+    async fn insert_member(
+        &self,
+        member: &MemberRecord,
+        event: &NewEvent,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        Self::write_member_with(&mut tx, member, true).await?;
+        Self::insert_event_with(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn update_member(
+        &self,
+        member: &MemberRecord,
+        event: &NewEvent,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        Self::write_member_with(&mut tx, member, false).await?;
+        Self::insert_event_with(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn member(
+        &self,
+        customer_id: CustomerId,
+        id: MemberId,
+    ) -> Result<Option<MemberRecord>, StoreError> {
+        self.find_by::<MemberRow, _>(SELECT_MEMBER, id, customer_id)
+            .await
+    }
+
+    async fn member_by_external_id(
+        &self,
+        customer_id: CustomerId,
+        external_id: &str,
+    ) -> Result<Option<MemberRecord>, StoreError> {
+        self.find_by::<MemberRow, _>(SELECT_MEMBER_BY_EXTERNAL_ID, external_id, customer_id)
+            .await
+    }
+
+    async fn owner(&self, customer_id: CustomerId) -> Result<Option<MemberRecord>, StoreError> {
+        let row: Option<MemberRow> = query_as(SELECT_OWNER)
+            .bind(customer_id)
+            .fetch_optional(&self.db)
+            .await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn list_members(
+        &self,
+        customer_id: CustomerId,
+        filter: &MemberFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<MemberRecord>, u64), StoreError> {
+        let list = filter.sql(customer_id);
+        self.run_list::<MemberRow, _>(&list, MEMBER_COLUMNS, "members", page)
+            .await
+    }
+
+    async fn insert_customer_session(
+        &self,
+        session: &NewCustomerSession,
+    ) -> Result<(), StoreError> {
+        Self::insert_customer_session_with(&self.db, session).await
+    }
+}

@@ -10,8 +10,11 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::Backend;
-use crate::model::{OrganizationId, PageRequest};
+use super::{
+    Backend,
+    db::{Bind, Value},
+};
+use crate::model::{OrganizationId, PageRequest, TypedId};
 
 /// A value bound to a placeholder.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,25 +26,27 @@ pub(super) enum Bound {
     Int(i64),
 }
 
-macro_rules! bound_from_id {
-    ($($id:ty),*) => {
-        $(impl From<$id> for Bound {
-            fn from(id: $id) -> Self {
-                Self::Uuid(id.as_uuid())
-            }
-        })*
-    };
+impl<T: TypedId> From<T> for Bound {
+    fn from(id: T) -> Self {
+        Self::Uuid(id.uuid())
+    }
 }
 
-bound_from_id!(
-    crate::model::CustomerId,
-    crate::model::MemberId,
-    crate::model::ProductId,
-    crate::model::BenefitId,
-    crate::model::CheckoutId,
-    crate::model::SubscriptionId,
-    crate::model::OrderId
-);
+impl<'q> Bind<'q> for Bound {
+    fn value(self) -> Value<'q> {
+        match self {
+            Self::Uuid(v) => Value::Uuid(Some(v)),
+            Self::Text(v) => Value::Text(Some(v.into())),
+            Self::Bool(v) => Value::Bool(Some(v)),
+            Self::Time(v) => Value::Time(Some(v)),
+            Self::Int(v) => Value::Int(Some(v)),
+        }
+    }
+
+    fn null() -> Value<'q> {
+        Value::Text(None)
+    }
+}
 
 impl From<&str> for Bound {
     fn from(text: &str) -> Self {
@@ -58,12 +63,6 @@ impl From<String> for Bound {
 impl From<DateTime<Utc>> for Bound {
     fn from(time: DateTime<Utc>) -> Self {
         Self::Time(time)
-    }
-}
-
-impl From<OrganizationId> for Bound {
-    fn from(id: OrganizationId) -> Self {
-        Self::Uuid(id.as_uuid())
     }
 }
 

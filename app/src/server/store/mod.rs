@@ -2,9 +2,10 @@
 //! default) and PostgreSQL (production, several processes). The backend is chosen once, from the
 //! database URL's scheme, by [`connect`]; nothing above this module knows which one it talks to.
 //!
-//! Both implementations share their SQL text (see `sql.rs`): runtime `query_as` with `$n`
-//! placeholders, which both drivers accept. Invariants are enforced by the database itself (unique
-//! indexes, foreign keys, conditional updates) so they hold across processes.
+//! One implementation, [`SqlStore`], serves both: the same SQL text (runtime statements with `$n`
+//! placeholders, which both drivers accept) through the small query API of `db.rs`, with the few real
+//! differences between the databases named there. Invariants are enforced by the database itself
+//! (unique indexes, foreign keys, conditional updates) so they hold across processes.
 
 mod billing;
 mod billing_sql;
@@ -13,6 +14,7 @@ mod catalog_sql;
 mod chain;
 mod customers;
 mod customers_sql;
+mod db;
 mod emails;
 mod emails_sql;
 pub mod filters;
@@ -42,13 +44,12 @@ pub use filters::{
     OrganizationFilter, ProductFilter, SubscriptionFilter,
 };
 pub use idempotency::{IdempotencyClaim, IdempotencyRecord, StoredResponse};
-pub use postgres::PgStore;
 pub use records::{AccessTokenRecord, NewAccessToken, NewOrganization, OrganizationRecord};
 pub use seats::{
     AuditRecord, GrantRecord, PoolContextRecord, PoolStamp, PoolUsage, SeatAssignment,
     SeatClaimWrite, SeatPool, SeatRecord, SeatResendWrite, SeatRevokeWrite, SessionRecord,
 };
-pub use sqlite::SqliteStore;
+pub use sql::SqlStore;
 
 use crate::{
     model::{
@@ -741,8 +742,8 @@ pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Arc<dyn Stor
         .map(|(scheme, _)| scheme)
         .unwrap_or_default();
     match scheme {
-        "sqlite" => Ok(Arc::new(SqliteStore::connect(url, options).await?)),
-        "postgres" | "postgresql" => Ok(Arc::new(PgStore::connect(url, options).await?)),
+        "sqlite" => Ok(Arc::new(sqlite::connect(url, options).await?)),
+        "postgres" | "postgresql" => Ok(Arc::new(postgres::connect(url, options).await?)),
         "" => Err(ConnectError::Malformed(format!("{url:?} has no scheme"))),
         other => Err(ConnectError::UnsupportedScheme(other.to_owned())),
     }

@@ -2,24 +2,45 @@
 //! backends. Capacity is one conditional update on the pool's counter inside the assigning
 //! transaction; the unique partial indexes refuse a second active seat for an email or a member.
 
-macro_rules! seat_columns {
-    () => {
-        "id, organization_id, created_at, modified_at, subscription_id, order_id, status, customer_id, member_id, \
-         email, invitation_token_expires_at, claimed_at, revoked_at, seat_metadata"
-    };
-}
+use const_format::concatcp;
 
-pub(super) const SEAT_COLUMNS: &str = seat_columns!();
+use super::{
+    AccessTokenRecord, AuditRecord, Backend, CustomerRecord, GrantFilter, GrantRecord,
+    MemberRecord, NewEvent, PoolContextRecord, PoolStamp, PoolUsage, SeatAssignment,
+    SeatClaimWrite, SeatPool, SeatRecord, SeatResendWrite, SeatRevokeWrite, SeatStore,
+    SessionRecord, SqlStore, Store, StoreError, SubscriptionRecord,
+    billing::SubscriptionRow,
+    billing_sql,
+    catalog::to_json,
+    catalog_sql,
+    chain::Chain,
+    customers::MemberRow,
+    customers_sql,
+    db::{On, Query, Tx, query, query_as, query_scalar},
+    emails_sql,
+    filters::pool_rows,
+    seats::{
+        AuditRow, GrantRow, PoolContextRow, SeatRow, SessionRow, SessionStampRow, TokenContextRow,
+        TokenStampRow, UsageRow,
+    },
+};
+use crate::{
+    model::{CustomerId, Email, MemberId, OrganizationId, PageRequest, SeatId, seat::SeatStatus},
+    server::token::TokenHash,
+};
 
-pub(super) const INSERT_SEAT: &str = concat!(
+pub(super) const SEAT_COLUMNS: &str = "id, organization_id, created_at, modified_at, subscription_id, order_id, status, customer_id, member_id, \
+         email, invitation_token_expires_at, claimed_at, revoked_at, seat_metadata";
+
+pub(super) const INSERT_SEAT: &str = concatcp!(
     "INSERT INTO customer_seats (",
-    seat_columns!(),
+    SEAT_COLUMNS,
     ", invitation_token_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
 );
 
-pub(super) const SELECT_SEAT: &str = concat!(
+pub(super) const SELECT_SEAT: &str = concatcp!(
     "SELECT ",
-    seat_columns!(),
+    SEAT_COLUMNS,
     " FROM customer_seats WHERE id = $1 AND organization_id = $2"
 );
 
@@ -47,50 +68,45 @@ pub(super) const SUBSCRIPTION_USAGE: &str =
 pub(super) const ORDER_USAGE: &str =
     "SELECT seats, used_seats FROM orders WHERE id = $1 AND organization_id = $2";
 
-/// The columns of a `PoolContextRow` and the joins they come from, after `FROM <pool table> p`.
-macro_rules! pool_context {
-    (columns) => {
-        "c.id, c.organization_id, c.created_at, c.modified_at, c.type, c.email, c.name, c.external_id, \
+/// The columns of a `PoolContextRow`, after `FROM <pool table> p` and [`POOL_CONTEXT_JOINS`].
+pub(super) const POOL_CONTEXT_COLUMNS: &str = "c.id, c.organization_id, c.created_at, c.modified_at, c.type, c.email, c.name, c.external_id, \
          c.metadata, c.deleted_at, p.status AS pool_status, p.product_id AS pool_product_id, \
          pr.name AS product_name, o.name AS organization_name, o.slug AS organization_slug, \
-         o.invitation_ttl_seconds"
-    };
-    (joins) => {
-        " JOIN customers c ON c.id = p.customer_id JOIN products pr ON pr.id = p.product_id \
-         JOIN organizations o ON o.id = p.organization_id"
-    };
-}
+         o.invitation_ttl_seconds";
+/// The joins the pool context columns come from.
+pub(super) const POOL_CONTEXT_JOINS: &str = " JOIN customers c ON c.id = p.customer_id JOIN products pr ON pr.id = p.product_id \
+         JOIN organizations o ON o.id = p.organization_id";
 
 /// `$1` pool, `$2` organization: the pool with its customer, product name and organization.
-pub(super) const SUBSCRIPTION_CONTEXT: &str = concat!(
+pub(super) const SUBSCRIPTION_CONTEXT: &str = concatcp!(
     "SELECT ",
-    pool_context!(columns),
+    POOL_CONTEXT_COLUMNS,
     " FROM subscriptions p",
-    pool_context!(joins),
+    POOL_CONTEXT_JOINS,
     " WHERE p.id = $1 AND p.organization_id = $2"
 );
-pub(super) const ORDER_CONTEXT: &str = concat!(
+pub(super) const ORDER_CONTEXT: &str = concatcp!(
     "SELECT ",
-    pool_context!(columns),
+    POOL_CONTEXT_COLUMNS,
     " FROM orders p",
-    pool_context!(joins),
+    POOL_CONTEXT_JOINS,
     " WHERE p.id = $1 AND p.organization_id = $2"
 );
 
 /// `$1` token hash, `$2` now, `$3` pool: a live access token with the context of a pool of its
 /// organization; no row when either is missing.
-pub(super) const TOKEN_WITH_SUBSCRIPTION_CONTEXT: &str = concat!(
+pub(super) const TOKEN_WITH_SUBSCRIPTION_CONTEXT: &str = concatcp!(
     "SELECT t.id AS token_id, t.scopes, t.expires_at, ",
-    pool_context!(columns),
+    POOL_CONTEXT_COLUMNS,
     " FROM access_tokens t JOIN subscriptions p ON p.id = $3 AND p.organization_id = t.organization_id",
-    pool_context!(joins),
+    POOL_CONTEXT_JOINS,
     " WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)"
 );
-pub(super) const TOKEN_WITH_ORDER_CONTEXT: &str = concat!(
+pub(super) const TOKEN_WITH_ORDER_CONTEXT: &str = concatcp!(
     "SELECT t.id AS token_id, t.scopes, t.expires_at, ",
-    pool_context!(columns),
+    POOL_CONTEXT_COLUMNS,
     " FROM access_tokens t JOIN orders p ON p.id = $3 AND p.organization_id = t.organization_id",
-    pool_context!(joins),
+    POOL_CONTEXT_JOINS,
     " WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)"
 );
 
@@ -120,21 +136,21 @@ pub(super) const SELECT_MEMBER_EVEN_REMOVED: &str = "SELECT id, customer_id, org
 pub(super) const ALL_MEMBERS_OF_CUSTOMER: &str = "SELECT id, customer_id, organization_id, created_at, modified_at, \
      email, name, external_id, role, deleted_at FROM members WHERE customer_id = $1";
 
-pub(super) const SELECT_SEAT_BY_INVITATION: &str = concat!(
+pub(super) const SELECT_SEAT_BY_INVITATION: &str = concatcp!(
     "SELECT ",
-    seat_columns!(),
+    SEAT_COLUMNS,
     " FROM customer_seats WHERE invitation_token_hash = $1"
 );
 
-pub(super) const ACTIVE_SEATS_OF_CUSTOMER: &str = concat!(
+pub(super) const ACTIVE_SEATS_OF_CUSTOMER: &str = concatcp!(
     "SELECT ",
-    seat_columns!(),
+    SEAT_COLUMNS,
     " FROM customer_seats WHERE customer_id = $1 AND status IN ('pending', 'claimed') ORDER BY created_at, id"
 );
 
-pub(super) const ACTIVE_SEATS_OF_MEMBER: &str = concat!(
+pub(super) const ACTIVE_SEATS_OF_MEMBER: &str = concatcp!(
     "SELECT ",
-    seat_columns!(),
+    SEAT_COLUMNS,
     " FROM customer_seats WHERE member_id = $1 AND status IN ('pending', 'claimed') ORDER BY created_at, id"
 );
 
@@ -148,40 +164,28 @@ pub(super) const CLAIM_SEAT: &str = "UPDATE customer_seats SET status = 'claimed
 pub(super) const RESEND_SEAT: &str = "UPDATE customer_seats SET invitation_token_hash = $2, \
      invitation_token_expires_at = $3, modified_at = $4 WHERE id = $1 AND status = 'pending'";
 
-macro_rules! grant_columns {
-    () => {
-        "id, organization_id, created_at, modified_at, benefit_id, customer_id, member_id, seat_id, subscription_id, \
-         order_id, granted_at, revoked_at, license_key, properties"
-    };
-}
+pub(super) const GRANT_COLUMNS: &str = "id, organization_id, created_at, modified_at, benefit_id, customer_id, member_id, seat_id, subscription_id, \
+         order_id, granted_at, revoked_at, license_key, properties";
 
-pub(super) const GRANT_COLUMNS: &str = grant_columns!();
-
-pub(super) const INSERT_GRANT: &str = concat!(
+pub(super) const INSERT_GRANT: &str = concatcp!(
     "INSERT INTO benefit_grants (",
-    grant_columns!(),
+    GRANT_COLUMNS,
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
 );
 
 pub(super) const REVOKE_GRANTS_OF_SEAT: &str = "UPDATE benefit_grants SET revoked_at = $2, modified_at = $2 WHERE seat_id = $1 AND revoked_at IS NULL";
 
-pub(super) const GRANTS_OF_SEAT: &str = concat!(
+pub(super) const GRANTS_OF_SEAT: &str = concatcp!(
     "SELECT ",
-    grant_columns!(),
+    GRANT_COLUMNS,
     " FROM benefit_grants WHERE seat_id = $1 ORDER BY created_at, id"
 );
 
-macro_rules! audit_columns {
-    () => {
-        "id, organization_id, created_at, seat_id, subscription_id, order_id, action, actor_type, actor_id, email"
-    };
-}
+pub(super) const AUDIT_COLUMNS: &str = "id, organization_id, created_at, seat_id, subscription_id, order_id, action, actor_type, actor_id, email";
 
-pub(super) const AUDIT_COLUMNS: &str = audit_columns!();
-
-pub(super) const INSERT_AUDIT: &str = concat!(
+pub(super) const INSERT_AUDIT: &str = concatcp!(
     "INSERT INTO seat_audit_log (",
-    audit_columns!(),
+    AUDIT_COLUMNS,
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
 );
 
@@ -205,605 +209,618 @@ pub(super) const LIVE_SESSION_WITH_ORDER_STAMP: &str = "SELECT s.organization_id
      LEFT JOIN customers c ON c.id = p.customer_id \
      WHERE s.token_hash = $1 AND s.expires_at > $2 AND m.deleted_at IS NULL";
 
-/// Implements [`SeatStore`](super::SeatStore) for a store with a `pool: sqlx::Pool<$db>`.
-macro_rules! seat_store {
-    ($store:ident, $db:ty, $begin_write:literal) => {
-        impl $store {
-            async fn insert_seat_with<'e, E>(
-                executor: E,
-                seat: &$crate::server::store::SeatRecord,
-                invitation: Option<&$crate::server::token::TokenHash>,
-            ) -> Result<(), $crate::server::store::StoreError>
-            where
-                E: sqlx::Executor<'e, Database = $db>,
-            {
-                Self::bind_seat(sqlx::query($crate::server::store::seats_sql::INSERT_SEAT), seat, invitation)?
-                    .execute(executor)
-                    .await?;
-                Ok(())
-            }
+impl SqlStore {
+    pub(super) async fn insert_seat_with(
+        executor: impl Into<On<'_>>,
+        seat: &SeatRecord,
+        invitation: Option<&TokenHash>,
+    ) -> Result<(), StoreError> {
+        Self::bind_seat(query(INSERT_SEAT), seat, invitation)?
+            .execute(executor)
+            .await?;
+        Ok(())
+    }
 
-            /// PostgreSQL's assignment: the same writes as the transaction of `assign_seat`, as one
-            /// statement (see `store/chain.rs`), so one round trip.
-            async fn assign_in_one_statement(
-                &self,
-                assignment: &$crate::server::store::SeatAssignment,
-            ) -> Result<(), $crate::server::store::StoreError> {
-                use sqlx::Row;
-                use $crate::server::store::{SeatPool, StoreError, catalog_sql, chain::Chain, customers_sql, emails_sql, seats_sql as sql};
-                let seat = &assignment.seat;
-                let mut chain = match seat.pool {
-                    SeatPool::Subscription(_) => Chain::new(sql::TAKE_SUBSCRIPTION_SEAT, 1),
-                    SeatPool::Order(_) => Chain::new(sql::TAKE_ORDER_SEAT, 1),
-                };
-                if assignment.new_member.is_some() {
-                    chain.insert(customers_sql::INSERT_MEMBER)?;
-                }
-                chain.insert(sql::INSERT_SEAT)?;
-                for _ in &assignment.grants {
-                    chain.insert(sql::INSERT_GRANT)?;
-                }
-                if assignment.email.is_some() {
-                    chain.insert(emails_sql::INSERT_EMAIL)?;
-                }
-                for _ in &assignment.audit {
-                    chain.insert(sql::INSERT_AUDIT)?;
-                }
-                for _ in &assignment.events {
-                    chain.insert(catalog_sql::INSERT_EVENT)?;
-                }
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(chain.finish()));
-                query = match seat.pool {
-                    SeatPool::Subscription(id) => query.bind(id),
-                    SeatPool::Order(id) => query.bind(id),
-                };
-                if let Some(member) = &assignment.new_member {
-                    query = Self::bind_member(query, member);
-                }
-                query = Self::bind_seat(query, seat, assignment.invitation.as_ref())?;
-                for grant in &assignment.grants {
-                    query = Self::bind_grant(query, grant)?;
-                }
-                if let Some(email) = &assignment.email {
-                    query = Self::bind_email(query, email);
-                }
-                for entry in &assignment.audit {
-                    query = Self::bind_audit(query, entry);
-                }
-                for event in &assignment.events {
-                    query = Self::bind_event(query, event)?;
-                }
-                let taken: i64 = query.fetch_one(&self.pool).await?.try_get(0)?;
-                if taken != 1 {
-                    return Err(StoreError::NoCapacity);
-                }
-                Ok(())
-            }
-
-            /// Binds the parameters of `INSERT_SEAT` onto `query`.
-            fn bind_seat<'q>(
-                query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>,
-                seat: &$crate::server::store::SeatRecord,
-                invitation: Option<&$crate::server::token::TokenHash>,
-            ) -> Result<sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>, $crate::server::store::StoreError> {
-                use $crate::server::store::catalog::to_json;
-                Ok(query
-                    .bind(seat.id)
-                    .bind(seat.organization_id)
-                    .bind(seat.created_at)
-                    .bind(seat.modified_at)
-                    .bind(seat.pool.subscription_id())
-                    .bind(seat.pool.order_id())
-                    .bind(seat.status.as_str())
-                    .bind(seat.customer_id)
-                    .bind(seat.member_id)
-                    .bind(seat.email.as_str())
-                    .bind(seat.invitation_token_expires_at)
-                    .bind(seat.claimed_at)
-                    .bind(seat.revoked_at)
-                    .bind(to_json(&seat.metadata)?)
-                    .bind(invitation.map(|h| h.as_bytes())))
-            }
-
-            async fn insert_grant_with<'e, E>(
-                executor: E,
-                grant: &$crate::server::store::GrantRecord,
-            ) -> Result<(), $crate::server::store::StoreError>
-            where
-                E: sqlx::Executor<'e, Database = $db>,
-            {
-                Self::bind_grant(sqlx::query($crate::server::store::seats_sql::INSERT_GRANT), grant)?
-                    .execute(executor)
-                    .await?;
-                Ok(())
-            }
-
-            /// Binds the parameters of `INSERT_GRANT` onto `query`.
-            fn bind_grant<'q>(
-                query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>,
-                grant: &$crate::server::store::GrantRecord,
-            ) -> Result<sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>, $crate::server::store::StoreError> {
-                use $crate::server::store::catalog::to_json;
-                Ok(query
-                    .bind(grant.id)
-                    .bind(grant.organization_id)
-                    .bind(grant.created_at)
-                    .bind(grant.modified_at)
-                    .bind(grant.benefit_id)
-                    .bind(grant.customer_id)
-                    .bind(grant.member_id)
-                    .bind(grant.seat_id)
-                    .bind(grant.pool.subscription_id())
-                    .bind(grant.pool.order_id())
-                    .bind(grant.granted_at)
-                    .bind(grant.revoked_at)
-                    .bind(grant.license_key.as_deref())
-                    .bind(to_json(&grant.properties)?))
-            }
-
-            async fn insert_audit_with<'e, E>(
-                executor: E,
-                entry: &$crate::server::store::AuditRecord,
-            ) -> Result<(), $crate::server::store::StoreError>
-            where
-                E: sqlx::Executor<'e, Database = $db>,
-            {
-                Self::bind_audit(sqlx::query($crate::server::store::seats_sql::INSERT_AUDIT), entry)
-                    .execute(executor)
-                    .await?;
-                Ok(())
-            }
-
-            /// Binds the parameters of `INSERT_AUDIT` onto `query`.
-            fn bind_audit<'q>(query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>, entry: &$crate::server::store::AuditRecord) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments> {
-                query
-                    .bind(entry.id)
-                    .bind(entry.organization_id)
-                    .bind(entry.created_at)
-                    .bind(entry.seat_id)
-                    .bind(entry.pool.subscription_id())
-                    .bind(entry.pool.order_id())
-                    .bind(entry.action.as_str())
-                    .bind(entry.actor_type.as_str())
-                    .bind(entry.actor_id)
-                    .bind(entry.email.as_str())
-            }
-
-            /// Revokes a seat, frees its place and revokes its grants; false (nothing written) when
-            /// it was not active.
-            async fn revoke_seat_with(
-                tx: &mut sqlx::Transaction<'static, $db>,
-                revoke: &$crate::server::store::SeatRevokeWrite,
-            ) -> Result<bool, $crate::server::store::StoreError> {
-                use $crate::server::store::{SeatPool, seats_sql as sql};
-                let seat = &revoke.seat;
-                let revoked = sqlx::query(sql::REVOKE_SEAT).bind(seat.id).bind(revoke.now).execute(&mut **tx).await?;
-                if revoked.rows_affected() != 1 {
-                    return Ok(false);
-                }
-                Self::erase_emails_of_seat_with(&mut **tx, seat.id).await?;
-                match seat.pool {
-                    SeatPool::Subscription(id) => sqlx::query(sql::FREE_SUBSCRIPTION_SEAT).bind(id).execute(&mut **tx).await?,
-                    SeatPool::Order(id) => sqlx::query(sql::FREE_ORDER_SEAT).bind(id).execute(&mut **tx).await?,
-                };
-                sqlx::query(sql::REVOKE_GRANTS_OF_SEAT).bind(seat.id).bind(revoke.now).execute(&mut **tx).await?;
-                Self::insert_audit_with(&mut **tx, &revoke.audit).await?;
-                for event in &revoke.events {
-                    Self::insert_event_with(&mut **tx, event).await?;
-                }
-                Ok(true)
-            }
+    /// PostgreSQL's assignment: the same writes as the transaction of `assign_seat`, as one
+    /// statement (see `store/chain.rs`), so one round trip.
+    pub(super) async fn assign_in_one_statement(
+        &self,
+        assignment: &SeatAssignment,
+    ) -> Result<(), StoreError> {
+        let seat = &assignment.seat;
+        let mut chain = match seat.pool {
+            SeatPool::Subscription(_) => Chain::new(TAKE_SUBSCRIPTION_SEAT, 1),
+            SeatPool::Order(_) => Chain::new(TAKE_ORDER_SEAT, 1),
+        };
+        if assignment.new_member.is_some() {
+            chain.insert(customers_sql::INSERT_MEMBER)?;
         }
-
-        #[async_trait::async_trait]
-        impl $crate::server::store::SeatStore for $store {
-            async fn assign_seat(
-                &self,
-                assignment: &$crate::server::store::SeatAssignment,
-            ) -> Result<(), $crate::server::store::StoreError> {
-                use $crate::server::store::{Backend, SeatPool, Store, StoreError, seats_sql as sql};
-                if self.backend() == Backend::Postgres {
-                    return self.assign_in_one_statement(assignment).await;
-                }
-                let seat = &assignment.seat;
-                let mut tx = self.pool.begin_with($begin_write).await?;
-                if let Some(member) = &assignment.new_member {
-                    Self::write_member_with(&mut *tx, member, true).await?;
-                }
-                let taken = match seat.pool {
-                    SeatPool::Subscription(id) => sqlx::query(sql::TAKE_SUBSCRIPTION_SEAT).bind(id).execute(&mut *tx).await?,
-                    SeatPool::Order(id) => sqlx::query(sql::TAKE_ORDER_SEAT).bind(id).execute(&mut *tx).await?,
-                };
-                if taken.rows_affected() != 1 {
-                    return Err(StoreError::NoCapacity);
-                }
-                Self::insert_seat_with(&mut *tx, seat, assignment.invitation.as_ref()).await?;
-                for grant in &assignment.grants {
-                    Self::insert_grant_with(&mut *tx, grant).await?;
-                }
-                if let Some(email) = &assignment.email {
-                    Self::insert_email_with(&mut *tx, email).await?;
-                }
-                for entry in &assignment.audit {
-                    Self::insert_audit_with(&mut *tx, entry).await?;
-                }
-                for event in &assignment.events {
-                    Self::insert_event_with(&mut *tx, event).await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn claim_seat(
-                &self,
-                claim: &$crate::server::store::SeatClaimWrite,
-            ) -> Result<bool, $crate::server::store::StoreError> {
-                use $crate::server::store::seats_sql as sql;
-                let mut tx = self.pool.begin_with($begin_write).await?;
-                let claimed = sqlx::query(sql::CLAIM_SEAT)
-                    .bind(claim.seat_id)
-                    .bind(claim.invitation.as_bytes())
-                    .bind(claim.now)
-                    .execute(&mut *tx)
-                    .await?;
-                if claimed.rows_affected() != 1 {
-                    return Ok(false);
-                }
-                Self::erase_emails_of_seat_with(&mut *tx, claim.seat_id).await?;
-                for grant in &claim.grants {
-                    Self::insert_grant_with(&mut *tx, grant).await?;
-                }
-                Self::insert_customer_session_with(&mut *tx, &claim.session).await?;
-                Self::insert_audit_with(&mut *tx, &claim.audit).await?;
-                for event in &claim.events {
-                    Self::insert_event_with(&mut *tx, event).await?;
-                }
-                tx.commit().await?;
-                Ok(true)
-            }
-
-            async fn resend_seat(
-                &self,
-                resend: &$crate::server::store::SeatResendWrite,
-            ) -> Result<bool, $crate::server::store::StoreError> {
-                use $crate::server::store::seats_sql as sql;
-                let mut tx = self.pool.begin_with($begin_write).await?;
-                let moved = sqlx::query(sql::RESEND_SEAT)
-                    .bind(resend.seat_id)
-                    .bind(resend.invitation.as_bytes())
-                    .bind(resend.expires_at)
-                    .bind(resend.now)
-                    .execute(&mut *tx)
-                    .await?;
-                if moved.rows_affected() != 1 {
-                    return Ok(false);
-                }
-                // The earlier invitation's link is dead now: erase it before queueing the new one.
-                Self::erase_emails_of_seat_with(&mut *tx, resend.seat_id).await?;
-                Self::insert_email_with(&mut *tx, &resend.email).await?;
-                Self::insert_audit_with(&mut *tx, &resend.audit).await?;
-                tx.commit().await?;
-                Ok(true)
-            }
-
-            async fn revoke_seat(
-                &self,
-                revoke: &$crate::server::store::SeatRevokeWrite,
-            ) -> Result<bool, $crate::server::store::StoreError> {
-                let mut tx = self.pool.begin_with($begin_write).await?;
-                let revoked = Self::revoke_seat_with(&mut tx, revoke).await?;
-                if revoked {
-                    tx.commit().await?;
-                }
-                Ok(revoked)
-            }
-
-            async fn remove_member(
-                &self,
-                member: &$crate::server::store::MemberRecord,
-                event: &$crate::server::store::NewEvent,
-                revokes: &[$crate::server::store::SeatRevokeWrite],
-            ) -> Result<(), $crate::server::store::StoreError> {
-                let mut tx = self.pool.begin_with($begin_write).await?;
-                for revoke in revokes {
-                    Self::revoke_seat_with(&mut tx, revoke).await?;
-                }
-                Self::write_member_with(&mut *tx, member, false).await?;
-                Self::insert_event_with(&mut *tx, event).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn close_pools_of_customer(
-                &self,
-                customer_id: $crate::model::CustomerId,
-                closed: bool,
-            ) -> Result<(), $crate::server::store::StoreError> {
-                use $crate::server::store::seats_sql as sql;
-                let mut tx = self.pool.begin_with($begin_write).await?;
-                sqlx::query(sql::CLOSE_SUBSCRIPTIONS_OF_CUSTOMER).bind(customer_id).bind(closed).execute(&mut *tx).await?;
-                sqlx::query(sql::CLOSE_ORDERS_OF_CUSTOMER).bind(customer_id).bind(closed).execute(&mut *tx).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn delete_customer(
-                &self,
-                customer: &$crate::server::store::CustomerRecord,
-                events: &[$crate::server::store::NewEvent],
-                revokes: &[$crate::server::store::SeatRevokeWrite],
-            ) -> Result<(), $crate::server::store::StoreError> {
-                use $crate::server::store::{customers_sql, seats_sql as sql, StoreError};
-                let deleted_at = customer
-                    .deleted_at
-                    .ok_or(StoreError::Stale("a customer to delete needs its deletion time"))?;
-                let mut tx = self.pool.begin_with($begin_write).await?;
-                Self::write_customer_with(&mut *tx, customer, false).await?;
-                sqlx::query(sql::CLOSE_SUBSCRIPTIONS_OF_CUSTOMER).bind(customer.id).bind(true).execute(&mut *tx).await?;
-                sqlx::query(sql::CLOSE_ORDERS_OF_CUSTOMER).bind(customer.id).bind(true).execute(&mut *tx).await?;
-                for revoke in revokes {
-                    Self::revoke_seat_with(&mut tx, revoke).await?;
-                }
-                let active: i64 = sqlx::query_scalar(sql::COUNT_ACTIVE_SEATS_OF_CUSTOMER)
-                    .bind(customer.id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if active != 0 {
-                    // A seat was assigned after the caller listed what to revoke: nothing is written,
-                    // the caller lists again.
-                    return Err(StoreError::Stale("a seat was assigned meanwhile"));
-                }
-                sqlx::query(customers_sql::DELETE_MEMBERS_OF_CUSTOMER)
-                    .bind(customer.id)
-                    .bind(deleted_at)
-                    .execute(&mut *tx)
-                    .await?;
-                for event in events {
-                    Self::insert_event_with(&mut *tx, event).await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn seat(
-                &self,
-                organization_id: $crate::model::OrganizationId,
-                id: $crate::model::SeatId,
-            ) -> Result<Option<$crate::server::store::SeatRecord>, $crate::server::store::StoreError> {
-                use $crate::server::store::{seats::SeatRow, seats_sql as sql};
-                self.find_by::<SeatRow, _, _, _>(sql::SELECT_SEAT, id, organization_id).await
-            }
-
-            async fn seat_by_invitation(
-                &self,
-                invitation: &$crate::server::token::TokenHash,
-            ) -> Result<Option<$crate::server::store::SeatRecord>, $crate::server::store::StoreError> {
-                use $crate::server::store::{seats::SeatRow, seats_sql as sql};
-                let row: Option<SeatRow> = sqlx::query_as(sql::SELECT_SEAT_BY_INVITATION)
-                    .bind(invitation.as_bytes())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.map(TryInto::try_into).transpose()
-            }
-
-            async fn seats_of(
-                &self,
-                pool: $crate::server::store::SeatPool,
-                status: Option<$crate::model::seat::SeatStatus>,
-                page: $crate::model::PageRequest,
-            ) -> Result<(Vec<$crate::server::store::SeatRecord>, u64), $crate::server::store::StoreError> {
-                use $crate::server::store::{filters::pool_rows, seats::SeatRow, seats_sql as sql};
-                let mut list = pool_rows(pool);
-                list.with("status = {}", status.map(|s| s.as_str()));
-                self.run_list::<SeatRow, _>(&list, sql::SEAT_COLUMNS, "customer_seats", page).await
-            }
-
-            async fn active_seats_of_customer(
-                &self,
-                customer_id: $crate::model::CustomerId,
-            ) -> Result<Vec<$crate::server::store::SeatRecord>, $crate::server::store::StoreError> {
-                use $crate::server::store::{seats::SeatRow, seats_sql as sql};
-                let rows: Vec<SeatRow> = sqlx::query_as(sql::ACTIVE_SEATS_OF_CUSTOMER)
-                    .bind(customer_id)
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.into_iter().map(TryInto::try_into).collect()
-            }
-
-            async fn active_seats_of_member(
-                &self,
-                member_id: $crate::model::MemberId,
-            ) -> Result<Vec<$crate::server::store::SeatRecord>, $crate::server::store::StoreError> {
-                use $crate::server::store::{seats::SeatRow, seats_sql as sql};
-                let rows: Vec<SeatRow> =
-                    sqlx::query_as(sql::ACTIVE_SEATS_OF_MEMBER).bind(member_id).fetch_all(&self.pool).await?;
-                rows.into_iter().map(TryInto::try_into).collect()
-            }
-
-            async fn pool_usage(
-                &self,
-                organization_id: $crate::model::OrganizationId,
-                pool: $crate::server::store::SeatPool,
-            ) -> Result<Option<$crate::server::store::PoolUsage>, $crate::server::store::StoreError> {
-                use $crate::server::store::{PoolUsage, SeatPool, StoreError, seats::UsageRow, seats_sql as sql};
-                let row: Option<UsageRow> = match pool {
-                    SeatPool::Subscription(id) => {
-                        sqlx::query_as(sql::SUBSCRIPTION_USAGE).bind(id).bind(organization_id).fetch_optional(&self.pool).await?
-                    }
-                    SeatPool::Order(id) => {
-                        sqlx::query_as(sql::ORDER_USAGE).bind(id).bind(organization_id).fetch_optional(&self.pool).await?
-                    }
-                };
-                row.map(|r| {
-                    Ok(PoolUsage {
-                        seats: u32::try_from(r.seats).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                        used: u32::try_from(r.used_seats).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    })
-                })
-                .transpose()
-            }
-
-            async fn pool_context(
-                &self,
-                organization_id: $crate::model::OrganizationId,
-                pool: $crate::server::store::SeatPool,
-            ) -> Result<Option<$crate::server::store::PoolContextRecord>, $crate::server::store::StoreError> {
-                use $crate::server::store::{SeatPool, seats::PoolContextRow, seats_sql as sql};
-                match pool {
-                    SeatPool::Subscription(id) => {
-                        self.find_by::<PoolContextRow, _, _, _>(sql::SUBSCRIPTION_CONTEXT, id, organization_id).await
-                    }
-                    SeatPool::Order(id) => self.find_by::<PoolContextRow, _, _, _>(sql::ORDER_CONTEXT, id, organization_id).await,
-                }
-            }
-
-            async fn access_token_with_pool_context(
-                &self,
-                hash: &$crate::server::token::TokenHash,
-                now: chrono::DateTime<chrono::Utc>,
-                pool: $crate::server::store::SeatPool,
-            ) -> Result<
-                Option<($crate::server::store::AccessTokenRecord, $crate::server::store::PoolContextRecord)>,
-                $crate::server::store::StoreError,
-            > {
-                use $crate::server::store::{SeatPool, seats::TokenContextRow, seats_sql as sql};
-                let query = match pool {
-                    SeatPool::Subscription(id) => sqlx::query_as(sql::TOKEN_WITH_SUBSCRIPTION_CONTEXT).bind(hash.as_bytes()).bind(now).bind(id),
-                    SeatPool::Order(id) => sqlx::query_as(sql::TOKEN_WITH_ORDER_CONTEXT).bind(hash.as_bytes()).bind(now).bind(id),
-                };
-                let row: Option<TokenContextRow> = query.fetch_optional(&self.pool).await?;
-                row.map(TokenContextRow::into_records).transpose()
-            }
-
-            async fn access_token_with_pool_stamp(
-                &self,
-                hash: &$crate::server::token::TokenHash,
-                now: chrono::DateTime<chrono::Utc>,
-                pool: $crate::server::store::SeatPool,
-            ) -> Result<
-                Option<($crate::server::store::AccessTokenRecord, Option<$crate::server::store::PoolStamp>)>,
-                $crate::server::store::StoreError,
-            > {
-                use $crate::server::store::{SeatPool, seats::TokenStampRow, seats_sql as sql};
-                let query = match pool {
-                    SeatPool::Subscription(id) => sqlx::query_as(sql::TOKEN_WITH_SUBSCRIPTION_STAMP).bind(hash.as_bytes()).bind(now).bind(id),
-                    SeatPool::Order(id) => sqlx::query_as(sql::TOKEN_WITH_ORDER_STAMP).bind(hash.as_bytes()).bind(now).bind(id),
-                };
-                let row: Option<TokenStampRow> = query.fetch_optional(&self.pool).await?;
-                row.map(|row| Ok((row.token.try_into()?, row.stamp.stamp()))).transpose()
-            }
-
-            async fn grants_of_seat(
-                &self,
-                seat_id: $crate::model::SeatId,
-            ) -> Result<Vec<$crate::server::store::GrantRecord>, $crate::server::store::StoreError> {
-                use $crate::server::store::{seats::GrantRow, seats_sql as sql};
-                let rows: Vec<GrantRow> = sqlx::query_as(sql::GRANTS_OF_SEAT).bind(seat_id).fetch_all(&self.pool).await?;
-                rows.into_iter().map(TryInto::try_into).collect()
-            }
-
-            async fn list_grants(
-                &self,
-                organization_id: $crate::model::OrganizationId,
-                filter: &$crate::server::store::GrantFilter,
-                page: $crate::model::PageRequest,
-            ) -> Result<(Vec<$crate::server::store::GrantRecord>, u64), $crate::server::store::StoreError> {
-                use $crate::server::store::{seats::GrantRow, seats_sql as sql};
-                let list = filter.sql(organization_id);
-                self.run_list::<GrantRow, _>(&list, sql::GRANT_COLUMNS, "benefit_grants", page).await
-            }
-
-            async fn seat_audit(
-                &self,
-                organization_id: $crate::model::OrganizationId,
-                pool: $crate::server::store::SeatPool,
-                page: $crate::model::PageRequest,
-            ) -> Result<(Vec<$crate::server::store::AuditRecord>, u64), $crate::server::store::StoreError> {
-                use $crate::server::store::{filters::pool_rows, seats::AuditRow, seats_sql as sql};
-                let mut list = pool_rows(pool);
-                list.with("organization_id = {}", Some(organization_id));
-                self.run_list::<AuditRow, _>(&list, sql::AUDIT_COLUMNS, "seat_audit_log", page).await
-            }
-
-            async fn live_session(
-                &self,
-                hash: &$crate::server::token::TokenHash,
-                now: chrono::DateTime<chrono::Utc>,
-            ) -> Result<Option<$crate::server::store::SessionRecord>, $crate::server::store::StoreError> {
-                use $crate::server::store::{SessionRecord, seats::SessionRow, seats_sql as sql};
-                let row: Option<SessionRow> = sqlx::query_as(sql::SELECT_LIVE_SESSION)
-                    .bind(hash.as_bytes())
-                    .bind(now)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.map(SessionRecord::try_from).transpose()
-            }
-
-            async fn live_session_with_pool_stamp(
-                &self,
-                hash: &$crate::server::token::TokenHash,
-                now: chrono::DateTime<chrono::Utc>,
-                pool: $crate::server::store::SeatPool,
-            ) -> Result<
-                Option<($crate::server::store::SessionRecord, Option<$crate::server::store::PoolStamp>)>,
-                $crate::server::store::StoreError,
-            > {
-                use $crate::server::store::{SeatPool, seats::SessionStampRow, seats_sql as sql};
-                let query = match pool {
-                    SeatPool::Subscription(id) => sqlx::query_as(sql::LIVE_SESSION_WITH_SUBSCRIPTION_STAMP).bind(hash.as_bytes()).bind(now).bind(id),
-                    SeatPool::Order(id) => sqlx::query_as(sql::LIVE_SESSION_WITH_ORDER_STAMP).bind(hash.as_bytes()).bind(now).bind(id),
-                };
-                let row: Option<SessionStampRow> = query.fetch_optional(&self.pool).await?;
-                row.map(SessionStampRow::into_records).transpose()
-            }
-
-            async fn member_by_email(
-                &self,
-                customer_id: $crate::model::CustomerId,
-                email: &$crate::model::Email,
-            ) -> Result<Option<$crate::server::store::MemberRecord>, $crate::server::store::StoreError> {
-                use $crate::server::store::{customers::MemberRow, seats_sql as sql};
-                self.find_by::<MemberRow, _, _, _>(sql::SELECT_MEMBER_BY_EMAIL, customer_id, email.as_str()).await
-            }
-
-            async fn member_even_removed(
-                &self,
-                customer_id: $crate::model::CustomerId,
-                id: $crate::model::MemberId,
-            ) -> Result<Option<$crate::server::store::MemberRecord>, $crate::server::store::StoreError> {
-                use $crate::server::store::{customers::MemberRow, seats_sql as sql};
-                self.find_by::<MemberRow, _, _, _>(sql::SELECT_MEMBER_EVEN_REMOVED, id, customer_id).await
-            }
-
-            async fn all_members(
-                &self,
-                customer_id: $crate::model::CustomerId,
-            ) -> Result<Vec<$crate::server::store::MemberRecord>, $crate::server::store::StoreError> {
-                use $crate::server::store::{customers::MemberRow, seats_sql as sql};
-                let rows: Vec<MemberRow> =
-                    sqlx::query_as(sql::ALL_MEMBERS_OF_CUSTOMER).bind(customer_id).fetch_all(&self.pool).await?;
-                rows.into_iter().map(TryInto::try_into).collect()
-            }
-
-            async fn claimed_subscriptions(
-                &self,
-                member_id: $crate::model::MemberId,
-                page: $crate::model::PageRequest,
-            ) -> Result<(Vec<$crate::server::store::SubscriptionRecord>, u64), $crate::server::store::StoreError> {
-                use $crate::server::store::{billing::SubscriptionRow, billing_sql as sql};
-                let rows: Vec<SubscriptionRow> = sqlx::query_as(sql::CLAIMED_SUBSCRIPTIONS)
-                    .bind(member_id)
-                    .bind(i64::from(page.limit()))
-                    .bind(i64::try_from(page.offset()).unwrap_or(i64::MAX))
-                    .fetch_all(&self.pool)
-                    .await?;
-                let total: i64 =
-                    sqlx::query_scalar(sql::COUNT_CLAIMED_SUBSCRIPTIONS).bind(member_id).fetch_one(&self.pool).await?;
-                let subscriptions = rows.into_iter().map(TryInto::try_into).collect::<Result<Vec<_>, _>>()?;
-                Ok((subscriptions, u64::try_from(total).unwrap_or_default()))
-            }
+        chain.insert(INSERT_SEAT)?;
+        for _ in &assignment.grants {
+            chain.insert(INSERT_GRANT)?;
         }
-    };
+        if assignment.email.is_some() {
+            chain.insert(emails_sql::INSERT_EMAIL)?;
+        }
+        for _ in &assignment.audit {
+            chain.insert(INSERT_AUDIT)?;
+        }
+        for _ in &assignment.events {
+            chain.insert(catalog_sql::INSERT_EVENT)?;
+        }
+        let mut statement = query(sqlx::AssertSqlSafe(chain.finish()));
+        statement = match seat.pool {
+            SeatPool::Subscription(id) => statement.bind(id),
+            SeatPool::Order(id) => statement.bind(id),
+        };
+        if let Some(member) = &assignment.new_member {
+            statement = Self::bind_member(statement, member);
+        }
+        statement = Self::bind_seat(statement, seat, assignment.invitation.as_ref())?;
+        for grant in &assignment.grants {
+            statement = Self::bind_grant(statement, grant)?;
+        }
+        if let Some(email) = &assignment.email {
+            statement = Self::bind_email(statement, email);
+        }
+        for entry in &assignment.audit {
+            statement = Self::bind_audit(statement, entry);
+        }
+        for event in &assignment.events {
+            statement = Self::bind_event(statement, event)?;
+        }
+        let taken: i64 = statement.scalar().fetch_one(&self.db).await?;
+        if taken != 1 {
+            return Err(StoreError::NoCapacity);
+        }
+        Ok(())
+    }
+
+    /// Binds the parameters of `INSERT_SEAT` onto `query`.
+    pub(super) fn bind_seat<'q>(
+        query: Query<'q>,
+        seat: &'q SeatRecord,
+        invitation: Option<&'q TokenHash>,
+    ) -> Result<Query<'q>, StoreError> {
+        Ok(query
+            .bind(seat.id)
+            .bind(seat.organization_id)
+            .bind(seat.created_at)
+            .bind(seat.modified_at)
+            .bind(seat.pool.subscription_id())
+            .bind(seat.pool.order_id())
+            .bind(seat.status.as_str())
+            .bind(seat.customer_id)
+            .bind(seat.member_id)
+            .bind(seat.email.as_str())
+            .bind(seat.invitation_token_expires_at)
+            .bind(seat.claimed_at)
+            .bind(seat.revoked_at)
+            .bind(to_json(&seat.metadata)?)
+            .bind(invitation.map(|h| h.as_bytes())))
+    }
+
+    pub(super) async fn insert_grant_with(
+        executor: impl Into<On<'_>>,
+        grant: &GrantRecord,
+    ) -> Result<(), StoreError> {
+        Self::bind_grant(query(INSERT_GRANT), grant)?
+            .execute(executor)
+            .await?;
+        Ok(())
+    }
+
+    /// Binds the parameters of `INSERT_GRANT` onto `query`.
+    pub(super) fn bind_grant<'q>(
+        query: Query<'q>,
+        grant: &'q GrantRecord,
+    ) -> Result<Query<'q>, StoreError> {
+        Ok(query
+            .bind(grant.id)
+            .bind(grant.organization_id)
+            .bind(grant.created_at)
+            .bind(grant.modified_at)
+            .bind(grant.benefit_id)
+            .bind(grant.customer_id)
+            .bind(grant.member_id)
+            .bind(grant.seat_id)
+            .bind(grant.pool.subscription_id())
+            .bind(grant.pool.order_id())
+            .bind(grant.granted_at)
+            .bind(grant.revoked_at)
+            .bind(grant.license_key.as_deref())
+            .bind(to_json(&grant.properties)?))
+    }
+
+    pub(super) async fn insert_audit_with(
+        executor: impl Into<On<'_>>,
+        entry: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        Self::bind_audit(query(INSERT_AUDIT), entry)
+            .execute(executor)
+            .await?;
+        Ok(())
+    }
+
+    /// Binds the parameters of `INSERT_AUDIT` onto `query`.
+    pub(super) fn bind_audit<'q>(query: Query<'q>, entry: &'q AuditRecord) -> Query<'q> {
+        query
+            .bind(entry.id)
+            .bind(entry.organization_id)
+            .bind(entry.created_at)
+            .bind(entry.seat_id)
+            .bind(entry.pool.subscription_id())
+            .bind(entry.pool.order_id())
+            .bind(entry.action.as_str())
+            .bind(entry.actor_type.as_str())
+            .bind(entry.actor_id)
+            .bind(entry.email.as_str())
+    }
+
+    /// Revokes a seat, frees its place and revokes its grants; false (nothing written) when
+    /// it was not active.
+    pub(super) async fn revoke_seat_with(
+        tx: &mut Tx,
+        revoke: &SeatRevokeWrite,
+    ) -> Result<bool, StoreError> {
+        let seat = &revoke.seat;
+        let revoked = query(REVOKE_SEAT)
+            .bind(seat.id)
+            .bind(revoke.now)
+            .execute(&mut *tx)
+            .await?;
+        if revoked.rows_affected() != 1 {
+            return Ok(false);
+        }
+        Self::erase_emails_of_seat_with(&mut *tx, seat.id).await?;
+        match seat.pool {
+            SeatPool::Subscription(id) => {
+                query(FREE_SUBSCRIPTION_SEAT)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+            }
+            SeatPool::Order(id) => query(FREE_ORDER_SEAT).bind(id).execute(&mut *tx).await?,
+        };
+        query(REVOKE_GRANTS_OF_SEAT)
+            .bind(seat.id)
+            .bind(revoke.now)
+            .execute(&mut *tx)
+            .await?;
+        Self::insert_audit_with(&mut *tx, &revoke.audit).await?;
+        for event in &revoke.events {
+            Self::insert_event_with(&mut *tx, event).await?;
+        }
+        Ok(true)
+    }
 }
 
-pub(super) use seat_store;
+#[async_trait::async_trait]
+impl SeatStore for SqlStore {
+    async fn assign_seat(&self, assignment: &SeatAssignment) -> Result<(), StoreError> {
+        if self.backend() == Backend::Postgres {
+            return self.assign_in_one_statement(assignment).await;
+        }
+        let seat = &assignment.seat;
+        let mut tx = self.db.begin_write().await?;
+        if let Some(member) = &assignment.new_member {
+            Self::write_member_with(&mut tx, member, true).await?;
+        }
+        let taken = match seat.pool {
+            SeatPool::Subscription(id) => {
+                query(TAKE_SUBSCRIPTION_SEAT)
+                    .bind(id)
+                    .execute(&mut tx)
+                    .await?
+            }
+            SeatPool::Order(id) => query(TAKE_ORDER_SEAT).bind(id).execute(&mut tx).await?,
+        };
+        if taken.rows_affected() != 1 {
+            return Err(StoreError::NoCapacity);
+        }
+        Self::insert_seat_with(&mut tx, seat, assignment.invitation.as_ref()).await?;
+        for grant in &assignment.grants {
+            Self::insert_grant_with(&mut tx, grant).await?;
+        }
+        if let Some(email) = &assignment.email {
+            Self::insert_email_with(&mut tx, email).await?;
+        }
+        for entry in &assignment.audit {
+            Self::insert_audit_with(&mut tx, entry).await?;
+        }
+        for event in &assignment.events {
+            Self::insert_event_with(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn claim_seat(&self, claim: &SeatClaimWrite) -> Result<bool, StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        let claimed = query(CLAIM_SEAT)
+            .bind(claim.seat_id)
+            .bind(claim.invitation.as_bytes())
+            .bind(claim.now)
+            .execute(&mut tx)
+            .await?;
+        if claimed.rows_affected() != 1 {
+            return Ok(false);
+        }
+        Self::erase_emails_of_seat_with(&mut tx, claim.seat_id).await?;
+        for grant in &claim.grants {
+            Self::insert_grant_with(&mut tx, grant).await?;
+        }
+        Self::insert_customer_session_with(&mut tx, &claim.session).await?;
+        Self::insert_audit_with(&mut tx, &claim.audit).await?;
+        for event in &claim.events {
+            Self::insert_event_with(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn resend_seat(&self, resend: &SeatResendWrite) -> Result<bool, StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        let moved = query(RESEND_SEAT)
+            .bind(resend.seat_id)
+            .bind(resend.invitation.as_bytes())
+            .bind(resend.expires_at)
+            .bind(resend.now)
+            .execute(&mut tx)
+            .await?;
+        if moved.rows_affected() != 1 {
+            return Ok(false);
+        }
+        // The earlier invitation's link is dead now: erase it before queueing the new one.
+        Self::erase_emails_of_seat_with(&mut tx, resend.seat_id).await?;
+        Self::insert_email_with(&mut tx, &resend.email).await?;
+        Self::insert_audit_with(&mut tx, &resend.audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn revoke_seat(&self, revoke: &SeatRevokeWrite) -> Result<bool, StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        let revoked = Self::revoke_seat_with(&mut tx, revoke).await?;
+        if revoked {
+            tx.commit().await?;
+        }
+        Ok(revoked)
+    }
+
+    async fn remove_member(
+        &self,
+        member: &MemberRecord,
+        event: &NewEvent,
+        revokes: &[SeatRevokeWrite],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        for revoke in revokes {
+            Self::revoke_seat_with(&mut tx, revoke).await?;
+        }
+        Self::write_member_with(&mut tx, member, false).await?;
+        Self::insert_event_with(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn close_pools_of_customer(
+        &self,
+        customer_id: CustomerId,
+        closed: bool,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        query(CLOSE_SUBSCRIPTIONS_OF_CUSTOMER)
+            .bind(customer_id)
+            .bind(closed)
+            .execute(&mut tx)
+            .await?;
+        query(CLOSE_ORDERS_OF_CUSTOMER)
+            .bind(customer_id)
+            .bind(closed)
+            .execute(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn delete_customer(
+        &self,
+        customer: &CustomerRecord,
+        events: &[NewEvent],
+        revokes: &[SeatRevokeWrite],
+    ) -> Result<(), StoreError> {
+        let deleted_at = customer.deleted_at.ok_or(StoreError::Stale(
+            "a customer to delete needs its deletion time",
+        ))?;
+        let mut tx = self.db.begin_write().await?;
+        Self::write_customer_with(&mut tx, customer, false).await?;
+        query(CLOSE_SUBSCRIPTIONS_OF_CUSTOMER)
+            .bind(customer.id)
+            .bind(true)
+            .execute(&mut tx)
+            .await?;
+        query(CLOSE_ORDERS_OF_CUSTOMER)
+            .bind(customer.id)
+            .bind(true)
+            .execute(&mut tx)
+            .await?;
+        for revoke in revokes {
+            Self::revoke_seat_with(&mut tx, revoke).await?;
+        }
+        let active: i64 = query_scalar(COUNT_ACTIVE_SEATS_OF_CUSTOMER)
+            .bind(customer.id)
+            .fetch_one(&mut tx)
+            .await?;
+        if active != 0 {
+            // A seat was assigned after the caller listed what to revoke: nothing is written,
+            // the caller lists again.
+            return Err(StoreError::Stale("a seat was assigned meanwhile"));
+        }
+        query(customers_sql::DELETE_MEMBERS_OF_CUSTOMER)
+            .bind(customer.id)
+            .bind(deleted_at)
+            .execute(&mut tx)
+            .await?;
+        for event in events {
+            Self::insert_event_with(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn seat(
+        &self,
+        organization_id: OrganizationId,
+        id: SeatId,
+    ) -> Result<Option<SeatRecord>, StoreError> {
+        self.find_by::<SeatRow, _>(SELECT_SEAT, id, organization_id)
+            .await
+    }
+
+    async fn seat_by_invitation(
+        &self,
+        invitation: &TokenHash,
+    ) -> Result<Option<SeatRecord>, StoreError> {
+        let row: Option<SeatRow> = query_as(SELECT_SEAT_BY_INVITATION)
+            .bind(invitation.as_bytes())
+            .fetch_optional(&self.db)
+            .await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn seats_of(
+        &self,
+        pool: SeatPool,
+        status: Option<SeatStatus>,
+        page: PageRequest,
+    ) -> Result<(Vec<SeatRecord>, u64), StoreError> {
+        let mut list = pool_rows(pool);
+        list.with("status = {}", status.map(|s| s.as_str()));
+        self.run_list::<SeatRow, _>(&list, SEAT_COLUMNS, "customer_seats", page)
+            .await
+    }
+
+    async fn active_seats_of_customer(
+        &self,
+        customer_id: CustomerId,
+    ) -> Result<Vec<SeatRecord>, StoreError> {
+        let rows: Vec<SeatRow> = query_as(ACTIVE_SEATS_OF_CUSTOMER)
+            .bind(customer_id)
+            .fetch_all(&self.db)
+            .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn active_seats_of_member(
+        &self,
+        member_id: MemberId,
+    ) -> Result<Vec<SeatRecord>, StoreError> {
+        let rows: Vec<SeatRow> = query_as(ACTIVE_SEATS_OF_MEMBER)
+            .bind(member_id)
+            .fetch_all(&self.db)
+            .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn pool_usage(
+        &self,
+        organization_id: OrganizationId,
+        pool: SeatPool,
+    ) -> Result<Option<PoolUsage>, StoreError> {
+        let row: Option<UsageRow> = match pool {
+            SeatPool::Subscription(id) => {
+                query_as(SUBSCRIPTION_USAGE)
+                    .bind(id)
+                    .bind(organization_id)
+                    .fetch_optional(&self.db)
+                    .await?
+            }
+            SeatPool::Order(id) => {
+                query_as(ORDER_USAGE)
+                    .bind(id)
+                    .bind(organization_id)
+                    .fetch_optional(&self.db)
+                    .await?
+            }
+        };
+        row.map(|r| {
+            Ok(PoolUsage {
+                seats: u32::try_from(r.seats).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                used: u32::try_from(r.used_seats)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn pool_context(
+        &self,
+        organization_id: OrganizationId,
+        pool: SeatPool,
+    ) -> Result<Option<PoolContextRecord>, StoreError> {
+        match pool {
+            SeatPool::Subscription(id) => {
+                self.find_by::<PoolContextRow, _>(SUBSCRIPTION_CONTEXT, id, organization_id)
+                    .await
+            }
+            SeatPool::Order(id) => {
+                self.find_by::<PoolContextRow, _>(ORDER_CONTEXT, id, organization_id)
+                    .await
+            }
+        }
+    }
+
+    async fn access_token_with_pool_context(
+        &self,
+        hash: &TokenHash,
+        now: chrono::DateTime<chrono::Utc>,
+        pool: SeatPool,
+    ) -> Result<Option<(AccessTokenRecord, PoolContextRecord)>, StoreError> {
+        let query = match pool {
+            SeatPool::Subscription(id) => query_as(TOKEN_WITH_SUBSCRIPTION_CONTEXT)
+                .bind(hash.as_bytes())
+                .bind(now)
+                .bind(id),
+            SeatPool::Order(id) => query_as(TOKEN_WITH_ORDER_CONTEXT)
+                .bind(hash.as_bytes())
+                .bind(now)
+                .bind(id),
+        };
+        let row: Option<TokenContextRow> = query.fetch_optional(&self.db).await?;
+        row.map(TokenContextRow::into_records).transpose()
+    }
+
+    async fn access_token_with_pool_stamp(
+        &self,
+        hash: &TokenHash,
+        now: chrono::DateTime<chrono::Utc>,
+        pool: SeatPool,
+    ) -> Result<Option<(AccessTokenRecord, Option<PoolStamp>)>, StoreError> {
+        let query = match pool {
+            SeatPool::Subscription(id) => query_as(TOKEN_WITH_SUBSCRIPTION_STAMP)
+                .bind(hash.as_bytes())
+                .bind(now)
+                .bind(id),
+            SeatPool::Order(id) => query_as(TOKEN_WITH_ORDER_STAMP)
+                .bind(hash.as_bytes())
+                .bind(now)
+                .bind(id),
+        };
+        let row: Option<TokenStampRow> = query.fetch_optional(&self.db).await?;
+        row.map(|row| Ok((row.token.try_into()?, row.stamp.stamp())))
+            .transpose()
+    }
+
+    async fn grants_of_seat(&self, seat_id: SeatId) -> Result<Vec<GrantRecord>, StoreError> {
+        let rows: Vec<GrantRow> = query_as(GRANTS_OF_SEAT)
+            .bind(seat_id)
+            .fetch_all(&self.db)
+            .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn list_grants(
+        &self,
+        organization_id: OrganizationId,
+        filter: &GrantFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<GrantRecord>, u64), StoreError> {
+        let list = filter.sql(organization_id);
+        self.run_list::<GrantRow, _>(&list, GRANT_COLUMNS, "benefit_grants", page)
+            .await
+    }
+
+    async fn seat_audit(
+        &self,
+        organization_id: OrganizationId,
+        pool: SeatPool,
+        page: PageRequest,
+    ) -> Result<(Vec<AuditRecord>, u64), StoreError> {
+        let mut list = pool_rows(pool);
+        list.with("organization_id = {}", Some(organization_id));
+        self.run_list::<AuditRow, _>(&list, AUDIT_COLUMNS, "seat_audit_log", page)
+            .await
+    }
+
+    async fn live_session(
+        &self,
+        hash: &TokenHash,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        let row: Option<SessionRow> = query_as(SELECT_LIVE_SESSION)
+            .bind(hash.as_bytes())
+            .bind(now)
+            .fetch_optional(&self.db)
+            .await?;
+        row.map(SessionRecord::try_from).transpose()
+    }
+
+    async fn live_session_with_pool_stamp(
+        &self,
+        hash: &TokenHash,
+        now: chrono::DateTime<chrono::Utc>,
+        pool: SeatPool,
+    ) -> Result<Option<(SessionRecord, Option<PoolStamp>)>, StoreError> {
+        let query = match pool {
+            SeatPool::Subscription(id) => query_as(LIVE_SESSION_WITH_SUBSCRIPTION_STAMP)
+                .bind(hash.as_bytes())
+                .bind(now)
+                .bind(id),
+            SeatPool::Order(id) => query_as(LIVE_SESSION_WITH_ORDER_STAMP)
+                .bind(hash.as_bytes())
+                .bind(now)
+                .bind(id),
+        };
+        let row: Option<SessionStampRow> = query.fetch_optional(&self.db).await?;
+        row.map(SessionStampRow::into_records).transpose()
+    }
+
+    async fn member_by_email(
+        &self,
+        customer_id: CustomerId,
+        email: &Email,
+    ) -> Result<Option<MemberRecord>, StoreError> {
+        self.find_by::<MemberRow, _>(SELECT_MEMBER_BY_EMAIL, customer_id, email.as_str())
+            .await
+    }
+
+    async fn member_even_removed(
+        &self,
+        customer_id: CustomerId,
+        id: MemberId,
+    ) -> Result<Option<MemberRecord>, StoreError> {
+        self.find_by::<MemberRow, _>(SELECT_MEMBER_EVEN_REMOVED, id, customer_id)
+            .await
+    }
+
+    async fn all_members(&self, customer_id: CustomerId) -> Result<Vec<MemberRecord>, StoreError> {
+        let rows: Vec<MemberRow> = query_as(ALL_MEMBERS_OF_CUSTOMER)
+            .bind(customer_id)
+            .fetch_all(&self.db)
+            .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn claimed_subscriptions(
+        &self,
+        member_id: MemberId,
+        page: PageRequest,
+    ) -> Result<(Vec<SubscriptionRecord>, u64), StoreError> {
+        let rows: Vec<SubscriptionRow> = query_as(billing_sql::CLAIMED_SUBSCRIPTIONS)
+            .bind(member_id)
+            .bind(i64::from(page.limit()))
+            .bind(i64::try_from(page.offset()).unwrap_or(i64::MAX))
+            .fetch_all(&self.db)
+            .await?;
+        let total: i64 = query_scalar(billing_sql::COUNT_CLAIMED_SUBSCRIPTIONS)
+            .bind(member_id)
+            .fetch_one(&self.db)
+            .await?;
+        let subscriptions = rows
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((subscriptions, u64::try_from(total).unwrap_or_default()))
+    }
+}

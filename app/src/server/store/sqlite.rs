@@ -3,88 +3,65 @@
 //! Configured for a server: WAL (readers never block the writer), foreign keys on, a busy timeout so
 //! concurrent writers queue instead of failing, and `BEGIN IMMEDIATE` for writing transactions.
 
+use const_format::concatcp;
+
 use std::{str::FromStr, time::Duration};
 
 use sqlx::{
-    SqlitePool,
     migrate::Migrator,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
 use super::{
-    Backend, ConnectError, ConnectOptions,
-    billing_sql::billing_store,
-    catalog_sql::catalog_store,
-    customers_sql::customer_store,
-    describe_connect_error,
-    emails_sql::{email_columns, email_store},
-    seats_sql::seat_store,
-    sql::sql_store,
+    ConnectError, ConnectOptions, SqlStore, db::Db, describe_connect_error,
+    emails_sql::EMAIL_COLUMNS,
 };
 
 /// `$1` now, `$2` lease end, `$3` lease id: the next due email, leased in one statement (SQLite runs
 /// one writing statement at a time, so two workers never pick the same row).
-const LEASE_NEXT_EMAIL: &str = concat!(
+pub(super) const LEASE_NEXT_EMAIL: &str = concatcp!(
     "UPDATE email_outbox SET locked_until = $2, lease_id = $3, attempts = attempts + 1 WHERE id = \
      (SELECT id FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
      AND (locked_until IS NULL OR locked_until <= $1) ORDER BY next_attempt_at, id LIMIT 1) RETURNING ",
-    email_columns!()
+    EMAIL_COLUMNS
 );
 
-static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
+pub(super) static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 
 /// How long a writer waits for the write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub struct SqliteStore {
-    pool: SqlitePool,
-}
+/// Opens the Sqlite database at `url` (does not migrate).
+pub(super) async fn connect(url: &str, options: &ConnectOptions) -> Result<SqlStore, ConnectError> {
+    let connect_options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| ConnectError::Malformed(describe_connect_error(&e)))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(BUSY_TIMEOUT);
 
-impl SqliteStore {
-    pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self, ConnectError> {
-        let connect_options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| ConnectError::Malformed(describe_connect_error(&e)))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
-
-        let path = connect_options.get_filename().to_path_buf();
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| ConnectError::CreateDir {
-                path: parent.display().to_string(),
-                source,
-            })?;
-        }
-
-        let pool = SqlitePoolOptions::new()
-            .max_connections(options.max_connections.clamp(1, 16))
-            .acquire_timeout(options.acquire_timeout.max(BUSY_TIMEOUT))
-            // An embedded database cannot hang up: a ping would only cost a trip to its thread.
-            .test_before_acquire(false)
-            .connect_with(connect_options)
-            .await
-            .map_err(|e| {
-                ConnectError::Unreachable(format!(
-                    "SQLite {}: {}",
-                    path.display(),
-                    describe_connect_error(&e)
-                ))
-            })?;
-        Ok(Self { pool })
+    let path = connect_options.get_filename().to_path_buf();
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| ConnectError::CreateDir {
+            path: parent.display().to_string(),
+            source,
+        })?;
     }
-}
 
-sql_store!(
-    SqliteStore,
-    sqlx::Sqlite,
-    Backend::Sqlite,
-    MIGRATOR,
-    "BEGIN IMMEDIATE"
-);
-catalog_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
-customer_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
-billing_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
-seat_store!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
-email_store!(SqliteStore, sqlx::Sqlite, LEASE_NEXT_EMAIL);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(options.max_connections.clamp(1, 16))
+        .acquire_timeout(options.acquire_timeout.max(BUSY_TIMEOUT))
+        // An embedded database cannot hang up: a ping would only cost a trip to its thread.
+        .test_before_acquire(false)
+        .connect_with(connect_options)
+        .await
+        .map_err(|e| {
+            ConnectError::Unreachable(format!(
+                "SQLite {}: {}",
+                path.display(),
+                describe_connect_error(&e)
+            ))
+        })?;
+    Ok(SqlStore::new(Db::Sqlite(pool)))
+}

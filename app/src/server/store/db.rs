@@ -1,0 +1,539 @@
+//! The two databases behind one small query API, so the store's SQL and the Rust around it are
+//! written once for both.
+//!
+//! [`Db`] is an open pool of either backend, [`Tx`] a transaction on one; a statement runs [`On`]
+//! either. [`query`], [`query_as`] and [`query_scalar`] read like sqlx's functions of the same names,
+//! but bind [`Value`]s (ids, text, integers, booleans, timestamps, bytes, each possibly null) and run on
+//! whichever backend they are given. Rows decode with sqlx's `FromRow` on both ([`Record`]).
+//!
+//! Why not `SqlStore<D: sqlx::Database>`: generic code over sqlx has to repeat, on every `impl`
+//! block, bounds the compiler does not carry with a trait (`for<'c> &'c mut D::Connection:
+//! Executor<'c, Database = D>`, `Encode`/`Decode`/`Type` for every bound and read type), and
+//! `async_trait`'s `Send` futures over those higher-ranked bounds fail in ways that name sqlx's
+//! internals, not our code. Dispatching on a two-variant enum costs one `match` per statement, keeps
+//! every store function concrete, and names the real differences between the backends as methods of
+//! [`Db`] (how a writing transaction begins, which migrations apply).
+
+use std::{borrow::Cow, marker::PhantomData};
+
+use chrono::{DateTime, Utc};
+use sqlx::{
+    Arguments, Decode, Encode, FromRow, PgConnection, PgPool, Postgres, SqlSafeStr, SqlStr, Sqlite,
+    SqliteConnection, SqlitePool, Type, postgres::PgRow, sqlite::SqliteRow,
+};
+use uuid::Uuid;
+
+use super::{Backend, StoreError};
+use crate::model::TypedId;
+
+/// An open pool of one of the two databases.
+pub(super) enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Db {
+    pub(super) const fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Opens a transaction that will write. SQLite takes its write lock up front (`BEGIN
+    /// IMMEDIATE`), so a transaction that reads then writes waits for the lock at its start instead of
+    /// failing with "database is locked" at its first write; PostgreSQL locks rows as they are
+    /// written.
+    pub(super) async fn begin_write(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Self::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// The statement that leases the next due email: PostgreSQL skips rows another process holds.
+    pub(super) const fn lease_next_email_sql(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => super::sqlite::LEASE_NEXT_EMAIL,
+            Self::Postgres(_) => super::postgres::LEASE_NEXT_EMAIL,
+        }
+    }
+
+    /// Applies the pending migrations of this backend.
+    pub(super) async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(pool) => super::sqlite::MIGRATOR.run(pool).await?,
+            Self::Postgres(pool) => super::postgres::MIGRATOR.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for the connections in use to come back.
+    pub(super) async fn close(&self) {
+        match self {
+            Self::Sqlite(pool) => pool.close().await,
+            Self::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// An open transaction; dropped without [`Tx::commit`], it rolls back.
+pub(super) enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub(super) async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(tx) => tx.commit().await?,
+            Self::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// Where a statement runs: on the pool (a connection of its own, committed at once) or inside a
+/// transaction.
+pub(super) enum On<'e> {
+    SqlitePool(&'e SqlitePool),
+    PgPool(&'e PgPool),
+    Sqlite(&'e mut SqliteConnection),
+    Postgres(&'e mut PgConnection),
+}
+
+impl<'e> From<&'e Db> for On<'e> {
+    fn from(db: &'e Db) -> Self {
+        match db {
+            Db::Sqlite(pool) => Self::SqlitePool(pool),
+            Db::Postgres(pool) => Self::PgPool(pool),
+        }
+    }
+}
+
+impl<'e> From<&'e mut Tx> for On<'e> {
+    fn from(tx: &'e mut Tx) -> Self {
+        match tx {
+            Tx::Sqlite(tx) => Self::Sqlite(tx),
+            Tx::Postgres(tx) => Self::Postgres(tx),
+        }
+    }
+}
+
+/// A value bound to a placeholder. Each kind carries its own null, so PostgreSQL learns the type of
+/// a null parameter too.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Value<'q> {
+    Uuid(Option<Uuid>),
+    Text(Option<Cow<'q, str>>),
+    Int(Option<i64>),
+    Bool(Option<bool>),
+    Time(Option<DateTime<Utc>>),
+    Bytes(Option<Cow<'q, [u8]>>),
+}
+
+/// What can be bound to a placeholder.
+pub(super) trait Bind<'q> {
+    fn value(self) -> Value<'q>;
+    /// The null of this type.
+    fn null() -> Value<'q>;
+}
+
+impl<'q> Bind<'q> for Value<'q> {
+    fn value(self) -> Value<'q> {
+        self
+    }
+
+    fn null() -> Value<'q> {
+        Value::Text(None)
+    }
+}
+
+impl<'q, T: Bind<'q>> Bind<'q> for Option<T> {
+    fn value(self) -> Value<'q> {
+        self.map_or_else(T::null, Bind::value)
+    }
+
+    fn null() -> Value<'q> {
+        T::null()
+    }
+}
+
+impl<'q, T: TypedId> Bind<'q> for T {
+    fn value(self) -> Value<'q> {
+        Value::Uuid(Some(self.uuid()))
+    }
+
+    fn null() -> Value<'q> {
+        Value::Uuid(None)
+    }
+}
+
+impl<'q> Bind<'q> for Uuid {
+    fn value(self) -> Value<'q> {
+        Value::Uuid(Some(self))
+    }
+
+    fn null() -> Value<'q> {
+        Value::Uuid(None)
+    }
+}
+
+impl<'q> Bind<'q> for &'q str {
+    fn value(self) -> Value<'q> {
+        Value::Text(Some(Cow::Borrowed(self)))
+    }
+
+    fn null() -> Value<'q> {
+        Value::Text(None)
+    }
+}
+
+impl<'q> Bind<'q> for &'q String {
+    fn value(self) -> Value<'q> {
+        Value::Text(Some(Cow::Borrowed(self)))
+    }
+
+    fn null() -> Value<'q> {
+        Value::Text(None)
+    }
+}
+
+impl<'q> Bind<'q> for String {
+    fn value(self) -> Value<'q> {
+        Value::Text(Some(Cow::Owned(self)))
+    }
+
+    fn null() -> Value<'q> {
+        Value::Text(None)
+    }
+}
+
+impl<'q> Bind<'q> for &'q Option<String> {
+    fn value(self) -> Value<'q> {
+        Value::Text(self.as_deref().map(Cow::Borrowed))
+    }
+
+    fn null() -> Value<'q> {
+        Value::Text(None)
+    }
+}
+
+impl<'q> Bind<'q> for i64 {
+    fn value(self) -> Value<'q> {
+        Value::Int(Some(self))
+    }
+
+    fn null() -> Value<'q> {
+        Value::Int(None)
+    }
+}
+
+impl<'q> Bind<'q> for bool {
+    fn value(self) -> Value<'q> {
+        Value::Bool(Some(self))
+    }
+
+    fn null() -> Value<'q> {
+        Value::Bool(None)
+    }
+}
+
+impl<'q> Bind<'q> for DateTime<Utc> {
+    fn value(self) -> Value<'q> {
+        Value::Time(Some(self))
+    }
+
+    fn null() -> Value<'q> {
+        Value::Time(None)
+    }
+}
+
+impl<'q> Bind<'q> for &'q [u8] {
+    fn value(self) -> Value<'q> {
+        Value::Bytes(Some(Cow::Borrowed(self)))
+    }
+
+    fn null() -> Value<'q> {
+        Value::Bytes(None)
+    }
+}
+
+impl<'q> Bind<'q> for &'q Vec<u8> {
+    fn value(self) -> Value<'q> {
+        Value::Bytes(Some(Cow::Borrowed(self)))
+    }
+
+    fn null() -> Value<'q> {
+        Value::Bytes(None)
+    }
+}
+
+impl<'q> Bind<'q> for Vec<u8> {
+    fn value(self) -> Value<'q> {
+        Value::Bytes(Some(Cow::Owned(self)))
+    }
+
+    fn null() -> Value<'q> {
+        Value::Bytes(None)
+    }
+}
+
+/// A row type both drivers decode (derive `sqlx::FromRow`).
+pub(super) trait Record:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+impl<T> Record for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+/// A single column both drivers decode.
+pub(super) trait Scalar:
+    for<'r> Decode<'r, Sqlite>
+    + Type<Sqlite>
+    + for<'r> Decode<'r, Postgres>
+    + Type<Postgres>
+    + Send
+    + Unpin
+{
+}
+
+impl<T> Scalar for T where
+    T: for<'r> Decode<'r, Sqlite>
+        + Type<Sqlite>
+        + for<'r> Decode<'r, Postgres>
+        + Type<Postgres>
+        + Send
+        + Unpin
+{
+}
+
+/// What a statement that returns no rows did.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Executed {
+    rows_affected: u64,
+}
+
+impl Executed {
+    pub(super) const fn rows_affected(self) -> u64 {
+        self.rows_affected
+    }
+}
+
+/// A statement and the values bound to its placeholders, in order.
+#[derive(Debug)]
+pub(super) struct Query<'q> {
+    sql: SqlStr,
+    values: Vec<Value<'q>>,
+}
+
+/// A statement (the store's own constants, or text built from them: see `list_sql.rs`).
+pub(super) fn query<'q>(sql: impl SqlSafeStr) -> Query<'q> {
+    Query {
+        sql: sql.into_sql_str(),
+        values: Vec::new(),
+    }
+}
+
+/// A statement whose rows decode as `R`.
+pub(super) fn query_as<'q, R: Record>(sql: impl SqlSafeStr) -> QueryAs<'q, R> {
+    QueryAs {
+        query: query(sql),
+        row: PhantomData,
+    }
+}
+
+/// A statement whose rows are one column of `T`.
+pub(super) fn query_scalar<'q, T: Scalar>(sql: impl SqlSafeStr) -> QueryScalar<'q, T> {
+    QueryScalar {
+        query: query(sql),
+        column: PhantomData,
+    }
+}
+
+impl<'q> Query<'q> {
+    pub(super) fn bind(mut self, value: impl Bind<'q>) -> Self {
+        self.values.push(value.value());
+        self
+    }
+
+    /// The same statement, read as one column of `T` (a statement that returns one).
+    pub(super) fn scalar<T: Scalar>(self) -> QueryScalar<'q, T> {
+        QueryScalar {
+            query: self,
+            column: PhantomData,
+        }
+    }
+
+    pub(super) async fn execute(self, on: impl Into<On<'_>>) -> Result<Executed, StoreError> {
+        let Self { sql, values } = self;
+        let rows_affected = match on.into() {
+            On::SqlitePool(pool) => {
+                let arguments = arguments::<Sqlite>(values)?;
+                sqlx::query_with(sql, arguments)
+                    .execute(pool)
+                    .await?
+                    .rows_affected()
+            }
+            On::PgPool(pool) => {
+                let arguments = arguments::<Postgres>(values)?;
+                sqlx::query_with(sql, arguments)
+                    .execute(pool)
+                    .await?
+                    .rows_affected()
+            }
+            On::Sqlite(conn) => {
+                let arguments = arguments::<Sqlite>(values)?;
+                sqlx::query_with(sql, arguments)
+                    .execute(conn)
+                    .await?
+                    .rows_affected()
+            }
+            On::Postgres(conn) => {
+                let arguments = arguments::<Postgres>(values)?;
+                sqlx::query_with(sql, arguments)
+                    .execute(conn)
+                    .await?
+                    .rows_affected()
+            }
+        };
+        Ok(Executed { rows_affected })
+    }
+}
+
+/// A [`Query`] whose rows decode as `R`.
+#[derive(Debug)]
+pub(super) struct QueryAs<'q, R> {
+    query: Query<'q>,
+    row: PhantomData<fn() -> R>,
+}
+
+impl<'q, R: Record> QueryAs<'q, R> {
+    pub(super) fn bind(mut self, value: impl Bind<'q>) -> Self {
+        self.query = self.query.bind(value);
+        self
+    }
+
+    pub(super) async fn fetch_optional(
+        self,
+        on: impl Into<On<'_>>,
+    ) -> Result<Option<R>, StoreError> {
+        let Query { sql, values } = self.query;
+        Ok(match on.into() {
+            On::SqlitePool(pool) => {
+                let arguments = arguments::<Sqlite>(values)?;
+                sqlx::query_as_with(sql, arguments)
+                    .fetch_optional(pool)
+                    .await?
+            }
+            On::PgPool(pool) => {
+                let arguments = arguments::<Postgres>(values)?;
+                sqlx::query_as_with(sql, arguments)
+                    .fetch_optional(pool)
+                    .await?
+            }
+            On::Sqlite(conn) => {
+                let arguments = arguments::<Sqlite>(values)?;
+                sqlx::query_as_with(sql, arguments)
+                    .fetch_optional(conn)
+                    .await?
+            }
+            On::Postgres(conn) => {
+                let arguments = arguments::<Postgres>(values)?;
+                sqlx::query_as_with(sql, arguments)
+                    .fetch_optional(conn)
+                    .await?
+            }
+        })
+    }
+
+    pub(super) async fn fetch_one(self, on: impl Into<On<'_>>) -> Result<R, StoreError> {
+        self.fetch_optional(on)
+            .await?
+            .ok_or(StoreError::Database(sqlx::Error::RowNotFound))
+    }
+
+    pub(super) async fn fetch_all(self, on: impl Into<On<'_>>) -> Result<Vec<R>, StoreError> {
+        let Query { sql, values } = self.query;
+        Ok(match on.into() {
+            On::SqlitePool(pool) => {
+                let arguments = arguments::<Sqlite>(values)?;
+                sqlx::query_as_with(sql, arguments).fetch_all(pool).await?
+            }
+            On::PgPool(pool) => {
+                let arguments = arguments::<Postgres>(values)?;
+                sqlx::query_as_with(sql, arguments).fetch_all(pool).await?
+            }
+            On::Sqlite(conn) => {
+                let arguments = arguments::<Sqlite>(values)?;
+                sqlx::query_as_with(sql, arguments).fetch_all(conn).await?
+            }
+            On::Postgres(conn) => {
+                let arguments = arguments::<Postgres>(values)?;
+                sqlx::query_as_with(sql, arguments).fetch_all(conn).await?
+            }
+        })
+    }
+}
+
+/// A [`Query`] whose rows are one column of `T`.
+#[derive(Debug)]
+pub(super) struct QueryScalar<'q, T> {
+    query: Query<'q>,
+    column: PhantomData<fn() -> T>,
+}
+
+impl<'q, T: Scalar> QueryScalar<'q, T> {
+    pub(super) fn bind(mut self, value: impl Bind<'q>) -> Self {
+        self.query = self.query.bind(value);
+        self
+    }
+
+    pub(super) async fn fetch_optional(
+        self,
+        on: impl Into<On<'_>>,
+    ) -> Result<Option<T>, StoreError> {
+        let rows: Option<(T,)> = QueryAs {
+            query: self.query,
+            row: PhantomData,
+        }
+        .fetch_optional(on)
+        .await?;
+        Ok(rows.map(|(value,)| value))
+    }
+
+    pub(super) async fn fetch_one(self, on: impl Into<On<'_>>) -> Result<T, StoreError> {
+        self.fetch_optional(on)
+            .await?
+            .ok_or(StoreError::Database(sqlx::Error::RowNotFound))
+    }
+}
+
+/// The values as one backend's arguments.
+fn arguments<D>(values: Vec<Value<'_>>) -> Result<D::Arguments, StoreError>
+where
+    D: sqlx::Database,
+    Option<Uuid>: for<'t> Encode<'t, D> + Type<D>,
+    for<'t> Option<&'t str>: Encode<'t, D> + Type<D>,
+    Option<i64>: for<'t> Encode<'t, D> + Type<D>,
+    Option<bool>: for<'t> Encode<'t, D> + Type<D>,
+    Option<DateTime<Utc>>: for<'t> Encode<'t, D> + Type<D>,
+    for<'t> Option<&'t [u8]>: Encode<'t, D> + Type<D>,
+{
+    let mut arguments = D::Arguments::default();
+    for value in &values {
+        let added = match value {
+            Value::Uuid(v) => arguments.add(*v),
+            Value::Text(v) => arguments.add(v.as_deref()),
+            Value::Int(v) => arguments.add(*v),
+            Value::Bool(v) => arguments.add(*v),
+            Value::Time(v) => arguments.add(*v),
+            Value::Bytes(v) => arguments.add(v.as_deref()),
+        };
+        added.map_err(|e| StoreError::Database(sqlx::Error::Encode(e)))?;
+    }
+    Ok(arguments)
+}
