@@ -3,7 +3,7 @@
 use app::{
     model::{AccessTokenId, OrganizationId, Scope, Scopes, Slug, organization::ProrationBehavior},
     server::{
-        store::{NewAccessToken, NewOrganization, StoreError},
+        store::{Constraint, NewAccessToken, NewOrganization, StoreError},
         token::{self, TokenHash},
     },
 };
@@ -63,7 +63,10 @@ both_backends! {
             .create_organization(&second, &new_token(second.id, second_token.hash.clone()))
             .await
             .unwrap_err();
-        assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+        assert!(
+            matches!(err, StoreError::Conflict { constraint: Constraint::OrganizationSlug }),
+            "{err:?}"
+        );
         assert_eq!(store.count_organizations().await.unwrap(), 1);
         assert_eq!(store.access_token_by_hash(&second_token.hash, Utc::now()).await.unwrap(), None);
     }

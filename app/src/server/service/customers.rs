@@ -14,8 +14,8 @@ use crate::{
     },
     server::{
         store::{
-            CustomerFilter, CustomerRecord, MemberFilter, MemberRecord, NewCustomerSession,
-            StoreError,
+            Constraint, CustomerFilter, CustomerRecord, MemberFilter, MemberRecord,
+            NewCustomerSession, StoreError,
         },
         token,
     },
@@ -75,12 +75,12 @@ fn taken(resource: &str, err: StoreError) -> ServiceError {
     let StoreError::Conflict { constraint } = &err else {
         return err.into();
     };
-    let (field, what) = if constraint.contains("external_id") {
-        ("external_id", "external ID")
-    } else if constraint.contains("owner") || constraint.contains("role") {
-        ("role", "owner: a customer has exactly one owner")
-    } else {
-        ("email", "email address")
+    let (field, what) = match constraint {
+        Constraint::CustomerExternalId | Constraint::MemberExternalId => {
+            ("external_id", "external ID")
+        }
+        Constraint::MemberOwner => ("role", "owner: a customer has exactly one owner"),
+        _ => ("email", "email address"),
     };
     let msg = if field == "role" {
         format!("this {resource} already has an {what}")

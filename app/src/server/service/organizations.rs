@@ -10,7 +10,8 @@ use crate::{
     },
     server::{
         store::{
-            NewAccessToken, NewOrganization, OrganizationFilter, OrganizationRecord, StoreError,
+            Constraint, NewAccessToken, NewOrganization, OrganizationFilter, OrganizationRecord,
+            StoreError,
         },
         token::{self, ACCESS_TOKEN_PREFIX},
     },
@@ -110,7 +111,9 @@ impl Services {
             .create_organization(&organization, &access_token)
             .await
             .map_err(|err| match err {
-                StoreError::Conflict { .. } => ServiceError::Rejected {
+                StoreError::Conflict {
+                    constraint: Constraint::OrganizationSlug,
+                } => ServiceError::Rejected {
                     error: "OrganizationSlugTaken",
                     detail: format!(
                         "an organization with the slug {:?} already exists; choose another slug",

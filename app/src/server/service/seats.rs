@@ -105,12 +105,10 @@ fn assign_error(err: StoreError, email: &crate::model::Email) -> ServiceError {
             "SeatNotAvailable",
             "no seats available in this pool: revoke a seat or buy more",
         ),
-        StoreError::Conflict { constraint } if constraint.contains("members") => {
-            ServiceError::rejected(
-                "SeatAlreadyAssigned",
-                format!("{email} is being added as a member by another request; retry"),
-            )
-        }
+        StoreError::Conflict { constraint } if constraint.is_member() => ServiceError::rejected(
+            "SeatAlreadyAssigned",
+            format!("{email} is being added as a member by another request; retry"),
+        ),
         StoreError::Conflict { .. } => ServiceError::rejected(
             "SeatAlreadyAssigned",
             format!("{email} already holds a seat in this pool"),
@@ -549,7 +547,7 @@ impl Services {
                 Ok(()) => return Ok(wire),
                 // Another request created this member between our read and our write: use theirs.
                 Err(StoreError::Conflict { constraint })
-                    if is_new && attempt == 1 && constraint.contains("members") =>
+                    if is_new && attempt == 1 && constraint.is_member() =>
                 {
                     continue;
                 }

@@ -17,6 +17,7 @@ mod customers_sql;
 mod db;
 mod emails;
 mod emails_sql;
+mod error;
 pub mod filters;
 mod idempotency;
 mod list_sql;
@@ -39,6 +40,7 @@ pub use catalog::{BenefitRecord, EventRecord, NewEvent, PriceKind, PriceRecord, 
 pub use customers::{CustomerRecord, MemberRecord, NewCustomerSession};
 pub use emails::{EmailRecord, EmailStatus, NewEmail};
 pub use emails_sql::ERASED_BODY;
+pub use error::{Constraint, StoreError};
 pub use filters::{
     BenefitFilter, CheckoutFilter, CustomerFilter, GrantFilter, MemberFilter, OrderFilter,
     OrganizationFilter, ProductFilter, SubscriptionFilter,
@@ -71,46 +73,6 @@ impl Backend {
         match self {
             Self::Sqlite => "SQLite",
             Self::Postgres => "PostgreSQL",
-        }
-    }
-}
-
-/// What can go wrong below the services.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// A unique constraint refused the write; `constraint` names the index or column.
-    #[error("conflict on {constraint}")]
-    Conflict { constraint: String },
-    /// The pool has no free seat (the capacity counter refused the assignment).
-    #[error("no seat available in the pool")]
-    NoCapacity,
-    /// A conditional write found its row no longer in the state it expected (another request or
-    /// process moved it first); nothing was written.
-    #[error("stale write: {0}")]
-    Stale(&'static str),
-    /// A stored value no longer parses (e.g. a slug edited by hand).
-    #[error("corrupt stored value: {0}")]
-    Corrupt(String),
-    #[error("database unavailable: {0}")]
-    Unavailable(#[source] sqlx::Error),
-    #[error(transparent)]
-    Database(sqlx::Error),
-    #[error("migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-}
-
-impl From<sqlx::Error> for StoreError {
-    fn from(err: sqlx::Error) -> Self {
-        match &err {
-            sqlx::Error::Database(db) if db.is_unique_violation() => Self::Conflict {
-                constraint: db
-                    .constraint()
-                    .map_or_else(|| db.message().to_owned(), str::to_owned),
-            },
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                Self::Unavailable(err)
-            }
-            _ => Self::Database(err),
         }
     }
 }
