@@ -6,11 +6,10 @@
 
 use std::{process::ExitCode, sync::Arc};
 
-use anyhow::Context;
 use app::{
     model::Slug,
     server::{
-        clock::{Clock, SystemClock, TestClock},
+        clock::SystemClock,
         service::{CreateOrganization, Services},
         store::{Store, connect_and_migrate},
     },
@@ -19,12 +18,9 @@ use clap::{Args, Parser, Subcommand};
 use secrecy::ExposeSecret;
 
 use crate::{
+    application::Application,
     config::{DatabaseArgs, MailDelivery, ServeArgs},
-    demo,
-    limits::PublicLimiter,
-    mailer, startup,
     telemetry::{self, LogFormat},
-    workers,
 };
 
 /// Seatkeeper: self-hosted seat-based pricing (REST API, web portal, widget, webhooks, emails).
@@ -114,74 +110,22 @@ async fn open_store(db: &DatabaseArgs) -> anyhow::Result<Arc<dyn Store>> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     args.validate().map_err(anyhow::Error::msg)?;
-    let store = open_store(&args.database).await?;
-    let test_clock = args.test_clock.then(TestClock::new);
-    let clock: Arc<dyn Clock> = match &test_clock {
-        Some(clock) => {
-            tracing::warn!("test clock enabled: POST /v1/_test/clock/advance moves time forward");
-            Arc::new(clock.clone())
-        }
-        None => Arc::new(SystemClock),
-    };
-    let mail = args.mail_delivery();
-    let transport = match mail {
-        MailDelivery::Smtp | MailDelivery::DevMailbox => Some(mailer::Transport::from_config(
-            args.smtp_url.as_deref(),
-            &args.mail_from,
-        )?),
-        MailDelivery::Queued => {
-            tracing::warn!(
-                "no --smtp-url: emails (seat invitations) wait in the outbox and are not sent; \
-                 start a server with --smtp-url to send them (or --dev-mailbox on a loopback \
-                 address to read them at /dev/mailbox)"
-            );
-            None
-        }
-    };
-    let mut services =
-        Services::new(store.clone(), clock, args.public_url()).with_resend_limit(args.resend_limit);
-    if args.demo {
-        demo::ensure_demo(&services).await?;
-        services = services.with_demo(demo::DEMO_SLUG);
+    if args.test_clock {
+        tracing::warn!("test clock enabled: POST /v1/_test/clock/advance moves time forward");
     }
-    let state = startup::AppState {
-        leptos_options: args.leptos_options(),
-        services,
-        test_clock,
-        mail,
-        public_limiter: PublicLimiter::new(args.rate_limit, args.client_address),
-        timeouts: args.timeouts(),
-    };
-    let (stop_workers, workers_stopped) = tokio::sync::watch::channel(false);
-    let mut workers = vec![tokio::spawn(workers::sweep(
-        state.services.clone(),
-        workers_stopped.clone(),
-    ))];
-    if let Some(transport) = transport {
-        workers.push(tokio::spawn(
-            mailer::Mailer::new(state.services.clone(), transport).run(workers_stopped),
-        ));
+    let mail = args.mail_delivery();
+    if mail == MailDelivery::Queued {
+        tracing::warn!(
+            "no --smtp-url: emails (seat invitations) wait in the outbox and are not sent; \
+             start a server with --smtp-url to send them (or --dev-mailbox on a loopback \
+             address to read them at /dev/mailbox)"
+        );
     }
     // Handlers first: a SIGTERM sent as soon as the port answers must not kill the process.
     let shutdown = shutdown_signal();
-    let listener = tokio::net::TcpListener::bind(args.bind)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.bind))?;
-    tracing::info!(address = %args.bind, public_url = %args.public_url(), database = store.backend().display_name(), email = mail.describe(), "Seatkeeper is listening");
-    let header_timeout = state.timeouts.header;
-    startup::serve(
-        listener,
-        startup::build_router(state),
-        shutdown,
-        args.shutdown_timeout,
-        header_timeout,
-    )
-    .await?;
-    let _ = stop_workers.send(true);
-    for worker in workers {
-        let _ = worker.await;
-    }
-    store.close().await;
+    let app = Application::build(args.settings()).await?;
+    tracing::info!(address = %app.address(), public_url = %args.public_url(), database = app.database(), email = mail.describe(), "Seatkeeper is listening");
+    app.run_until_stopped(shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }

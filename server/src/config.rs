@@ -5,7 +5,11 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use app::server::store::ConnectOptions;
 use clap::Args;
 
-use crate::limits::{ClientAddress, Timeouts};
+use crate::{
+    application::{ClockSetting, Settings, WorkerSettings},
+    limits::{ClientAddress, Timeouts},
+};
+use app::server::clock::TestClock;
 use leptos::config::{Env, LeptosOptions};
 
 /// Where the database is and how big its pool is.
@@ -128,8 +132,33 @@ impl ServeArgs {
             .to_owned()
     }
 
-    pub fn leptos_options(&self) -> LeptosOptions {
-        leptos_options(self.site_root.display().to_string(), self.bind)
+    /// What `serve` builds the application from.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            database_url: self.database.database_url.clone(),
+            connect: self.database.connect_options(),
+            bind: self.bind,
+            public_url: Some(self.public_url()),
+            site_root: self.site_root.display().to_string(),
+            clock: if self.test_clock {
+                ClockSetting::Test {
+                    clock: TestClock::new(),
+                    http_endpoint: true,
+                }
+            } else {
+                ClockSetting::System
+            },
+            mail: self.mail_delivery(),
+            smtp_url: self.smtp_url.clone(),
+            mail_from: self.mail_from.clone(),
+            demo: self.demo,
+            rate_limit: Some(self.rate_limit),
+            client_address: self.client_address,
+            resend_limit: self.resend_limit,
+            timeouts: self.timeouts(),
+            shutdown_timeout: Duration::from_secs(self.shutdown_timeout),
+            workers: WorkerSettings::ALL,
+        }
     }
 
     /// How long requests may take.

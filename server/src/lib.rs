@@ -2,6 +2,7 @@
 //! server-rendered pages) and start-up. Business rules live in the `app` crate's services; this crate
 //! wires them to HTTP.
 
+pub mod application;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -42,17 +42,13 @@ use anyhow::{Context, anyhow, bail, ensure};
 use app::{
     model::Slug,
     server::{
-        clock::SystemClock,
         service::{CreateOrganization, Services},
-        store::{ConnectOptions, Store, connect_and_migrate},
+        store::ConnectOptions,
     },
 };
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
-use server::{
-    mailer::{Mailer, Transport},
-    startup::{AppState, build_router, serve},
-};
+use server::application::{Application, Settings, WorkerSettings};
 use sqlx::{Connection, Executor};
 
 mod load;

@@ -120,22 +120,16 @@ pub(crate) struct Server {
     pub(crate) database_url: String,
 }
 
-/// What stops a [`Server`]: the HTTP server, then the mailer, then the database pool.
+/// What stops a [`Server`]: the HTTP server, then its mailer and its database pool.
 pub(crate) struct ServerHandle {
-    pub(crate) store: Arc<dyn Store>,
     pub(crate) stop: tokio::sync::oneshot::Sender<()>,
-    pub(crate) task: tokio::task::JoinHandle<std::io::Result<()>>,
-    pub(crate) stop_mailer: tokio::sync::watch::Sender<bool>,
-    pub(crate) mailer: tokio::task::JoinHandle<()>,
+    pub(crate) task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
 impl ServerHandle {
     pub(crate) async fn shut_down(self) -> anyhow::Result<()> {
         let _ = self.stop.send(());
         self.task.await??;
-        let _ = self.stop_mailer.send(true);
-        self.mailer.await?;
-        self.store.close().await;
         Ok(())
     }
 }
@@ -145,54 +139,34 @@ impl Server {
         config: &Config,
         database_url: &str,
     ) -> anyhow::Result<(Arc<Self>, ServerHandle)> {
-        let options = ConnectOptions {
-            max_connections: config.max_connections,
-            ..ConnectOptions::default()
+        // As `seatkeeper serve` without `--smtp-url` but with the development mailbox: the mailer
+        // marks emails sent and keeps their bodies (the claim phase reads its tokens there). The
+        // claim phase drives the public claim endpoint from one address at full speed: no rate limit.
+        let settings = Settings {
+            connect: ConnectOptions {
+                max_connections: config.max_connections,
+                ..ConnectOptions::default()
+            },
+            workers: WorkerSettings {
+                sweeper: false,
+                mailer: true,
+            },
+            ..Settings::local(database_url)
         };
-        let store = connect_and_migrate(database_url, &options).await?;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let address = listener.local_addr()?;
-        let services = Services::new(store.clone(), Arc::new(SystemClock), base_url(address));
-        let token = create_organization(&services).await?;
-        let state = AppState {
-            leptos_options: server::config::leptos_options(String::new(), address),
-            services: services.clone(),
-            test_clock: None,
-            mail: server::config::MailDelivery::DevMailbox,
-            // The claim phase drives the public claim endpoint from one address at full speed.
-            public_limiter: None,
-            timeouts: server::limits::Timeouts::default(),
-        };
-        // As `seatkeeper serve` without `--smtp-url`: the mailer marks emails sent to the
-        // development mailbox, which keeps their bodies (the claim phase reads its tokens there).
-        let (stop_mailer, mailer_stopped) = tokio::sync::watch::channel(false);
-        let mailer = tokio::spawn(Mailer::new(services, Transport::DevMailbox).run(mailer_stopped));
+        let app = Application::build(settings).await?;
+        let address = app.address();
+        let token = create_organization(app.services()).await?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let shutdown = async move {
+        let task = tokio::spawn(app.run_until_stopped(async move {
             let _ = stopped.await;
-        };
-        let header_timeout = state.timeouts.header;
-        let task = tokio::spawn(serve(
-            listener,
-            build_router(state),
-            shutdown,
-            5,
-            header_timeout,
-        ));
+        }));
         let server = Self {
             base: base_url(address),
             client: http_client()?,
             token,
             database_url: database_url.to_owned(),
         };
-        let handle = ServerHandle {
-            store,
-            stop,
-            task,
-            stop_mailer,
-            mailer,
-        };
-        Ok((Arc::new(server), handle))
+        Ok((Arc::new(server), ServerHandle { stop, task }))
     }
 
     pub(crate) fn url(&self, path: &str) -> String {

@@ -12,7 +12,7 @@ use app::{
     },
 };
 use secrecy::ExposeSecret;
-use server::startup::{AppState, build_router, serve};
+use server::application::{Application, ClockSetting, Settings};
 
 /// Which database a test runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -195,55 +195,40 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
-    let (store, db) = fresh_store(backend).await;
-    serve_store(store, db.url.clone(), Some(db), options).await
+    let db = TestDatabase::new(backend).await;
+    serve_database(db.url.clone(), Some(db), options).await
 }
 
 /// Another server on `first`'s database, as a second `seatkeeper serve` process behind a load
 /// balancer would be: its own connections, caches and clock.
 pub async fn second_server(first: &TestApp) -> TestApp {
-    let store = connect_and_migrate(&first.database_url, &ConnectOptions::default())
-        .await
-        .unwrap();
-    serve_store(
-        store,
-        first.database_url.clone(),
-        None,
-        AppOptions::default(),
-    )
-    .await
+    serve_database(first.database_url.clone(), None, AppOptions::default()).await
 }
 
-async fn serve_store(
-    store: Arc<dyn Store>,
+/// Builds the application as `seatkeeper serve` does (`Application::build`), on a free loopback
+/// port, with a test clock and no background workers (tests drive them).
+async fn serve_database(
     database_url: String,
     db: Option<TestDatabase>,
     options: AppOptions,
 ) -> TestApp {
-    let clock = TestClock::new();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let services = Services::new(store, Arc::new(clock.clone()), format!("http://{address}"));
-    let state = AppState {
-        leptos_options: server::config::leptos_options(site_root(), address),
-        services: services.clone(),
-        test_clock: options.test_mode.then(|| clock.clone()),
-        mail: server::config::MailDelivery::DevMailbox,
-        public_limiter: options.rate_limit.and_then(|per_minute| {
-            server::limits::PublicLimiter::new(per_minute, server::limits::ClientAddress::Peer)
-        }),
-        timeouts: options.timeouts,
-    };
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(serve(
-        listener,
-        build_router(state),
-        async move {
-            let _ = rx.await;
+    let settings = Settings {
+        site_root: site_root(),
+        clock: ClockSetting::Test {
+            clock: TestClock::new(),
+            http_endpoint: options.test_mode,
         },
-        5,
-        options.timeouts.header,
-    ));
+        rate_limit: options.rate_limit,
+        timeouts: options.timeouts,
+        ..Settings::local(database_url.clone())
+    };
+    let app = Application::build(settings).await.unwrap();
+    let address = app.address();
+    let services = app.services().clone();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until_stopped(async move {
+        let _ = rx.await;
+    }));
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
