@@ -189,6 +189,11 @@ impl Application {
         self.store.backend().display_name()
     }
 
+    /// The store under the services: for tests that inspect what was written.
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
+
     pub const fn services(&self) -> &Services {
         &self.state.services
     }

@@ -21,7 +21,7 @@ pub const DEMO_SLUG: &str = "demo";
 /// Creates the demo organization when the database has no organization at all.
 pub async fn ensure_demo(services: &Services) -> anyhow::Result<()> {
     let url = services.public_url();
-    if services.store().count_organizations().await? > 0 {
+    if services.organization_count().await? > 0 {
         println!("Seatkeeper demo: the database already has data; open {url}/");
         println!("  Mailbox:       {url}/dev/mailbox   (invitation emails land here)");
         if services

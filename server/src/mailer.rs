@@ -12,10 +12,7 @@
 
 use std::time::Duration;
 
-use app::server::{
-    service::Services,
-    store::{EmailRecord, StoreError},
-};
+use app::server::{service::ServiceError, service::Services, store::EmailRecord};
 use chrono::TimeDelta;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
@@ -125,7 +122,7 @@ impl Mailer {
     }
 
     /// Sends every email due now, one lease at a time; returns how many were sent.
-    pub async fn deliver_due(&self) -> Result<usize, StoreError> {
+    pub async fn deliver_due(&self) -> Result<usize, ServiceError> {
         let mut sent = 0;
         while let Some(delivered) = self.deliver_next().await? {
             sent += usize::from(delivered);
@@ -135,22 +132,18 @@ impl Mailer {
 
     /// Leases the next due email and tries to send it: `None` when nothing is due, else whether it
     /// was sent.
-    pub async fn deliver_next(&self) -> Result<Option<bool>, StoreError> {
-        let store = self.services.store();
-        let now = self.services.now();
+    pub async fn deliver_next(&self) -> Result<Option<bool>, ServiceError> {
         let lease = uuid::Uuid::new_v4();
-        let Some(email) = store.lease_next_email(now, now + LEASE, lease).await? else {
+        let Some(email) = self.services.lease_next_email(lease, LEASE).await? else {
             return Ok(None);
         };
-        let outcome = self.transport.send(&email).await;
-        let now = self.services.now();
-        match outcome {
+        match self.transport.send(&email).await {
             Ok(()) => {
-                let recorded = store
-                    .mark_email_sent(
+                let recorded = self
+                    .services
+                    .record_email_sent(
                         email.id,
                         lease,
-                        now,
                         self.transport.name(),
                         self.transport.erases_sent_bodies(),
                     )
@@ -165,11 +158,12 @@ impl Mailer {
             Err(error) => {
                 let attempts = email.attempts.max(1);
                 let retry_at = (attempts < MAX_ATTEMPTS).then(|| {
-                    now + TimeDelta::from_std(backoff(attempts)).unwrap_or(TimeDelta::hours(1))
+                    self.services.now()
+                        + TimeDelta::from_std(backoff(attempts)).unwrap_or(TimeDelta::hours(1))
                 });
                 tracing::warn!(email_id = %email.id, attempts, %error, will_retry = retry_at.is_some(), "email not sent");
-                store
-                    .mark_email_failed(email.id, lease, &error, retry_at, now)
+                self.services
+                    .record_email_failed(email.id, lease, &error, retry_at)
                     .await?;
                 Ok(Some(false))
             }

@@ -4,3 +4,4 @@
 pub mod catalog;
 pub mod checkout;
 pub mod pricing;
+pub mod seats;

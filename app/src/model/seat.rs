@@ -261,3 +261,38 @@ pub struct BenefitGrantProperties {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
+
+/// The pool a seat belongs to: exactly one subscription or one order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SeatPool {
+    Subscription(SubscriptionId),
+    Order(OrderId),
+}
+
+impl SeatPool {
+    /// The pool of a row's two pool columns; exactly one must be set.
+    pub fn from_columns(
+        subscription_id: Option<SubscriptionId>,
+        order_id: Option<OrderId>,
+    ) -> Option<Self> {
+        match (subscription_id, order_id) {
+            (Some(id), None) => Some(Self::Subscription(id)),
+            (None, Some(id)) => Some(Self::Order(id)),
+            _ => None,
+        }
+    }
+
+    pub fn subscription_id(self) -> Option<SubscriptionId> {
+        match self {
+            Self::Subscription(id) => Some(id),
+            Self::Order(_) => None,
+        }
+    }
+
+    pub fn order_id(self) -> Option<OrderId> {
+        match self {
+            Self::Order(id) => Some(id),
+            Self::Subscription(_) => None,
+        }
+    }
+}

@@ -38,10 +38,9 @@ const POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'se
 pub(crate) async fn page(State(state): State<AppState>) -> Result<Response, ApiError> {
     let emails = state
         .services
-        .store()
         .recent_emails(SHOWN)
         .await
-        .map_err(|e| ApiError(e.into()))?;
+        .map_err(ApiError)?;
     let mut body = String::new();
     if emails.is_empty() {
         body.push_str("<p class=\"empty\">No emails yet. Assign a seat to send an invitation.</p>");

@@ -20,7 +20,7 @@ pub async fn healthz() -> Json<Value> {
     (status = 503, description = "The database is unreachable."),
 ))]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let database = state.services.store().backend().display_name();
+    let database = state.services.database_name();
     let email = state.mail.describe();
     match state.services.database_ready().await {
         Ok(()) => (

@@ -47,41 +47,75 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-both_backends! {
-    async fn org_create_with_json_prints_exactly_one_json_object(backend: Backend) {
-        let db = TestDatabase::new(backend).await;
-        let out = run(&["org", "create", "--name", "Acme Inc", "--slug", "acme", "--json", "--database-url", &db.url]);
-        assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
-        let stdout = text(&out.stdout);
-        assert_eq!(stdout.lines().count(), 1, "{stdout}");
-        let value: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-        let object = value.as_object().unwrap();
-        assert_eq!(object.len(), 3, "{value}");
-        assert_eq!(value["slug"], "acme");
-        assert!(uuid::Uuid::parse_str(value["organization_id"].as_str().unwrap()).is_ok());
-        assert!(value["access_token"].as_str().unwrap().starts_with("skp_oat_"));
-    }
-
-    async fn a_duplicate_slug_exits_1_with_one_clear_error_line(backend: Backend) {
-        let db = TestDatabase::new(backend).await;
-        let args = ["org", "create", "--name", "Acme", "--slug", "acme", "--database-url", &db.url];
-        assert_eq!(run(&args).status.code(), Some(0));
-        let out = run(&args);
-        assert_eq!(out.status.code(), Some(1));
-        let stderr = text(&out.stderr);
-        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-        assert!(stderr.starts_with("error: ") && stderr.contains("\"acme\" already exists"), "{stderr}");
-        assert!(out.stdout.is_empty());
-    }
-
-    async fn migrate_applies_the_migrations_and_exits_0(backend: Backend) {
-        let db = TestDatabase::new(backend).await;
-        let out = run(&["migrate", "--database-url", &db.url]);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-        // Idempotent.
-        assert_eq!(run(&["migrate", "--database-url", &db.url]).status.code(), Some(0));
-    }
+async fn org_create_with_json_prints_exactly_one_json_object(backend: Backend) {
+    let db = TestDatabase::new(backend).await;
+    let out = run(&[
+        "org",
+        "create",
+        "--name",
+        "Acme Inc",
+        "--slug",
+        "acme",
+        "--json",
+        "--database-url",
+        &db.url,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    let value: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let object = value.as_object().unwrap();
+    assert_eq!(object.len(), 3, "{value}");
+    assert_eq!(value["slug"], "acme");
+    assert!(uuid::Uuid::parse_str(value["organization_id"].as_str().unwrap()).is_ok());
+    assert!(
+        value["access_token"]
+            .as_str()
+            .unwrap()
+            .starts_with("skp_oat_")
+    );
 }
+
+async fn a_duplicate_slug_exits_1_with_one_clear_error_line(backend: Backend) {
+    let db = TestDatabase::new(backend).await;
+    let args = [
+        "org",
+        "create",
+        "--name",
+        "Acme",
+        "--slug",
+        "acme",
+        "--database-url",
+        &db.url,
+    ];
+    assert_eq!(run(&args).status.code(), Some(0));
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains("\"acme\" already exists"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+async fn migrate_applies_the_migrations_and_exits_0(backend: Backend) {
+    let db = TestDatabase::new(backend).await;
+    let out = run(&["migrate", "--database-url", &db.url]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // Idempotent.
+    assert_eq!(
+        run(&["migrate", "--database-url", &db.url]).status.code(),
+        Some(0)
+    );
+}
+
+both_backends!(
+    org_create_with_json_prints_exactly_one_json_object,
+    a_duplicate_slug_exits_1_with_one_clear_error_line,
+    migrate_applies_the_migrations_and_exits_0,
+);
 
 #[test]
 fn an_unknown_flag_is_a_usage_error_with_exit_code_2() {

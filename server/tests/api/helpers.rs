@@ -21,13 +21,12 @@ pub enum Backend {
     Postgres,
 }
 
-/// Writes each test once and runs it on both backends, as `name::sqlite` and `name::postgres`.
+/// Runs each named test function (`async fn name(backend: Backend)`, an ordinary function that
+/// rustfmt formats) on both backends, as `name::sqlite` and `name::postgres`.
 #[macro_export]
 macro_rules! both_backends {
-    ($(async fn $name:ident($backend:ident: Backend) $body:block)*) => {
+    ($($name:ident),* $(,)?) => {
         $(
-            async fn $name($backend: $crate::helpers::Backend) $body
-
             mod $name {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
@@ -176,6 +175,8 @@ pub struct TestApp {
     pub address: SocketAddr,
     pub client: reqwest::Client,
     pub services: Services,
+    /// The store under the services, to check what was written.
+    store: Arc<dyn Store>,
     pub database_url: String,
     /// Kept so the database lives as long as the server (none for a [`second_server`]).
     _db: Option<TestDatabase>,
@@ -225,6 +226,7 @@ async fn serve_database(
     let app = Application::build(settings).await.unwrap();
     let address = app.address();
     let services = app.services().clone();
+    let store = app.store();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(app.run_until_stopped(async move {
         let _ = rx.await;
@@ -237,6 +239,7 @@ async fn serve_database(
         address,
         client,
         services,
+        store,
         database_url,
         _db: db,
         shutdown: Some(tx),
@@ -256,6 +259,11 @@ pub struct TestOrg {
 }
 
 impl TestApp {
+    /// The store under the server, to check what a request wrote.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.address, path)
     }

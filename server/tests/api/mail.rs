@@ -89,85 +89,161 @@ fn unfold(message: &str) -> String {
     message.replace("=\n", "").replace("=3D", "=")
 }
 
-both_backends! {
-    async fn an_invitation_is_delivered_over_smtp_with_both_parts_and_the_claim_link(backend: Backend) {
-        let app = spawn_app(backend).await;
-        let org = app.create_org("acme").await;
-        let paid = buy(&app, &org, 2, Some("month")).await;
-        let (status, _) = json(app.post_as(&org.token, "/v1/customer-seats", &assign_body(&paid, "jane@globex.example")).await).await;
-        assert_eq!(status, 200);
-        let sink = SmtpSink::start().await;
-        let transport = Transport::from_config(Some(&sink.url()), "Seatkeeper <seats@acme.example>").unwrap();
-        let mailer = Mailer::new(app.services.clone(), transport);
-        assert_eq!(mailer.deliver_due().await.unwrap(), 1);
-        let received = sink.messages.lock().unwrap().clone();
-        assert_eq!(received.len(), 1);
-        let message = unfold(&received[0]);
-        assert!(message.contains("RCPT TO:<jane@globex.example>"), "{message}");
-        assert!(message.contains("MAIL FROM:<seats@acme.example>"), "{message}");
-        assert!(message.contains("Subject: You've been invited to access Team plan"), "{message}");
-        assert!(message.contains("multipart/alternative"), "{message}");
-        assert!(message.contains("text/plain") && message.contains("text/html"), "{message}");
-        let link = format!("{}/acme/portal/claim?token=skp_inv_", app.url(""));
-        assert!(message.contains(&link), "{message}");
-        assert!(message.contains("expires in 24 hours"), "{message}");
+async fn an_invitation_is_delivered_over_smtp_with_both_parts_and_the_claim_link(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let paid = buy(&app, &org, 2, Some("month")).await;
+    let (status, _) = json(
+        app.post_as(
+            &org.token,
+            "/v1/customer-seats",
+            &assign_body(&paid, "jane@globex.example"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let sink = SmtpSink::start().await;
+    let transport =
+        Transport::from_config(Some(&sink.url()), "Seatkeeper <seats@acme.example>").unwrap();
+    let mailer = Mailer::new(app.services.clone(), transport);
+    assert_eq!(mailer.deliver_due().await.unwrap(), 1);
+    let received = sink.messages.lock().unwrap().clone();
+    assert_eq!(received.len(), 1);
+    let message = unfold(&received[0]);
+    assert!(
+        message.contains("RCPT TO:<jane@globex.example>"),
+        "{message}"
+    );
+    assert!(
+        message.contains("MAIL FROM:<seats@acme.example>"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Subject: You've been invited to access Team plan"),
+        "{message}"
+    );
+    assert!(message.contains("multipart/alternative"), "{message}");
+    assert!(
+        message.contains("text/plain") && message.contains("text/html"),
+        "{message}"
+    );
+    let link = format!("{}/acme/portal/claim?token=skp_inv_", app.url(""));
+    assert!(message.contains(&link), "{message}");
+    assert!(message.contains("expires in 24 hours"), "{message}");
 
-        let emails = app.services.store().recent_emails(10).await.unwrap();
-        assert_eq!(emails[0].status, EmailStatus::Sent);
-        assert_eq!(emails[0].transport.as_deref(), Some("smtp"));
-        assert!(!emails[0].text_body.contains("skp_inv_") && !emails[0].html_body.contains("skp_inv_"), "a sent link is not kept");
-        assert_eq!(mailer.deliver_due().await.unwrap(), 0, "a sent email is not sent again");
-        assert_eq!(sink.messages.lock().unwrap().len(), 1);
-    }
-
-    async fn a_failed_send_is_retried_with_backoff_and_delivered_once_the_server_is_up(backend: Backend) {
-        let app = spawn_app(backend).await;
-        let org = app.create_org("acme").await;
-        let paid = buy(&app, &org, 2, Some("month")).await;
-        app.post_as(&org.token, "/v1/customer-seats", &assign_body(&paid, "jane@globex.example")).await;
-        // A port nobody listens on: bind, note the port, close.
-        let closed = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port();
-        let down = Mailer::new(app.services.clone(), Transport::from_config(Some(&format!("smtp://127.0.0.1:{closed}")), "a@acme.example").unwrap());
-        assert_eq!(down.deliver_due().await.unwrap(), 0);
-        let email = app.services.store().recent_emails(1).await.unwrap().remove(0);
-        assert_eq!(email.status, EmailStatus::Pending);
-        assert_eq!(email.attempts, 1);
-        assert!(email.last_error.as_deref().is_some_and(|e| e.contains("SMTP")), "{:?}", email.last_error);
-        let wait = email.next_attempt_at - app.services.now();
-        assert!(wait >= chrono::TimeDelta::seconds(3) && wait <= chrono::TimeDelta::seconds(7), "{wait}");
-        assert_eq!(down.deliver_due().await.unwrap(), 0, "not retried before its time");
-        assert_eq!(app.services.store().recent_emails(1).await.unwrap()[0].attempts, 1);
-
-        app.post_json("/v1/_test/clock/advance", &json!({"seconds": 10})).await;
-        let sink = SmtpSink::start().await;
-        let up = Mailer::new(app.services.clone(), Transport::from_config(Some(&sink.url()), "a@acme.example").unwrap());
-        assert_eq!(up.deliver_due().await.unwrap(), 1);
-        assert_eq!(sink.messages.lock().unwrap().len(), 1);
-        let email = app.services.store().recent_emails(1).await.unwrap().remove(0);
-        assert_eq!((email.status, email.attempts), (EmailStatus::Sent, 2));
-    }
-
-    async fn the_development_mailbox_shows_invitations_with_a_clickable_link(backend: Backend) {
-        let app = spawn_app(backend).await;
-        let org = app.create_org("acme").await;
-        let paid = buy(&app, &org, 2, Some("month")).await;
-        app.post_as(&org.token, "/v1/customer-seats", &assign_body(&paid, "jane@globex.example")).await;
-        let mailer = Mailer::new(app.services.clone(), Transport::DevMailbox);
-        assert_eq!(mailer.deliver_due().await.unwrap(), 1);
-        let response = app.get("/dev/mailbox").await;
-        assert_eq!(response.status(), 200);
-        let page = response.text().await.unwrap();
-        assert!(page.contains("You&#39;ve been invited to access Team plan"), "{page}");
-        assert!(page.contains("delivered to this mailbox"));
-        let link = format!("<a href=\"{}/acme/portal/claim?token=skp_inv_", app.url(""));
-        assert!(page.contains(&link), "{page}");
-    }
+    let emails = app.store().recent_emails(10).await.unwrap();
+    assert_eq!(emails[0].status, EmailStatus::Sent);
+    assert_eq!(emails[0].transport.as_deref(), Some("smtp"));
+    assert!(
+        !emails[0].text_body.contains("skp_inv_") && !emails[0].html_body.contains("skp_inv_"),
+        "a sent link is not kept"
+    );
+    assert_eq!(
+        mailer.deliver_due().await.unwrap(),
+        0,
+        "a sent email is not sent again"
+    );
+    assert_eq!(sink.messages.lock().unwrap().len(), 1);
 }
+
+async fn a_failed_send_is_retried_with_backoff_and_delivered_once_the_server_is_up(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let paid = buy(&app, &org, 2, Some("month")).await;
+    app.post_as(
+        &org.token,
+        "/v1/customer-seats",
+        &assign_body(&paid, "jane@globex.example"),
+    )
+    .await;
+    // A port nobody listens on: bind, note the port, close.
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let down = Mailer::new(
+        app.services.clone(),
+        Transport::from_config(
+            Some(&format!("smtp://127.0.0.1:{closed}")),
+            "a@acme.example",
+        )
+        .unwrap(),
+    );
+    assert_eq!(down.deliver_due().await.unwrap(), 0);
+    let email = app.store().recent_emails(1).await.unwrap().remove(0);
+    assert_eq!(email.status, EmailStatus::Pending);
+    assert_eq!(email.attempts, 1);
+    assert!(
+        email
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("SMTP")),
+        "{:?}",
+        email.last_error
+    );
+    let wait = email.next_attempt_at - app.services.now();
+    assert!(
+        wait >= chrono::TimeDelta::seconds(3) && wait <= chrono::TimeDelta::seconds(7),
+        "{wait}"
+    );
+    assert_eq!(
+        down.deliver_due().await.unwrap(),
+        0,
+        "not retried before its time"
+    );
+    assert_eq!(app.store().recent_emails(1).await.unwrap()[0].attempts, 1);
+
+    app.post_json("/v1/_test/clock/advance", &json!({"seconds": 10}))
+        .await;
+    let sink = SmtpSink::start().await;
+    let up = Mailer::new(
+        app.services.clone(),
+        Transport::from_config(Some(&sink.url()), "a@acme.example").unwrap(),
+    );
+    assert_eq!(up.deliver_due().await.unwrap(), 1);
+    assert_eq!(sink.messages.lock().unwrap().len(), 1);
+    let email = app.store().recent_emails(1).await.unwrap().remove(0);
+    assert_eq!((email.status, email.attempts), (EmailStatus::Sent, 2));
+}
+
+async fn the_development_mailbox_shows_invitations_with_a_clickable_link(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let paid = buy(&app, &org, 2, Some("month")).await;
+    app.post_as(
+        &org.token,
+        "/v1/customer-seats",
+        &assign_body(&paid, "jane@globex.example"),
+    )
+    .await;
+    let mailer = Mailer::new(app.services.clone(), Transport::DevMailbox);
+    assert_eq!(mailer.deliver_due().await.unwrap(), 1);
+    let response = app.get("/dev/mailbox").await;
+    assert_eq!(response.status(), 200);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("You&#39;ve been invited to access Team plan"),
+        "{page}"
+    );
+    assert!(page.contains("delivered to this mailbox"));
+    let link = format!("<a href=\"{}/acme/portal/claim?token=skp_inv_", app.url(""));
+    assert!(page.contains(&link), "{page}");
+}
+
+both_backends!(
+    an_invitation_is_delivered_over_smtp_with_both_parts_and_the_claim_link,
+    a_failed_send_is_retried_with_backoff_and_delivered_once_the_server_is_up,
+    the_development_mailbox_shows_invitations_with_a_clickable_link,
+);
 
 /// The outbox row of the newest email to `to`.
 async fn email_to(app: &TestApp, to: &str) -> app::server::store::EmailRecord {
-    app.services
-        .store()
+    app.store()
         .recent_emails(100)
         .await
         .unwrap()
@@ -180,105 +256,219 @@ fn keeps_a_link(email: &app::server::store::EmailRecord) -> bool {
     email.text_body.contains("skp_inv_") || email.html_body.contains("skp_inv_")
 }
 
-both_backends! {
-    async fn claiming_revoking_or_resending_a_seat_erases_its_emails_and_discards_unsent_ones(backend: Backend) {
-        let app = spawn_app(backend).await;
-        let org = app.create_org("acme").await;
-        let paid = buy(&app, &org, 5, Some("month")).await;
-        let mailbox = Mailer::new(app.services.clone(), Transport::DevMailbox);
+async fn claiming_revoking_or_resending_a_seat_erases_its_emails_and_discards_unsent_ones(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let paid = buy(&app, &org, 5, Some("month")).await;
+    let mailbox = Mailer::new(app.services.clone(), Transport::DevMailbox);
 
-        // Claimed after delivery to the mailbox: the kept copy loses its link.
-        assign(&app, &org, &paid, "claimed@globex.example").await;
-        assert_eq!(mailbox.deliver_due().await.unwrap(), 1);
-        assert!(keeps_a_link(&email_to(&app, "claimed@globex.example").await), "the mailbox shows a live link");
-        let token = invitation_token(&app, "claimed@globex.example").await;
-        let (status, _) = json(app.post_json("/v1/customer-seats/claim", &json!({"invitation_token": token})).await).await;
-        assert_eq!(status, 200);
-        let claimed = email_to(&app, "claimed@globex.example").await;
-        assert!(!keeps_a_link(&claimed), "{claimed:?}");
-        assert_eq!(claimed.status, EmailStatus::Sent);
+    // Claimed after delivery to the mailbox: the kept copy loses its link.
+    assign(&app, &org, &paid, "claimed@globex.example").await;
+    assert_eq!(mailbox.deliver_due().await.unwrap(), 1);
+    assert!(
+        keeps_a_link(&email_to(&app, "claimed@globex.example").await),
+        "the mailbox shows a live link"
+    );
+    let token = invitation_token(&app, "claimed@globex.example").await;
+    let (status, _) = json(
+        app.post_json(
+            "/v1/customer-seats/claim",
+            &json!({"invitation_token": token}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let claimed = email_to(&app, "claimed@globex.example").await;
+    assert!(!keeps_a_link(&claimed), "{claimed:?}");
+    assert_eq!(claimed.status, EmailStatus::Sent);
 
-        // Revoked before it was sent: discarded, never sent.
-        let seat = assign(&app, &org, &paid, "revoked@globex.example").await;
-        let response = app.client.delete(app.url(&format!("/v1/customer-seats/{}", seat["id"].as_str().unwrap()))).bearer_auth(&org.token).send().await.unwrap();
-        assert_eq!(response.status(), 200);
-        let revoked = email_to(&app, "revoked@globex.example").await;
-        assert_eq!(revoked.status, EmailStatus::Discarded);
-        assert!(!keeps_a_link(&revoked));
+    // Revoked before it was sent: discarded, never sent.
+    let seat = assign(&app, &org, &paid, "revoked@globex.example").await;
+    let response = app
+        .client
+        .delete(app.url(&format!(
+            "/v1/customer-seats/{}",
+            seat["id"].as_str().unwrap()
+        )))
+        .bearer_auth(&org.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let revoked = email_to(&app, "revoked@globex.example").await;
+    assert_eq!(revoked.status, EmailStatus::Discarded);
+    assert!(!keeps_a_link(&revoked));
 
-        // Re-sent before the first was sent: the first is discarded, the new one goes out.
-        let seat = assign(&app, &org, &paid, "resent@globex.example").await;
-        let response = app.post_as(&org.token, &format!("/v1/customer-seats/{}/resend", seat["id"].as_str().unwrap()), &json!({})).await;
-        assert_eq!(response.status(), 200);
-        let emails: Vec<_> = app.services.store().recent_emails(100).await.unwrap().into_iter().filter(|e| e.to == "resent@globex.example").collect();
-        assert_eq!(emails.len(), 2);
-        assert_eq!((emails[0].status, keeps_a_link(&emails[0])), (EmailStatus::Pending, true), "the new one");
-        assert_eq!((emails[1].status, keeps_a_link(&emails[1])), (EmailStatus::Discarded, false), "the old one");
-        assert_eq!(mailbox.deliver_due().await.unwrap(), 1, "only the new invitation is sent");
-    }
-
-    async fn an_email_given_up_after_its_last_attempt_keeps_no_link(backend: Backend) {
-        let app = spawn_app(backend).await;
-        let org = app.create_org("acme").await;
-        let paid = buy(&app, &org, 2, Some("month")).await;
-        assign(&app, &org, &paid, "jane@globex.example").await;
-        let closed = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port();
-        let down = Mailer::new(app.services.clone(), Transport::from_config(Some(&format!("smtp://127.0.0.1:{closed}")), "a@acme.example").unwrap());
-        for _ in 0..server::mailer::MAX_ATTEMPTS {
-            down.deliver_due().await.unwrap();
-            app.post_json("/v1/_test/clock/advance", &json!({"seconds": 5000})).await;
-        }
-        let email = email_to(&app, "jane@globex.example").await;
-        assert_eq!((email.status, email.attempts), (EmailStatus::Failed, server::mailer::MAX_ATTEMPTS));
-        assert!(!keeps_a_link(&email), "{email:?}");
-    }
-
-    async fn several_workers_sending_one_outbox_send_each_email_exactly_once(backend: Backend) {
-        let app = spawn_app(backend).await;
-        let other = second_server(&app).await;
-        let org = app.create_org("acme").await;
-        let paid = buy(&app, &org, 40, Some("month")).await;
-        for i in 0..40 {
-            assign(&app, &org, &paid, &format!("person{i}@globex.example")).await;
-        }
-        let sink = SmtpSink::start().await;
-        let workers: Vec<_> = [&app, &other, &app, &other]
-            .into_iter()
-            .map(|server| {
-                let mailer = Mailer::new(server.services.clone(), Transport::from_config(Some(&sink.url()), "a@acme.example").unwrap());
-                tokio::spawn(async move { mailer.deliver_due().await.unwrap() })
-            })
-            .collect();
-        let mut sent = 0;
-        for worker in workers {
-            sent += worker.await.unwrap();
-        }
-        assert_eq!(sent, 40);
-        let received = sink.messages.lock().unwrap().clone();
-        assert_eq!(received.len(), 40, "no email twice, none lost");
-        let mut recipients: Vec<_> = received.iter().map(|m| m.lines().find(|l| l.starts_with("RCPT")).unwrap().to_owned()).collect();
-        recipients.sort();
-        recipients.dedup();
-        assert_eq!(recipients.len(), 40);
-    }
-
-    async fn a_worker_whose_lease_ran_out_cannot_record_the_outcome(backend: Backend) {
-        let app = spawn_app(backend).await;
-        let org = app.create_org("acme").await;
-        let paid = buy(&app, &org, 2, Some("month")).await;
-        assign(&app, &org, &paid, "jane@globex.example").await;
-        let store = app.services.store();
-        let now = app.services.now();
-        let slow = uuid::Uuid::new_v4();
-        let email = store.lease_next_email(now, now + chrono::TimeDelta::seconds(120), slow).await.unwrap().unwrap();
-        assert!(store.lease_next_email(now, now + chrono::TimeDelta::seconds(120), uuid::Uuid::new_v4()).await.unwrap().is_none(), "a leased email is not leased again");
-        // The lease runs out; another worker takes the email.
-        let later = now + chrono::TimeDelta::seconds(121);
-        let fast = uuid::Uuid::new_v4();
-        let again = store.lease_next_email(later, later + chrono::TimeDelta::seconds(120), fast).await.unwrap().unwrap();
-        assert_eq!(again.id, email.id);
-        assert!(!store.mark_email_sent(email.id, slow, later, "smtp", true).await.unwrap(), "the old lease records nothing");
-        assert!(store.mark_email_sent(email.id, fast, later, "smtp", true).await.unwrap());
-        assert!(!store.mark_email_failed(email.id, fast, "late", None, later).await.unwrap(), "sent is final");
-    }
+    // Re-sent before the first was sent: the first is discarded, the new one goes out.
+    let seat = assign(&app, &org, &paid, "resent@globex.example").await;
+    let response = app
+        .post_as(
+            &org.token,
+            &format!("/v1/customer-seats/{}/resend", seat["id"].as_str().unwrap()),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let emails: Vec<_> = app
+        .store()
+        .recent_emails(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.to == "resent@globex.example")
+        .collect();
+    assert_eq!(emails.len(), 2);
+    assert_eq!(
+        (emails[0].status, keeps_a_link(&emails[0])),
+        (EmailStatus::Pending, true),
+        "the new one"
+    );
+    assert_eq!(
+        (emails[1].status, keeps_a_link(&emails[1])),
+        (EmailStatus::Discarded, false),
+        "the old one"
+    );
+    assert_eq!(
+        mailbox.deliver_due().await.unwrap(),
+        1,
+        "only the new invitation is sent"
+    );
 }
+
+async fn an_email_given_up_after_its_last_attempt_keeps_no_link(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let paid = buy(&app, &org, 2, Some("month")).await;
+    assign(&app, &org, &paid, "jane@globex.example").await;
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let down = Mailer::new(
+        app.services.clone(),
+        Transport::from_config(
+            Some(&format!("smtp://127.0.0.1:{closed}")),
+            "a@acme.example",
+        )
+        .unwrap(),
+    );
+    for _ in 0..server::mailer::MAX_ATTEMPTS {
+        down.deliver_due().await.unwrap();
+        app.post_json("/v1/_test/clock/advance", &json!({"seconds": 5000}))
+            .await;
+    }
+    let email = email_to(&app, "jane@globex.example").await;
+    assert_eq!(
+        (email.status, email.attempts),
+        (EmailStatus::Failed, server::mailer::MAX_ATTEMPTS)
+    );
+    assert!(!keeps_a_link(&email), "{email:?}");
+}
+
+async fn several_workers_sending_one_outbox_send_each_email_exactly_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let other = second_server(&app).await;
+    let org = app.create_org("acme").await;
+    let paid = buy(&app, &org, 40, Some("month")).await;
+    for i in 0..40 {
+        assign(&app, &org, &paid, &format!("person{i}@globex.example")).await;
+    }
+    let sink = SmtpSink::start().await;
+    let workers: Vec<_> = [&app, &other, &app, &other]
+        .into_iter()
+        .map(|server| {
+            let mailer = Mailer::new(
+                server.services.clone(),
+                Transport::from_config(Some(&sink.url()), "a@acme.example").unwrap(),
+            );
+            tokio::spawn(async move { mailer.deliver_due().await.unwrap() })
+        })
+        .collect();
+    let mut sent = 0;
+    for worker in workers {
+        sent += worker.await.unwrap();
+    }
+    assert_eq!(sent, 40);
+    let received = sink.messages.lock().unwrap().clone();
+    assert_eq!(received.len(), 40, "no email twice, none lost");
+    let mut recipients: Vec<_> = received
+        .iter()
+        .map(|m| {
+            m.lines()
+                .find(|l| l.starts_with("RCPT"))
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(recipients.len(), 40);
+}
+
+async fn a_worker_whose_lease_ran_out_cannot_record_the_outcome(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let paid = buy(&app, &org, 2, Some("month")).await;
+    assign(&app, &org, &paid, "jane@globex.example").await;
+    let store = app.store();
+    let now = app.services.now();
+    let slow = uuid::Uuid::new_v4();
+    let email = store
+        .lease_next_email(now, now + chrono::TimeDelta::seconds(120), slow)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        store
+            .lease_next_email(
+                now,
+                now + chrono::TimeDelta::seconds(120),
+                uuid::Uuid::new_v4()
+            )
+            .await
+            .unwrap()
+            .is_none(),
+        "a leased email is not leased again"
+    );
+    // The lease runs out; another worker takes the email.
+    let later = now + chrono::TimeDelta::seconds(121);
+    let fast = uuid::Uuid::new_v4();
+    let again = store
+        .lease_next_email(later, later + chrono::TimeDelta::seconds(120), fast)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.id, email.id);
+    assert!(
+        !store
+            .mark_email_sent(email.id, slow, later, "smtp", true)
+            .await
+            .unwrap(),
+        "the old lease records nothing"
+    );
+    assert!(
+        store
+            .mark_email_sent(email.id, fast, later, "smtp", true)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .mark_email_failed(email.id, fast, "late", None, later)
+            .await
+            .unwrap(),
+        "sent is final"
+    );
+}
+
+both_backends!(
+    claiming_revoking_or_resending_a_seat_erases_its_emails_and_discards_unsent_ones,
+    an_email_given_up_after_its_last_attempt_keeps_no_link,
+    several_workers_sending_one_outbox_send_each_email_exactly_once,
+    a_worker_whose_lease_ran_out_cannot_record_the_outcome,
+);

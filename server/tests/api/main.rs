@@ -31,4 +31,5 @@ mod seat_lists;
 mod seats;
 mod shutdown;
 mod store_contract;
+mod store_seats_contract;
 mod test_clock;

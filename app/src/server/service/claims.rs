@@ -9,6 +9,7 @@
 use rand::RngCore;
 
 use crate::{
+    domain::seats::{SeatEvent, transition},
     model::{
         BenefitGrantId, CustomerSessionId, ListResource, PageRequest, Scope, SeatId,
         benefit::BenefitProperties,
@@ -174,7 +175,7 @@ impl Services {
             .store()
             .seat_by_invitation(&hash)
             .await?
-            .filter(|s| s.status == SeatStatus::Pending)
+            .filter(|s| transition(s.status, SeatEvent::Claim).is_some())
             .filter(|s| {
                 s.invitation_token_expires_at
                     .is_some_and(|t| t > self.now())
@@ -329,7 +330,9 @@ impl Services {
         }
         let now = self.now();
         let mut claimed = seat.clone();
-        claimed.status = SeatStatus::Claimed;
+        claimed.status = transition(seat.status, SeatEvent::Claim).ok_or_else(|| {
+            invalid_token("this invitation link is invalid, expired or already used")
+        })?;
         claimed.claimed_at = Some(now);
         claimed.modified_at = Some(now);
         claimed.invitation_token_expires_at = None;

@@ -14,6 +14,7 @@ mod idempotency;
 mod invitation_limits;
 mod invitations;
 mod organizations;
+mod outbox;
 mod payments;
 mod portal;
 mod products;
@@ -115,7 +116,7 @@ impl Services {
         Ok(())
     }
 
-    pub fn store(&self) -> &Arc<dyn Store> {
+    pub(crate) fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
 

@@ -25,9 +25,12 @@ use std::{
 use axum::body::Bytes;
 
 use crate::{
-    model::{OrganizationId, PageRequest, seat::SeatStatus},
+    model::{
+        OrganizationId, PageRequest,
+        seat::{SeatPool, SeatStatus},
+    },
     server::{
-        store::{AccessTokenRecord, PoolStamp, SeatPool, SessionRecord, StoreError},
+        store::{AccessTokenRecord, PoolStamp, SessionRecord, StoreError},
         token::TokenHash,
     },
 };

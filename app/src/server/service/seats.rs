@@ -12,20 +12,22 @@ use std::collections::HashMap;
 use chrono::TimeDelta;
 
 use crate::{
+    domain::seats::{
+        Holder, PoolKind, SeatEvent, initial_status, transition, why_pool_refuses_seats,
+    },
     model::{
         MemberId, PageRequest, Pagination, SeatAuditId, SeatId,
-        billing::{OrderStatus, SubscriptionStatus},
         customer::{Member, MemberRole},
         metadata::Metadata,
         seat::{
-            CustomerSeat, SeatAction, SeatAssign, SeatAuditEntry, SeatAuditLog, SeatStatus,
-            SeatsList,
+            CustomerSeat, SeatAction, SeatAssign, SeatAuditEntry, SeatAuditLog, SeatPool,
+            SeatStatus, SeatsList,
         },
     },
     server::{
         store::{
             AuditRecord, CustomerRecord, GrantRecord, MemberRecord, PoolContextRecord,
-            SeatAssignment, SeatPool, SeatRecord, SeatResendWrite, SeatRevokeWrite, StoreError,
+            SeatAssignment, SeatRecord, SeatResendWrite, SeatRevokeWrite, StoreError,
         },
         token,
     },
@@ -133,22 +135,12 @@ fn context_of(
     let record = record
         .filter(|found| caller.may_see_customer(found.customer.id))
         .ok_or_else(|| pool_not_found(pool))?;
-    let usable = match pool {
-        SeatPool::Subscription(_) => matches!(
-            SubscriptionStatus::parse(&record.status),
-            Some(SubscriptionStatus::Active | SubscriptionStatus::Trialing)
-        ),
-        SeatPool::Order(_) => OrderStatus::parse(&record.status) == Some(OrderStatus::Paid),
-    };
     let kind = match pool {
-        SeatPool::Subscription(_) => "subscription",
-        SeatPool::Order(_) => "order",
+        SeatPool::Subscription(_) => PoolKind::Subscription,
+        SeatPool::Order(_) => PoolKind::Order,
     };
-    let unusable = if record.customer.deleted_at.is_some() {
-        Some(format!("the customer of this {kind} was deleted"))
-    } else {
-        (!usable).then(|| format!("the {kind} is {}", record.status))
-    };
+    let unusable =
+        why_pool_refuses_seats(kind, &record.status, record.customer.deleted_at.is_some());
     Ok(PoolContext {
         customer: record.customer,
         product_id: record.product_id,
@@ -172,7 +164,19 @@ fn check_assign(caller: &SeatCaller, input: &SeatAssign) -> Result<Holder, Servi
     }
     validate_seat_metadata(&input.metadata)
         .map_err(|msg| ServiceError::invalid_field("metadata", msg))?;
-    Holder::of(input)
+    let holder =
+        Holder::of(input).map_err(|err| ServiceError::invalid_field(err.field, err.message))?;
+    // External ids are free text, bounded like every other (`text.rs`).
+    match &holder {
+        Holder::ExternalMember { external_id, .. } => {
+            super::text::optional_text("external_member_id", Some(external_id.clone()))?;
+        }
+        Holder::ExternalCustomer(external_id) => {
+            super::text::optional_text("external_customer_id", Some(external_id.clone()))?;
+        }
+        Holder::Email(_) | Holder::Member(_) | Holder::Customer(_) => {}
+    }
+    Ok(holder)
 }
 
 /// A pool with its billing customer and product, checked to belong to the caller.
@@ -186,94 +190,6 @@ pub(super) struct PoolContext {
     pub invitation_ttl: TimeDelta,
     /// Why no seat can be assigned or claimed in it right now, if so.
     pub unusable: Option<String>,
-}
-
-/// Which holder identifier a `SeatAssign` uses.
-#[derive(Clone)]
-enum Holder {
-    Email(crate::model::Email),
-    ExternalMember {
-        external_id: String,
-        email: Option<crate::model::Email>,
-    },
-    Member(MemberId),
-    Customer(crate::model::CustomerId),
-    ExternalCustomer(String),
-}
-
-impl Holder {
-    /// Exactly one identifier (or `external_member_id` with `email`), else a 422 naming the fields.
-    fn of(input: &SeatAssign) -> Result<Self, ServiceError> {
-        let given: Vec<&str> = [
-            ("email", input.email.is_some()),
-            ("external_member_id", input.external_member_id.is_some()),
-            ("member_id", input.member_id.is_some()),
-            ("customer_id", input.customer_id.is_some()),
-            ("external_customer_id", input.external_customer_id.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(name, set)| set.then_some(name))
-        .collect();
-        match (given.as_slice(), input) {
-            (["email"], SeatAssign { email: Some(e), .. }) => Ok(Self::Email(e.clone())),
-            (
-                ["external_member_id"] | ["email", "external_member_id"],
-                SeatAssign {
-                    external_member_id: Some(x),
-                    email,
-                    ..
-                },
-            ) => {
-                if x.trim().is_empty() {
-                    return Err(ServiceError::invalid_field(
-                        "external_member_id",
-                        "must not be empty",
-                    ));
-                }
-                super::text::optional_text("external_member_id", Some(x.clone()))?;
-                Ok(Self::ExternalMember {
-                    external_id: x.clone(),
-                    email: email.clone(),
-                })
-            }
-            (
-                ["member_id"],
-                SeatAssign {
-                    member_id: Some(id),
-                    ..
-                },
-            ) => Ok(Self::Member(*id)),
-            (
-                ["customer_id"],
-                SeatAssign {
-                    customer_id: Some(id),
-                    ..
-                },
-            ) => Ok(Self::Customer(*id)),
-            (
-                ["external_customer_id"],
-                SeatAssign {
-                    external_customer_id: Some(x),
-                    ..
-                },
-            ) => {
-                super::text::optional_text("external_customer_id", Some(x.clone()))?;
-                Ok(Self::ExternalCustomer(x.clone()))
-            }
-            ([], _) => Err(ServiceError::invalid_field(
-                "email",
-                "name the seat holder: email, external_member_id (alone or with email), member_id, \
-                 customer_id or external_customer_id",
-            )),
-            (fields, _) => Err(ServiceError::invalid_field(
-                fields[1],
-                format!(
-                    "give only one seat holder identifier (or external_member_id with email), not {}",
-                    fields.join(" and ")
-                ),
-            )),
-        }
-    }
 }
 
 impl Services {
@@ -574,7 +490,7 @@ impl Services {
             created_at: now,
             modified_at: None,
             pool,
-            status: SeatStatus::Pending,
+            status: initial_status(false),
             customer_id: context.customer.id,
             member_id: member.id,
             email: member.email.clone(),
@@ -593,7 +509,7 @@ impl Services {
         }
         let mut audit = vec![self.audit(caller, &seat, SeatAction::Assigned)];
         let (invitation, email, grants) = if input.immediate_claim {
-            seat.status = SeatStatus::Claimed;
+            seat.status = initial_status(true);
             seat.claimed_at = Some(now);
             seat.invitation_token_expires_at = None;
             audit.push(self.audit(caller, &seat, SeatAction::Claimed));
@@ -715,7 +631,9 @@ impl Services {
     ) -> Result<SeatRevokeWrite, ServiceError> {
         let now = self.now();
         let mut revoked = seat.clone();
-        revoked.status = SeatStatus::Revoked;
+        revoked.status = transition(seat.status, SeatEvent::Revoke).ok_or_else(|| {
+            ServiceError::rejected("SeatAlreadyRevoked", "this seat is already revoked")
+        })?;
         revoked.revoked_at = Some(now);
         revoked.modified_at = Some(now);
         revoked.invitation_token_expires_at = None;
@@ -754,7 +672,7 @@ impl Services {
     ) -> Result<CustomerSeat, ServiceError> {
         caller.require_write()?;
         let (seat, customer, member) = self.seat_parts(caller, id).await?;
-        if seat.status.is_active() {
+        if transition(seat.status, SeatEvent::Revoke).is_some() {
             let write = self
                 .revoke_write(caller, &seat, member.clone(), &customer)
                 .await?;
@@ -784,7 +702,7 @@ impl Services {
                 "only a pending seat's invitation can be sent again",
             )
         };
-        if seat.status != SeatStatus::Pending {
+        if transition(seat.status, SeatEvent::Resend).is_none() {
             return Err(not_pending());
         }
         self.invitation_limits

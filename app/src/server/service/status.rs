@@ -10,9 +10,19 @@ impl Services {
         self.store().ping().await.map_err(ServiceError::from)
     }
 
+    /// Which database this server runs on ("SQLite", "PostgreSQL").
+    pub fn database_name(&self) -> &'static str {
+        self.store().backend().display_name()
+    }
+
+    /// How many organizations the database holds.
+    pub async fn organization_count(&self) -> Result<u64, ServiceError> {
+        Ok(self.store().count_organizations().await?)
+    }
+
     /// What the home page reports: version, database, organizations and the demo, if any.
     pub async fn system_status(&self) -> Result<SystemStatus, ServiceError> {
-        let database = self.store().backend().display_name().to_owned();
+        let database = self.database_name().to_owned();
         let version = env!("CARGO_PKG_VERSION").to_owned();
         if self.database_ready().await.is_err() {
             return Ok(SystemStatus {
@@ -23,7 +33,7 @@ impl Services {
                 demo: None,
             });
         }
-        let organizations = self.store().count_organizations().await?;
+        let organizations = self.organization_count().await?;
         let demo = match &self.demo_slug {
             Some(slug) => self.organization_by_slug(slug).await?.map(|org| DemoInfo {
                 organization_id: org.id,

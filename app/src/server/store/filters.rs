@@ -11,6 +11,7 @@ use crate::model::{
     BenefitId, CheckoutId, CustomerId, Email, MemberId, OrganizationId, ProductId, SubscriptionId,
     billing::{CheckoutStatus, OrderStatus, ProductBillingType, SubscriptionStatus},
     customer::MemberRole,
+    seat::SeatPool,
 };
 
 /// Sort criteria, resolved to columns: `(column expression, descending)`.
@@ -103,8 +104,8 @@ pub fn sort_names(keys: &[SortKey]) -> String {
 /// The rows of one seat pool (seats, audit entries), oldest first.
 pub(super) fn pool_rows(pool: super::SeatPool) -> ListSql {
     let mut list = match pool {
-        super::SeatPool::Subscription(id) => ListSql::where_eq("subscription_id", id),
-        super::SeatPool::Order(id) => ListSql::where_eq("order_id", id),
+        SeatPool::Subscription(id) => ListSql::where_eq("subscription_id", id),
+        SeatPool::Order(id) => ListSql::where_eq("order_id", id),
     };
     list.order_by(OLDEST_FIRST.to_owned());
     list

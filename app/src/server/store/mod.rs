@@ -49,14 +49,14 @@ pub use idempotency::{IdempotencyClaim, IdempotencyRecord, StoredResponse};
 pub use records::{AccessTokenRecord, NewAccessToken, NewOrganization, OrganizationRecord};
 pub use seats::{
     AuditRecord, GrantRecord, PoolContextRecord, PoolStamp, PoolUsage, SeatAssignment,
-    SeatClaimWrite, SeatPool, SeatRecord, SeatResendWrite, SeatRevokeWrite, SessionRecord,
+    SeatClaimWrite, SeatRecord, SeatResendWrite, SeatRevokeWrite, SessionRecord,
 };
 pub use sql::SqlStore;
 
 use crate::{
     model::{
         BenefitId, CheckoutId, CustomerId, Email, EmailId, MemberId, OrderId, OrganizationId,
-        PageRequest, ProductId, SeatId, SubscriptionId,
+        PageRequest, ProductId, SeatId, SubscriptionId, seat::SeatPool,
     },
     server::token::TokenHash,
 };

@@ -7,47 +7,12 @@ use crate::{
         BenefitGrantId, BenefitId, CustomerId, Email, MemberId, OrderId, OrganizationId, ProductId,
         SeatAuditId, SeatId, Slug, SubscriptionId,
         metadata::Metadata,
-        seat::{ActorType, BenefitGrantProperties, SeatAction, SeatStatus},
+        seat::{ActorType, BenefitGrantProperties, SeatAction, SeatPool, SeatStatus},
     },
     server::token::TokenHash,
 };
 
 use super::{CustomerRecord, MemberRecord, NewCustomerSession, NewEmail, NewEvent, StoreError};
-
-/// The pool a seat belongs to: exactly one subscription or one order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SeatPool {
-    Subscription(SubscriptionId),
-    Order(OrderId),
-}
-
-impl SeatPool {
-    /// The pool of a row's two pool columns; exactly one must be set.
-    pub fn from_columns(
-        subscription_id: Option<SubscriptionId>,
-        order_id: Option<OrderId>,
-    ) -> Option<Self> {
-        match (subscription_id, order_id) {
-            (Some(id), None) => Some(Self::Subscription(id)),
-            (None, Some(id)) => Some(Self::Order(id)),
-            _ => None,
-        }
-    }
-
-    pub fn subscription_id(self) -> Option<SubscriptionId> {
-        match self {
-            Self::Subscription(id) => Some(id),
-            Self::Order(_) => None,
-        }
-    }
-
-    pub fn order_id(self) -> Option<OrderId> {
-        match self {
-            Self::Order(id) => Some(id),
-            Self::Subscription(_) => None,
-        }
-    }
-}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct SeatRecord {

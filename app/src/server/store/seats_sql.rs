@@ -7,8 +7,8 @@ use const_format::concatcp;
 use super::{
     AccessTokenRecord, AuditRecord, Backend, CustomerRecord, GrantFilter, GrantRecord,
     MemberRecord, NewEvent, PoolContextRecord, PoolStamp, PoolUsage, SeatAssignment,
-    SeatClaimWrite, SeatPool, SeatRecord, SeatResendWrite, SeatRevokeWrite, SeatStore,
-    SessionRecord, SqlStore, Store, StoreError, SubscriptionRecord,
+    SeatClaimWrite, SeatRecord, SeatResendWrite, SeatRevokeWrite, SeatStore, SessionRecord,
+    SqlStore, Store, StoreError, SubscriptionRecord,
     billing::SubscriptionRow,
     billing_sql,
     catalog::to_json,
@@ -25,7 +25,10 @@ use super::{
     },
 };
 use crate::{
-    model::{CustomerId, Email, MemberId, OrganizationId, PageRequest, SeatId, seat::SeatStatus},
+    model::{
+        CustomerId, Email, MemberId, OrganizationId, PageRequest, SeatId,
+        seat::{SeatPool, SeatStatus},
+    },
     server::token::TokenHash,
 };
 

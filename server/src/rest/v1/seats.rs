@@ -7,13 +7,10 @@ use app::{
         page::SEAT_LIST_LIMIT,
         seat::{
             CustomerSeat, CustomerSeatClaimResponse, SeatAssign, SeatAuditLog, SeatClaim,
-            SeatClaimInfo, SeatStatus, SeatsList,
+            SeatClaimInfo, SeatPool, SeatStatus, SeatsList,
         },
     },
-    server::{
-        service::{SeatCaller, ServiceError},
-        store::SeatPool,
-    },
+    server::service::{SeatCaller, ServiceError},
 };
 use axum::{Json, extract::State, response::Response};
 use serde::Deserialize;
