@@ -19,6 +19,7 @@ mod payments;
 mod portal;
 mod products;
 mod purchases;
+mod seat_assign;
 mod seat_lists;
 mod seats;
 mod shared_reads;

@@ -1,6 +1,6 @@
 //! Customer seats for whoever manages a pool: the merchant (organization token) or the billing
-//! customer's portal session. Assign (every `SeatAssign` holder identifier, invitation or immediate
-//! claim), list, read, revoke, resend, and the pool's audit log.
+//! customer's portal session. The pool and its context, list, read, revoke, resend, and the pool's
+//! audit log; assigning is in `seat_assign.rs`.
 //!
 //! Capacity is enforced by the database inside the assigning transaction (see
 //! [`SeatStore`](crate::server::store::SeatStore)); an email or member holds at most one active seat
@@ -12,13 +12,10 @@ use std::collections::HashMap;
 use chrono::TimeDelta;
 
 use crate::{
-    domain::seats::{
-        Holder, PoolKind, SeatEvent, initial_status, transition, why_pool_refuses_seats,
-    },
+    domain::seats::{PoolKind, SeatEvent, transition, why_pool_refuses_seats},
     model::{
         MemberId, PageRequest, Pagination, SeatAuditId, SeatId,
-        customer::{Member, MemberRole},
-        metadata::Metadata,
+        customer::Member,
         seat::{
             CustomerSeat, SeatAction, SeatAssign, SeatAuditEntry, SeatAuditLog, SeatPool,
             SeatStatus, SeatsList,
@@ -26,14 +23,14 @@ use crate::{
     },
     server::{
         store::{
-            AuditRecord, CustomerRecord, GrantRecord, MemberRecord, PoolContextRecord,
-            SeatAssignment, SeatRecord, SeatResendWrite, SeatRevokeWrite, StoreError,
+            AuditRecord, CustomerRecord, GrantRecord, MemberRecord, PoolContextRecord, SeatRecord,
+            SeatResendWrite, SeatRevokeWrite,
         },
         token,
     },
 };
 
-use super::{OrganizationCaller, SeatCaller, ServiceError, Services, auth::access_token_hash};
+use super::{SeatCaller, ServiceError, Services};
 
 /// Prefix of invitation tokens.
 pub const INVITATION_TOKEN_PREFIX: &str = "skp_inv_";
@@ -77,48 +74,6 @@ fn audit_wire(entry: AuditRecord) -> SeatAuditEntry {
     }
 }
 
-/// Most keys a seat's metadata may have.
-pub const SEAT_METADATA_MAX_KEYS: usize = 10;
-/// Largest a seat's metadata may be, as JSON.
-pub const SEAT_METADATA_MAX_BYTES: usize = 1024;
-
-/// Seat metadata: the general metadata rules, at most 10 keys, and at most 1 KB as JSON.
-fn validate_seat_metadata(metadata: &Metadata) -> Result<(), String> {
-    metadata.validate()?;
-    if metadata.0.len() > SEAT_METADATA_MAX_KEYS {
-        return Err(format!(
-            "seat metadata may have at most {SEAT_METADATA_MAX_KEYS} keys (got {})",
-            metadata.0.len()
-        ));
-    }
-    let size = serde_json::to_string(metadata).map_or(usize::MAX, |json| json.len());
-    if size > SEAT_METADATA_MAX_BYTES {
-        return Err(format!(
-            "seat metadata may be at most {SEAT_METADATA_MAX_BYTES} bytes as JSON (got {size})"
-        ));
-    }
-    Ok(())
-}
-
-/// What a failed assignment write means to the caller.
-fn assign_error(err: StoreError, email: &crate::model::Email) -> ServiceError {
-    match err {
-        StoreError::NoCapacity => ServiceError::rejected(
-            "SeatNotAvailable",
-            "no seats available in this pool: revoke a seat or buy more",
-        ),
-        StoreError::Conflict { constraint } if constraint.is_member() => ServiceError::rejected(
-            "SeatAlreadyAssigned",
-            format!("{email} is being added as a member by another request; retry"),
-        ),
-        StoreError::Conflict { .. } => ServiceError::rejected(
-            "SeatAlreadyAssigned",
-            format!("{email} already holds a seat in this pool"),
-        ),
-        other => other.into(),
-    }
-}
-
 pub(super) fn pool_not_found(pool: SeatPool) -> ServiceError {
     ServiceError::not_found(match pool {
         SeatPool::Subscription(_) => "Subscription",
@@ -127,7 +82,7 @@ pub(super) fn pool_not_found(pool: SeatPool) -> ServiceError {
 }
 
 /// The context of a pool read from the store, if the caller may see it (else 404).
-fn context_of(
+pub(super) fn context_of(
     caller: &SeatCaller,
     pool: SeatPool,
     record: Option<PoolContextRecord>,
@@ -152,33 +107,6 @@ fn context_of(
     })
 }
 
-/// The checks of an assignment that need no database: the caller's right to write, `immediate_claim`
-/// only for the merchant, the metadata's size, exactly one holder identifier.
-fn check_assign(caller: &SeatCaller, input: &SeatAssign) -> Result<Holder, ServiceError> {
-    caller.require_write()?;
-    if input.immediate_claim && !caller.is_organization() {
-        return Err(ServiceError::invalid_field(
-            "immediate_claim",
-            "immediate_claim is only available to the merchant's API",
-        ));
-    }
-    validate_seat_metadata(&input.metadata)
-        .map_err(|msg| ServiceError::invalid_field("metadata", msg))?;
-    let holder =
-        Holder::of(input).map_err(|err| ServiceError::invalid_field(err.field, err.message))?;
-    // External ids are free text, bounded like every other (`text.rs`).
-    match &holder {
-        Holder::ExternalMember { external_id, .. } => {
-            super::text::optional_text("external_member_id", Some(external_id.clone()))?;
-        }
-        Holder::ExternalCustomer(external_id) => {
-            super::text::optional_text("external_customer_id", Some(external_id.clone()))?;
-        }
-        Holder::Email(_) | Holder::Member(_) | Holder::Customer(_) => {}
-    }
-    Ok(holder)
-}
-
 /// A pool with its billing customer and product, checked to belong to the caller.
 pub(super) struct PoolContext {
     pub customer: CustomerRecord,
@@ -194,7 +122,7 @@ pub(super) struct PoolContext {
 
 impl Services {
     /// The pool named by exactly one of `subscription_id`, `order_id` and `checkout_id`.
-    async fn requested_pool(
+    pub(super) async fn requested_pool(
         &self,
         caller: &SeatCaller,
         input: &SeatAssign,
@@ -241,129 +169,6 @@ impl Services {
         context_of(caller, pool, record)
     }
 
-    /// The member who will hold the seat, and whether it must be created with the seat.
-    async fn holder(
-        &self,
-        caller: &SeatCaller,
-        customer: &CustomerRecord,
-        holder: Holder,
-    ) -> Result<(MemberRecord, bool), ServiceError> {
-        let email = match holder {
-            Holder::Email(email) => email,
-            Holder::Member(id) => {
-                let member = self.store().member(customer.id, id).await?.ok_or_else(|| {
-                    ServiceError::missing(
-                        "MemberNotFound",
-                        "no member with this id under the pool's customer",
-                    )
-                })?;
-                return Ok((member, false));
-            }
-            Holder::ExternalMember { external_id, email } => {
-                let found = self
-                    .store()
-                    .member_by_external_id(customer.id, &external_id)
-                    .await?;
-                return match (found, email) {
-                    (Some(member), Some(email)) if member.email != email => {
-                        Err(ServiceError::rejected(
-                            "MemberEmailMismatch",
-                            format!(
-                                "the member with external id {external_id:?} has another email \
-                                 ({}), not {email}",
-                                member.email
-                            ),
-                        ))
-                    }
-                    (Some(member), _) => Ok((member, false)),
-                    (None, None) => Err(ServiceError::missing(
-                        "MemberNotFound",
-                        format!(
-                            "no member with external id {external_id:?}: give its email too to create it"
-                        ),
-                    )),
-                    (None, Some(email)) => {
-                        match self.store().member_by_email(customer.id, &email).await? {
-                            Some(member) => Err(ServiceError::rejected(
-                                "MemberEmailMismatch",
-                                match member.external_id {
-                                    Some(other) => format!(
-                                        "{email} is already a member with external id {other:?}, not {external_id:?}"
-                                    ),
-                                    None => format!(
-                                        "{email} is already a member without an external id: assign by \
-                                         email or member_id, or set the member's external_id first"
-                                    ),
-                                },
-                            )),
-                            None => Ok((self.new_member(customer, email, Some(external_id)), true)),
-                        }
-                    }
-                };
-            }
-            // A portal session may only name its own customer: other customers' emails are not
-            // its to learn.
-            Holder::Customer(id) => {
-                let other = self
-                    .store()
-                    .customer(caller.organization_id(), id)
-                    .await?
-                    .filter(|c| caller.may_see_customer(c.id))
-                    .ok_or_else(|| {
-                        ServiceError::missing("CustomerNotFound", "no customer with this id")
-                    })?;
-                Self::customer_email(other)?
-            }
-            Holder::ExternalCustomer(external_id) => {
-                let other = self
-                    .store()
-                    .customer_by_external_id(caller.organization_id(), &external_id)
-                    .await?
-                    .filter(|c| caller.may_see_customer(c.id))
-                    .ok_or_else(|| {
-                        ServiceError::missing(
-                            "CustomerNotFound",
-                            format!("no customer with external id {external_id:?}"),
-                        )
-                    })?;
-                Self::customer_email(other)?
-            }
-        };
-        match self.store().member_by_email(customer.id, &email).await? {
-            Some(member) => Ok((member, false)),
-            None => Ok((self.new_member(customer, email, None), true)),
-        }
-    }
-
-    fn customer_email(customer: CustomerRecord) -> Result<crate::model::Email, ServiceError> {
-        customer.email.ok_or_else(|| {
-            ServiceError::rejected(
-                "InvalidSeatAssignmentRequest",
-                "this customer has no email to invite",
-            )
-        })
-    }
-
-    fn new_member(
-        &self,
-        customer: &CustomerRecord,
-        email: crate::model::Email,
-        external_id: Option<String>,
-    ) -> MemberRecord {
-        MemberRecord {
-            id: MemberId::new(),
-            customer_id: customer.id,
-            organization_id: customer.organization_id,
-            created_at: self.now(),
-            modified_at: None,
-            email,
-            name: None,
-            external_id,
-            role: MemberRole::Member,
-            deleted_at: None,
-        }
-    }
-
     pub(super) fn audit(
         &self,
         caller: &SeatCaller,
@@ -382,165 +187,6 @@ impl Services {
             actor_id,
             email: seat.email.clone(),
         }
-    }
-
-    /// Assigns a seat: a pending seat with an emailed invitation, or (organization tokens only) a
-    /// seat claimed at once with `immediate_claim`.
-    #[tracing::instrument(skip_all, fields(organization_id = %caller.organization_id()), err(level = "info"))]
-    pub async fn assign_seat(
-        &self,
-        caller: &SeatCaller,
-        input: SeatAssign,
-    ) -> Result<CustomerSeat, ServiceError> {
-        let holder = check_assign(caller, &input)?;
-        let pool = self.requested_pool(caller, &input).await?;
-        let context = self.pool_context(caller, pool).await?;
-        self.assign_in_pool(caller, &input, holder, pool, context)
-            .await
-    }
-
-    /// The merchant API's assign with its access token: when the request names its pool directly
-    /// (`subscription_id` or `order_id`), the token and the pool's context are one read. The same
-    /// answers, errors and order of checks as [`Services::assign_seat`].
-    #[tracing::instrument(skip_all, err(level = "info"))]
-    pub async fn assign_seat_for_token(
-        &self,
-        token: &str,
-        input: SeatAssign,
-    ) -> Result<CustomerSeat, ServiceError> {
-        let pool = match (input.subscription_id, input.order_id, input.checkout_id) {
-            (Some(id), None, None) => SeatPool::Subscription(id),
-            (None, Some(id), None) => SeatPool::Order(id),
-            _ => {
-                let caller = SeatCaller::Organization(self.authenticate_access_token(token).await?);
-                return self.assign_seat(&caller, input).await;
-            }
-        };
-        let found = self
-            .store()
-            .access_token_with_pool_context(&access_token_hash(token)?, self.now(), pool)
-            .await?;
-        let (caller, record) = match found {
-            Some((token, record)) => (
-                OrganizationCaller::of_live_token(Some(token))?,
-                Some(record),
-            ),
-            // The token is not live (401) or the pool is not its organization's (404 below).
-            None => (self.authenticate_access_token(token).await?, None),
-        };
-        let caller = SeatCaller::Organization(caller);
-        let holder = check_assign(&caller, &input)?;
-        let context = context_of(&caller, pool, record)?;
-        self.assign_in_pool(&caller, &input, holder, pool, context)
-            .await
-    }
-
-    /// Assigns a seat of a pool the caller may see.
-    async fn assign_in_pool(
-        &self,
-        caller: &SeatCaller,
-        input: &SeatAssign,
-        holder: Holder,
-        pool: SeatPool,
-        context: PoolContext,
-    ) -> Result<CustomerSeat, ServiceError> {
-        if let Some(why) = &context.unusable {
-            return Err(ServiceError::rejected(
-                "SeatNotAvailable",
-                format!("no seat can be assigned: {why}"),
-            ));
-        }
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let (member, is_new) = self
-                .holder(caller, &context.customer, holder.clone())
-                .await?;
-            let (assignment, wire) = self
-                .prepare_assignment(caller, &context, pool, input, member, is_new)
-                .await?;
-            match self.store().assign_seat(&assignment).await {
-                Ok(()) => return Ok(wire),
-                // Another request created this member between our read and our write: use theirs.
-                Err(StoreError::Conflict { constraint })
-                    if is_new && attempt == 1 && constraint.is_member() =>
-                {
-                    continue;
-                }
-                Err(err) => return Err(assign_error(err, &wire.email)),
-            }
-        }
-    }
-
-    /// Everything one assignment writes, and the seat as the API returns it.
-    #[allow(clippy::too_many_arguments)]
-    async fn prepare_assignment(
-        &self,
-        caller: &SeatCaller,
-        context: &PoolContext,
-        pool: SeatPool,
-        input: &SeatAssign,
-        member: MemberRecord,
-        is_new: bool,
-    ) -> Result<(SeatAssignment, CustomerSeat), ServiceError> {
-        let now = self.now();
-        let mut seat = SeatRecord {
-            id: SeatId::new(),
-            organization_id: caller.organization_id(),
-            created_at: now,
-            modified_at: None,
-            pool,
-            status: initial_status(false),
-            customer_id: context.customer.id,
-            member_id: member.id,
-            email: member.email.clone(),
-            invitation_token_expires_at: Some(now + context.invitation_ttl),
-            claimed_at: None,
-            revoked_at: None,
-            metadata: input.metadata.clone(),
-        };
-        let mut events = Vec::new();
-        if is_new {
-            events.push(self.event(
-                caller.organization_id(),
-                "member.created",
-                &Member::from(member.clone()),
-            )?);
-        }
-        let mut audit = vec![self.audit(caller, &seat, SeatAction::Assigned)];
-        let (invitation, email, grants) = if input.immediate_claim {
-            seat.status = initial_status(true);
-            seat.claimed_at = Some(now);
-            seat.invitation_token_expires_at = None;
-            audit.push(self.audit(caller, &seat, SeatAction::Claimed));
-            let grants = self.grants_for(&seat, context.product_id).await?;
-            (None, None, grants)
-        } else {
-            let invitation = token::generate(INVITATION_TOKEN_PREFIX);
-            let email = self.invitation_email(context, &seat, invitation.expose());
-            (Some(invitation.hash), Some(email), Vec::new())
-        };
-        let wire = seat_wire(
-            seat.clone(),
-            Member::from(member.clone()),
-            &context.customer,
-        );
-        if input.immediate_claim {
-            events.push(self.event(caller.organization_id(), "customer_seat.claimed", &wire)?);
-            events.extend(self.grant_events(&grants, "benefit_grant.created").await?);
-        } else {
-            events.push(self.event(caller.organization_id(), "customer_seat.assigned", &wire)?);
-        }
-        let assignment = SeatAssignment {
-            seat,
-            invitation,
-            new_member: is_new.then_some(member),
-            grants,
-            email,
-            audit,
-            events,
-        };
-        Ok((assignment, wire))
     }
 
     /// The seats of a pool (revoked ones too, oldest first), optionally of one status, and its
@@ -745,37 +391,5 @@ impl Services {
             entries: entries.into_iter().map(audit_wire).collect(),
             pagination: Pagination::of(total, page),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn metadata(keys: usize, value_len: usize) -> Metadata {
-        Metadata(
-            (0..keys)
-                .map(|i| (format!("k{i}"), serde_json::json!("x".repeat(value_len))))
-                .collect(),
-        )
-    }
-
-    #[test]
-    fn seat_metadata_allows_ten_keys_and_refuses_eleven() {
-        assert!(validate_seat_metadata(&metadata(10, 5)).is_ok());
-        assert!(
-            validate_seat_metadata(&metadata(11, 5))
-                .unwrap_err()
-                .contains("10 keys")
-        );
-    }
-
-    #[test]
-    fn seat_metadata_over_one_kilobyte_is_refused() {
-        assert!(
-            validate_seat_metadata(&metadata(3, 400))
-                .unwrap_err()
-                .contains("1024 bytes")
-        );
     }
 }
