@@ -417,37 +417,13 @@ impl<'q, R: Record> QueryAs<'q, R> {
         self
     }
 
+    /// The first row, if any. The store reads one row only by a key that names at most one, so
+    /// this reads every row the statement returns and keeps the first.
     pub(super) async fn fetch_optional(
         self,
         on: impl Into<On<'_>>,
     ) -> Result<Option<R>, StoreError> {
-        let Query { sql, values } = self.query;
-        Ok(match on.into() {
-            On::SqlitePool(pool) => {
-                let arguments = arguments::<Sqlite>(values)?;
-                sqlx::query_as_with(sql, arguments)
-                    .fetch_optional(pool)
-                    .await?
-            }
-            On::PgPool(pool) => {
-                let arguments = arguments::<Postgres>(values)?;
-                sqlx::query_as_with(sql, arguments)
-                    .fetch_optional(pool)
-                    .await?
-            }
-            On::Sqlite(conn) => {
-                let arguments = arguments::<Sqlite>(values)?;
-                sqlx::query_as_with(sql, arguments)
-                    .fetch_optional(conn)
-                    .await?
-            }
-            On::Postgres(conn) => {
-                let arguments = arguments::<Postgres>(values)?;
-                sqlx::query_as_with(sql, arguments)
-                    .fetch_optional(conn)
-                    .await?
-            }
-        })
+        Ok(self.fetch_all(on).await?.into_iter().next())
     }
 
     pub(super) async fn fetch_one(self, on: impl Into<On<'_>>) -> Result<R, StoreError> {
