@@ -124,7 +124,17 @@ pub struct Application {
 }
 
 impl Application {
+    /// Refuses, before touching the database, a development mailbox on an address others can reach:
+    /// it shows every invitation link to whoever opens it.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        if settings.mail == MailDelivery::DevMailbox && !settings.bind.ip().is_loopback() {
+            anyhow::bail!(
+                "the development mailbox shows every invitation link to whoever opens it, so it is \
+                 only allowed on a loopback address; {} is not one (drop --dev-mailbox/--demo, or \
+                 set --smtp-url)",
+                settings.bind.ip()
+            );
+        }
         let store = connect_and_migrate(&settings.database_url, &settings.connect).await?;
         let listener = TcpListener::bind(settings.bind)
             .await

@@ -200,14 +200,6 @@ impl ServeArgs {
                     .to_owned(),
             );
         }
-        if self.mail_delivery() == MailDelivery::DevMailbox && !self.bind.ip().is_loopback() {
-            return Err(format!(
-                "the development mailbox shows every invitation link to whoever opens it, so it is \
-                 only allowed on a loopback address; {} is not one (drop --dev-mailbox/--demo, or \
-                 set --smtp-url)",
-                self.bind.ip()
-            ));
-        }
         let public_url = self.public_url();
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             return Err(format!(
