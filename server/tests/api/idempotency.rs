@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 use crate::{
     both_backends,
     checkouts::{checkout, client_path, product},
+    helpers::seats::{assign_body, buy, seats},
     helpers::*,
-    seats::{assign_body, buy, seats},
 };
 
 async fn post_with_key(

@@ -245,8 +245,8 @@ async fn pages_api_answers_and_the_mailbox_carry_no_store_no_referrer_and_a_cont
 async fn re_sending_one_invitation_in_a_loop_is_slowed_down(backend: Backend) {
     let app = spawn_app(backend).await;
     let org = app.create_org("acme").await;
-    let paid = crate::seats::buy(&app, &org, 2, Some("month")).await;
-    let seat = crate::seats::assign(&app, &org, &paid, "jane@example.com").await;
+    let paid = crate::helpers::seats::buy(&app, &org, 2, Some("month")).await;
+    let seat = crate::helpers::seats::assign(&app, &org, &paid, "jane@example.com").await;
     let path = format!("/v1/customer-seats/{}/resend", seat["id"].as_str().unwrap());
     for _ in 0..3 {
         assert_eq!(

@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 use crate::{
     both_backends,
     checkouts::{checkout, confirm, product},
+    helpers::seats::{assign_body, buy, pool_query},
     helpers::*,
-    seats::{assign_body, buy, pool_query},
 };
 
 /// The ids of a list's items, in order.

@@ -15,8 +15,8 @@ use tokio::{
 
 use crate::{
     both_backends,
+    helpers::seats::{assign, assign_body, buy, invitation_token},
     helpers::*,
-    seats::{assign, assign_body, buy, invitation_token},
 };
 
 /// A minimal SMTP server on loopback that accepts every message and keeps what it received.

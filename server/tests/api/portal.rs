@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use crate::{
     both_backends,
+    helpers::seats::{assign_body, buy, invitation_token, pool_query, seats},
     helpers::*,
-    seats::{assign_body, buy, invitation_token, pool_query, seats},
 };
 
 const PORTAL: &str = "/v1/customer-portal/seats";

@@ -6,8 +6,10 @@ use serde_json::{Value, json};
 
 use crate::{
     both_backends,
+    helpers::seats::{
+        assign, assign_body, buy, invitation_token, pay_for, pool_query, seat_path, seats,
+    },
     helpers::*,
-    seats::{assign, assign_body, buy, invitation_token, pay_for, pool_query, seat_path, seats},
 };
 
 /// A monthly product with a note benefit and a license-key benefit, and a paid pool of `seats`.

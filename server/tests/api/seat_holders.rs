@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 
 use crate::{
     both_backends,
+    helpers::seats::{assign_body, buy, pool_query, seat_path, seats},
     helpers::*,
-    seats::{assign_body, buy, pool_query, seat_path, seats},
 };
 
 const SEATS: &str = "/v1/customer-seats";

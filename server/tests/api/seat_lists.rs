@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use crate::{
     both_backends,
+    helpers::seats::{assign, buy, invitation_token, pool_query, seats},
     helpers::*,
-    seats::{assign, buy, invitation_token, pool_query, seats},
 };
 
 /// The seat of `email` in a list.

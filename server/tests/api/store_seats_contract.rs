@@ -19,7 +19,10 @@ use app::{
 };
 use chrono::{TimeDelta, Utc};
 
-use crate::{both_backends, helpers::*, seats::buy};
+use crate::{
+    both_backends,
+    helpers::{seats::buy, *},
+};
 
 /// A server with a paid two-seat subscription: the app, the pool, and the org id.
 struct Pool {
