@@ -139,16 +139,6 @@ pub(super) trait Bind<'q> {
     fn null() -> Value<'q>;
 }
 
-impl<'q> Bind<'q> for Value<'q> {
-    fn value(self) -> Value<'q> {
-        self
-    }
-
-    fn null() -> Value<'q> {
-        Value::Text(None)
-    }
-}
-
 impl<'q, T: Bind<'q>> Bind<'q> for Option<T> {
     fn value(self) -> Value<'q> {
         self.map_or_else(T::null, Bind::value)

@@ -43,6 +43,8 @@ impl<'q> Bind<'q> for Bound {
         }
     }
 
+    /// A list's values are never absent (a filter not given adds no condition), so this null is
+    /// never bound.
     fn null() -> Value<'q> {
         Value::Text(None)
     }
