@@ -178,6 +178,7 @@ impl Application {
                 .rate_limit
                 .and_then(|per_minute| PublicLimiter::new(per_minute, settings.client_address)),
             timeouts: settings.timeouts,
+            gzip_copies: Arc::default(),
         };
         Ok(Self {
             listener,

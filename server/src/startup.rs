@@ -40,7 +40,7 @@ use tower_http::{
 use crate::{
     config::MailDelivery,
     limits::{self, Guard, PublicLimiter, Timeouts},
-    rest,
+    rest::{self, gzip::GzipCopies},
 };
 
 /// What every handler can reach.
@@ -56,6 +56,8 @@ pub struct AppState {
     pub public_limiter: Option<Arc<PublicLimiter>>,
     /// How long requests may take.
     pub timeouts: Timeouts,
+    /// The gzip copies of kept seat lists.
+    pub gzip_copies: Arc<GzipCopies>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -359,74 +359,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
     }
 }
 
-/// Whether the request accepts a gzip-encoded answer, read from `Accept-Encoding` in place (the
-/// `HeaderMap` extractor would copy every header on the seat list's hot path).
-pub struct AcceptsGzip(pub bool);
-
-impl<S: Send + Sync> FromRequestParts<S> for AcceptsGzip {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(AcceptsGzip(accepts_gzip(&parts.headers)))
-    }
-}
-
-/// A response whose body is JSON rendered earlier (a cached seat list).
-pub fn json_body(json: axum::body::Bytes) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    (
-        [(
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static("application/json"),
-        )],
-        json,
-    )
-        .into_response()
-}
-
-/// A rendered seat list as a response: its kept gzip copy when the request accepts gzip (the
-/// compression layer leaves an encoded response alone), else its JSON (which that layer may
-/// compress for other encodings).
-pub fn seat_list_body(
-    list: &app::server::service::RenderedList,
-    AcceptsGzip(gzip): AcceptsGzip,
-) -> axum::response::Response {
-    if !gzip {
-        return json_body(list.json());
-    }
-    let mut response = json_body(list.gzip());
-    let response_headers = response.headers_mut();
-    response_headers.insert(
-        header::CONTENT_ENCODING,
-        header::HeaderValue::from_static("gzip"),
-    );
-    response_headers.insert(
-        header::VARY,
-        header::HeaderValue::from_static("accept-encoding"),
-    );
-    response
-}
-
-/// Whether `Accept-Encoding` names gzip with a weight above zero (`gzip;q=0` refuses it).
-fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
-    headers
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .any(|coding| {
-            let mut parts = coding.split(';').map(str::trim);
-            let name = parts.next().unwrap_or_default();
-            let refused = parts.any(|parameter| {
-                parameter
-                    .strip_prefix("q=")
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    .is_some_and(|q| q <= 0.0)
-            });
-            (name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip")) && !refused
-        })
-}
-
 /// The token of an `Authorization: Bearer <token>` header.
 fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
     let header =
@@ -467,35 +399,6 @@ mod tests {
             ServiceError::Validation(mut issues) => issues.remove(0),
             other => panic!("expected a validation error, got {other:?}"),
         }
-    }
-
-    fn accept_encoding(value: &str) -> axum::http::HeaderMap {
-        let mut headers = axum::http::HeaderMap::new();
-        headers.insert(header::ACCEPT_ENCODING, value.parse().unwrap());
-        headers
-    }
-
-    #[test]
-    fn gzip_is_accepted_when_named_with_a_weight_above_zero() {
-        for value in [
-            "gzip",
-            "gzip, deflate, br, zstd",
-            "br;q=1.0, GZIP;q=0.5",
-            "x-gzip",
-        ] {
-            assert!(accepts_gzip(&accept_encoding(value)), "{value}");
-        }
-        for value in [
-            "br",
-            "identity",
-            "gzip;q=0",
-            "gzip; q=0.0, br",
-            "*",
-            "gzipx",
-        ] {
-            assert!(!accepts_gzip(&accept_encoding(value)), "{value}");
-        }
-        assert!(!accepts_gzip(&axum::http::HeaderMap::new()));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 mod dev_mailbox;
 pub mod error;
 pub mod extract;
+pub mod gzip;
 mod health;
 pub(crate) mod idempotency;
 mod openapi;

@@ -94,11 +94,11 @@ impl Pool {
     async fn used(&self) -> u32 {
         self.app
             .store()
-            .pool_usage(self.org.id, self.pool)
+            .pool_context(self.org.id, self.pool)
             .await
             .unwrap()
             .unwrap()
-            .used
+            .used_seats
     }
 
     fn claim(&self, seat: &SeatRecord, invitation: TokenHash) -> SeatClaimWrite {

@@ -1,19 +1,106 @@
-//! Who is calling: turns a bearer token into an [`OrganizationCaller`] or a [`PortalCaller`] and
-//! checks what it may do. Tokens are looked up by
-//! their SHA-256; a token that is unknown, revoked or expired is the same 401 to the caller.
+//! Who is calling: turns what a request presents ([`Credential`]) into a [`SeatCaller`] and checks
+//! what it may do. Tokens are looked up by their SHA-256; a token that is unknown, revoked or
+//! expired is the same 401 to the caller. A request that acts on one pool authenticates and reads
+//! the pool in one store read ([`Services::caller_on_pool`]).
+
+use std::sync::Arc;
 
 use crate::{
     model::{
-        AccessTokenId, CustomerId, MemberId, OrganizationId, Scope, Scopes, customer::MemberRole,
-        seat::ActorType,
+        AccessTokenId, CustomerId, MemberId, OrganizationId, Scope, Scopes,
+        customer::MemberRole,
+        seat::{ActorType, SeatPool},
     },
     server::{
-        store::{AccessTokenRecord, SessionRecord},
+        store::{
+            AccessTokenRecord, CallerRecord, CredentialHash, PoolContextRecord, SessionRecord,
+        },
         token::{ACCESS_TOKEN_PREFIX, TokenHash},
     },
 };
 
 use super::{ServiceError, Services, customers::SESSION_TOKEN_PREFIX};
+
+/// What a request presents to be let in: a bearer token as received, or a caller the request
+/// already authenticated (a server function's session, Seatkeeper itself). Not `Debug`: it may
+/// hold a secret.
+#[derive(Clone, Copy)]
+pub enum Credential<'a> {
+    /// An organization access token (`skp_oat_...`).
+    AccessToken(&'a str),
+    /// A customer or member session token (`skp_cst_...`).
+    Session(&'a str),
+    /// A caller already authenticated.
+    Caller(&'a SeatCaller),
+}
+
+/// A caller's read of a pool as identical reads share it: the live caller, and the pool's context
+/// when it is the caller's organization's.
+pub(super) type CallerOnPoolRead = Option<(CallerRecord, Option<Arc<PoolContextRecord>>)>;
+
+const UNKNOWN_ACCESS_TOKEN: ServiceError =
+    ServiceError::Unauthorized("the access token is unknown, revoked or expired");
+const UNKNOWN_SESSION: ServiceError =
+    ServiceError::Unauthorized("the session token is unknown or expired");
+
+impl Services {
+    /// The caller behind a credential; 401 when it is not live.
+    pub async fn authenticate(
+        &self,
+        credential: Credential<'_>,
+    ) -> Result<SeatCaller, ServiceError> {
+        Ok(match credential {
+            Credential::AccessToken(token) => {
+                SeatCaller::Organization(self.authenticate_access_token(token).await?)
+            }
+            Credential::Session(token) => {
+                SeatCaller::Portal(self.authenticate_session(token).await?)
+            }
+            Credential::Caller(caller) => caller.clone(),
+        })
+    }
+
+    /// The caller behind a credential (401 when it is not live) and the context of `pool` when the
+    /// pool belongs to the caller's organization (whether the caller may see it is the caller's
+    /// rule, [`SeatCaller::may_see_customer`]). One store read for a token; identical reads that
+    /// arrive together share it (see `shared_reads`).
+    pub(super) async fn caller_on_pool(
+        &self,
+        credential: Credential<'_>,
+        pool: SeatPool,
+    ) -> Result<(SeatCaller, Option<Arc<PoolContextRecord>>), ServiceError> {
+        let (hash, unknown) = match credential {
+            Credential::AccessToken(token) => (
+                CredentialHash::AccessToken(access_token_hash(token)?),
+                UNKNOWN_ACCESS_TOKEN,
+            ),
+            Credential::Session(token) => (
+                CredentialHash::Session(session_token_hash(token)?),
+                UNKNOWN_SESSION,
+            ),
+            Credential::Caller(caller) => {
+                let context = self
+                    .store()
+                    .pool_context(caller.organization_id(), pool)
+                    .await?;
+                return Ok((caller.clone(), context.map(Arc::new)));
+            }
+        };
+        let found = self
+            .caller_reads
+            .read((hash.clone(), pool), || async {
+                let found = self.store().caller_on_pool(&hash, self.now(), pool).await?;
+                Ok::<_, ServiceError>(found.map(|found| (found.caller, found.pool.map(Arc::new))))
+            })
+            .await?;
+        let (caller, context) = found.ok_or(unknown)?;
+        let caller = match caller {
+            CallerRecord::AccessToken(token) => SeatCaller::Organization(token.into()),
+            CallerRecord::Session(session) => SeatCaller::Portal(session.into()),
+        };
+        Ok((caller, context))
+    }
+}
 
 /// An authenticated caller of the merchant API.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,7 +135,7 @@ impl Services {
             .store()
             .access_token_by_hash(&access_token_hash(token)?, self.now())
             .await?;
-        OrganizationCaller::of_live_token(record)
+        Ok(record.ok_or(UNKNOWN_ACCESS_TOKEN)?.into())
     }
 }
 
@@ -62,17 +149,13 @@ pub(super) fn access_token_hash(token: &str) -> Result<TokenHash, ServiceError> 
     Ok(TokenHash::of(token))
 }
 
-impl OrganizationCaller {
-    /// The caller behind a live token's record; 401 when the lookup found none.
-    pub(super) fn of_live_token(record: Option<AccessTokenRecord>) -> Result<Self, ServiceError> {
-        let record = record.ok_or(ServiceError::Unauthorized(
-            "the access token is unknown, revoked or expired",
-        ))?;
-        Ok(Self {
+impl From<AccessTokenRecord> for OrganizationCaller {
+    fn from(record: AccessTokenRecord) -> Self {
+        Self {
             organization_id: record.organization_id,
             token_id: record.id,
             scopes: record.scopes,
-        })
+        }
     }
 }
 
@@ -159,7 +242,7 @@ impl Services {
             .store()
             .live_session(&session_token_hash(token)?, self.now())
             .await?;
-        PortalCaller::of_live_session(session)
+        Ok(session.ok_or(UNKNOWN_SESSION)?.into())
     }
 }
 
@@ -173,17 +256,13 @@ pub(super) fn session_token_hash(token: &str) -> Result<TokenHash, ServiceError>
     Ok(TokenHash::of(token))
 }
 
-impl PortalCaller {
-    /// The caller behind a live session's record; 401 when the lookup found none.
-    pub(super) fn of_live_session(session: Option<SessionRecord>) -> Result<Self, ServiceError> {
-        let session = session.ok_or(ServiceError::Unauthorized(
-            "the session token is unknown or expired",
-        ))?;
-        Ok(Self {
+impl From<SessionRecord> for PortalCaller {
+    fn from(session: SessionRecord) -> Self {
+        Self {
             organization_id: session.organization_id,
             customer_id: session.customer_id,
             member_id: session.member_id,
             role: session.role,
-        })
+        }
     }
 }

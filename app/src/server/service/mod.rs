@@ -28,7 +28,7 @@ mod text;
 
 use std::sync::Arc;
 
-pub use auth::{OrganizationCaller, PortalCaller, SeatCaller};
+pub use auth::{Credential, OrganizationCaller, PortalCaller, SeatCaller};
 pub use customers::SESSION_TTL;
 pub use error::ServiceError;
 pub use idempotency::{Begun, IdempotentRequest, Replayed};
@@ -36,12 +36,15 @@ pub use invitation_limits::DEFAULT_ORGANIZATION_PER_HOUR as DEFAULT_RESEND_LIMIT
 pub use invitations::{Invitation, describe_ttl, html_escape};
 pub use organizations::{CreateOrganization, CreatedOrganization};
 pub use payments::PAYMENT_GRACE;
-pub use seat_lists::RenderedList;
+pub use seat_lists::SeatListJson;
 
-use crate::server::{
-    clock::Clock,
-    payment::{PaymentProvider, TestPaymentProvider},
-    store::Store,
+use crate::{
+    model::seat::SeatPool,
+    server::{
+        clock::Clock,
+        payment::{PaymentProvider, TestPaymentProvider},
+        store::{CredentialHash, Store},
+    },
 };
 
 /// Everything a use case needs: the store and the clock. Cheap to clone.
@@ -55,6 +58,9 @@ pub struct Services {
     demo_slug: Option<String>,
     /// Rendered seat lists of this process, answered while current.
     seat_lists: Arc<seat_lists::SeatListCache>,
+    /// Callers' reads of pools under way, shared by identical reads that arrive together.
+    caller_reads:
+        Arc<shared_reads::SharedReads<(CredentialHash, SeatPool), auth::CallerOnPoolRead>>,
     /// How often invitations may be re-sent, in this process.
     invitation_limits: Arc<invitation_limits::InvitationLimits>,
 }
@@ -73,6 +79,7 @@ impl Services {
             public_url,
             demo_slug: None,
             seat_lists: Arc::default(),
+            caller_reads: Arc::default(),
             invitation_limits: Arc::default(),
         }
     }

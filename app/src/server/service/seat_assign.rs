@@ -4,6 +4,8 @@
 //! enforce, inside the one transaction that writes the assignment (see
 //! [`SeatStore::assign_seat`](crate::server::store::SeatStore::assign_seat)).
 
+use std::sync::Arc;
+
 use crate::{
     domain::seats::{Holder, initial_status},
     model::{
@@ -19,8 +21,7 @@ use crate::{
 };
 
 use super::{
-    OrganizationCaller, SeatCaller, ServiceError, Services,
-    auth::access_token_hash,
+    Credential, SeatCaller, ServiceError, Services,
     seats::{INVITATION_TOKEN_PREFIX, PoolContext, context_of, seat_wire},
 };
 
@@ -218,53 +219,43 @@ impl Services {
         }
     }
 
-    /// Assigns a seat: a pending seat with an emailed invitation, or (organization tokens only) a
-    /// seat claimed at once with `immediate_claim`.
-    #[tracing::instrument(skip_all, fields(organization_id = %caller.organization_id()), err(level = "info"))]
+    /// Assigns a seat for whoever presents `credential`: a pending seat with an emailed
+    /// invitation, or (organization tokens only) a seat claimed at once with `immediate_claim`.
+    /// When the request names its pool (`subscription_id` or `order_id`), the caller and the
+    /// pool's context are one read; a `checkout_id` is looked up once the caller is known.
+    #[tracing::instrument(skip_all, fields(organization_id), err(level = "info"))]
     pub async fn assign_seat(
         &self,
-        caller: &SeatCaller,
+        credential: Credential<'_>,
         input: SeatAssign,
     ) -> Result<CustomerSeat, ServiceError> {
-        let holder = check_assign(caller, &input)?;
-        let pool = self.requested_pool(caller, &input).await?;
-        let context = self.pool_context(caller, pool).await?;
-        self.assign_in_pool(caller, &input, holder, pool, context)
-            .await
-    }
-
-    /// The merchant API's assign with its access token: when the request names its pool directly
-    /// (`subscription_id` or `order_id`), the token and the pool's context are one read. The same
-    /// answers, errors and order of checks as [`Services::assign_seat`].
-    #[tracing::instrument(skip_all, err(level = "info"))]
-    pub async fn assign_seat_for_token(
-        &self,
-        token: &str,
-        input: SeatAssign,
-    ) -> Result<CustomerSeat, ServiceError> {
-        let pool = match (input.subscription_id, input.order_id, input.checkout_id) {
-            (Some(id), None, None) => SeatPool::Subscription(id),
-            (None, Some(id), None) => SeatPool::Order(id),
-            _ => {
-                let caller = SeatCaller::Organization(self.authenticate_access_token(token).await?);
-                return self.assign_seat(&caller, input).await;
+        let named = match (input.subscription_id, input.order_id, input.checkout_id) {
+            (Some(id), None, None) => Some(SeatPool::Subscription(id)),
+            (None, Some(id), None) => Some(SeatPool::Order(id)),
+            _ => None,
+        };
+        let (caller, holder, pool, record) = match named {
+            Some(pool) => {
+                let (caller, record) = self.caller_on_pool(credential, pool).await?;
+                let holder = check_assign(&caller, &input)?;
+                (caller, holder, pool, record)
+            }
+            None => {
+                let caller = self.authenticate(credential).await?;
+                let holder = check_assign(&caller, &input)?;
+                let pool = self.requested_pool(&caller, &input).await?;
+                let record = self
+                    .store()
+                    .pool_context(caller.organization_id(), pool)
+                    .await?;
+                (caller, holder, pool, record.map(Arc::new))
             }
         };
-        let found = self
-            .store()
-            .access_token_with_pool_context(&access_token_hash(token)?, self.now(), pool)
-            .await?;
-        let (caller, record) = match found {
-            Some((token, record)) => (
-                OrganizationCaller::of_live_token(Some(token))?,
-                Some(record),
-            ),
-            // The token is not live (401) or the pool is not its organization's (404 below).
-            None => (self.authenticate_access_token(token).await?, None),
-        };
-        let caller = SeatCaller::Organization(caller);
-        let holder = check_assign(&caller, &input)?;
-        let context = context_of(&caller, pool, record)?;
+        tracing::Span::current().record(
+            "organization_id",
+            tracing::field::display(caller.organization_id()),
+        );
+        let context = context_of(&caller, pool, record.as_deref())?;
         self.assign_in_pool(&caller, &input, holder, pool, context)
             .await
     }

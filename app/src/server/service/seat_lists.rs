@@ -6,9 +6,10 @@
 //! was built under. A later request reads the pool's current stamp and answers the kept JSON when
 //! the stamps agree.
 //!
-//! Both the merchant API and the portal read the stamp in the same query that checks their token,
-//! so a list answered from memory costs one indexed read; identical reads that overlap share one
-//! query that started after all of them arrived (see `shared_reads`).
+//! The stamp is part of the pool's context, which a request with a token reads in the same query
+//! that checks the token ([`Services::caller_on_pool`]), so a list answered from memory costs one
+//! indexed read; identical reads that overlap share one query that started after all of them
+//! arrived (see `shared_reads`). Compressing a kept list for the wire is the HTTP layer's business.
 //!
 //! Database triggers move the stamp on every change a list shows (a seat inserted or updated, the
 //! customer or one of its members updated; the pool's size is part of the stamp), whichever
@@ -18,8 +19,7 @@
 
 use std::{
     collections::HashMap,
-    io::Write,
-    sync::{Arc, Mutex, OnceLock, PoisonError},
+    sync::{Arc, Mutex, PoisonError},
 };
 
 use axum::body::Bytes;
@@ -29,18 +29,10 @@ use crate::{
         OrganizationId, PageRequest,
         seat::{SeatPool, SeatStatus},
     },
-    server::{
-        store::{AccessTokenRecord, PoolStamp, SessionRecord, StoreError},
-        token::TokenHash,
-    },
+    server::store::{PoolStamp, StoreError},
 };
 
-use super::{
-    OrganizationCaller, PortalCaller, SeatCaller, ServiceError, Services,
-    auth::{access_token_hash, session_token_hash},
-    seats::pool_not_found,
-    shared_reads::SharedReads,
-};
+use super::{Credential, ServiceError, Services, seats::pool_not_found};
 
 /// At most this much JSON is kept; beyond it, the least recently stored lists go first.
 const BUDGET_BYTES: usize = 32 * 1024 * 1024;
@@ -56,44 +48,26 @@ struct ListKey {
     page: PageRequest,
 }
 
-/// A rendered `SeatsList`: its JSON, and the same JSON gzip-compressed, made once on first demand
-/// (browsers ask for it; compressing ~76 KB on every request would cost more than the rest).
+/// A rendered `SeatsList`, as kept. Each rendering is its own allocation, so a caller may tell
+/// two apart by the `Arc` (the HTTP layer keeps one compressed copy per rendering).
 #[derive(Debug)]
-pub struct RenderedList {
-    json: Bytes,
-    gzip: OnceLock<Bytes>,
-}
+pub struct SeatListJson(Bytes);
 
-impl RenderedList {
-    fn new(json: Bytes) -> Self {
-        Self {
-            json,
-            gzip: OnceLock::new(),
-        }
+impl SeatListJson {
+    /// A rendering of `json`.
+    pub fn new(json: Bytes) -> Self {
+        Self(json)
     }
 
     /// The list's JSON.
     pub fn json(&self) -> Bytes {
-        self.json.clone()
-    }
-
-    /// The list's JSON, gzip-compressed (`Content-Encoding: gzip`).
-    pub fn gzip(&self) -> Bytes {
-        self.gzip
-            .get_or_init(|| {
-                let mut encoder =
-                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-                // Writing to memory cannot fail.
-                let _ = encoder.write_all(&self.json);
-                Bytes::from(encoder.finish().unwrap_or_default())
-            })
-            .clone()
+        self.0.clone()
     }
 }
 
 struct Kept {
     stamp: PoolStamp,
-    list: Arc<RenderedList>,
+    list: Arc<SeatListJson>,
     /// When it was stored, in store operations: the smallest goes first when over budget.
     stored: u64,
 }
@@ -105,23 +79,15 @@ struct Lists {
     stores: u64,
 }
 
-/// An access token, and the stamp of a pool when the token's organization has it.
-type TokenStamp = Option<(AccessTokenRecord, Option<PoolStamp>)>;
-/// A live session, and the stamp of a pool when the session's organization has it.
-type SessionStamp = Option<(SessionRecord, Option<PoolStamp>)>;
-
-/// The rendered seat lists of this process, and the reads of their stamps under way. Shared by
-/// every clone of [`Services`].
+/// The rendered seat lists of this process. Shared by every clone of [`Services`].
 #[derive(Default)]
 pub struct SeatListCache {
     lists: Mutex<Lists>,
-    token_stamps: SharedReads<(TokenHash, SeatPool), TokenStamp>,
-    session_stamps: SharedReads<(TokenHash, SeatPool), SessionStamp>,
 }
 
 impl SeatListCache {
     /// The kept list of `key`, if it was built under `stamp`.
-    fn get(&self, key: &ListKey, stamp: &PoolStamp) -> Option<Arc<RenderedList>> {
+    fn get(&self, key: &ListKey, stamp: &PoolStamp) -> Option<Arc<SeatListJson>> {
         let lists = self.lists.lock().unwrap_or_else(PoisonError::into_inner);
         lists
             .kept
@@ -131,15 +97,15 @@ impl SeatListCache {
     }
 
     /// Keeps `list` as the list of `key` under `stamp`, evicting the oldest lists beyond the budget
-    /// (counted in JSON bytes; a gzip copy adds about a tenth).
-    fn put(&self, key: ListKey, stamp: PoolStamp, list: Arc<RenderedList>) {
-        if list.json.len() > LARGEST_KEPT {
+    /// (counted in JSON bytes).
+    fn put(&self, key: ListKey, stamp: PoolStamp, list: Arc<SeatListJson>) {
+        if list.0.len() > LARGEST_KEPT {
             return;
         }
         let mut lists = self.lists.lock().unwrap_or_else(PoisonError::into_inner);
         lists.stores += 1;
         let stored = lists.stores;
-        lists.bytes += list.json.len();
+        lists.bytes += list.0.len();
         if let Some(old) = lists.kept.insert(
             key,
             Kept {
@@ -148,7 +114,7 @@ impl SeatListCache {
                 stored,
             },
         ) {
-            lists.bytes -= old.list.json.len();
+            lists.bytes -= old.list.0.len();
         }
         while lists.bytes > BUDGET_BYTES {
             let Some(oldest) = lists
@@ -160,7 +126,7 @@ impl SeatListCache {
                 break;
             };
             if let Some(gone) = lists.kept.remove(&oldest) {
-                lists.bytes -= gone.list.json.len();
+                lists.bytes -= gone.list.0.len();
             }
         }
     }
@@ -174,66 +140,20 @@ impl SeatListCache {
 }
 
 impl Services {
-    /// The merchant API's seat list of a pool, as the JSON of a `SeatsList`: the access token and
-    /// the pool's stamp are read together, then the kept list answers or a fresh one is built.
-    pub async fn seat_list_json_for_token(
+    /// A pool's seat list as the JSON of a `SeatsList`, for whoever presents `credential`: the
+    /// caller and the pool's context (with its stamp) are read together, then the kept list
+    /// answers or a fresh one is built and kept.
+    pub async fn seat_list_json(
         &self,
-        token: &str,
+        credential: Credential<'_>,
         pool: SeatPool,
         status: Option<SeatStatus>,
         page: PageRequest,
-    ) -> Result<Arc<RenderedList>, ServiceError> {
-        let hash = access_token_hash(token)?;
-        let found = self
-            .seat_lists
-            .token_stamps
-            .read((hash.clone(), pool), || {
-                self.store()
-                    .access_token_with_pool_stamp(&hash, self.now(), pool)
-            })
-            .await?;
-        let (record, stamp) = found.map_or((None, None), |(record, stamp)| (Some(record), stamp));
-        let caller = SeatCaller::Organization(OrganizationCaller::of_live_token(record)?);
-        self.stamped_seat_list_json(&caller, pool, status, page, stamp)
-            .await
-    }
-
-    /// The portal's seat list of a pool, as the JSON of a `SeatsList`: the session and the pool's
-    /// stamp are read together, then the kept list answers or a fresh one is built.
-    pub async fn seat_list_json_for_session(
-        &self,
-        token: &str,
-        pool: SeatPool,
-        status: Option<SeatStatus>,
-        page: PageRequest,
-    ) -> Result<Arc<RenderedList>, ServiceError> {
-        let hash = session_token_hash(token)?;
-        let found = self
-            .seat_lists
-            .session_stamps
-            .read((hash.clone(), pool), || {
-                self.store()
-                    .live_session_with_pool_stamp(&hash, self.now(), pool)
-            })
-            .await?;
-        let (session, stamp) =
-            found.map_or((None, None), |(session, stamp)| (Some(session), stamp));
-        let caller = SeatCaller::Portal(PortalCaller::of_live_session(session)?);
-        self.stamped_seat_list_json(&caller, pool, status, page, stamp)
-            .await
-    }
-
-    async fn stamped_seat_list_json(
-        &self,
-        caller: &SeatCaller,
-        pool: SeatPool,
-        status: Option<SeatStatus>,
-        page: PageRequest,
-        stamp: Option<PoolStamp>,
-    ) -> Result<Arc<RenderedList>, ServiceError> {
+    ) -> Result<Arc<SeatListJson>, ServiceError> {
+        let (caller, context) = self.caller_on_pool(credential, pool).await?;
         caller.require_read()?;
-        let stamp = stamp
-            .filter(|stamp| caller.may_see_customer(stamp.customer_id))
+        let context = context
+            .filter(|context| caller.may_see_customer(context.customer.id))
             .ok_or_else(|| pool_not_found(pool))?;
         let key = ListKey {
             organization_id: caller.organization_id(),
@@ -241,16 +161,16 @@ impl Services {
             status,
             page,
         };
-        if let Some(list) = self.seat_lists.get(&key, &stamp) {
+        if let Some(list) = self.seat_lists.get(&key, &context.stamp) {
             return Ok(list);
         }
-        let list = self.list_seats(caller, pool, status, page).await?;
+        let list = self.seat_list_of(&context, pool, status, page).await?;
         let json =
             Bytes::from(serde_json::to_vec(&list).map_err(|e| {
                 ServiceError::Internal(StoreError::Corrupt(format!("seat list: {e}")))
             })?);
-        let list = Arc::new(RenderedList::new(json));
-        self.seat_lists.put(key, stamp, list.clone());
+        let list = Arc::new(SeatListJson(json));
+        self.seat_lists.put(key, context.stamp, list.clone());
         Ok(list)
     }
 }
@@ -260,28 +180,8 @@ mod tests {
     use super::*;
     use crate::model::{CustomerId, SubscriptionId};
 
-    fn rendered(json: Bytes) -> Arc<RenderedList> {
-        Arc::new(RenderedList::new(json))
-    }
-
-    #[test]
-    fn a_rendered_list_is_compressed_once_and_decompresses_to_its_json() {
-        use std::io::Read;
-        let json = Bytes::from(format!("[{}]", vec!["{\"seat\":1}"; 500].join(",")));
-        let list = RenderedList::new(json.clone());
-        let gzip = list.gzip();
-        assert!(
-            gzip.len() < json.len() / 10,
-            "{} of {}",
-            gzip.len(),
-            json.len()
-        );
-        assert_eq!(list.gzip().as_ptr(), gzip.as_ptr(), "made once");
-        let mut plain = Vec::new();
-        flate2::read::GzDecoder::new(&gzip[..])
-            .read_to_end(&mut plain)
-            .unwrap();
-        assert_eq!(plain, json);
+    fn rendered(json: Bytes) -> Arc<SeatListJson> {
+        Arc::new(SeatListJson(json))
     }
 
     fn key() -> ListKey {

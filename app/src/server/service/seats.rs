@@ -85,7 +85,7 @@ pub(super) fn pool_not_found(pool: SeatPool) -> ServiceError {
 pub(super) fn context_of(
     caller: &SeatCaller,
     pool: SeatPool,
-    record: Option<PoolContextRecord>,
+    record: Option<&PoolContextRecord>,
 ) -> Result<PoolContext, ServiceError> {
     let record = record
         .filter(|found| caller.may_see_customer(found.customer.id))
@@ -97,11 +97,11 @@ pub(super) fn context_of(
     let unusable =
         why_pool_refuses_seats(kind, &record.status, record.customer.deleted_at.is_some());
     Ok(PoolContext {
-        customer: record.customer,
+        customer: record.customer.clone(),
         product_id: record.product_id,
-        product_name: record.product_name,
-        organization_name: record.organization_name,
-        organization_slug: record.organization_slug,
+        product_name: record.product_name.clone(),
+        organization_name: record.organization_name.clone(),
+        organization_slug: record.organization_slug.clone(),
         invitation_ttl: TimeDelta::seconds(record.invitation_ttl_seconds),
         unusable,
     })
@@ -166,7 +166,7 @@ impl Services {
             .store()
             .pool_context(caller.organization_id(), pool)
             .await?;
-        context_of(caller, pool, record)
+        context_of(caller, pool, record.as_ref())
     }
 
     pub(super) fn audit(
@@ -189,22 +189,15 @@ impl Services {
         }
     }
 
-    /// The seats of a pool (revoked ones too, oldest first), optionally of one status, and its
-    /// free count.
-    pub async fn list_seats(
+    /// The seats of a pool whose context the caller was allowed to read (revoked ones too, oldest
+    /// first), optionally of one status, and its free count.
+    pub(super) async fn seat_list_of(
         &self,
-        caller: &SeatCaller,
+        context: &PoolContextRecord,
         pool: SeatPool,
         status: Option<SeatStatus>,
         page: PageRequest,
     ) -> Result<SeatsList, ServiceError> {
-        caller.require_read()?;
-        let context = self.pool_context(caller, pool).await?;
-        let usage = self
-            .store()
-            .pool_usage(caller.organization_id(), pool)
-            .await?
-            .ok_or_else(|| pool_not_found(pool))?;
         let (seats, total) = self.store().seats_of(pool, status, page).await?;
         let members: HashMap<MemberId, MemberRecord> = if seats.is_empty() {
             HashMap::new()
@@ -224,10 +217,11 @@ impl Services {
                 .ok_or_else(|| ServiceError::not_found("Member"))?;
             out.push(seat_wire(seat, member.into(), &context.customer));
         }
+        let total_seats = context.seats();
         Ok(SeatsList {
             seats: out,
-            available_seats: usage.seats.saturating_sub(usage.used),
-            total_seats: usage.seats,
+            available_seats: total_seats.saturating_sub(context.used_seats),
+            total_seats,
             pagination: Pagination::of(total, page),
         })
     }

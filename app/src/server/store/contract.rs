@@ -5,13 +5,13 @@
 use async_trait::async_trait;
 
 use super::{
-    AccessTokenRecord, AuditRecord, Backend, BenefitFilter, BenefitRecord, CheckoutChange,
-    CheckoutFilter, CheckoutRecord, CustomerFilter, CustomerRecord, EmailRecord, EventRecord,
-    GrantFilter, GrantRecord, IdempotencyClaim, IdempotencyRecord, MemberFilter, MemberRecord,
-    NewAccessToken, NewCustomerSession, NewEvent, NewOrganization, OrderFilter, OrderRecord,
-    OrganizationRecord, PaymentRecord, PaymentSettlement, PoolContextRecord, PoolStamp, PoolUsage,
-    ProductFilter, ProductRecord, Purchase, SeatAssignment, SeatClaimWrite, SeatRecord,
-    SeatResendWrite, SeatRevokeWrite, SessionRecord, StoreError, StoredResponse,
+    AccessTokenRecord, AuditRecord, Backend, BenefitFilter, BenefitRecord, CallerOnPool,
+    CheckoutChange, CheckoutFilter, CheckoutRecord, CredentialHash, CustomerFilter, CustomerRecord,
+    EmailRecord, EventRecord, GrantFilter, GrantRecord, IdempotencyClaim, IdempotencyRecord,
+    MemberFilter, MemberRecord, NewAccessToken, NewCustomerSession, NewEvent, NewOrganization,
+    OrderFilter, OrderRecord, OrganizationRecord, PaymentRecord, PaymentSettlement,
+    PoolContextRecord, ProductFilter, ProductRecord, Purchase, SeatAssignment, SeatClaimWrite,
+    SeatRecord, SeatResendWrite, SeatRevokeWrite, SessionRecord, StoreError, StoredResponse,
     SubscriptionFilter, SubscriptionRecord, TestCharge,
 };
 use crate::{
@@ -474,13 +474,6 @@ pub trait SeatStore: Send + Sync {
         member_id: MemberId,
     ) -> Result<Vec<SeatRecord>, StoreError>;
 
-    /// The pool's size and used seats, if the pool belongs to the organization.
-    async fn pool_usage(
-        &self,
-        organization_id: OrganizationId,
-        pool: SeatPool,
-    ) -> Result<Option<PoolUsage>, StoreError>;
-
     /// A pool of the organization with its customer, product name and organization, if it exists.
     async fn pool_context(
         &self,
@@ -488,23 +481,15 @@ pub trait SeatStore: Send + Sync {
         pool: SeatPool,
     ) -> Result<Option<PoolContextRecord>, StoreError>;
 
-    /// The live access token with this hash and the context of `pool`, when both exist and the
-    /// pool belongs to the token's organization (else none: ask for the token alone to tell which).
-    async fn access_token_with_pool_context(
+    /// The live caller behind a credential and, when `pool` belongs to the caller's organization,
+    /// the pool's context: a request's authentication and its authorization on a pool in one read.
+    /// None when the credential is unknown, revoked or expired.
+    async fn caller_on_pool(
         &self,
-        hash: &TokenHash,
+        credential: &CredentialHash,
         now: chrono::DateTime<chrono::Utc>,
         pool: SeatPool,
-    ) -> Result<Option<(AccessTokenRecord, PoolContextRecord)>, StoreError>;
-
-    /// The live access token with this hash and, when `pool` belongs to its organization, that
-    /// pool's stamp: authentication and a cached seat list's check in one read.
-    async fn access_token_with_pool_stamp(
-        &self,
-        hash: &TokenHash,
-        now: chrono::DateTime<chrono::Utc>,
-        pool: SeatPool,
-    ) -> Result<Option<(AccessTokenRecord, Option<PoolStamp>)>, StoreError>;
+    ) -> Result<Option<CallerOnPool>, StoreError>;
 
     /// The grants a seat gave, revoked ones too.
     async fn grants_of_seat(&self, seat_id: SeatId) -> Result<Vec<GrantRecord>, StoreError>;
@@ -532,15 +517,6 @@ pub trait SeatStore: Send + Sync {
         hash: &TokenHash,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<SessionRecord>, StoreError>;
-
-    /// The live session with this token hash and, when `pool` belongs to its organization, that
-    /// pool's stamp: the portal's authentication and a cached seat list's check in one read.
-    async fn live_session_with_pool_stamp(
-        &self,
-        hash: &TokenHash,
-        now: chrono::DateTime<chrono::Utc>,
-        pool: SeatPool,
-    ) -> Result<Option<(SessionRecord, Option<PoolStamp>)>, StoreError>;
 
     /// The live member of `customer_id` with this email.
     async fn member_by_email(

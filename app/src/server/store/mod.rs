@@ -48,8 +48,9 @@ pub use filters::{
 pub use idempotency::{IdempotencyClaim, IdempotencyRecord, StoredResponse};
 pub use records::{AccessTokenRecord, NewAccessToken, NewOrganization, OrganizationRecord};
 pub use seats::{
-    AuditRecord, GrantRecord, PoolContextRecord, PoolStamp, PoolUsage, SeatAssignment,
-    SeatClaimWrite, SeatRecord, SeatResendWrite, SeatRevokeWrite, SessionRecord,
+    AuditRecord, CallerOnPool, CallerRecord, CredentialHash, GrantRecord, PoolContextRecord,
+    PoolStamp, SeatAssignment, SeatClaimWrite, SeatRecord, SeatResendWrite, SeatRevokeWrite,
+    SessionRecord,
 };
 pub use sql::SqlStore;
 

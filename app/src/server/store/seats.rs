@@ -12,7 +12,10 @@ use crate::{
     server::token::TokenHash,
 };
 
-use super::{CustomerRecord, MemberRecord, NewCustomerSession, NewEmail, NewEvent, StoreError};
+use super::{
+    AccessTokenRecord, CustomerRecord, MemberRecord, NewCustomerSession, NewEmail, NewEvent,
+    StoreError,
+};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct SeatRecord {
@@ -29,13 +32,6 @@ pub struct SeatRecord {
     pub claimed_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub metadata: Metadata,
-}
-
-/// A pool's size and how many of its seats are pending or claimed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PoolUsage {
-    pub seats: u32,
-    pub used: u32,
 }
 
 fn corrupt(what: &str, err: impl std::fmt::Display) -> StoreError {
@@ -86,9 +82,9 @@ impl TryFrom<SeatRow> for SeatRecord {
     }
 }
 
-/// A pool and what assigning, claiming and inviting need around it, read in one query: its billing
-/// customer (even if deleted), its product's name and its organization's name, slug and invitation
-/// lifetime.
+/// A pool and what assigning, claiming, inviting and listing need around it, read in one query:
+/// its billing customer (even if deleted), its product's name, its organization's name, slug and
+/// invitation lifetime, how many of its seats are taken, and its stamp.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PoolContextRecord {
     /// The subscription's or order's status, as stored.
@@ -99,6 +95,16 @@ pub struct PoolContextRecord {
     pub organization_name: String,
     pub organization_slug: Slug,
     pub invitation_ttl_seconds: i64,
+    /// Seats taken (pending or claimed).
+    pub used_seats: u32,
+    pub stamp: PoolStamp,
+}
+
+impl PoolContextRecord {
+    /// The pool's size.
+    pub fn seats(&self) -> u32 {
+        u32::try_from(self.stamp.seats).unwrap_or(u32::MAX)
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -111,47 +117,34 @@ pub(super) struct PoolContextRow {
     organization_name: String,
     organization_slug: String,
     invitation_ttl_seconds: i64,
+    pool_seats: i64,
+    pool_used_seats: i64,
+    pool_seats_version: i64,
+    seats_view_version: i64,
 }
 
 impl TryFrom<PoolContextRow> for PoolContextRecord {
     type Error = StoreError;
 
     fn try_from(row: PoolContextRow) -> Result<Self, Self::Error> {
+        let customer = CustomerRecord::try_from(row.customer)?;
         Ok(Self {
             status: row.pool_status,
-            customer: row.customer.try_into()?,
             product_id: row.pool_product_id,
             product_name: row.product_name,
             organization_slug: Slug::parse(&row.organization_slug)
                 .map_err(|e| corrupt("organization slug", e))?,
             organization_name: row.organization_name,
             invitation_ttl_seconds: row.invitation_ttl_seconds,
+            used_seats: u32::try_from(row.pool_used_seats).map_err(|e| corrupt("used seats", e))?,
+            stamp: PoolStamp {
+                customer_id: customer.id,
+                seats: row.pool_seats,
+                seats_version: row.pool_seats_version,
+                view_version: row.seats_view_version,
+            },
+            customer,
         })
-    }
-}
-
-/// A live access token with the context of the pool it names (the merchant's assign: one read).
-#[derive(sqlx::FromRow)]
-pub(super) struct TokenContextRow {
-    token_id: crate::model::AccessTokenId,
-    scopes: String,
-    expires_at: Option<DateTime<Utc>>,
-    #[sqlx(flatten)]
-    context: PoolContextRow,
-}
-
-impl TokenContextRow {
-    pub(super) fn into_records(
-        self,
-    ) -> Result<(super::AccessTokenRecord, PoolContextRecord), StoreError> {
-        let context = PoolContextRecord::try_from(self.context)?;
-        let token = super::records::access_token_record(
-            self.token_id,
-            context.customer.organization_id,
-            &self.scopes,
-            self.expires_at,
-        )?;
-        Ok((token, context))
     }
 }
 
@@ -166,39 +159,112 @@ pub struct PoolStamp {
     pub view_version: i64,
 }
 
-/// A pool's stamp columns; all null when the pool was not found (outer join).
-#[derive(sqlx::FromRow)]
-pub(super) struct StampRow {
-    customer_id: Option<CustomerId>,
-    seats: Option<i64>,
-    seats_version: Option<i64>,
-    seats_view_version: Option<i64>,
+/// The hash of a credential a request presented, as the store looks it up.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CredentialHash {
+    /// An organization access token's.
+    AccessToken(TokenHash),
+    /// A customer or member session token's.
+    Session(TokenHash),
 }
 
-impl StampRow {
-    pub(super) fn stamp(self) -> Option<PoolStamp> {
-        Some(PoolStamp {
-            customer_id: self.customer_id?,
-            seats: self.seats?,
-            seats_version: self.seats_version?,
-            view_version: self.seats_view_version?,
+/// Who a live credential belongs to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CallerRecord {
+    AccessToken(AccessTokenRecord),
+    Session(SessionRecord),
+}
+
+/// A live credential's caller and, when the pool it asks about belongs to the caller's
+/// organization, that pool's context: authentication and authorization on a pool in one read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallerOnPool {
+    pub caller: CallerRecord,
+    pub pool: Option<PoolContextRecord>,
+}
+
+/// The caller columns of an access token (aliased apart from the customer's).
+#[derive(sqlx::FromRow)]
+pub(super) struct TokenCallerRow {
+    token_id: crate::model::AccessTokenId,
+    token_organization_id: OrganizationId,
+    scopes: String,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<TokenCallerRow> for CallerRecord {
+    type Error = StoreError;
+
+    fn try_from(row: TokenCallerRow) -> Result<Self, Self::Error> {
+        super::records::access_token_record(
+            row.token_id,
+            row.token_organization_id,
+            &row.scopes,
+            row.expires_at,
+        )
+        .map(Self::AccessToken)
+    }
+}
+
+/// The caller columns of a session (aliased apart from the customer's).
+#[derive(sqlx::FromRow)]
+pub(super) struct SessionCallerRow {
+    session_organization_id: OrganizationId,
+    session_customer_id: CustomerId,
+    session_member_id: MemberId,
+    member_role: String,
+}
+
+impl TryFrom<SessionCallerRow> for CallerRecord {
+    type Error = StoreError;
+
+    fn try_from(row: SessionCallerRow) -> Result<Self, Self::Error> {
+        SessionRecord::try_from(SessionRow {
+            organization_id: row.session_organization_id,
+            customer_id: row.session_customer_id,
+            member_id: row.session_member_id,
+            role: row.member_role,
+        })
+        .map(Self::Session)
+    }
+}
+
+/// One row of a caller's outer join with a pool: the caller's columns, then the pool's context
+/// columns, all null when the pool is not the caller's organization's.
+pub(super) struct CallerOnPoolRow<C> {
+    caller: C,
+    pool: Option<PoolContextRow>,
+}
+
+impl<'r, R, C> sqlx::FromRow<'r, R> for CallerOnPoolRow<C>
+where
+    R: sqlx::Row,
+    C: sqlx::FromRow<'r, R>,
+    PoolContextRow: sqlx::FromRow<'r, R>,
+    &'r str: sqlx::ColumnIndex<R>,
+    Option<ProductId>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        let found: Option<ProductId> = row.try_get("pool_product_id")?;
+        Ok(Self {
+            caller: C::from_row(row)?,
+            pool: found.map(|_| PoolContextRow::from_row(row)).transpose()?,
         })
     }
 }
 
-/// A live access token and the stamp of the pool it asks for, read together.
-#[derive(sqlx::FromRow)]
-pub(super) struct TokenStampRow {
-    #[sqlx(flatten)]
-    pub(super) token: super::records::AccessTokenRow,
-    #[sqlx(flatten)]
-    pub(super) stamp: StampRow,
-}
+impl<C> TryFrom<CallerOnPoolRow<C>> for CallerOnPool
+where
+    CallerRecord: TryFrom<C, Error = StoreError>,
+{
+    type Error = StoreError;
 
-#[derive(sqlx::FromRow)]
-pub(super) struct UsageRow {
-    pub(super) seats: i64,
-    pub(super) used_seats: i64,
+    fn try_from(row: CallerOnPoolRow<C>) -> Result<Self, Self::Error> {
+        Ok(Self {
+            caller: row.caller.try_into()?,
+            pool: row.pool.map(TryInto::try_into).transpose()?,
+        })
+    }
 }
 
 /// A benefit given to a seat holder.
@@ -387,28 +453,5 @@ impl TryFrom<SessionRow> for SessionRecord {
             role: crate::model::customer::MemberRole::parse(&row.role)
                 .ok_or_else(|| corrupt("member role", &row.role))?,
         })
-    }
-}
-
-/// A live session and the stamp of the pool it asks for, read together (the portal's seat list).
-#[derive(sqlx::FromRow)]
-pub(super) struct SessionStampRow {
-    #[sqlx(flatten)]
-    session: SessionRow,
-    pool_customer_id: Option<CustomerId>,
-    seats: Option<i64>,
-    seats_version: Option<i64>,
-    seats_view_version: Option<i64>,
-}
-
-impl SessionStampRow {
-    pub(super) fn into_records(self) -> Result<(SessionRecord, Option<PoolStamp>), StoreError> {
-        let stamp = StampRow {
-            customer_id: self.pool_customer_id,
-            seats: self.seats,
-            seats_version: self.seats_version,
-            seats_view_version: self.seats_view_version,
-        };
-        Ok((self.session.try_into()?, stamp.stamp()))
     }
 }

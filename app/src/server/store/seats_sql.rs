@@ -5,10 +5,10 @@
 use const_format::concatcp;
 
 use super::{
-    AccessTokenRecord, AuditRecord, Backend, CustomerRecord, GrantFilter, GrantRecord,
-    MemberRecord, NewEvent, PoolContextRecord, PoolStamp, PoolUsage, SeatAssignment,
-    SeatClaimWrite, SeatRecord, SeatResendWrite, SeatRevokeWrite, SeatStore, SessionRecord,
-    SqlStore, Store, StoreError, SubscriptionRecord,
+    AuditRecord, Backend, CallerOnPool, CallerRecord, CredentialHash, CustomerRecord, GrantFilter,
+    GrantRecord, MemberRecord, NewEvent, PoolContextRecord, SeatAssignment, SeatClaimWrite,
+    SeatRecord, SeatResendWrite, SeatRevokeWrite, SeatStore, SessionRecord, SqlStore, Store,
+    StoreError, SubscriptionRecord,
     billing::SubscriptionRow,
     billing_sql,
     catalog::to_json,
@@ -16,12 +16,12 @@ use super::{
     chain::Chain,
     customers::MemberRow,
     customers_sql,
-    db::{On, Query, Tx, query, query_as, query_scalar},
+    db::{On, Query, Record, Tx, query, query_as, query_scalar},
     emails_sql,
     filters::pool_rows,
     seats::{
-        AuditRow, GrantRow, PoolContextRow, SeatRow, SessionRow, SessionStampRow, TokenContextRow,
-        TokenStampRow, UsageRow,
+        AuditRow, CallerOnPoolRow, GrantRow, PoolContextRow, SeatRow, SessionCallerRow, SessionRow,
+        TokenCallerRow,
     },
 };
 use crate::{
@@ -66,19 +66,16 @@ pub(super) const FREE_SUBSCRIPTION_SEAT: &str =
 pub(super) const FREE_ORDER_SEAT: &str =
     "UPDATE orders SET used_seats = used_seats - 1 WHERE id = $1 AND used_seats > 0";
 
-pub(super) const SUBSCRIPTION_USAGE: &str =
-    "SELECT seats, used_seats FROM subscriptions WHERE id = $1 AND organization_id = $2";
-pub(super) const ORDER_USAGE: &str =
-    "SELECT seats, used_seats FROM orders WHERE id = $1 AND organization_id = $2";
-
 /// The columns of a `PoolContextRow`, after `FROM <pool table> p` and [`POOL_CONTEXT_JOINS`].
 pub(super) const POOL_CONTEXT_COLUMNS: &str = "c.id, c.organization_id, c.created_at, c.modified_at, c.type, c.email, c.name, c.external_id, \
-         c.metadata, c.deleted_at, p.status AS pool_status, p.product_id AS pool_product_id, \
+         c.metadata, c.deleted_at, c.seats_view_version, p.status AS pool_status, p.product_id AS pool_product_id, \
+         p.seats AS pool_seats, p.used_seats AS pool_used_seats, p.seats_version AS pool_seats_version, \
          pr.name AS product_name, o.name AS organization_name, o.slug AS organization_slug, \
          o.invitation_ttl_seconds";
-/// The joins the pool context columns come from.
-pub(super) const POOL_CONTEXT_JOINS: &str = " JOIN customers c ON c.id = p.customer_id JOIN products pr ON pr.id = p.product_id \
-         JOIN organizations o ON o.id = p.organization_id";
+/// The joins the pool context columns come from. Outer joins, so that a caller's read finds the
+/// caller when the pool is missing; every pool has its customer, product and organization.
+pub(super) const POOL_CONTEXT_JOINS: &str = " LEFT JOIN customers c ON c.id = p.customer_id \
+         LEFT JOIN products pr ON pr.id = p.product_id LEFT JOIN organizations o ON o.id = p.organization_id";
 
 /// `$1` pool, `$2` organization: the pool with its customer, product name and organization.
 pub(super) const SUBSCRIPTION_CONTEXT: &str = concatcp!(
@@ -96,35 +93,57 @@ pub(super) const ORDER_CONTEXT: &str = concatcp!(
     " WHERE p.id = $1 AND p.organization_id = $2"
 );
 
-/// `$1` token hash, `$2` now, `$3` pool: a live access token with the context of a pool of its
-/// organization; no row when either is missing.
-pub(super) const TOKEN_WITH_SUBSCRIPTION_CONTEXT: &str = concatcp!(
-    "SELECT t.id AS token_id, t.scopes, t.expires_at, ",
+/// A live access token's caller columns, and the join of `$3`'s pool of its organization.
+const TOKEN_ON: &str = concatcp!(
+    "SELECT t.id AS token_id, t.organization_id AS token_organization_id, t.scopes, t.expires_at, ",
     POOL_CONTEXT_COLUMNS,
-    " FROM access_tokens t JOIN subscriptions p ON p.id = $3 AND p.organization_id = t.organization_id",
-    POOL_CONTEXT_JOINS,
-    " WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)"
+    " FROM access_tokens t LEFT JOIN "
 );
-pub(super) const TOKEN_WITH_ORDER_CONTEXT: &str = concatcp!(
-    "SELECT t.id AS token_id, t.scopes, t.expires_at, ",
+const TOKEN_POOL: &str = " p ON p.id = $3 AND p.organization_id = t.organization_id";
+const TOKEN_LIVE: &str = " WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)";
+/// A live session's caller columns (a removed member's sessions are dead), and the join of `$3`'s
+/// pool of its organization.
+const SESSION_ON: &str = concatcp!(
+    "SELECT s.organization_id AS session_organization_id, s.customer_id AS session_customer_id, \
+     s.member_id AS session_member_id, m.role AS member_role, ",
     POOL_CONTEXT_COLUMNS,
-    " FROM access_tokens t JOIN orders p ON p.id = $3 AND p.organization_id = t.organization_id",
-    POOL_CONTEXT_JOINS,
-    " WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)"
+    " FROM customer_sessions s JOIN members m ON m.id = s.member_id LEFT JOIN "
 );
+const SESSION_POOL: &str = " p ON p.id = $3 AND p.organization_id = s.organization_id";
+const SESSION_LIVE: &str =
+    " WHERE s.token_hash = $1 AND s.expires_at > $2 AND m.deleted_at IS NULL";
 
-/// `$1` token hash, `$2` now, `$3` pool: the live access token and the stamp of the pool, if it
-/// belongs to the token's organization.
-pub(super) const TOKEN_WITH_SUBSCRIPTION_STAMP: &str = "SELECT t.id, t.organization_id, t.scopes, t.expires_at, \
-     p.customer_id, p.seats, p.seats_version, c.seats_view_version FROM access_tokens t \
-     LEFT JOIN subscriptions p ON p.id = $3 AND p.organization_id = t.organization_id \
-     LEFT JOIN customers c ON c.id = p.customer_id \
-     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)";
-pub(super) const TOKEN_WITH_ORDER_STAMP: &str = "SELECT t.id, t.organization_id, t.scopes, t.expires_at, \
-     p.customer_id, p.seats, p.seats_version, c.seats_view_version FROM access_tokens t \
-     LEFT JOIN orders p ON p.id = $3 AND p.organization_id = t.organization_id \
-     LEFT JOIN customers c ON c.id = p.customer_id \
-     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)";
+/// `$1` credential hash, `$2` now, `$3` pool: the live caller, with the context of the pool when it
+/// belongs to the caller's organization (else null pool columns); no row when the credential is
+/// not live.
+pub(super) const TOKEN_ON_SUBSCRIPTION: &str = concatcp!(
+    TOKEN_ON,
+    "subscriptions",
+    TOKEN_POOL,
+    POOL_CONTEXT_JOINS,
+    TOKEN_LIVE
+);
+pub(super) const TOKEN_ON_ORDER: &str = concatcp!(
+    TOKEN_ON,
+    "orders",
+    TOKEN_POOL,
+    POOL_CONTEXT_JOINS,
+    TOKEN_LIVE
+);
+pub(super) const SESSION_ON_SUBSCRIPTION: &str = concatcp!(
+    SESSION_ON,
+    "subscriptions",
+    SESSION_POOL,
+    POOL_CONTEXT_JOINS,
+    SESSION_LIVE
+);
+pub(super) const SESSION_ON_ORDER: &str = concatcp!(
+    SESSION_ON,
+    "orders",
+    SESSION_POOL,
+    POOL_CONTEXT_JOINS,
+    SESSION_LIVE
+);
 
 /// `$1` seat, `$2` now: one conditional update, so a second revoke changes nothing.
 pub(super) const REVOKE_SEAT: &str = "UPDATE customer_seats SET status = 'revoked', revoked_at = $2, modified_at = $2, \
@@ -197,22 +216,29 @@ pub(super) const SELECT_LIVE_SESSION: &str = "SELECT s.organization_id, s.custom
      FROM customer_sessions s JOIN members m ON m.id = s.member_id \
      WHERE s.token_hash = $1 AND s.expires_at > $2 AND m.deleted_at IS NULL";
 
-/// `$1` session token hash, `$2` now, `$3` pool: the live session (as `SELECT_LIVE_SESSION`) and the
-/// stamp of the pool, if it belongs to the session's organization.
-pub(super) const LIVE_SESSION_WITH_SUBSCRIPTION_STAMP: &str = "SELECT s.organization_id, s.customer_id, s.member_id, \
-     m.role, p.customer_id AS pool_customer_id, p.seats, p.seats_version, c.seats_view_version \
-     FROM customer_sessions s JOIN members m ON m.id = s.member_id \
-     LEFT JOIN subscriptions p ON p.id = $3 AND p.organization_id = s.organization_id \
-     LEFT JOIN customers c ON c.id = p.customer_id \
-     WHERE s.token_hash = $1 AND s.expires_at > $2 AND m.deleted_at IS NULL";
-pub(super) const LIVE_SESSION_WITH_ORDER_STAMP: &str = "SELECT s.organization_id, s.customer_id, s.member_id, \
-     m.role, p.customer_id AS pool_customer_id, p.seats, p.seats_version, c.seats_view_version \
-     FROM customer_sessions s JOIN members m ON m.id = s.member_id \
-     LEFT JOIN orders p ON p.id = $3 AND p.organization_id = s.organization_id \
-     LEFT JOIN customers c ON c.id = p.customer_id \
-     WHERE s.token_hash = $1 AND s.expires_at > $2 AND m.deleted_at IS NULL";
-
 impl SqlStore {
+    /// A caller's read of a pool: `sql` is one of the `*_ON_*` queries, whose caller columns `C`
+    /// decodes.
+    async fn caller_on<C>(
+        &self,
+        sql: &'static str,
+        hash: &TokenHash,
+        now: chrono::DateTime<chrono::Utc>,
+        pool_id: uuid::Uuid,
+    ) -> Result<Option<CallerOnPool>, StoreError>
+    where
+        CallerOnPoolRow<C>: Record,
+        CallerRecord: TryFrom<C, Error = StoreError>,
+    {
+        let row: Option<CallerOnPoolRow<C>> = query_as(sql)
+            .bind(hash.as_bytes())
+            .bind(now)
+            .bind(pool_id)
+            .fetch_optional(&self.db)
+            .await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
     pub(super) async fn insert_seat_with(
         executor: impl Into<On<'_>>,
         seat: &SeatRecord,
@@ -626,37 +652,6 @@ impl SeatStore for SqlStore {
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
-    async fn pool_usage(
-        &self,
-        organization_id: OrganizationId,
-        pool: SeatPool,
-    ) -> Result<Option<PoolUsage>, StoreError> {
-        let row: Option<UsageRow> = match pool {
-            SeatPool::Subscription(id) => {
-                query_as(SUBSCRIPTION_USAGE)
-                    .bind(id)
-                    .bind(organization_id)
-                    .fetch_optional(&self.db)
-                    .await?
-            }
-            SeatPool::Order(id) => {
-                query_as(ORDER_USAGE)
-                    .bind(id)
-                    .bind(organization_id)
-                    .fetch_optional(&self.db)
-                    .await?
-            }
-        };
-        row.map(|r| {
-            Ok(PoolUsage {
-                seats: u32::try_from(r.seats).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                used: u32::try_from(r.used_seats)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            })
-        })
-        .transpose()
-    }
-
     async fn pool_context(
         &self,
         organization_id: OrganizationId,
@@ -674,45 +669,34 @@ impl SeatStore for SqlStore {
         }
     }
 
-    async fn access_token_with_pool_context(
+    async fn caller_on_pool(
         &self,
-        hash: &TokenHash,
+        credential: &CredentialHash,
         now: chrono::DateTime<chrono::Utc>,
         pool: SeatPool,
-    ) -> Result<Option<(AccessTokenRecord, PoolContextRecord)>, StoreError> {
-        let query = match pool {
-            SeatPool::Subscription(id) => query_as(TOKEN_WITH_SUBSCRIPTION_CONTEXT)
-                .bind(hash.as_bytes())
-                .bind(now)
-                .bind(id),
-            SeatPool::Order(id) => query_as(TOKEN_WITH_ORDER_CONTEXT)
-                .bind(hash.as_bytes())
-                .bind(now)
-                .bind(id),
+    ) -> Result<Option<CallerOnPool>, StoreError> {
+        let pool_id = match pool {
+            SeatPool::Subscription(id) => id.as_uuid(),
+            SeatPool::Order(id) => id.as_uuid(),
         };
-        let row: Option<TokenContextRow> = query.fetch_optional(&self.db).await?;
-        row.map(TokenContextRow::into_records).transpose()
-    }
-
-    async fn access_token_with_pool_stamp(
-        &self,
-        hash: &TokenHash,
-        now: chrono::DateTime<chrono::Utc>,
-        pool: SeatPool,
-    ) -> Result<Option<(AccessTokenRecord, Option<PoolStamp>)>, StoreError> {
-        let query = match pool {
-            SeatPool::Subscription(id) => query_as(TOKEN_WITH_SUBSCRIPTION_STAMP)
-                .bind(hash.as_bytes())
-                .bind(now)
-                .bind(id),
-            SeatPool::Order(id) => query_as(TOKEN_WITH_ORDER_STAMP)
-                .bind(hash.as_bytes())
-                .bind(now)
-                .bind(id),
-        };
-        let row: Option<TokenStampRow> = query.fetch_optional(&self.db).await?;
-        row.map(|row| Ok((row.token.try_into()?, row.stamp.stamp())))
-            .transpose()
+        match (credential, pool) {
+            (CredentialHash::AccessToken(hash), SeatPool::Subscription(_)) => {
+                self.caller_on::<TokenCallerRow>(TOKEN_ON_SUBSCRIPTION, hash, now, pool_id)
+                    .await
+            }
+            (CredentialHash::AccessToken(hash), SeatPool::Order(_)) => {
+                self.caller_on::<TokenCallerRow>(TOKEN_ON_ORDER, hash, now, pool_id)
+                    .await
+            }
+            (CredentialHash::Session(hash), SeatPool::Subscription(_)) => {
+                self.caller_on::<SessionCallerRow>(SESSION_ON_SUBSCRIPTION, hash, now, pool_id)
+                    .await
+            }
+            (CredentialHash::Session(hash), SeatPool::Order(_)) => {
+                self.caller_on::<SessionCallerRow>(SESSION_ON_ORDER, hash, now, pool_id)
+                    .await
+            }
+        }
     }
 
     async fn grants_of_seat(&self, seat_id: SeatId) -> Result<Vec<GrantRecord>, StoreError> {
@@ -757,26 +741,6 @@ impl SeatStore for SqlStore {
             .fetch_optional(&self.db)
             .await?;
         row.map(SessionRecord::try_from).transpose()
-    }
-
-    async fn live_session_with_pool_stamp(
-        &self,
-        hash: &TokenHash,
-        now: chrono::DateTime<chrono::Utc>,
-        pool: SeatPool,
-    ) -> Result<Option<(SessionRecord, Option<PoolStamp>)>, StoreError> {
-        let query = match pool {
-            SeatPool::Subscription(id) => query_as(LIVE_SESSION_WITH_SUBSCRIPTION_STAMP)
-                .bind(hash.as_bytes())
-                .bind(now)
-                .bind(id),
-            SeatPool::Order(id) => query_as(LIVE_SESSION_WITH_ORDER_STAMP)
-                .bind(hash.as_bytes())
-                .bind(now)
-                .bind(id),
-        };
-        let row: Option<SessionStampRow> = query.fetch_optional(&self.db).await?;
-        row.map(SessionStampRow::into_records).transpose()
     }
 
     async fn member_by_email(

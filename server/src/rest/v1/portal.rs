@@ -9,7 +9,7 @@ use app::{
         billing::CustomerSubscription,
         seat::{CustomerSeat, SeatAssign, SeatAuditLog, SeatsList},
     },
-    server::service::SeatCaller,
+    server::service::{Credential, SeatCaller},
 };
 use axum::{Json, extract::State, response::Response};
 
@@ -17,6 +17,7 @@ use crate::{
     rest::{
         error::ApiError,
         extract::{self, Bearer, Path, PortalAuth, Query},
+        gzip,
         v1::{lists::PageParams, seats::PoolParams},
     },
     startup::AppState,
@@ -30,7 +31,7 @@ use crate::{
 pub(crate) async fn list(
     State(state): State<AppState>,
     Bearer(token): Bearer,
-    accepts_gzip: extract::AcceptsGzip,
+    accepts_gzip: gzip::AcceptsGzip,
     params: Result<Query<PoolParams>, ApiError>,
 ) -> Result<Response, ApiError> {
     let (pool, status, page) = match PoolParams::asked(params) {
@@ -41,12 +42,12 @@ pub(crate) async fn list(
             return Err(malformed);
         }
     };
-    // The session and the pool's stamp are one read; a current list is answered from memory.
+    // The caller and the pool's context are one read; a current list is answered from memory.
     let list = state
         .services
-        .seat_list_json_for_session(&token, pool, status, page)
+        .seat_list_json(Credential::Session(&token), pool, status, page)
         .await?;
-    Ok(extract::seat_list_body(&list, accepts_gzip))
+    Ok(state.gzip_copies.response(&list, accepts_gzip))
 }
 
 /// Assign a seat of one of the caller's pools (owner or billing manager). `immediate_claim` is not
@@ -58,11 +59,23 @@ pub(crate) async fn list(
     security(("customer_session" = [])))]
 pub(crate) async fn assign(
     State(state): State<AppState>,
-    PortalAuth(caller): PortalAuth,
-    extract::Json(body): extract::Json<SeatAssign>,
+    Bearer(token): Bearer,
+    body: Result<extract::Json<SeatAssign>, ApiError>,
 ) -> Result<Json<CustomerSeat>, ApiError> {
-    let caller = SeatCaller::Portal(caller);
-    Ok(Json(state.services.assign_seat(&caller, body).await?))
+    let extract::Json(body) = match body {
+        Ok(body) => body,
+        Err(malformed) => {
+            // A bad session is a 401 before a malformed body is a 422, as on every route.
+            state.services.authenticate_session(&token).await?;
+            return Err(malformed);
+        }
+    };
+    // The session and the pool's context are one read.
+    let seat = state
+        .services
+        .assign_seat(Credential::Session(&token), body)
+        .await?;
+    Ok(Json(seat))
 }
 
 /// Revoke a seat of one of the caller's pools (owner or billing manager).

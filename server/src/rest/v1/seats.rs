@@ -10,7 +10,7 @@ use app::{
             SeatClaimInfo, SeatPool, SeatStatus, SeatsList,
         },
     },
-    server::service::{SeatCaller, ServiceError},
+    server::service::{Credential, SeatCaller, ServiceError},
 };
 use axum::{Json, extract::State, response::Response};
 use serde::Deserialize;
@@ -20,6 +20,7 @@ use crate::{
     rest::{
         error::ApiError,
         extract::{self, Bearer, OrgAuth, Path, Query},
+        gzip,
     },
     startup::AppState,
 };
@@ -82,7 +83,7 @@ impl PoolParams {
 pub(crate) async fn list(
     State(state): State<AppState>,
     Bearer(token): Bearer,
-    accepts_gzip: extract::AcceptsGzip,
+    accepts_gzip: gzip::AcceptsGzip,
     params: Result<Query<PoolParams>, ApiError>,
 ) -> Result<Response, ApiError> {
     let (pool, status, page) = match PoolParams::asked(params) {
@@ -93,12 +94,12 @@ pub(crate) async fn list(
             return Err(malformed);
         }
     };
-    // The token and the pool's stamp are one read; a current list is answered from memory.
+    // The caller and the pool's context are one read; a current list is answered from memory.
     let list = state
         .services
-        .seat_list_json_for_token(&token, pool, status, page)
+        .seat_list_json(Credential::AccessToken(&token), pool, status, page)
         .await?;
-    Ok(extract::seat_list_body(&list, accepts_gzip))
+    Ok(state.gzip_copies.response(&list, accepts_gzip))
 }
 
 /// Assign a seat of a pool (by `subscription_id`, `order_id` or `checkout_id`) to a person named by
@@ -126,9 +127,11 @@ pub(crate) async fn assign(
         }
     };
     // The token and the pool's context are one read.
-    Ok(Json(
-        state.services.assign_seat_for_token(&token, body).await?,
-    ))
+    let seat = state
+        .services
+        .assign_seat(Credential::AccessToken(&token), body)
+        .await?;
+    Ok(Json(seat))
 }
 
 /// Get one seat.
