@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::Named;
+
 use super::{
     CheckoutId, Currency, CustomerId, Email, MinorUnits, OrderId, OrganizationId, PriceId,
     ProductId, Slug, SubscriptionId,
@@ -17,7 +19,10 @@ use super::{
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::Type))]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum CheckoutStatus {
     Open,
     Confirmed,
@@ -26,33 +31,14 @@ pub enum CheckoutStatus {
     Expired,
 }
 
-impl CheckoutStatus {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Confirmed => "confirmed",
-            Self::Succeeded => "succeeded",
-            Self::Failed => "failed",
-            Self::Expired => "expired",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        [
-            Self::Open,
-            Self::Confirmed,
-            Self::Succeeded,
-            Self::Failed,
-            Self::Expired,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw)
-    }
-}
+impl Named for CheckoutStatus {}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::Type))]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum SubscriptionStatus {
     Incomplete,
     IncompleteExpired,
@@ -78,28 +64,16 @@ impl SubscriptionStatus {
 
     /// What Polar calls active: the subscription gives access (its `active` list filter).
     pub const ACTIVE: [Self; 3] = [Self::Trialing, Self::Active, Self::PastDue];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Incomplete => "incomplete",
-            Self::IncompleteExpired => "incomplete_expired",
-            Self::Trialing => "trialing",
-            Self::Active => "active",
-            Self::PastDue => "past_due",
-            Self::Canceled => "canceled",
-            Self::Unpaid => "unpaid",
-            Self::Paused => "paused",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw)
-    }
 }
+
+impl Named for SubscriptionStatus {}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::Type))]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum OrderStatus {
     Draft,
     Pending,
@@ -118,22 +92,9 @@ impl OrderStatus {
         Self::PartiallyRefunded,
         Self::Void,
     ];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Pending => "pending",
-            Self::Paid => "paid",
-            Self::Refunded => "refunded",
-            Self::PartiallyRefunded => "partially_refunded",
-            Self::Void => "void",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw)
-    }
 }
+
+impl Named for OrderStatus {}
 
 /// Whether an order or product is about a subscription or a one-time purchase (a list filter).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -146,7 +107,10 @@ pub enum ProductBillingType {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::Type))]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum BillingReason {
     Purchase,
     SubscriptionCreate,
@@ -154,27 +118,7 @@ pub enum BillingReason {
     SubscriptionUpdate,
 }
 
-impl BillingReason {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Purchase => "purchase",
-            Self::SubscriptionCreate => "subscription_create",
-            Self::SubscriptionCycle => "subscription_cycle",
-            Self::SubscriptionUpdate => "subscription_update",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        [
-            Self::Purchase,
-            Self::SubscriptionCreate,
-            Self::SubscriptionCycle,
-            Self::SubscriptionUpdate,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw)
-    }
-}
+impl Named for BillingReason {}
 
 /// The organization as a checkout page shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -4,38 +4,31 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::Named;
+
 use super::{CustomerId, CustomerSessionId, Email, MemberId, OrganizationId, metadata::Metadata};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::Type))]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum CustomerType {
     #[default]
     Individual,
     Team,
 }
 
-impl CustomerType {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Individual => "individual",
-            Self::Team => "team",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "individual" => Some(Self::Individual),
-            "team" => Some(Self::Team),
-            _ => None,
-        }
-    }
-}
+impl Named for CustomerType {}
 
 /// What a member may do: owners and billing managers manage seats; members only use theirs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::Type))]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum MemberRole {
     Owner,
     BillingManager,
@@ -44,28 +37,13 @@ pub enum MemberRole {
 }
 
 impl MemberRole {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Owner => "owner",
-            Self::BillingManager => "billing_manager",
-            Self::Member => "member",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "owner" => Some(Self::Owner),
-            "billing_manager" => Some(Self::BillingManager),
-            "member" => Some(Self::Member),
-            _ => None,
-        }
-    }
-
     /// Owners and billing managers may change seats and subscriptions.
     pub const fn can_manage_seats(self) -> bool {
         matches!(self, Self::Owner | Self::BillingManager)
     }
 }
+
+impl Named for MemberRole {}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

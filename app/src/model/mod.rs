@@ -11,6 +11,7 @@ pub mod error;
 pub mod ids;
 pub mod metadata;
 pub mod money;
+pub mod named;
 pub mod organization;
 pub mod page;
 pub mod product;
@@ -27,6 +28,7 @@ pub use ids::{
     SubscriptionId, TypedId,
 };
 pub use money::{Currency, MinorUnits};
+pub use named::Named;
 pub use organization::Organization;
 pub use page::{ListResource, PageRequest, Pagination};
 pub use scope::{Scope, Scopes};

@@ -5,12 +5,17 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::Named;
+
 use super::{OrganizationId, Slug};
 
 /// How a seat-count change of a subscription is billed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::Type))]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum ProrationBehavior {
     /// Charge the prorated difference now.
     Invoice,
@@ -21,24 +26,7 @@ pub enum ProrationBehavior {
     NextPeriod,
 }
 
-impl ProrationBehavior {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Invoice => "invoice",
-            Self::Prorate => "prorate",
-            Self::NextPeriod => "next_period",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "invoice" => Some(Self::Invoice),
-            "prorate" => Some(Self::Prorate),
-            "next_period" => Some(Self::NextPeriod),
-            _ => None,
-        }
-    }
-}
+impl Named for ProrationBehavior {}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::Named;
+
 use super::{
     BenefitGrantId, BenefitId, CheckoutId, CustomerId, Email, MemberId, OrderId, ProductId,
     SeatAuditId, SeatId, SubscriptionId,
@@ -14,7 +16,10 @@ use super::{
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::Type))]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum SeatStatus {
     Pending,
     Claimed,
@@ -22,25 +27,13 @@ pub enum SeatStatus {
 }
 
 impl SeatStatus {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Claimed => "claimed",
-            Self::Revoked => "revoked",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Pending, Self::Claimed, Self::Revoked]
-            .into_iter()
-            .find(|s| s.as_str() == raw)
-    }
-
     /// Pending and claimed seats use up the pool; revoked ones do not.
     pub const fn is_active(self) -> bool {
         matches!(self, Self::Pending | Self::Claimed)
     }
 }
+
+impl Named for SeatStatus {}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -137,7 +130,10 @@ pub struct CustomerSeatClaimResponse {
 /// What happened to a seat.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::Type))]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum SeatAction {
     Assigned,
     Claimed,
@@ -147,25 +143,17 @@ pub enum SeatAction {
 
 impl SeatAction {
     pub const ALL: [Self; 4] = [Self::Assigned, Self::Claimed, Self::Resent, Self::Revoked];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Assigned => "assigned",
-            Self::Claimed => "claimed",
-            Self::Resent => "resent",
-            Self::Revoked => "revoked",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.as_str() == raw)
-    }
 }
+
+impl Named for SeatAction {}
 
 /// Who changed a seat.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::Type))]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum ActorType {
     /// The merchant's API, with an organization access token (`actor_id`: the token's id).
     Organization,
@@ -184,20 +172,9 @@ impl ActorType {
         Self::Member,
         Self::System,
     ];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Organization => "organization",
-            Self::Customer => "customer",
-            Self::Member => "member",
-            Self::System => "system",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.as_str() == raw)
-    }
 }
+
+impl Named for ActorType {}
 
 /// One entry of the seat audit log: who did what to which seat, and when.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

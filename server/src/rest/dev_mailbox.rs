@@ -4,7 +4,7 @@
 //! only on a loopback address: the page shows every organization's live claim links. A link is erased
 //! once its seat is claimed, revoked or re-sent.
 
-use app::server::service::html_escape as escape;
+use app::{model::Named, server::service::html_escape as escape};
 use axum::{
     extract::State,
     http::{HeaderValue, header},

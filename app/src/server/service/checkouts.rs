@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use chrono::TimeDelta;
 
+use crate::model::Named;
 use crate::{
     domain::{
         checkout::checkout_seats,

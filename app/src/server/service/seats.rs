@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use chrono::TimeDelta;
 
+use crate::model::Named;
 use crate::{
     domain::seats::{PoolKind, SeatEvent, transition, why_pool_refuses_seats},
     model::{

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    CheckoutId, Currency, CustomerId, Email, MinorUnits, OrderId, OrganizationId, PaymentId,
+    CheckoutId, Currency, CustomerId, Email, MinorUnits, Named, OrderId, OrganizationId, PaymentId,
     PriceId, ProductId, SubscriptionId,
     billing::{BillingReason, CheckoutStatus, OrderItem, OrderStatus, SubscriptionStatus},
     metadata::Metadata,
@@ -123,7 +123,11 @@ pub struct CheckoutChange {
 }
 
 /// Where a checkout payment is (see migration `0008_checkout_payments.sql`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, sqlx::Type,
+)]
+#[strum(serialize_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum PaymentStatus {
     /// Recorded before the provider is asked to charge; the outcome is not known yet.
     Pending,
@@ -138,31 +142,7 @@ pub enum PaymentStatus {
     Abandoned,
 }
 
-impl PaymentStatus {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Succeeded => "succeeded",
-            Self::Declined => "declined",
-            Self::Refunding => "refunding",
-            Self::Refunded => "refunded",
-            Self::Abandoned => "abandoned",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        [
-            Self::Pending,
-            Self::Succeeded,
-            Self::Declined,
-            Self::Refunding,
-            Self::Refunded,
-            Self::Abandoned,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw)
-    }
-}
+impl Named for PaymentStatus {}
 
 /// One attempt to pay a checkout.
 #[derive(Clone, Debug, PartialEq)]
@@ -229,7 +209,7 @@ pub(super) struct CheckoutRow {
     created_at: DateTime<Utc>,
     modified_at: Option<DateTime<Utc>>,
     client_secret: String,
-    status: String,
+    status: CheckoutStatus,
     expires_at: DateTime<Utc>,
     product_id: ProductId,
     price_id: PriceId,
@@ -258,8 +238,7 @@ impl TryFrom<CheckoutRow> for CheckoutRecord {
             created_at: r.created_at,
             modified_at: r.modified_at,
             client_secret: r.client_secret,
-            status: CheckoutStatus::parse(&r.status)
-                .ok_or_else(|| corrupt("checkout status", &r.status))?,
+            status: r.status,
             expires_at: r.expires_at,
             product_id: r.product_id,
             price_id: r.price_id,
@@ -296,11 +275,11 @@ pub(super) struct SubscriptionRow {
     product_id: ProductId,
     price_id: PriceId,
     checkout_id: Option<CheckoutId>,
-    status: String,
+    status: SubscriptionStatus,
     seats: i64,
     amount: i64,
     currency: String,
-    recurring_interval: String,
+    recurring_interval: RecurringInterval,
     current_period_start: DateTime<Utc>,
     current_period_end: DateTime<Utc>,
     cancel_at_period_end: bool,
@@ -323,13 +302,11 @@ impl TryFrom<SubscriptionRow> for SubscriptionRecord {
             product_id: r.product_id,
             price_id: r.price_id,
             checkout_id: r.checkout_id,
-            status: SubscriptionStatus::parse(&r.status)
-                .ok_or_else(|| corrupt("subscription status", &r.status))?,
+            status: r.status,
             seats: count(r.seats, "seats")?,
             amount: MinorUnits(r.amount),
             currency: currency(&r.currency)?,
-            recurring_interval: RecurringInterval::parse(&r.recurring_interval)
-                .ok_or_else(|| corrupt("recurring_interval", &r.recurring_interval))?,
+            recurring_interval: r.recurring_interval,
             current_period_start: r.current_period_start,
             current_period_end: r.current_period_end,
             cancel_at_period_end: r.cancel_at_period_end,
@@ -352,8 +329,8 @@ pub(super) struct OrderRow {
     product_id: ProductId,
     subscription_id: Option<SubscriptionId>,
     checkout_id: Option<CheckoutId>,
-    status: String,
-    billing_reason: String,
+    status: OrderStatus,
+    billing_reason: BillingReason,
     seats: i64,
     subtotal_amount: i64,
     total_amount: i64,
@@ -375,10 +352,8 @@ impl TryFrom<OrderRow> for OrderRecord {
             product_id: r.product_id,
             subscription_id: r.subscription_id,
             checkout_id: r.checkout_id,
-            status: OrderStatus::parse(&r.status)
-                .ok_or_else(|| corrupt("order status", &r.status))?,
-            billing_reason: BillingReason::parse(&r.billing_reason)
-                .ok_or_else(|| corrupt("billing_reason", &r.billing_reason))?,
+            status: r.status,
+            billing_reason: r.billing_reason,
             seats: count(r.seats, "seats")?,
             subtotal_amount: MinorUnits(r.subtotal_amount),
             total_amount: MinorUnits(r.total_amount),
@@ -399,7 +374,7 @@ pub(super) struct PaymentRow {
     modified_at: Option<DateTime<Utc>>,
     amount: i64,
     currency: String,
-    status: String,
+    status: PaymentStatus,
     reference: Option<String>,
     failure: Option<String>,
 }
@@ -416,8 +391,7 @@ impl TryFrom<PaymentRow> for PaymentRecord {
             modified_at: r.modified_at,
             amount: MinorUnits(r.amount),
             currency: currency(&r.currency)?,
-            status: PaymentStatus::parse(&r.status)
-                .ok_or_else(|| corrupt("payment status", &r.status))?,
+            status: r.status,
             reference: r.reference,
             failure: r.failure,
         })

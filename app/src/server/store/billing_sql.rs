@@ -11,6 +11,7 @@ use super::{
     catalog::to_json,
     db::{On, query, query_as},
 };
+use crate::model::Named;
 use crate::model::{
     CheckoutId, OrderId, OrganizationId, PageRequest, SubscriptionId, billing::CheckoutStatus,
 };

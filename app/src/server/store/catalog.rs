@@ -143,7 +143,7 @@ pub(super) struct ProductRow {
     modified_at: Option<DateTime<Utc>>,
     name: String,
     description: Option<String>,
-    recurring_interval: Option<String>,
+    recurring_interval: Option<RecurringInterval>,
     is_archived: bool,
     metadata: String,
 }
@@ -154,12 +154,6 @@ impl ProductRow {
         prices: Vec<PriceRecord>,
         benefits: Vec<BenefitRecord>,
     ) -> Result<ProductRecord, StoreError> {
-        let recurring_interval = match self.recurring_interval.as_deref() {
-            None => None,
-            Some(raw) => Some(
-                RecurringInterval::parse(raw).ok_or_else(|| corrupt("recurring_interval", raw))?,
-            ),
-        };
         Ok(ProductRecord {
             id: self.id,
             organization_id: self.organization_id,
@@ -167,7 +161,7 @@ impl ProductRow {
             modified_at: self.modified_at,
             name: self.name,
             description: self.description,
-            recurring_interval,
+            recurring_interval: self.recurring_interval,
             is_archived: self.is_archived,
             metadata: serde_json::from_str(&self.metadata)
                 .map_err(|e| corrupt("product metadata", e))?,

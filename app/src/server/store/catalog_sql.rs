@@ -12,6 +12,7 @@ use super::{
     },
     db::{On, Query, Tx, query, query_as},
 };
+use crate::model::Named;
 use crate::model::{BenefitId, OrganizationId, PageRequest, ProductId};
 use std::collections::HashMap;
 
@@ -255,7 +256,7 @@ impl CatalogStore for SqlStore {
             .bind(product.modified_at)
             .bind(&product.name)
             .bind(product.description.as_deref())
-            .bind(product.recurring_interval.map(|i| i.as_str()))
+            .bind(product.recurring_interval.map(Named::as_str))
             .bind(product.is_archived)
             .bind(to_json(&product.metadata)?)
             .execute(&mut tx)

@@ -65,7 +65,7 @@ pub(super) struct CustomerRow {
     created_at: DateTime<Utc>,
     modified_at: Option<DateTime<Utc>>,
     #[sqlx(rename = "type")]
-    kind: String,
+    kind: CustomerType,
     email: Option<String>,
     name: Option<String>,
     external_id: Option<String>,
@@ -82,8 +82,7 @@ impl TryFrom<CustomerRow> for CustomerRecord {
             organization_id: row.organization_id,
             created_at: row.created_at,
             modified_at: row.modified_at,
-            kind: CustomerType::parse(&row.kind)
-                .ok_or_else(|| corrupt("customer type", &row.kind))?,
+            kind: row.kind,
             email: row
                 .email
                 .as_deref()
@@ -109,7 +108,7 @@ pub(super) struct MemberRow {
     email: String,
     name: Option<String>,
     external_id: Option<String>,
-    role: String,
+    role: MemberRole,
     deleted_at: Option<DateTime<Utc>>,
 }
 
@@ -126,7 +125,7 @@ impl TryFrom<MemberRow> for MemberRecord {
             email: Email::parse(&row.email).map_err(|e| corrupt("member email", e))?,
             name: row.name,
             external_id: row.external_id,
-            role: MemberRole::parse(&row.role).ok_or_else(|| corrupt("member role", &row.role))?,
+            role: row.role,
             deleted_at: row.deleted_at,
         })
     }

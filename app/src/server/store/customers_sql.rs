@@ -10,6 +10,7 @@ use super::{
     customers::{CustomerRow, MemberRow},
     db::{On, Query, query, query_as},
 };
+use crate::model::Named;
 use crate::model::{CustomerId, MemberId, OrganizationId, PageRequest};
 
 pub(super) const CUSTOMER_COLUMNS: &str = "id, organization_id, created_at, modified_at, type, email, name, external_id, metadata, deleted_at";

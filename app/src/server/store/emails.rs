@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{EmailId, OrganizationId, SeatId};
+use crate::model::{EmailId, Named, OrganizationId, SeatId};
 
 use super::StoreError;
 
@@ -25,7 +25,11 @@ pub struct NewEmail {
 }
 
 /// Where an email is in its delivery.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, sqlx::Type,
+)]
+#[strum(serialize_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum EmailStatus {
     Pending,
     Sent,
@@ -35,22 +39,7 @@ pub enum EmailStatus {
     Discarded,
 }
 
-impl EmailStatus {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Sent => "sent",
-            Self::Failed => "failed",
-            Self::Discarded => "discarded",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Pending, Self::Sent, Self::Failed, Self::Discarded]
-            .into_iter()
-            .find(|s| s.as_str() == raw)
-    }
-}
+impl Named for EmailStatus {}
 
 /// An email of the outbox with its delivery state.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,7 +71,7 @@ pub(super) struct EmailRow {
     subject: String,
     text_body: String,
     html_body: String,
-    status: String,
+    status: EmailStatus,
     attempts: i64,
     next_attempt_at: DateTime<Utc>,
     last_error: Option<String>,
@@ -95,8 +84,7 @@ impl TryFrom<EmailRow> for EmailRecord {
 
     fn try_from(r: EmailRow) -> Result<Self, Self::Error> {
         Ok(Self {
-            status: EmailStatus::parse(&r.status)
-                .ok_or_else(|| StoreError::Corrupt(format!("email status {}", r.status)))?,
+            status: r.status,
             attempts: u32::try_from(r.attempts).unwrap_or(u32::MAX),
             id: r.id,
             organization_id: r.organization_id,

@@ -11,6 +11,7 @@ use super::{
     db::{On, Query, query, query_as},
     emails::EmailRow,
 };
+use crate::model::Named;
 use crate::model::{EmailId, SeatId};
 
 pub(super) const EMAIL_COLUMNS: &str = "id, organization_id, created_at, kind, to_address, subject, text_body, html_body, status, attempts, \

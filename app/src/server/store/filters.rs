@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Backend, list_sql::ListSql};
+use crate::model::Named;
 use crate::model::{
     BenefitId, CheckoutId, CustomerId, Email, MemberId, OrganizationId, ProductId, SubscriptionId,
     billing::{CheckoutStatus, OrderStatus, ProductBillingType, SubscriptionStatus},

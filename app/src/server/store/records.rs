@@ -65,7 +65,7 @@ pub(super) struct OrganizationRow {
     slug: String,
     email: Option<String>,
     invitation_ttl_seconds: i64,
-    proration_behavior: String,
+    proration_behavior: ProrationBehavior,
 }
 
 impl TryFrom<OrganizationRow> for OrganizationRecord {
@@ -81,14 +81,7 @@ impl TryFrom<OrganizationRow> for OrganizationRecord {
                 .map_err(|e| StoreError::Corrupt(format!("organization {} slug: {e}", row.id)))?,
             email: row.email,
             invitation_ttl_seconds: row.invitation_ttl_seconds,
-            proration_behavior: ProrationBehavior::parse(&row.proration_behavior).ok_or_else(
-                || {
-                    StoreError::Corrupt(format!(
-                        "organization {} proration_behavior {:?}",
-                        row.id, row.proration_behavior
-                    ))
-                },
-            )?,
+            proration_behavior: row.proration_behavior,
         })
     }
 }

@@ -6,6 +6,7 @@ use crate::{
     model::{
         BenefitGrantId, BenefitId, CustomerId, Email, MemberId, OrderId, OrganizationId, ProductId,
         SeatAuditId, SeatId, Slug, SubscriptionId,
+        customer::MemberRole,
         metadata::Metadata,
         seat::{ActorType, BenefitGrantProperties, SeatAction, SeatPool, SeatStatus},
     },
@@ -46,7 +47,7 @@ pub(super) struct SeatRow {
     modified_at: Option<DateTime<Utc>>,
     subscription_id: Option<SubscriptionId>,
     order_id: Option<OrderId>,
-    status: String,
+    status: SeatStatus,
     customer_id: CustomerId,
     member_id: MemberId,
     email: String,
@@ -68,8 +69,7 @@ impl TryFrom<SeatRow> for SeatRecord {
             created_at: r.created_at,
             modified_at: r.modified_at,
             pool,
-            status: SeatStatus::parse(&r.status)
-                .ok_or_else(|| corrupt("seat status", &r.status))?,
+            status: r.status,
             customer_id: r.customer_id,
             member_id: r.member_id,
             email: Email::parse(&r.email).map_err(|e| corrupt("seat email", e))?,
@@ -212,20 +212,19 @@ pub(super) struct SessionCallerRow {
     session_organization_id: OrganizationId,
     session_customer_id: CustomerId,
     session_member_id: MemberId,
-    member_role: String,
+    member_role: MemberRole,
 }
 
 impl TryFrom<SessionCallerRow> for CallerRecord {
     type Error = StoreError;
 
     fn try_from(row: SessionCallerRow) -> Result<Self, Self::Error> {
-        SessionRecord::try_from(SessionRow {
+        Ok(Self::Session(SessionRecord {
             organization_id: row.session_organization_id,
             customer_id: row.session_customer_id,
             member_id: row.session_member_id,
             role: row.member_role,
-        })
-        .map(Self::Session)
+        }))
     }
 }
 
@@ -350,8 +349,8 @@ pub(super) struct AuditRow {
     seat_id: SeatId,
     subscription_id: Option<SubscriptionId>,
     order_id: Option<OrderId>,
-    action: String,
-    actor_type: String,
+    action: SeatAction,
+    actor_type: ActorType,
     actor_id: Option<uuid::Uuid>,
     email: String,
 }
@@ -367,10 +366,8 @@ impl TryFrom<AuditRow> for AuditRecord {
             organization_id: r.organization_id,
             created_at: r.created_at,
             seat_id: r.seat_id,
-            action: SeatAction::parse(&r.action)
-                .ok_or_else(|| corrupt("audit action", &r.action))?,
-            actor_type: ActorType::parse(&r.actor_type)
-                .ok_or_else(|| corrupt("audit actor", &r.actor_type))?,
+            action: r.action,
+            actor_type: r.actor_type,
             actor_id: r.actor_id,
             email: Email::parse(&r.email).map_err(|e| corrupt("audit email", e))?,
         })
@@ -426,32 +423,10 @@ pub struct SeatRevokeWrite {
 }
 
 /// The holder of a live customer or member session.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct SessionRecord {
     pub organization_id: OrganizationId,
     pub customer_id: CustomerId,
     pub member_id: MemberId,
-    pub role: crate::model::customer::MemberRole,
-}
-
-#[derive(sqlx::FromRow)]
-pub(super) struct SessionRow {
-    organization_id: OrganizationId,
-    customer_id: CustomerId,
-    member_id: MemberId,
-    role: String,
-}
-
-impl TryFrom<SessionRow> for SessionRecord {
-    type Error = StoreError;
-
-    fn try_from(row: SessionRow) -> Result<Self, Self::Error> {
-        Ok(Self {
-            organization_id: row.organization_id,
-            customer_id: row.customer_id,
-            member_id: row.member_id,
-            role: crate::model::customer::MemberRole::parse(&row.role)
-                .ok_or_else(|| corrupt("member role", &row.role))?,
-        })
-    }
+    pub role: MemberRole,
 }

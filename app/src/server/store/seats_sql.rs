@@ -20,10 +20,11 @@ use super::{
     emails_sql,
     filters::pool_rows,
     seats::{
-        AuditRow, CallerOnPoolRow, GrantRow, PoolContextRow, SeatRow, SessionCallerRow, SessionRow,
+        AuditRow, CallerOnPoolRow, GrantRow, PoolContextRow, SeatRow, SessionCallerRow,
         TokenCallerRow,
     },
 };
+use crate::model::Named;
 use crate::{
     model::{
         CustomerId, Email, MemberId, OrganizationId, PageRequest, SeatId,
@@ -735,12 +736,11 @@ impl SeatStore for SqlStore {
         hash: &TokenHash,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<SessionRecord>, StoreError> {
-        let row: Option<SessionRow> = query_as(SELECT_LIVE_SESSION)
+        Ok(query_as(SELECT_LIVE_SESSION)
             .bind(hash.as_bytes())
             .bind(now)
             .fetch_optional(&self.db)
-            .await?;
-        row.map(SessionRecord::try_from).transpose()
+            .await?)
     }
 
     async fn member_by_email(

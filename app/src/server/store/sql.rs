@@ -18,6 +18,7 @@ use super::{
     list_sql::ListSql,
     records::{AccessTokenRow, OrganizationRow},
 };
+use crate::model::Named;
 use crate::{
     model::{OrganizationId, PageRequest},
     server::token::TokenHash,
