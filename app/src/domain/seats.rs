@@ -2,9 +2,8 @@
 //! pools take seats, and how a seat moves between pending, claimed and revoked. The seat service
 //! asks these; the store only makes each move atomic.
 
-use crate::model::Named;
 use crate::model::{
-    CustomerId, Email, MemberId,
+    CustomerId, Email, MemberId, Named,
     billing::{OrderStatus, SubscriptionStatus},
     seat::{SeatAssign, SeatStatus},
 };

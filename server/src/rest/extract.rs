@@ -4,7 +4,7 @@
 
 use app::{
     model::LocSegment,
-    server::service::{OrganizationCaller, PortalCaller, ServiceError},
+    server::service::{Credential, OrganizationCaller, PortalCaller, ServiceError},
 };
 use axum::{
     extract::{FromRequest, FromRequestParts, RawPathParams, Request, rejection::PathRejection},
@@ -356,6 +356,23 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         Ok(Bearer(bearer_token(parts)?.to_owned()))
+    }
+}
+
+/// A request's input, or, when it is malformed, its error once `credential` has been checked: a
+/// bad token is a 401 before a malformed body or query is a 422 or 400, as on every route (where
+/// the handler reads the credential itself rather than through [`OrgAuth`] or [`PortalAuth`]).
+pub async fn after_credential<T>(
+    state: &AppState,
+    credential: Credential<'_>,
+    input: Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    match input {
+        Ok(input) => Ok(input),
+        Err(malformed) => {
+            state.services.authenticate(credential).await?;
+            Err(malformed)
+        }
     }
 }
 

@@ -361,19 +361,12 @@ impl Services {
             }
             Some(PaymentStatus::Abandoned) => {
                 if let Some(reference) = reference {
-                    self.payments
-                        .refund(reference, self.now())
-                        .await
-                        .map_err(|_| ServiceError::PaymentPending)?;
-                    self.settle(
-                        payment.id,
-                        PaymentStatus::Abandoned,
-                        PaymentStatus::Refunded,
-                    )
-                    .reference(reference)
-                    .failure("charged after the sweeper gave the payment up; refunded")
-                    .write(self)
-                    .await?;
+                    self.refund(payment, reference, PaymentStatus::Abandoned)
+                        .await?
+                        .reference(reference)
+                        .failure("charged after the sweeper gave the payment up; refunded")
+                        .write(self)
+                        .await?;
                 }
                 Err(refunded())
             }
@@ -418,20 +411,28 @@ impl Services {
         payment: &PaymentRecord,
         reference: &str,
     ) -> Result<(), ServiceError> {
+        self.refund(payment, reference, PaymentStatus::Refunding)
+            .await?
+            .reopen(payment.checkout_id)
+            .write(self)
+            .await?;
+        tracing::info!(payment_id = %payment.id, "payment refunded");
+        Ok(())
+    }
+
+    /// Refunds the charge `reference` through the provider; then the payment's move from `from`
+    /// to `refunded` is the caller's to write.
+    async fn refund(
+        &self,
+        payment: &PaymentRecord,
+        reference: &str,
+        from: PaymentStatus,
+    ) -> Result<Settle, ServiceError> {
         self.payments
             .refund(reference, self.now())
             .await
             .map_err(|_| ServiceError::PaymentPending)?;
-        self.settle(
-            payment.id,
-            PaymentStatus::Refunding,
-            PaymentStatus::Refunded,
-        )
-        .reopen(payment.checkout_id)
-        .write(self)
-        .await?;
-        tracing::info!(payment_id = %payment.id, "payment refunded");
-        Ok(())
+        Ok(self.settle(payment.id, from, PaymentStatus::Refunded))
     }
 
     /// The sweeper: settles payments a crash left `pending` or `refunding` for longer than

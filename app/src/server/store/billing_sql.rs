@@ -11,9 +11,9 @@ use super::{
     catalog::to_json,
     db::{On, query, query_as},
 };
-use crate::model::Named;
 use crate::model::{
-    CheckoutId, OrderId, OrganizationId, PageRequest, SubscriptionId, billing::CheckoutStatus,
+    CheckoutId, Named, OrderId, OrganizationId, PageRequest, SubscriptionId,
+    billing::CheckoutStatus,
 };
 
 pub(super) const CHECKOUT_COLUMNS: &str = "id, organization_id, created_at, modified_at, client_secret, status, expires_at, product_id, price_id, \
@@ -503,11 +503,7 @@ impl BillingStore for SqlStore {
         if let Some(session) = &purchase.session {
             Self::insert_customer_session_with(&mut tx, session).await?;
         }
-        for event in &purchase.events {
-            Self::insert_event_with(&mut tx, event).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        Self::commit_with_events(tx, &purchase.events).await
     }
 
     async fn subscription(

@@ -12,8 +12,7 @@ use super::{
     },
     db::{On, Query, Tx, query, query_as},
 };
-use crate::model::Named;
-use crate::model::{BenefitId, OrganizationId, PageRequest, ProductId};
+use crate::model::{BenefitId, Named, OrganizationId, PageRequest, ProductId};
 use std::collections::HashMap;
 
 pub(super) const BENEFIT_COLUMNS: &str = "id, organization_id, created_at, modified_at, type, description, properties, metadata, deleted_at";
@@ -78,6 +77,18 @@ pub(super) const LIST_EVENTS: &str = "SELECT id, organization_id, type, payload,
      WHERE organization_id = $1 ORDER BY created_at, id";
 
 impl SqlStore {
+    /// Writes `events` to the outbox inside `tx`, then commits: a change commits with its events.
+    pub(super) async fn commit_with_events(
+        mut tx: Tx,
+        events: &[NewEvent],
+    ) -> Result<(), StoreError> {
+        for event in events {
+            Self::insert_event_with(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub(super) async fn insert_event_with(
         executor: impl Into<On<'_>>,
         event: &NewEvent,

@@ -10,8 +10,7 @@ use super::{
     customers::{CustomerRow, MemberRow},
     db::{On, Query, query, query_as},
 };
-use crate::model::Named;
-use crate::model::{CustomerId, MemberId, OrganizationId, PageRequest};
+use crate::model::{CustomerId, MemberId, Named, OrganizationId, PageRequest};
 
 pub(super) const CUSTOMER_COLUMNS: &str = "id, organization_id, created_at, modified_at, type, email, name, external_id, metadata, deleted_at";
 
@@ -173,11 +172,7 @@ impl CustomerStore for SqlStore {
         let mut tx = self.db.begin_write().await?;
         Self::write_customer_with(&mut tx, customer, true).await?;
         Self::write_member_with(&mut tx, owner, true).await?;
-        for event in events {
-            Self::insert_event_with(&mut tx, event).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        Self::commit_with_events(tx, events).await
     }
 
     async fn update_customer(
@@ -194,11 +189,7 @@ impl CustomerStore for SqlStore {
                 .execute(&mut tx)
                 .await?;
         }
-        for event in events {
-            Self::insert_event_with(&mut tx, event).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        Self::commit_with_events(tx, events).await
     }
 
     async fn customer(

@@ -11,8 +11,7 @@ use super::{
     db::{On, Query, query, query_as},
     emails::EmailRow,
 };
-use crate::model::Named;
-use crate::model::{EmailId, SeatId};
+use crate::model::{EmailId, Named, SeatId};
 
 pub(super) const EMAIL_COLUMNS: &str = "id, organization_id, created_at, kind, to_address, subject, text_body, html_body, status, attempts, \
          next_attempt_at, last_error, sent_at, transport";

@@ -7,9 +7,9 @@
 use chrono::{DateTime, Utc};
 
 use super::{Backend, list_sql::ListSql};
-use crate::model::Named;
 use crate::model::{
-    BenefitId, CheckoutId, CustomerId, Email, MemberId, OrganizationId, ProductId, SubscriptionId,
+    BenefitId, CheckoutId, CustomerId, Email, MemberId, Named, OrganizationId, ProductId,
+    SubscriptionId,
     billing::{CheckoutStatus, OrderStatus, ProductBillingType, SubscriptionStatus},
     customer::MemberRole,
     seat::SeatPool,

@@ -141,15 +141,7 @@ impl ListSql {
         column: &str,
         values: impl IntoIterator<Item = V>,
     ) -> &mut Self {
-        let placeholders: Vec<String> = values
-            .into_iter()
-            .map(|value| self.bind(value.into()))
-            .collect();
-        if !placeholders.is_empty() {
-            self.conditions
-                .push(format!("{column} IN ({})", placeholders.join(", ")));
-        }
-        self
+        self.membership(column, "IN", values)
     }
 
     /// `column` is none of `values`; no condition when `values` is empty.
@@ -158,13 +150,23 @@ impl ListSql {
         column: &str,
         values: impl IntoIterator<Item = V>,
     ) -> &mut Self {
+        self.membership(column, "NOT IN", values)
+    }
+
+    /// `column <operator> (values...)`, when there are values.
+    fn membership<V: Into<Bound>>(
+        &mut self,
+        column: &str,
+        operator: &str,
+        values: impl IntoIterator<Item = V>,
+    ) -> &mut Self {
         let placeholders: Vec<String> = values
             .into_iter()
             .map(|value| self.bind(value.into()))
             .collect();
         if !placeholders.is_empty() {
             self.conditions
-                .push(format!("{column} NOT IN ({})", placeholders.join(", ")));
+                .push(format!("{column} {operator} ({})", placeholders.join(", ")));
         }
         self
     }

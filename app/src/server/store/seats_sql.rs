@@ -458,11 +458,7 @@ impl SeatStore for SqlStore {
         for entry in &assignment.audit {
             Self::insert_audit_with(&mut tx, entry).await?;
         }
-        for event in &assignment.events {
-            Self::insert_event_with(&mut tx, event).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        Self::commit_with_events(tx, &assignment.events).await
     }
 
     async fn claim_seat(&self, claim: &SeatClaimWrite) -> Result<bool, StoreError> {
@@ -482,10 +478,7 @@ impl SeatStore for SqlStore {
         }
         Self::insert_customer_session_with(&mut tx, &claim.session).await?;
         Self::insert_audit_with(&mut tx, &claim.audit).await?;
-        for event in &claim.events {
-            Self::insert_event_with(&mut tx, event).await?;
-        }
-        tx.commit().await?;
+        Self::commit_with_events(tx, &claim.events).await?;
         Ok(true)
     }
 
@@ -592,11 +585,7 @@ impl SeatStore for SqlStore {
             .bind(deleted_at)
             .execute(&mut tx)
             .await?;
-        for event in events {
-            Self::insert_event_with(&mut tx, event).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        Self::commit_with_events(tx, events).await
     }
 
     async fn seat(

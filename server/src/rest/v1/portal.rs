@@ -18,7 +18,10 @@ use crate::{
         error::ApiError,
         extract::{self, Bearer, Path, PortalAuth, Query},
         gzip,
-        v1::{lists::PageParams, seats::PoolParams},
+        v1::{
+            lists::PageParams,
+            seats::{self, PoolParams},
+        },
     },
     startup::AppState,
 };
@@ -34,20 +37,7 @@ pub(crate) async fn list(
     accepts_gzip: gzip::AcceptsGzip,
     params: Result<Query<PoolParams>, ApiError>,
 ) -> Result<Response, ApiError> {
-    let (pool, status, page) = match PoolParams::asked(params) {
-        Ok(asked) => asked,
-        Err(malformed) => {
-            // A bad session is a 401 before a malformed query is a 422 or 400, as on every route.
-            state.services.authenticate_session(&token).await?;
-            return Err(malformed);
-        }
-    };
-    // The caller and the pool's context are one read; a current list is answered from memory.
-    let list = state
-        .services
-        .seat_list_json(Credential::Session(&token), pool, status, page)
-        .await?;
-    Ok(state.gzip_copies.response(&list, accepts_gzip))
+    seats::list_for(&state, Credential::Session(&token), accepts_gzip, params).await
 }
 
 /// Assign a seat of one of the caller's pools (owner or billing manager). `immediate_claim` is not
@@ -62,20 +52,7 @@ pub(crate) async fn assign(
     Bearer(token): Bearer,
     body: Result<extract::Json<SeatAssign>, ApiError>,
 ) -> Result<Json<CustomerSeat>, ApiError> {
-    let extract::Json(body) = match body {
-        Ok(body) => body,
-        Err(malformed) => {
-            // A bad session is a 401 before a malformed body is a 422, as on every route.
-            state.services.authenticate_session(&token).await?;
-            return Err(malformed);
-        }
-    };
-    // The session and the pool's context are one read.
-    let seat = state
-        .services
-        .assign_seat(Credential::Session(&token), body)
-        .await?;
-    Ok(Json(seat))
+    seats::assign_for(&state, Credential::Session(&token), body).await
 }
 
 /// Revoke a seat of one of the caller's pools (owner or billing manager).

@@ -86,18 +86,28 @@ pub(crate) async fn list(
     accepts_gzip: gzip::AcceptsGzip,
     params: Result<Query<PoolParams>, ApiError>,
 ) -> Result<Response, ApiError> {
-    let (pool, status, page) = match PoolParams::asked(params) {
-        Ok(asked) => asked,
-        Err(malformed) => {
-            // A bad token is a 401 before a malformed query is a 422 or 400, as on every route.
-            state.services.authenticate_access_token(&token).await?;
-            return Err(malformed);
-        }
-    };
-    // The caller and the pool's context are one read; a current list is answered from memory.
+    list_for(
+        &state,
+        Credential::AccessToken(&token),
+        accepts_gzip,
+        params,
+    )
+    .await
+}
+
+/// A seat list for whoever presents `credential` (the merchant's token or a portal session). The
+/// caller and the pool's context are one read; a current list is answered from memory.
+pub(crate) async fn list_for(
+    state: &AppState,
+    credential: Credential<'_>,
+    accepts_gzip: gzip::AcceptsGzip,
+    params: Result<Query<PoolParams>, ApiError>,
+) -> Result<Response, ApiError> {
+    let asked = PoolParams::asked(params);
+    let (pool, status, page) = extract::after_credential(state, credential, asked).await?;
     let list = state
         .services
-        .seat_list_json(Credential::AccessToken(&token), pool, status, page)
+        .seat_list_json(credential, pool, status, page)
         .await?;
     Ok(state.gzip_copies.response(&list, accepts_gzip))
 }
@@ -118,20 +128,18 @@ pub(crate) async fn assign(
     Bearer(token): Bearer,
     body: Result<extract::Json<SeatAssign>, ApiError>,
 ) -> Result<Json<CustomerSeat>, ApiError> {
-    let extract::Json(body) = match body {
-        Ok(body) => body,
-        Err(malformed) => {
-            // A bad token is a 401 before a malformed body is a 422, as on every route.
-            state.services.authenticate_access_token(&token).await?;
-            return Err(malformed);
-        }
-    };
-    // The token and the pool's context are one read.
-    let seat = state
-        .services
-        .assign_seat(Credential::AccessToken(&token), body)
-        .await?;
-    Ok(Json(seat))
+    assign_for(&state, Credential::AccessToken(&token), body).await
+}
+
+/// Assigns a seat for whoever presents `credential`; the caller and the pool's context are one
+/// read.
+pub(crate) async fn assign_for(
+    state: &AppState,
+    credential: Credential<'_>,
+    body: Result<extract::Json<SeatAssign>, ApiError>,
+) -> Result<Json<CustomerSeat>, ApiError> {
+    let extract::Json(body) = extract::after_credential(state, credential, body).await?;
+    Ok(Json(state.services.assign_seat(credential, body).await?))
 }
 
 /// Get one seat.
