@@ -81,3 +81,12 @@ mod tests {
         );
     }
 }
+
+/// Metadata from its JSON text (as stored).
+impl TryFrom<String> for Metadata {
+    type Error = serde_json::Error;
+
+    fn try_from(json: String) -> Result<Self, Self::Error> {
+        serde_json::from_str(&json)
+    }
+}

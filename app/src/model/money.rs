@@ -41,6 +41,12 @@ impl MinorUnits {
     }
 }
 
+impl From<i64> for MinorUnits {
+    fn from(amount: i64) -> Self {
+        Self(amount)
+    }
+}
+
 impl fmt::Display for MinorUnits {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)

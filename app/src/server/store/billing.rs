@@ -38,7 +38,7 @@ pub struct CheckoutRecord {
     pub order_id: Option<OrderId>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct SubscriptionRecord {
     pub id: SubscriptionId,
     pub organization_id: OrganizationId,
@@ -49,8 +49,11 @@ pub struct SubscriptionRecord {
     pub price_id: PriceId,
     pub checkout_id: Option<CheckoutId>,
     pub status: SubscriptionStatus,
+    #[sqlx(try_from = "i64")]
     pub seats: u32,
+    #[sqlx(try_from = "i64")]
     pub amount: MinorUnits,
+    #[sqlx(try_from = "String")]
     pub currency: Currency,
     pub recurring_interval: RecurringInterval,
     pub current_period_start: DateTime<Utc>,
@@ -59,6 +62,7 @@ pub struct SubscriptionRecord {
     pub canceled_at: Option<DateTime<Utc>>,
     pub started_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "String")]
     pub metadata: Metadata,
 }
 
@@ -145,7 +149,7 @@ pub enum PaymentStatus {
 impl Named for PaymentStatus {}
 
 /// One attempt to pay a checkout.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct PaymentRecord {
     /// Also the payment provider's idempotency key.
     pub id: PaymentId,
@@ -153,7 +157,9 @@ pub struct PaymentRecord {
     pub checkout_id: CheckoutId,
     pub created_at: DateTime<Utc>,
     pub modified_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "i64")]
     pub amount: MinorUnits,
+    #[sqlx(try_from = "String")]
     pub currency: Currency,
     pub status: PaymentStatus,
     /// The provider's id of the charge, once known.
@@ -179,12 +185,14 @@ pub struct PaymentSettlement {
 }
 
 /// A charge in the test payment provider's ledger.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct TestCharge {
     pub reference: String,
     pub idempotency_key: String,
     pub created_at: DateTime<Utc>,
+    #[sqlx(try_from = "i64")]
     pub amount: MinorUnits,
+    #[sqlx(try_from = "String")]
     pub currency: Currency,
     pub description: String,
     pub refunded_at: Option<DateTime<Utc>>,
@@ -266,60 +274,6 @@ impl TryFrom<CheckoutRow> for CheckoutRecord {
 }
 
 #[derive(sqlx::FromRow)]
-pub(super) struct SubscriptionRow {
-    id: SubscriptionId,
-    organization_id: OrganizationId,
-    created_at: DateTime<Utc>,
-    modified_at: Option<DateTime<Utc>>,
-    customer_id: CustomerId,
-    product_id: ProductId,
-    price_id: PriceId,
-    checkout_id: Option<CheckoutId>,
-    status: SubscriptionStatus,
-    seats: i64,
-    amount: i64,
-    currency: String,
-    recurring_interval: RecurringInterval,
-    current_period_start: DateTime<Utc>,
-    current_period_end: DateTime<Utc>,
-    cancel_at_period_end: bool,
-    canceled_at: Option<DateTime<Utc>>,
-    started_at: DateTime<Utc>,
-    ended_at: Option<DateTime<Utc>>,
-    metadata: String,
-}
-
-impl TryFrom<SubscriptionRow> for SubscriptionRecord {
-    type Error = StoreError;
-
-    fn try_from(r: SubscriptionRow) -> Result<Self, Self::Error> {
-        Ok(Self {
-            id: r.id,
-            organization_id: r.organization_id,
-            created_at: r.created_at,
-            modified_at: r.modified_at,
-            customer_id: r.customer_id,
-            product_id: r.product_id,
-            price_id: r.price_id,
-            checkout_id: r.checkout_id,
-            status: r.status,
-            seats: count(r.seats, "seats")?,
-            amount: MinorUnits(r.amount),
-            currency: currency(&r.currency)?,
-            recurring_interval: r.recurring_interval,
-            current_period_start: r.current_period_start,
-            current_period_end: r.current_period_end,
-            cancel_at_period_end: r.cancel_at_period_end,
-            canceled_at: r.canceled_at,
-            started_at: r.started_at,
-            ended_at: r.ended_at,
-            metadata: serde_json::from_str(&r.metadata)
-                .map_err(|e| corrupt("subscription metadata", e))?,
-        })
-    }
-}
-
-#[derive(sqlx::FromRow)]
 pub(super) struct OrderRow {
     id: OrderId,
     organization_id: OrganizationId,
@@ -361,66 +315,6 @@ impl TryFrom<OrderRow> for OrderRecord {
             items: serde_json::from_str(&r.items).map_err(|e| corrupt("order items", e))?,
             metadata: serde_json::from_str(&r.metadata)
                 .map_err(|e| corrupt("order metadata", e))?,
-        })
-    }
-}
-
-#[derive(sqlx::FromRow)]
-pub(super) struct PaymentRow {
-    id: PaymentId,
-    organization_id: OrganizationId,
-    checkout_id: CheckoutId,
-    created_at: DateTime<Utc>,
-    modified_at: Option<DateTime<Utc>>,
-    amount: i64,
-    currency: String,
-    status: PaymentStatus,
-    reference: Option<String>,
-    failure: Option<String>,
-}
-
-impl TryFrom<PaymentRow> for PaymentRecord {
-    type Error = StoreError;
-
-    fn try_from(r: PaymentRow) -> Result<Self, Self::Error> {
-        Ok(Self {
-            id: r.id,
-            organization_id: r.organization_id,
-            checkout_id: r.checkout_id,
-            created_at: r.created_at,
-            modified_at: r.modified_at,
-            amount: MinorUnits(r.amount),
-            currency: currency(&r.currency)?,
-            status: r.status,
-            reference: r.reference,
-            failure: r.failure,
-        })
-    }
-}
-
-#[derive(sqlx::FromRow)]
-pub(super) struct TestChargeRow {
-    reference: String,
-    idempotency_key: String,
-    created_at: DateTime<Utc>,
-    amount: i64,
-    currency: String,
-    description: String,
-    refunded_at: Option<DateTime<Utc>>,
-}
-
-impl TryFrom<TestChargeRow> for TestCharge {
-    type Error = StoreError;
-
-    fn try_from(r: TestChargeRow) -> Result<Self, Self::Error> {
-        Ok(Self {
-            reference: r.reference,
-            idempotency_key: r.idempotency_key,
-            created_at: r.created_at,
-            amount: MinorUnits(r.amount),
-            currency: currency(&r.currency)?,
-            description: r.description,
-            refunded_at: r.refunded_at,
         })
     }
 }

@@ -7,7 +7,7 @@ use super::{
     BillingStore, CheckoutChange, CheckoutFilter, CheckoutRecord, CustomerWrite, NewEvent,
     OrderFilter, OrderRecord, PaymentRecord, PaymentSettlement, PaymentStatus, Purchase, SqlStore,
     Store, StoreError, SubscriptionFilter, SubscriptionRecord, TestCharge,
-    billing::{CheckoutRow, OrderRow, PaymentRow, SubscriptionRow, TestChargeRow},
+    billing::{CheckoutRow, OrderRow},
     catalog::to_json,
     db::{On, query, query_as},
 };
@@ -239,9 +239,7 @@ impl BillingStore for SqlStore {
     ) -> Result<(), StoreError> {
         let mut tx = self.db.begin_write().await?;
         Self::insert_checkout_with(&mut tx, checkout).await?;
-        Self::insert_event_with(&mut tx, event).await?;
-        tx.commit().await?;
-        Ok(())
+        Self::commit_with_events(tx, std::slice::from_ref(event)).await
     }
 
     async fn change_open_checkout(
@@ -308,11 +306,10 @@ impl BillingStore for SqlStore {
         &self,
         checkout: CheckoutId,
     ) -> Result<Vec<PaymentRecord>, StoreError> {
-        let rows: Vec<PaymentRow> = query_as(PAYMENTS_OF_CHECKOUT)
+        Ok(query_as(PAYMENTS_OF_CHECKOUT)
             .bind(checkout)
             .fetch_all(&self.db)
-            .await?;
-        rows.into_iter().map(TryInto::try_into).collect()
+            .await?)
     }
 
     async fn unsettled_payments(
@@ -320,12 +317,11 @@ impl BillingStore for SqlStore {
         recorded_before: chrono::DateTime<chrono::Utc>,
         limit: u32,
     ) -> Result<Vec<PaymentRecord>, StoreError> {
-        let rows: Vec<PaymentRow> = query_as(UNSETTLED_PAYMENTS)
+        Ok(query_as(UNSETTLED_PAYMENTS)
             .bind(recorded_before)
             .bind(i64::from(limit))
             .fetch_all(&self.db)
-            .await?;
-        rows.into_iter().map(TryInto::try_into).collect()
+            .await?)
     }
 
     async fn record_test_charge(&self, charge: &TestCharge) -> Result<String, StoreError> {
@@ -339,13 +335,12 @@ impl BillingStore for SqlStore {
             .bind(charge.refunded_at)
             .execute(&self.db)
             .await?;
-        let row: Option<TestChargeRow> = query_as(SELECT_TEST_CHARGE_BY_KEY)
+        let recorded: Option<TestCharge> = query_as(SELECT_TEST_CHARGE_BY_KEY)
             .bind(&charge.idempotency_key)
             .fetch_optional(&self.db)
             .await?;
-        let recorded: TestCharge = row
-            .ok_or_else(|| StoreError::Corrupt("a recorded test charge vanished".into()))?
-            .try_into()?;
+        let recorded = recorded
+            .ok_or_else(|| StoreError::Corrupt("a recorded test charge vanished".into()))?;
         Ok(recorded.reference)
     }
 
@@ -353,11 +348,10 @@ impl BillingStore for SqlStore {
         &self,
         idempotency_key: &str,
     ) -> Result<Option<TestCharge>, StoreError> {
-        let row: Option<TestChargeRow> = query_as(SELECT_TEST_CHARGE_BY_KEY)
+        Ok(query_as(SELECT_TEST_CHARGE_BY_KEY)
             .bind(idempotency_key)
             .fetch_optional(&self.db)
-            .await?;
-        row.map(TryInto::try_into).transpose()
+            .await?)
     }
 
     async fn refund_test_charge(
@@ -374,8 +368,7 @@ impl BillingStore for SqlStore {
     }
 
     async fn test_charges(&self) -> Result<Vec<TestCharge>, StoreError> {
-        let rows: Vec<TestChargeRow> = query_as(TEST_CHARGES).fetch_all(&self.db).await?;
-        rows.into_iter().map(TryInto::try_into).collect()
+        Ok(query_as(TEST_CHARGES).fetch_all(&self.db).await?)
     }
 
     async fn checkout(
@@ -511,7 +504,7 @@ impl BillingStore for SqlStore {
         organization_id: OrganizationId,
         id: SubscriptionId,
     ) -> Result<Option<SubscriptionRecord>, StoreError> {
-        self.find_by::<SubscriptionRow, _>(SELECT_SUBSCRIPTION, id, organization_id)
+        self.find_by::<SubscriptionRecord, _>(SELECT_SUBSCRIPTION, id, organization_id)
             .await
     }
 
@@ -522,7 +515,7 @@ impl BillingStore for SqlStore {
         page: PageRequest,
     ) -> Result<(Vec<SubscriptionRecord>, u64), StoreError> {
         let list = filter.sql(organization_id, self.backend());
-        self.run_list::<SubscriptionRow, _>(&list, SUBSCRIPTION_COLUMNS, "subscriptions", page)
+        self.run_list::<SubscriptionRecord, _>(&list, SUBSCRIPTION_COLUMNS, "subscriptions", page)
             .await
     }
 

@@ -206,9 +206,7 @@ impl CatalogStore for SqlStore {
             .bind(benefit.deleted_at)
             .execute(&mut tx)
             .await?;
-        Self::insert_event_with(&mut tx, event).await?;
-        tx.commit().await?;
-        Ok(())
+        Self::commit_with_events(tx, std::slice::from_ref(event)).await
     }
 
     async fn update_benefit(
@@ -273,9 +271,7 @@ impl CatalogStore for SqlStore {
             .execute(&mut tx)
             .await?;
         Self::write_product_children(&mut tx, product, true).await?;
-        Self::insert_event_with(&mut tx, event).await?;
-        tx.commit().await?;
-        Ok(())
+        Self::commit_with_events(tx, std::slice::from_ref(event)).await
     }
 
     async fn update_product(
@@ -296,9 +292,7 @@ impl CatalogStore for SqlStore {
             .execute(&mut tx)
             .await?;
         Self::write_product_children(&mut tx, product, replace_prices).await?;
-        Self::insert_event_with(&mut tx, event).await?;
-        tx.commit().await?;
-        Ok(())
+        Self::commit_with_events(tx, std::slice::from_ref(event)).await
     }
 
     async fn product(

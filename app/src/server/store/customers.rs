@@ -27,13 +27,14 @@ pub struct CustomerRecord {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct MemberRecord {
     pub id: MemberId,
     pub customer_id: CustomerId,
     pub organization_id: OrganizationId,
     pub created_at: DateTime<Utc>,
     pub modified_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "String")]
     pub email: Email,
     pub name: Option<String>,
     pub external_id: Option<String>,
@@ -93,39 +94,6 @@ impl TryFrom<CustomerRow> for CustomerRecord {
             external_id: row.external_id,
             metadata: serde_json::from_str(&row.metadata)
                 .map_err(|e| corrupt("customer metadata", e))?,
-            deleted_at: row.deleted_at,
-        })
-    }
-}
-
-#[derive(sqlx::FromRow)]
-pub(super) struct MemberRow {
-    id: MemberId,
-    customer_id: CustomerId,
-    organization_id: OrganizationId,
-    created_at: DateTime<Utc>,
-    modified_at: Option<DateTime<Utc>>,
-    email: String,
-    name: Option<String>,
-    external_id: Option<String>,
-    role: MemberRole,
-    deleted_at: Option<DateTime<Utc>>,
-}
-
-impl TryFrom<MemberRow> for MemberRecord {
-    type Error = StoreError;
-
-    fn try_from(row: MemberRow) -> Result<Self, Self::Error> {
-        Ok(Self {
-            id: row.id,
-            customer_id: row.customer_id,
-            organization_id: row.organization_id,
-            created_at: row.created_at,
-            modified_at: row.modified_at,
-            email: Email::parse(&row.email).map_err(|e| corrupt("member email", e))?,
-            name: row.name,
-            external_id: row.external_id,
-            role: row.role,
             deleted_at: row.deleted_at,
         })
     }

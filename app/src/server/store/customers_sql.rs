@@ -7,7 +7,7 @@ use super::{
     CustomerFilter, CustomerRecord, CustomerStore, MemberFilter, MemberRecord, NewCustomerSession,
     NewEvent, SqlStore, Store, StoreError,
     catalog::to_json,
-    customers::{CustomerRow, MemberRow},
+    customers::CustomerRow,
     db::{On, Query, query, query_as},
 };
 use crate::model::{CustomerId, MemberId, Named, OrganizationId, PageRequest};
@@ -237,9 +237,7 @@ impl CustomerStore for SqlStore {
     ) -> Result<(), StoreError> {
         let mut tx = self.db.begin_write().await?;
         Self::write_member_with(&mut tx, member, true).await?;
-        Self::insert_event_with(&mut tx, event).await?;
-        tx.commit().await?;
-        Ok(())
+        Self::commit_with_events(tx, std::slice::from_ref(event)).await
     }
 
     async fn update_member(
@@ -249,9 +247,7 @@ impl CustomerStore for SqlStore {
     ) -> Result<(), StoreError> {
         let mut tx = self.db.begin_write().await?;
         Self::write_member_with(&mut tx, member, false).await?;
-        Self::insert_event_with(&mut tx, event).await?;
-        tx.commit().await?;
-        Ok(())
+        Self::commit_with_events(tx, std::slice::from_ref(event)).await
     }
 
     async fn member(
@@ -259,7 +255,7 @@ impl CustomerStore for SqlStore {
         customer_id: CustomerId,
         id: MemberId,
     ) -> Result<Option<MemberRecord>, StoreError> {
-        self.find_by::<MemberRow, _>(SELECT_MEMBER, id, customer_id)
+        self.find_by::<MemberRecord, _>(SELECT_MEMBER, id, customer_id)
             .await
     }
 
@@ -268,16 +264,15 @@ impl CustomerStore for SqlStore {
         customer_id: CustomerId,
         external_id: &str,
     ) -> Result<Option<MemberRecord>, StoreError> {
-        self.find_by::<MemberRow, _>(SELECT_MEMBER_BY_EXTERNAL_ID, external_id, customer_id)
+        self.find_by::<MemberRecord, _>(SELECT_MEMBER_BY_EXTERNAL_ID, external_id, customer_id)
             .await
     }
 
     async fn owner(&self, customer_id: CustomerId) -> Result<Option<MemberRecord>, StoreError> {
-        let row: Option<MemberRow> = query_as(SELECT_OWNER)
+        Ok(query_as(SELECT_OWNER)
             .bind(customer_id)
             .fetch_optional(&self.db)
-            .await?;
-        row.map(TryInto::try_into).transpose()
+            .await?)
     }
 
     async fn list_members(
@@ -287,7 +282,7 @@ impl CustomerStore for SqlStore {
         page: PageRequest,
     ) -> Result<(Vec<MemberRecord>, u64), StoreError> {
         let list = filter.sql(customer_id);
-        self.run_list::<MemberRow, _>(&list, MEMBER_COLUMNS, "members", page)
+        self.run_list::<MemberRecord, _>(&list, MEMBER_COLUMNS, "members", page)
             .await
     }
 

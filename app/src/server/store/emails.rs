@@ -6,8 +6,6 @@ use chrono::{DateTime, Utc};
 
 use crate::model::{EmailId, Named, OrganizationId, SeatId};
 
-use super::StoreError;
-
 /// An email to write into the outbox.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewEmail {
@@ -42,62 +40,23 @@ pub enum EmailStatus {
 impl Named for EmailStatus {}
 
 /// An email of the outbox with its delivery state.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct EmailRecord {
     pub id: EmailId,
     pub organization_id: OrganizationId,
     pub created_at: DateTime<Utc>,
     pub kind: String,
+    #[sqlx(rename = "to_address")]
     pub to: String,
     pub subject: String,
     pub text_body: String,
     pub html_body: String,
     pub status: EmailStatus,
+    #[sqlx(try_from = "i64")]
     pub attempts: u32,
     pub next_attempt_at: DateTime<Utc>,
     pub last_error: Option<String>,
     pub sent_at: Option<DateTime<Utc>>,
     /// `smtp` or `mailbox`, once sent.
     pub transport: Option<String>,
-}
-
-#[derive(sqlx::FromRow)]
-pub(super) struct EmailRow {
-    id: EmailId,
-    organization_id: OrganizationId,
-    created_at: DateTime<Utc>,
-    kind: String,
-    to_address: String,
-    subject: String,
-    text_body: String,
-    html_body: String,
-    status: EmailStatus,
-    attempts: i64,
-    next_attempt_at: DateTime<Utc>,
-    last_error: Option<String>,
-    sent_at: Option<DateTime<Utc>>,
-    transport: Option<String>,
-}
-
-impl TryFrom<EmailRow> for EmailRecord {
-    type Error = StoreError;
-
-    fn try_from(r: EmailRow) -> Result<Self, Self::Error> {
-        Ok(Self {
-            status: r.status,
-            attempts: u32::try_from(r.attempts).unwrap_or(u32::MAX),
-            id: r.id,
-            organization_id: r.organization_id,
-            created_at: r.created_at,
-            kind: r.kind,
-            to: r.to_address,
-            subject: r.subject,
-            text_body: r.text_body,
-            html_body: r.html_body,
-            next_attempt_at: r.next_attempt_at,
-            last_error: r.last_error,
-            sent_at: r.sent_at,
-            transport: r.transport,
-        })
-    }
 }

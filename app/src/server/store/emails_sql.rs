@@ -9,7 +9,6 @@ use const_format::concatcp;
 use super::{
     EmailRecord, EmailStatus, EmailStore, NewEmail, SqlStore, StoreError,
     db::{On, Query, query, query_as},
-    emails::EmailRow,
 };
 use crate::model::{EmailId, Named, SeatId};
 
@@ -105,13 +104,12 @@ impl EmailStore for SqlStore {
         lease_until: chrono::DateTime<chrono::Utc>,
         lease: uuid::Uuid,
     ) -> Result<Option<EmailRecord>, StoreError> {
-        let row: Option<EmailRow> = query_as(self.db.lease_next_email_sql())
+        Ok(query_as(self.db.lease_next_email_sql())
             .bind(now)
             .bind(lease_until)
             .bind(lease)
             .fetch_optional(&self.db)
-            .await?;
-        row.map(TryInto::try_into).transpose()
+            .await?)
     }
 
     async fn mark_email_sent(
@@ -158,10 +156,9 @@ impl EmailStore for SqlStore {
     }
 
     async fn recent_emails(&self, limit: u32) -> Result<Vec<EmailRecord>, StoreError> {
-        let rows: Vec<EmailRow> = query_as(RECENT_EMAILS)
+        Ok(query_as(RECENT_EMAILS)
             .bind(i64::from(limit))
             .fetch_all(&self.db)
-            .await?;
-        rows.into_iter().map(TryInto::try_into).collect()
+            .await?)
     }
 }

@@ -146,3 +146,10 @@ impl From<sqlx::Error> for StoreError {
         }
     }
 }
+
+/// A conversion that cannot fail (a record decoded as itself).
+impl From<std::convert::Infallible> for StoreError {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}

@@ -8,13 +8,10 @@ use super::{
     AuditRecord, Backend, CallerOnPool, CallerRecord, CredentialHash, CustomerRecord, GrantFilter,
     GrantRecord, MemberRecord, NewEvent, PoolContextRecord, SeatAssignment, SeatClaimWrite,
     SeatRecord, SeatResendWrite, SeatRevokeWrite, SeatStore, SessionRecord, SqlStore, Store,
-    StoreError, SubscriptionRecord,
-    billing::SubscriptionRow,
-    billing_sql,
+    StoreError, SubscriptionRecord, billing_sql,
     catalog::to_json,
     catalog_sql,
     chain::Chain,
-    customers::MemberRow,
     customers_sql,
     db::{On, Query, Record, Tx, query, query_as, query_scalar},
     emails_sql,
@@ -522,9 +519,7 @@ impl SeatStore for SqlStore {
             Self::revoke_seat_with(&mut tx, revoke).await?;
         }
         Self::write_member_with(&mut tx, member, false).await?;
-        Self::insert_event_with(&mut tx, event).await?;
-        tx.commit().await?;
-        Ok(())
+        Self::commit_with_events(tx, std::slice::from_ref(event)).await
     }
 
     async fn close_pools_of_customer(
@@ -737,7 +732,7 @@ impl SeatStore for SqlStore {
         customer_id: CustomerId,
         email: &Email,
     ) -> Result<Option<MemberRecord>, StoreError> {
-        self.find_by::<MemberRow, _>(SELECT_MEMBER_BY_EMAIL, customer_id, email.as_str())
+        self.find_by::<MemberRecord, _>(SELECT_MEMBER_BY_EMAIL, customer_id, email.as_str())
             .await
     }
 
@@ -746,16 +741,15 @@ impl SeatStore for SqlStore {
         customer_id: CustomerId,
         id: MemberId,
     ) -> Result<Option<MemberRecord>, StoreError> {
-        self.find_by::<MemberRow, _>(SELECT_MEMBER_EVEN_REMOVED, id, customer_id)
+        self.find_by::<MemberRecord, _>(SELECT_MEMBER_EVEN_REMOVED, id, customer_id)
             .await
     }
 
     async fn all_members(&self, customer_id: CustomerId) -> Result<Vec<MemberRecord>, StoreError> {
-        let rows: Vec<MemberRow> = query_as(ALL_MEMBERS_OF_CUSTOMER)
+        Ok(query_as(ALL_MEMBERS_OF_CUSTOMER)
             .bind(customer_id)
             .fetch_all(&self.db)
-            .await?;
-        rows.into_iter().map(TryInto::try_into).collect()
+            .await?)
     }
 
     async fn claimed_subscriptions(
@@ -763,7 +757,7 @@ impl SeatStore for SqlStore {
         member_id: MemberId,
         page: PageRequest,
     ) -> Result<(Vec<SubscriptionRecord>, u64), StoreError> {
-        let rows: Vec<SubscriptionRow> = query_as(billing_sql::CLAIMED_SUBSCRIPTIONS)
+        let subscriptions: Vec<SubscriptionRecord> = query_as(billing_sql::CLAIMED_SUBSCRIPTIONS)
             .bind(member_id)
             .bind(i64::from(page.limit()))
             .bind(i64::try_from(page.offset()).unwrap_or(i64::MAX))
@@ -773,10 +767,6 @@ impl SeatStore for SqlStore {
             .bind(member_id)
             .fetch_one(&self.db)
             .await?;
-        let subscriptions = rows
-            .into_iter()
-            .map(TryInto::try_into)
-            .collect::<Result<Vec<_>, _>>()?;
         Ok((subscriptions, u64::try_from(total).unwrap_or_default()))
     }
 }

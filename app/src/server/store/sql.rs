@@ -88,14 +88,15 @@ impl SqlStore {
     ) -> Result<Option<Rec>, StoreError>
     where
         Row: Record,
-        Rec: TryFrom<Row, Error = StoreError>,
+        Rec: TryFrom<Row>,
+        StoreError: From<Rec::Error>,
     {
         let row: Option<Row> = query_as(sql)
             .bind(a)
             .bind(b)
             .fetch_optional(&self.db)
             .await?;
-        row.map(Rec::try_from).transpose()
+        Ok(row.map(Rec::try_from).transpose()?)
     }
 
     /// One page of a filtered list as records, and the number of rows the filter matches.
@@ -108,7 +109,8 @@ impl SqlStore {
     ) -> Result<(Vec<Rec>, u64), StoreError>
     where
         Row: Record,
-        Rec: TryFrom<Row, Error = StoreError>,
+        Rec: TryFrom<Row>,
+        StoreError: From<Rec::Error>,
     {
         let (rows, total) = self
             .run_list_rows::<Row>(list, columns, table, page)
