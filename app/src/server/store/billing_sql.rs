@@ -9,10 +9,10 @@ use super::{
     Store, StoreError, SubscriptionFilter, SubscriptionRecord, TestCharge,
     billing::{CheckoutRow, OrderRow},
     catalog::to_json,
-    db::{On, query, query_as},
+    db::{On, query, query_as, query_scalar},
 };
 use crate::model::{
-    CheckoutId, Named, OrderId, OrganizationId, PageRequest, SubscriptionId,
+    CheckoutId, MemberId, Named, OrderId, OrganizationId, PageRequest, SubscriptionId,
     billing::CheckoutStatus,
 };
 
@@ -537,5 +537,23 @@ impl BillingStore for SqlStore {
         let list = filter.sql(organization_id, self.backend());
         self.run_list::<OrderRow, _>(&list, ORDER_COLUMNS, "orders", page)
             .await
+    }
+
+    async fn claimed_subscriptions(
+        &self,
+        member_id: MemberId,
+        page: PageRequest,
+    ) -> Result<(Vec<SubscriptionRecord>, u64), StoreError> {
+        let subscriptions: Vec<SubscriptionRecord> = query_as(CLAIMED_SUBSCRIPTIONS)
+            .bind(member_id)
+            .bind(i64::from(page.limit()))
+            .bind(i64::try_from(page.offset()).unwrap_or(i64::MAX))
+            .fetch_all(&self.db)
+            .await?;
+        let total: i64 = query_scalar(COUNT_CLAIMED_SUBSCRIPTIONS)
+            .bind(member_id)
+            .fetch_one(&self.db)
+            .await?;
+        Ok((subscriptions, u64::try_from(total).unwrap_or_default()))
     }
 }

@@ -26,7 +26,15 @@ use crate::{
 /// and tokens here, the catalog in [`CatalogStore`].
 #[async_trait]
 pub trait Store:
-    CatalogStore + CustomerStore + BillingStore + SeatStore + EmailStore + Send + Sync + 'static
+    CatalogStore
+    + CustomerStore
+    + BillingStore
+    + PoolStore
+    + SeatStore
+    + EmailStore
+    + Send
+    + Sync
+    + 'static
 {
     fn backend(&self) -> Backend;
 
@@ -268,6 +276,31 @@ pub trait CustomerStore: Send + Sync {
 
     async fn insert_customer_session(&self, session: &NewCustomerSession)
     -> Result<(), StoreError>;
+
+    /// The holder of a live customer or member session with this token hash (a removed member's
+    /// sessions are dead), with the member's current role.
+    async fn live_session(
+        &self,
+        hash: &TokenHash,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<SessionRecord>, StoreError>;
+
+    /// The live member of `customer_id` with this email.
+    async fn member_by_email(
+        &self,
+        customer_id: CustomerId,
+        email: &Email,
+    ) -> Result<Option<MemberRecord>, StoreError>;
+
+    /// A member of a customer, even if removed (a seat's history still names them).
+    async fn member_even_removed(
+        &self,
+        customer_id: CustomerId,
+        id: MemberId,
+    ) -> Result<Option<MemberRecord>, StoreError>;
+
+    /// Every member of a customer, removed ones included (seat history names them).
+    async fn all_members(&self, customer_id: CustomerId) -> Result<Vec<MemberRecord>, StoreError>;
 }
 
 /// Checkouts, subscriptions and orders.
@@ -388,6 +421,35 @@ pub trait BillingStore: Send + Sync {
         filter: &OrderFilter,
         page: PageRequest,
     ) -> Result<(Vec<OrderRecord>, u64), StoreError>;
+
+    /// Subscriptions where the member holds a claimed seat, newest first; and their count.
+    async fn claimed_subscriptions(
+        &self,
+        member_id: MemberId,
+        page: PageRequest,
+    ) -> Result<(Vec<SubscriptionRecord>, u64), StoreError>;
+}
+
+/// Who is asking and what they may see of a pool: a pool's context, and a credential's caller read
+/// together with it.
+#[async_trait]
+pub trait PoolStore: Send + Sync {
+    /// A pool of the organization with its customer, product name and organization, if it exists.
+    async fn pool_context(
+        &self,
+        organization_id: OrganizationId,
+        pool: SeatPool,
+    ) -> Result<Option<PoolContextRecord>, StoreError>;
+
+    /// The live caller behind a credential and, when `pool` belongs to the caller's organization,
+    /// the pool's context: a request's authentication and its authorization on a pool in one read.
+    /// None when the credential is unknown, revoked or expired.
+    async fn caller_on_pool(
+        &self,
+        credential: &CredentialHash,
+        now: chrono::DateTime<chrono::Utc>,
+        pool: SeatPool,
+    ) -> Result<Option<CallerOnPool>, StoreError>;
 }
 
 /// Customer seats, their grants and audit log. Capacity (`pending + claimed ≤ seats`) is enforced
@@ -474,23 +536,6 @@ pub trait SeatStore: Send + Sync {
         member_id: MemberId,
     ) -> Result<Vec<SeatRecord>, StoreError>;
 
-    /// A pool of the organization with its customer, product name and organization, if it exists.
-    async fn pool_context(
-        &self,
-        organization_id: OrganizationId,
-        pool: SeatPool,
-    ) -> Result<Option<PoolContextRecord>, StoreError>;
-
-    /// The live caller behind a credential and, when `pool` belongs to the caller's organization,
-    /// the pool's context: a request's authentication and its authorization on a pool in one read.
-    /// None when the credential is unknown, revoked or expired.
-    async fn caller_on_pool(
-        &self,
-        credential: &CredentialHash,
-        now: chrono::DateTime<chrono::Utc>,
-        pool: SeatPool,
-    ) -> Result<Option<CallerOnPool>, StoreError>;
-
     /// The grants a seat gave, revoked ones too.
     async fn grants_of_seat(&self, seat_id: SeatId) -> Result<Vec<GrantRecord>, StoreError>;
 
@@ -509,38 +554,6 @@ pub trait SeatStore: Send + Sync {
         pool: SeatPool,
         page: PageRequest,
     ) -> Result<(Vec<AuditRecord>, u64), StoreError>;
-
-    /// The holder of a live customer or member session with this token hash (a removed member's
-    /// sessions are dead), with the member's current role.
-    async fn live_session(
-        &self,
-        hash: &TokenHash,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Option<SessionRecord>, StoreError>;
-
-    /// The live member of `customer_id` with this email.
-    async fn member_by_email(
-        &self,
-        customer_id: CustomerId,
-        email: &Email,
-    ) -> Result<Option<MemberRecord>, StoreError>;
-
-    /// A member of a customer, even if removed (a seat's history still names them).
-    async fn member_even_removed(
-        &self,
-        customer_id: CustomerId,
-        id: MemberId,
-    ) -> Result<Option<MemberRecord>, StoreError>;
-
-    /// Every member of a customer, removed ones included (seat history names them).
-    async fn all_members(&self, customer_id: CustomerId) -> Result<Vec<MemberRecord>, StoreError>;
-
-    /// Subscriptions where the member holds a claimed seat, newest first; and their count.
-    async fn claimed_subscriptions(
-        &self,
-        member_id: MemberId,
-        page: PageRequest,
-    ) -> Result<(Vec<SubscriptionRecord>, u64), StoreError>;
 }
 
 /// The email outbox. Emails are inserted by the writes that cause them (see [`SeatStore`]); this

@@ -5,12 +5,15 @@ use const_format::concatcp;
 
 use super::{
     CustomerFilter, CustomerRecord, CustomerStore, MemberFilter, MemberRecord, NewCustomerSession,
-    NewEvent, SqlStore, Store, StoreError,
+    NewEvent, SessionRecord, SqlStore, Store, StoreError,
     catalog::to_json,
     customers::CustomerRow,
     db::{On, Query, query, query_as},
 };
-use crate::model::{CustomerId, MemberId, Named, OrganizationId, PageRequest};
+use crate::{
+    model::{CustomerId, Email, MemberId, Named, OrganizationId, PageRequest},
+    server::token::TokenHash,
+};
 
 pub(super) const CUSTOMER_COLUMNS: &str = "id, organization_id, created_at, modified_at, type, email, name, external_id, metadata, deleted_at";
 
@@ -75,6 +78,20 @@ pub(super) const DELETE_MEMBERS_OF_CUSTOMER: &str = "UPDATE members SET deleted_
 pub(super) const INSERT_CUSTOMER_SESSION: &str = "INSERT INTO customer_sessions \
      (id, organization_id, customer_id, member_id, token_hash, created_at, expires_at, return_url) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+pub(super) const SELECT_MEMBER_BY_EMAIL: &str = "SELECT id, customer_id, organization_id, created_at, modified_at, \
+     email, name, external_id, role, deleted_at FROM members WHERE customer_id = $1 AND email = $2 AND deleted_at IS NULL";
+
+pub(super) const SELECT_MEMBER_EVEN_REMOVED: &str = "SELECT id, customer_id, organization_id, created_at, \
+     modified_at, email, name, external_id, role, deleted_at FROM members WHERE id = $1 AND customer_id = $2";
+
+pub(super) const ALL_MEMBERS_OF_CUSTOMER: &str = "SELECT id, customer_id, organization_id, created_at, modified_at, \
+     email, name, external_id, role, deleted_at FROM members WHERE customer_id = $1";
+
+/// `$1` token hash, `$2` now: a live session of a live member.
+pub(super) const SELECT_LIVE_SESSION: &str = "SELECT s.organization_id, s.customer_id, s.member_id, m.role \
+     FROM customer_sessions s JOIN members m ON m.id = s.member_id \
+     WHERE s.token_hash = $1 AND s.expires_at > $2 AND m.deleted_at IS NULL";
 
 impl SqlStore {
     pub(super) async fn write_customer_with(
@@ -291,5 +308,42 @@ impl CustomerStore for SqlStore {
         session: &NewCustomerSession,
     ) -> Result<(), StoreError> {
         Self::insert_customer_session_with(&self.db, session).await
+    }
+
+    async fn live_session(
+        &self,
+        hash: &TokenHash,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        Ok(query_as(SELECT_LIVE_SESSION)
+            .bind(hash.as_bytes())
+            .bind(now)
+            .fetch_optional(&self.db)
+            .await?)
+    }
+
+    async fn member_by_email(
+        &self,
+        customer_id: CustomerId,
+        email: &Email,
+    ) -> Result<Option<MemberRecord>, StoreError> {
+        self.find_by::<MemberRecord, _>(SELECT_MEMBER_BY_EMAIL, customer_id, email.as_str())
+            .await
+    }
+
+    async fn member_even_removed(
+        &self,
+        customer_id: CustomerId,
+        id: MemberId,
+    ) -> Result<Option<MemberRecord>, StoreError> {
+        self.find_by::<MemberRecord, _>(SELECT_MEMBER_EVEN_REMOVED, id, customer_id)
+            .await
+    }
+
+    async fn all_members(&self, customer_id: CustomerId) -> Result<Vec<MemberRecord>, StoreError> {
+        Ok(query_as(ALL_MEMBERS_OF_CUSTOMER)
+            .bind(customer_id)
+            .fetch_all(&self.db)
+            .await?)
     }
 }

@@ -22,8 +22,10 @@ mod error;
 pub mod filters;
 mod idempotency;
 mod list_sql;
+mod pools_sql;
 mod postgres;
 mod records;
+mod seat_writes_sql;
 mod seats;
 mod seats_sql;
 mod sql;
@@ -36,7 +38,9 @@ pub use billing::{
     PaymentStatus, Purchase, SubscriptionRecord, TestCharge,
 };
 pub use catalog::{BenefitRecord, EventRecord, NewEvent, PriceKind, PriceRecord, ProductRecord};
-pub use contract::{BillingStore, CatalogStore, CustomerStore, EmailStore, SeatStore, Store};
+pub use contract::{
+    BillingStore, CatalogStore, CustomerStore, EmailStore, PoolStore, SeatStore, Store,
+};
 pub use customers::{CustomerRecord, MemberRecord, NewCustomerSession};
 pub use emails::{EmailRecord, EmailStatus, NewEmail};
 pub use emails_sql::ERASED_BODY;

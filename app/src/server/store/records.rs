@@ -10,12 +10,13 @@ use crate::{
 use super::StoreError;
 
 /// An organization as stored.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct OrganizationRecord {
     pub id: OrganizationId,
     pub created_at: DateTime<Utc>,
     pub modified_at: Option<DateTime<Utc>>,
     pub name: String,
+    #[sqlx(try_from = "String")]
     pub slug: Slug,
     pub email: Option<String>,
     /// How long an invitation link stays valid.
@@ -54,36 +55,6 @@ pub struct AccessTokenRecord {
     pub organization_id: OrganizationId,
     pub scopes: Scopes,
     pub expires_at: Option<DateTime<Utc>>,
-}
-
-#[derive(sqlx::FromRow)]
-pub(super) struct OrganizationRow {
-    id: OrganizationId,
-    created_at: DateTime<Utc>,
-    modified_at: Option<DateTime<Utc>>,
-    name: String,
-    slug: String,
-    email: Option<String>,
-    invitation_ttl_seconds: i64,
-    proration_behavior: ProrationBehavior,
-}
-
-impl TryFrom<OrganizationRow> for OrganizationRecord {
-    type Error = StoreError;
-
-    fn try_from(row: OrganizationRow) -> Result<Self, Self::Error> {
-        Ok(Self {
-            id: row.id,
-            created_at: row.created_at,
-            modified_at: row.modified_at,
-            name: row.name,
-            slug: Slug::parse(&row.slug)
-                .map_err(|e| StoreError::Corrupt(format!("organization {} slug: {e}", row.id)))?,
-            email: row.email,
-            invitation_ttl_seconds: row.invitation_ttl_seconds,
-            proration_behavior: row.proration_behavior,
-        })
-    }
 }
 
 #[derive(sqlx::FromRow)]

@@ -16,7 +16,7 @@ use super::{
     db::{Bind, Db, On, Record, query, query_as, query_scalar},
     idempotency::IdempotencyRow,
     list_sql::ListSql,
-    records::{AccessTokenRow, OrganizationRow},
+    records::AccessTokenRow,
 };
 use crate::model::Named;
 use crate::{
@@ -188,7 +188,7 @@ impl Store for SqlStore {
         token: &NewAccessToken,
     ) -> Result<OrganizationRecord, StoreError> {
         let mut tx = self.db.begin_write().await?;
-        let row: OrganizationRow = query_as(INSERT_ORGANIZATION)
+        let organization: OrganizationRecord = query_as(INSERT_ORGANIZATION)
             .bind(organization.id)
             .bind(organization.created_at)
             .bind(&organization.name)
@@ -200,7 +200,7 @@ impl Store for SqlStore {
             .await?;
         Self::insert_access_token_with(&mut tx, token).await?;
         tx.commit().await?;
-        row.try_into()
+        Ok(organization)
     }
 
     async fn insert_access_token(&self, token: &NewAccessToken) -> Result<(), StoreError> {
@@ -211,22 +211,20 @@ impl Store for SqlStore {
         &self,
         id: OrganizationId,
     ) -> Result<Option<OrganizationRecord>, StoreError> {
-        let row: Option<OrganizationRow> = query_as(SELECT_ORGANIZATION_BY_ID)
+        Ok(query_as(SELECT_ORGANIZATION_BY_ID)
             .bind(id)
             .fetch_optional(&self.db)
-            .await?;
-        row.map(TryInto::try_into).transpose()
+            .await?)
     }
 
     async fn organization_by_slug(
         &self,
         slug: &str,
     ) -> Result<Option<OrganizationRecord>, StoreError> {
-        let row: Option<OrganizationRow> = query_as(SELECT_ORGANIZATION_BY_SLUG)
+        Ok(query_as(SELECT_ORGANIZATION_BY_SLUG)
             .bind(slug)
             .fetch_optional(&self.db)
-            .await?;
-        row.map(TryInto::try_into).transpose()
+            .await?)
     }
 
     async fn count_organizations(&self) -> Result<u64, StoreError> {

@@ -1,0 +1,207 @@
+//! The writes of a seat's life shared by the seat store's transactions: inserting a seat, its
+//! grants and audit entries (each also as parameters bound onto a longer statement), PostgreSQL's
+//! one-statement assignment, and a revocation with everything it frees.
+
+use super::{
+    AuditRecord, GrantRecord, SeatAssignment, SeatRecord, SeatRevokeWrite, SqlStore, StoreError,
+    catalog::to_json,
+    catalog_sql,
+    chain::Chain,
+    customers_sql,
+    db::{On, Query, Tx, query},
+    emails_sql,
+    seats_sql::{
+        FREE_ORDER_SEAT, FREE_SUBSCRIPTION_SEAT, INSERT_AUDIT, INSERT_GRANT, INSERT_SEAT,
+        REVOKE_GRANTS_OF_SEAT, REVOKE_SEAT, TAKE_ORDER_SEAT, TAKE_SUBSCRIPTION_SEAT,
+    },
+};
+use crate::{
+    model::{Named, seat::SeatPool},
+    server::token::TokenHash,
+};
+
+impl SqlStore {
+    pub(super) async fn insert_seat_with(
+        executor: impl Into<On<'_>>,
+        seat: &SeatRecord,
+        invitation: Option<&TokenHash>,
+    ) -> Result<(), StoreError> {
+        Self::bind_seat(query(INSERT_SEAT), seat, invitation)?
+            .execute(executor)
+            .await?;
+        Ok(())
+    }
+
+    /// PostgreSQL's assignment: the same writes as the transaction of `assign_seat`, as one
+    /// statement (see `store/chain.rs`), so one round trip.
+    pub(super) async fn assign_in_one_statement(
+        &self,
+        assignment: &SeatAssignment,
+    ) -> Result<(), StoreError> {
+        let seat = &assignment.seat;
+        let mut chain = match seat.pool {
+            SeatPool::Subscription(_) => Chain::new(TAKE_SUBSCRIPTION_SEAT, 1),
+            SeatPool::Order(_) => Chain::new(TAKE_ORDER_SEAT, 1),
+        };
+        if assignment.new_member.is_some() {
+            chain.insert(customers_sql::INSERT_MEMBER)?;
+        }
+        chain.insert(INSERT_SEAT)?;
+        for _ in &assignment.grants {
+            chain.insert(INSERT_GRANT)?;
+        }
+        if assignment.email.is_some() {
+            chain.insert(emails_sql::INSERT_EMAIL)?;
+        }
+        for _ in &assignment.audit {
+            chain.insert(INSERT_AUDIT)?;
+        }
+        for _ in &assignment.events {
+            chain.insert(catalog_sql::INSERT_EVENT)?;
+        }
+        let mut statement = query(sqlx::AssertSqlSafe(chain.finish()));
+        statement = match seat.pool {
+            SeatPool::Subscription(id) => statement.bind(id),
+            SeatPool::Order(id) => statement.bind(id),
+        };
+        if let Some(member) = &assignment.new_member {
+            statement = Self::bind_member(statement, member);
+        }
+        statement = Self::bind_seat(statement, seat, assignment.invitation.as_ref())?;
+        for grant in &assignment.grants {
+            statement = Self::bind_grant(statement, grant)?;
+        }
+        if let Some(email) = &assignment.email {
+            statement = Self::bind_email(statement, email);
+        }
+        for entry in &assignment.audit {
+            statement = Self::bind_audit(statement, entry);
+        }
+        for event in &assignment.events {
+            statement = Self::bind_event(statement, event)?;
+        }
+        let taken: i64 = statement.scalar().fetch_one(&self.db).await?;
+        if taken != 1 {
+            return Err(StoreError::NoCapacity);
+        }
+        Ok(())
+    }
+
+    /// Binds the parameters of `INSERT_SEAT` onto `query`.
+    pub(super) fn bind_seat<'q>(
+        query: Query<'q>,
+        seat: &'q SeatRecord,
+        invitation: Option<&'q TokenHash>,
+    ) -> Result<Query<'q>, StoreError> {
+        Ok(query
+            .bind(seat.id)
+            .bind(seat.organization_id)
+            .bind(seat.created_at)
+            .bind(seat.modified_at)
+            .bind(seat.pool.subscription_id())
+            .bind(seat.pool.order_id())
+            .bind(seat.status.as_str())
+            .bind(seat.customer_id)
+            .bind(seat.member_id)
+            .bind(seat.email.as_str())
+            .bind(seat.invitation_token_expires_at)
+            .bind(seat.claimed_at)
+            .bind(seat.revoked_at)
+            .bind(to_json(&seat.metadata)?)
+            .bind(invitation.map(|h| h.as_bytes())))
+    }
+
+    pub(super) async fn insert_grant_with(
+        executor: impl Into<On<'_>>,
+        grant: &GrantRecord,
+    ) -> Result<(), StoreError> {
+        Self::bind_grant(query(INSERT_GRANT), grant)?
+            .execute(executor)
+            .await?;
+        Ok(())
+    }
+
+    /// Binds the parameters of `INSERT_GRANT` onto `query`.
+    pub(super) fn bind_grant<'q>(
+        query: Query<'q>,
+        grant: &'q GrantRecord,
+    ) -> Result<Query<'q>, StoreError> {
+        Ok(query
+            .bind(grant.id)
+            .bind(grant.organization_id)
+            .bind(grant.created_at)
+            .bind(grant.modified_at)
+            .bind(grant.benefit_id)
+            .bind(grant.customer_id)
+            .bind(grant.member_id)
+            .bind(grant.seat_id)
+            .bind(grant.pool.subscription_id())
+            .bind(grant.pool.order_id())
+            .bind(grant.granted_at)
+            .bind(grant.revoked_at)
+            .bind(grant.license_key.as_deref())
+            .bind(to_json(&grant.properties)?))
+    }
+
+    pub(super) async fn insert_audit_with(
+        executor: impl Into<On<'_>>,
+        entry: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        Self::bind_audit(query(INSERT_AUDIT), entry)
+            .execute(executor)
+            .await?;
+        Ok(())
+    }
+
+    /// Binds the parameters of `INSERT_AUDIT` onto `query`.
+    pub(super) fn bind_audit<'q>(query: Query<'q>, entry: &'q AuditRecord) -> Query<'q> {
+        query
+            .bind(entry.id)
+            .bind(entry.organization_id)
+            .bind(entry.created_at)
+            .bind(entry.seat_id)
+            .bind(entry.pool.subscription_id())
+            .bind(entry.pool.order_id())
+            .bind(entry.action.as_str())
+            .bind(entry.actor_type.as_str())
+            .bind(entry.actor_id)
+            .bind(entry.email.as_str())
+    }
+
+    /// Revokes a seat, frees its place and revokes its grants; false (nothing written) when
+    /// it was not active.
+    pub(super) async fn revoke_seat_with(
+        tx: &mut Tx,
+        revoke: &SeatRevokeWrite,
+    ) -> Result<bool, StoreError> {
+        let seat = &revoke.seat;
+        let revoked = query(REVOKE_SEAT)
+            .bind(seat.id)
+            .bind(revoke.now)
+            .execute(&mut *tx)
+            .await?;
+        if revoked.rows_affected() != 1 {
+            return Ok(false);
+        }
+        Self::erase_emails_of_seat_with(&mut *tx, seat.id).await?;
+        match seat.pool {
+            SeatPool::Subscription(id) => {
+                query(FREE_SUBSCRIPTION_SEAT)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+            }
+            SeatPool::Order(id) => query(FREE_ORDER_SEAT).bind(id).execute(&mut *tx).await?,
+        };
+        query(REVOKE_GRANTS_OF_SEAT)
+            .bind(seat.id)
+            .bind(revoke.now)
+            .execute(&mut *tx)
+            .await?;
+        Self::insert_audit_with(&mut *tx, &revoke.audit).await?;
+        for event in &revoke.events {
+            Self::insert_event_with(&mut *tx, event).await?;
+        }
+        Ok(true)
+    }
+}
