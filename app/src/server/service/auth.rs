@@ -19,7 +19,7 @@ use crate::{
     },
 };
 
-use super::{ServiceError, Services, customers::SESSION_TOKEN_PREFIX};
+use super::{ServiceError, Services, sessions::SESSION_TOKEN_PREFIX};
 
 /// What a request presents to be let in: a bearer token as received, or a caller the request
 /// already authenticated (a server function's session, Seatkeeper itself). Not `Debug`: it may

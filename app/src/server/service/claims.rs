@@ -29,8 +29,8 @@ use crate::{
 
 use super::{
     OrganizationCaller, PortalCaller, SeatCaller, ServiceError, Services,
-    customers::{SESSION_TOKEN_PREFIX, SESSION_TTL},
     seats::{INVITATION_TOKEN_PREFIX, seat_wire},
+    sessions::{SESSION_TOKEN_PREFIX, SESSION_TTL},
 };
 
 /// A new license key: the benefit's prefix (if any) and 128 random bits in four groups.

@@ -1,35 +1,20 @@
-//! Customers and their members. A customer is created with its owner member (the customer's email,
-//! or `owner` when given); members are unique per customer by email and by external id; exactly one
-//! owner, who cannot be removed. Deleting a customer deletes its members.
-
-use chrono::TimeDelta;
+//! Customers. A customer is created with its owner member (the customer's email, or `owner` when
+//! given); deleting a customer deletes its members. Members are in `members.rs`, sessions in
+//! `sessions.rs`.
 
 use crate::{
     model::{
-        CustomerId, CustomerSessionId, ListResource, MemberId, PageRequest, Scope, ValidationIssue,
-        customer::{
-            Customer, CustomerCreate, CustomerSession, CustomerSessionCreate, CustomerType,
-            CustomerUpdate, Member, MemberCreate, MemberRole, MemberUpdate,
-        },
+        CustomerId, ListResource, MemberId, PageRequest, Scope, ValidationIssue,
+        customer::{Customer, CustomerCreate, CustomerType, CustomerUpdate, Member, MemberRole},
     },
-    server::{
-        store::{
-            Constraint, CustomerFilter, CustomerRecord, MemberFilter, MemberRecord,
-            NewCustomerSession, StoreError,
-        },
-        token,
-    },
+    server::store::{Constraint, CustomerFilter, CustomerRecord, MemberRecord, StoreError},
 };
 
 use super::{
     OrganizationCaller, ServiceError, Services,
-    text::{self, clean_text, validated},
+    text::{clean_text, validated},
 };
 
-/// Prefix of customer and member session tokens.
-pub const SESSION_TOKEN_PREFIX: &str = "skp_cst_";
-/// How long a customer session lasts.
-pub const SESSION_TTL: TimeDelta = TimeDelta::hours(1);
 impl From<CustomerRecord> for Customer {
     fn from(r: CustomerRecord) -> Self {
         Self {
@@ -55,23 +40,8 @@ impl From<CustomerRecord> for Customer {
     }
 }
 
-impl From<MemberRecord> for Member {
-    fn from(r: MemberRecord) -> Self {
-        Self {
-            id: r.id,
-            created_at: r.created_at,
-            modified_at: r.modified_at,
-            customer_id: r.customer_id,
-            email: r.email,
-            name: r.name,
-            external_id: r.external_id,
-            role: r.role,
-        }
-    }
-}
-
 /// A unique index refused a write: say which value is taken, in the words of the resource.
-fn taken(resource: &str, err: StoreError) -> ServiceError {
+pub(super) fn taken(resource: &str, err: StoreError) -> ServiceError {
     let StoreError::Conflict { constraint } = &err else {
         return err.into();
     };
@@ -343,264 +313,5 @@ impl Services {
             "CustomerBusy",
             "seats of this customer are being assigned right now; retry the deletion",
         ))
-    }
-
-    pub async fn list_members(
-        &self,
-        caller: &OrganizationCaller,
-        customer_id: CustomerId,
-        filter: MemberFilter,
-        page: PageRequest,
-    ) -> Result<ListResource<Member>, ServiceError> {
-        caller.require_any(&[Scope::CustomersRead, Scope::CustomersWrite])?;
-        self.customer_record(caller, customer_id).await?;
-        let (records, total) = self
-            .store()
-            .list_members(customer_id, &filter, page)
-            .await?;
-        Ok(ListResource::new(
-            records.into_iter().map(Member::from).collect(),
-            total,
-            page,
-        ))
-    }
-
-    #[tracing::instrument(skip_all, fields(customer_id = %customer_id), err(level = "info"))]
-    pub async fn create_member(
-        &self,
-        caller: &OrganizationCaller,
-        customer_id: CustomerId,
-        input: MemberCreate,
-    ) -> Result<Member, ServiceError> {
-        caller.require_any(&[Scope::CustomersWrite])?;
-        self.customer_record(caller, customer_id).await?;
-        let mut issues = Vec::new();
-        let name = clean_text("name", input.name, &mut issues);
-        let external_id = clean_text("external_id", input.external_id, &mut issues);
-        if input.role == MemberRole::Owner {
-            issues.push(ValidationIssue::in_body(
-                ["role"],
-                "a customer has exactly one owner, created with it",
-                "value_error",
-            ));
-        }
-        validated(issues)?;
-        let member = MemberRecord {
-            id: MemberId::new(),
-            customer_id,
-            organization_id: caller.organization_id,
-            created_at: self.now(),
-            modified_at: None,
-            email: input.email,
-            name,
-            external_id,
-            role: input.role,
-            deleted_at: None,
-        };
-        let wire = Member::from(member.clone());
-        let event = self.event(caller.organization_id, "member.created", &wire)?;
-        self.store()
-            .insert_member(&member, &event)
-            .await
-            .map_err(|e| taken("member", e))?;
-        Ok(wire)
-    }
-
-    async fn member_record(
-        &self,
-        caller: &OrganizationCaller,
-        customer_id: CustomerId,
-        id: MemberId,
-    ) -> Result<MemberRecord, ServiceError> {
-        self.customer_record(caller, customer_id).await?;
-        self.store()
-            .member(customer_id, id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("Member"))
-    }
-
-    pub async fn get_member(
-        &self,
-        caller: &OrganizationCaller,
-        customer_id: CustomerId,
-        id: MemberId,
-    ) -> Result<Member, ServiceError> {
-        caller.require_any(&[Scope::CustomersRead, Scope::CustomersWrite])?;
-        Ok(self.member_record(caller, customer_id, id).await?.into())
-    }
-
-    #[tracing::instrument(skip_all, fields(member_id = %id), err(level = "info"))]
-    pub async fn update_member(
-        &self,
-        caller: &OrganizationCaller,
-        customer_id: CustomerId,
-        id: MemberId,
-        input: MemberUpdate,
-    ) -> Result<Member, ServiceError> {
-        caller.require_any(&[Scope::CustomersWrite])?;
-        let mut record = self.member_record(caller, customer_id, id).await?;
-        let mut issues = Vec::new();
-        if input.name.is_some() {
-            record.name = clean_text("name", input.name, &mut issues);
-        }
-        if let Some(email) = input.email {
-            record.email = email;
-        }
-        if let Some(role) = input.role
-            && role != record.role
-        {
-            if record.role == MemberRole::Owner || role == MemberRole::Owner {
-                issues.push(ValidationIssue::in_body(
-                    ["role"],
-                    "the owner's role cannot change, and there is exactly one owner",
-                    "value_error",
-                ));
-            }
-            record.role = role;
-        }
-        validated(issues)?;
-        record.modified_at = Some(self.now());
-        let wire = Member::from(record.clone());
-        let event = self.event(caller.organization_id, "member.updated", &wire)?;
-        self.store()
-            .update_member(&record, &event)
-            .await
-            .map_err(|e| taken("member", e))?;
-        Ok(wire)
-    }
-
-    /// Removes a member (the owner cannot be removed).
-    #[tracing::instrument(skip_all, fields(member_id = %id), err(level = "info"))]
-    pub async fn delete_member(
-        &self,
-        caller: &OrganizationCaller,
-        customer_id: CustomerId,
-        id: MemberId,
-    ) -> Result<(), ServiceError> {
-        caller.require_any(&[Scope::CustomersWrite])?;
-        let mut record = self.member_record(caller, customer_id, id).await?;
-        if record.role == MemberRole::Owner {
-            return Err(ServiceError::Rejected {
-                error: "NotPermitted",
-                detail: "the owner of a customer cannot be removed".into(),
-            });
-        }
-        let now = self.now();
-        record.deleted_at = Some(now);
-        record.modified_at = Some(now);
-        // Removing a member revokes their seats (and so their benefits), in the same transaction.
-        let system = super::SeatCaller::System(caller.organization_id);
-        let customer = self
-            .store()
-            .customer_even_deleted(caller.organization_id, customer_id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("Customer"))?;
-        let mut revokes = Vec::new();
-        for seat in self.store().active_seats_of_member(record.id).await? {
-            revokes.push(
-                self.revoke_write(&system, &seat, Member::from(record.clone()), &customer)
-                    .await?,
-            );
-        }
-        let event = self.event(
-            caller.organization_id,
-            "member.deleted",
-            &Member::from(record.clone()),
-        )?;
-        self.store()
-            .remove_member(&record, &event, &revokes)
-            .await?;
-        Ok(())
-    }
-
-    /// Opens a portal session for a customer (by id or external id) and one of its members (the
-    /// owner unless `member_id` or `external_member_id` names another).
-    #[tracing::instrument(skip_all, err(level = "info"))]
-    pub async fn create_customer_session(
-        &self,
-        caller: &OrganizationCaller,
-        input: CustomerSessionCreate,
-    ) -> Result<CustomerSession, ServiceError> {
-        caller.require_any(&[Scope::CustomerSessionsWrite])?;
-        let customer = match (input.customer_id, input.external_customer_id.as_deref()) {
-            (Some(id), None) => self.customer_record(caller, id).await?,
-            (None, Some(external)) => self
-                .store()
-                .customer_by_external_id(caller.organization_id, external)
-                .await?
-                .ok_or_else(|| ServiceError::not_found("Customer"))?,
-            _ => {
-                return Err(ServiceError::Validation(vec![ValidationIssue::in_body(
-                    ["customer_id"],
-                    "give exactly one of customer_id and external_customer_id",
-                    "value_error",
-                )]));
-            }
-        };
-        let member = match (input.member_id, input.external_member_id.as_deref()) {
-            (Some(id), None) => self.store().member(customer.id, id).await?,
-            (None, Some(external)) => {
-                self.store()
-                    .member_by_external_id(customer.id, external)
-                    .await?
-            }
-            (None, None) => self.store().owner(customer.id).await?,
-            (Some(_), Some(_)) => {
-                return Err(ServiceError::Validation(vec![ValidationIssue::in_body(
-                    ["member_id"],
-                    "give at most one of member_id and external_member_id",
-                    "value_error",
-                )]));
-            }
-        }
-        .ok_or_else(|| ServiceError::not_found("Member"))?;
-        let mut issues = Vec::new();
-        let return_url = text::clean(
-            "return_url",
-            input.return_url,
-            text::MAX_LONG_TEXT_LEN,
-            &mut issues,
-        );
-        validated(issues)?;
-        self.open_session(customer, &member, return_url).await
-    }
-
-    /// Stores a new session of `member` (of `customer`) and returns it with its token, shown once.
-    pub(super) async fn open_session(
-        &self,
-        customer: CustomerRecord,
-        member: &MemberRecord,
-        return_url: Option<String>,
-    ) -> Result<CustomerSession, ServiceError> {
-        let organization = self
-            .store()
-            .organization(customer.organization_id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("Organization"))?;
-        let secret = token::generate(SESSION_TOKEN_PREFIX);
-        let now = self.now();
-        let session = NewCustomerSession {
-            id: CustomerSessionId::new(),
-            organization_id: customer.organization_id,
-            customer_id: customer.id,
-            member_id: member.id,
-            hash: secret.hash.clone(),
-            created_at: now,
-            expires_at: now + SESSION_TTL,
-            return_url,
-        };
-        self.store().insert_customer_session(&session).await?;
-        let token = secret.expose().to_owned();
-        Ok(CustomerSession {
-            created_at: now,
-            modified_at: None,
-            id: session.id,
-            customer_portal_url: self.portal_url(&organization.slug, &token),
-            token,
-            expires_at: session.expires_at,
-            return_url: session.return_url,
-            customer_id: customer.id,
-            customer: customer.into(),
-        })
     }
 }

@@ -13,8 +13,10 @@ mod events;
 mod idempotency;
 mod invitation_limits;
 mod invitations;
+mod members;
 mod organizations;
 mod outbox;
+mod payment_settling;
 mod payments;
 mod portal;
 mod products;
@@ -22,6 +24,7 @@ mod purchases;
 mod seat_assign;
 mod seat_lists;
 mod seats;
+mod sessions;
 mod shared_reads;
 mod status;
 mod text;
@@ -29,7 +32,6 @@ mod text;
 use std::sync::Arc;
 
 pub use auth::{Credential, OrganizationCaller, PortalCaller, SeatCaller};
-pub use customers::SESSION_TTL;
 pub use error::ServiceError;
 pub use idempotency::{Begun, IdempotentRequest, Replayed};
 pub use invitation_limits::DEFAULT_ORGANIZATION_PER_HOUR as DEFAULT_RESEND_LIMIT;
@@ -37,6 +39,7 @@ pub use invitations::{Invitation, describe_ttl, html_escape};
 pub use organizations::{CreateOrganization, CreatedOrganization};
 pub use payments::PAYMENT_GRACE;
 pub use seat_lists::SeatListJson;
+pub use sessions::SESSION_TTL;
 
 use crate::{
     model::seat::SeatPool,

@@ -16,8 +16,8 @@
 //! checkout. A crash anywhere leaves a `pending` or `refunding` payment, which the sweeper
 //! ([`Services::settle_unsettled_payments`]) takes once it is older than [`PAYMENT_GRACE`]: it asks the
 //! provider whether the charge happened, then completes the purchase (the buyer paid for it), or
-//! abandons the payment (nothing was charged), or finishes the refund. So no buyer is charged without
-//! a purchase, and none twice.
+//! abandons the payment (nothing was charged), or finishes the refund (`payment_settling.rs`). So no
+//! buyer is charged without a purchase, and none twice.
 
 use chrono::TimeDelta;
 
@@ -31,8 +31,8 @@ use crate::{
     server::{
         payment::{Charge, PaymentError},
         store::{
-            CheckoutChange, CheckoutRecord, PaymentRecord, PaymentSettlement, PaymentStatus,
-            ProductRecord, StoreError, TestCharge,
+            CheckoutChange, CheckoutRecord, PaymentRecord, PaymentStatus, ProductRecord,
+            StoreError, TestCharge,
         },
     },
 };
@@ -40,14 +40,13 @@ use crate::{
 use super::{
     ServiceError, Services,
     checkouts::{pricing_error, pricing_of},
+    payment_settling::Settle,
 };
 
 /// How long a payment may stay `pending` or `refunding` before the sweeper takes it over: far
 /// longer than a confirmation takes, so it never races a live one (and if it did, every step is
 /// conditional).
 pub const PAYMENT_GRACE: TimeDelta = TimeDelta::minutes(2);
-/// How many payments one sweep settles at most.
-const SWEEP_BATCH: u32 = 50;
 
 impl Services {
     /// The buyer changes the seat count, email or name of an open checkout; the amount follows.
@@ -167,7 +166,7 @@ impl Services {
 
     /// The product of a checkout, as long as its price is still the one the checkout was opened
     /// with: a checkout is paid at the price it shows, never at one changed since.
-    async fn product_of_checkout(
+    pub(super) async fn product_of_checkout(
         &self,
         record: &CheckoutRecord,
     ) -> Result<ProductRecord, ServiceError> {
@@ -377,7 +376,12 @@ impl Services {
     /// A payment whose purchase could not be written: refund what was charged and reopen the
     /// checkout. Each step is conditional, so a purchase the sweeper committed meanwhile is never
     /// refunded. Failures are logged and left to the sweeper (the caller reports the original error).
-    async fn give_back(&self, payment: &PaymentRecord, reference: Option<&str>, why: &str) {
+    pub(super) async fn give_back(
+        &self,
+        payment: &PaymentRecord,
+        reference: Option<&str>,
+        why: &str,
+    ) {
         let outcome = match reference {
             None => self
                 .settle(payment.id, PaymentStatus::Pending, PaymentStatus::Abandoned)
@@ -406,7 +410,7 @@ impl Services {
     }
 
     /// Refunds a `refunding` payment, then settles it `refunded` and reopens its checkout.
-    async fn finish_refund(
+    pub(super) async fn finish_refund(
         &self,
         payment: &PaymentRecord,
         reference: &str,
@@ -435,94 +439,6 @@ impl Services {
         Ok(self.settle(payment.id, from, PaymentStatus::Refunded))
     }
 
-    /// The sweeper: settles payments a crash left `pending` or `refunding` for longer than
-    /// [`PAYMENT_GRACE`]. Returns how many it looked at. Safe with several processes sweeping at
-    /// once: every move is conditional.
-    pub async fn settle_unsettled_payments(&self) -> Result<usize, ServiceError> {
-        let before = self.now() - PAYMENT_GRACE;
-        let payments = self.store().unsettled_payments(before, SWEEP_BATCH).await?;
-        for payment in &payments {
-            if let Err(err) = self.settle_left_payment(payment).await {
-                tracing::warn!(payment_id = %payment.id, error = %err, "could not settle a payment yet");
-            }
-        }
-        Ok(payments.len())
-    }
-
-    async fn settle_left_payment(&self, payment: &PaymentRecord) -> Result<(), ServiceError> {
-        if payment.status == PaymentStatus::Refunding {
-            let reference = payment.reference.clone().unwrap_or_default();
-            return self.finish_refund(payment, &reference).await;
-        }
-        let charged = if payment.amount.get() > 0 {
-            let found = self
-                .payments
-                .find_charge(&payment.id.to_string())
-                .await
-                .map_err(|_| ServiceError::PaymentPending)?;
-            match found {
-                Some(receipt) => Some(receipt.reference),
-                None => {
-                    self.settle(payment.id, PaymentStatus::Pending, PaymentStatus::Abandoned)
-                        .failure("the server stopped before the payment was charged")
-                        .reopen(payment.checkout_id)
-                        .write(self)
-                        .await?;
-                    tracing::info!(payment_id = %payment.id, "unfinished payment abandoned: nothing was charged");
-                    return Ok(());
-                }
-            }
-        } else {
-            None
-        };
-        // Charged (or free) but never bought: finish the purchase the buyer paid for.
-        let checkout = self
-            .store()
-            .checkout(payment.organization_id, payment.checkout_id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("Checkout"))?;
-        let bought = match (
-            &checkout.customer_email,
-            self.product_of_checkout(&checkout).await,
-        ) {
-            (Some(email), Ok(product)) => {
-                self.purchase(
-                    &checkout,
-                    &product,
-                    email.clone(),
-                    payment.id,
-                    charged.clone(),
-                )
-                .await
-            }
-            (None, _) => Err(ServiceError::invalid_field(
-                "customer_email",
-                "the checkout has no email",
-            )),
-            (_, Err(err)) => Err(err),
-        };
-        let outcome = match bought {
-            Ok((purchase, _session)) => self.store().complete_purchase(&purchase).await,
-            Err(err) => {
-                self.give_back(payment, charged.as_deref(), &err.to_string())
-                    .await;
-                return Ok(());
-            }
-        };
-        match outcome {
-            Ok(()) => {
-                tracing::info!(payment_id = %payment.id, "unfinished payment completed: purchase written");
-                Ok(())
-            }
-            Err(StoreError::Stale(_)) => Ok(()),
-            Err(err) => {
-                self.give_back(payment, charged.as_deref(), &err.to_string())
-                    .await;
-                Ok(())
-            }
-        }
-    }
-
     /// The built-in test provider's ledger, oldest first (test mode only: `/v1/_test/payments`).
     pub async fn test_charges(&self) -> Result<Vec<TestCharge>, ServiceError> {
         Ok(self.store().test_charges().await?)
@@ -534,44 +450,6 @@ impl Services {
         checkout: crate::model::CheckoutId,
     ) -> Result<Vec<PaymentRecord>, ServiceError> {
         Ok(self.store().payments_of_checkout(checkout).await?)
-    }
-
-    /// A conditional move of a payment, built step by step.
-    fn settle(&self, payment: PaymentId, from: PaymentStatus, to: PaymentStatus) -> Settle {
-        Settle(PaymentSettlement {
-            payment,
-            from,
-            to,
-            now: self.now(),
-            reference: None,
-            failure: None,
-            reopen: None,
-        })
-    }
-}
-
-/// A [`PaymentSettlement`] being built.
-struct Settle(PaymentSettlement);
-
-impl Settle {
-    fn failure(mut self, why: &str) -> Self {
-        self.0.failure = Some(why.to_owned());
-        self
-    }
-
-    fn reference(mut self, reference: &str) -> Self {
-        self.0.reference = Some(reference.to_owned());
-        self
-    }
-
-    fn reopen(mut self, checkout: crate::model::CheckoutId) -> Self {
-        self.0.reopen = Some(checkout);
-        self
-    }
-
-    /// Writes it; false when the payment was no longer in the expected status.
-    async fn write(self, services: &Services) -> Result<bool, ServiceError> {
-        Ok(services.store().settle_payment(&self.0).await?)
     }
 }
 

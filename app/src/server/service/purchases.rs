@@ -32,7 +32,7 @@ use crate::{
 use super::{
     ServiceError, Services,
     checkouts::{build_checkout, pricing_error, pricing_of},
-    customers::{SESSION_TOKEN_PREFIX, SESSION_TTL},
+    sessions::{SESSION_TOKEN_PREFIX, SESSION_TTL},
 };
 
 impl Services {
