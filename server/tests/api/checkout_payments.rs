@@ -7,11 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::{
-    both_backends,
-    checkouts::{checkout, client_path, confirm, count, product},
-    helpers::*,
-};
+use crate::{both_backends, helpers::*};
 
 /// The test payment provider's ledger (test mode).
 async fn ledger(app: &TestApp) -> Vec<Value> {
@@ -385,14 +381,6 @@ async fn wait_ready(client: &reqwest::Client, base: &str) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("the server at {base} did not become ready");
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 async fn a_server_killed_between_the_charge_and_the_purchase_settles_the_payment_after_a_restart(

@@ -1,51 +1,9 @@
 //! Checkouts through to subscriptions and orders: pay, decline, retry, idempotency under races,
 //! expiry, and the customer the purchase lands on.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{both_backends, helpers::*};
-
-/// Tiers 1–10 @ $10, 11+ @ $8 (volume).
-pub(crate) async fn product(app: &TestApp, org: &TestOrg, interval: Option<&str>) -> Value {
-    let body = json!({
-        "name": "Team plan",
-        "recurring_interval": interval,
-        "prices": [{"amount_type": "seat_based", "seat_tiers": {"seat_tier_type": "volume", "tiers": [
-            {"min_seats": 1, "max_seats": 10, "price_per_seat": 1000},
-            {"min_seats": 11, "price_per_seat": 800}
-        ]}}]
-    });
-    let (status, product) = json(app.post_as(&org.token, "/v1/products", &body).await).await;
-    assert_eq!(status, 201, "{product}");
-    product
-}
-
-pub(crate) async fn checkout(app: &TestApp, org: &TestOrg, product: &Value, extra: Value) -> Value {
-    let mut body = json!({"products": [product["id"]]});
-    body.as_object_mut()
-        .unwrap()
-        .extend(extra.as_object().unwrap().clone());
-    let (status, checkout) = json(app.post_as(&org.token, "/v1/checkouts", &body).await).await;
-    assert_eq!(status, 201, "{checkout}");
-    checkout
-}
-
-pub(crate) fn client_path(checkout: &Value) -> String {
-    format!(
-        "/v1/checkouts/client/{}",
-        checkout["client_secret"].as_str().unwrap()
-    )
-}
-
-pub(crate) async fn confirm(app: &TestApp, checkout: &Value, body: Value) -> reqwest::Response {
-    app.post_json(&format!("{}/confirm", client_path(checkout)), &body)
-        .await
-}
-
-pub(crate) async fn count(app: &TestApp, org: &TestOrg, path: &str) -> u64 {
-    let (_, list) = json(app.get_as(&org.token, path).await).await;
-    list["pagination"]["total_count"].as_u64().unwrap()
-}
 
 async fn a_paid_recurring_checkout_creates_an_active_subscription_and_its_order(backend: Backend) {
     let app = spawn_app(backend).await;

@@ -226,14 +226,6 @@ fn a_sqlite_file_in_a_folder_that_cannot_be_created_is_a_clear_error() {
     );
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A `seatkeeper serve` child process, killed when dropped.
 struct Served {
     child: std::process::Child,

@@ -4,23 +4,8 @@ use serde_json::{Value, json};
 
 use crate::{both_backends, helpers::*};
 
-async fn create_customer(app: &TestApp, org: &TestOrg, body: Value) -> Value {
-    let (status, customer) = json(app.post_as(&org.token, "/v1/customers", &body).await).await;
-    assert_eq!(status, 201, "{customer}");
-    customer
-}
-
 fn id(value: &Value) -> &str {
     value["id"].as_str().unwrap()
-}
-
-async fn delete_as(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
-    app.client
-        .delete(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
 }
 
 async fn a_customer_is_created_with_its_owner_member_and_both_events(backend: Backend) {
@@ -239,7 +224,7 @@ async fn a_customer_is_updated_and_deleted_with_its_members(backend: Backend) {
     )
     .await;
 
-    assert_eq!(delete_as(&app, &org.token, &path).await.status(), 204);
+    assert_eq!(app.delete_as(&org.token, &path).await.status(), 204);
     assert_error(app.get_as(&org.token, &path).await, 404, "ResourceNotFound").await;
     assert_error(
         app.get_as(&org.token, &format!("{path}/members")).await,
@@ -300,12 +285,12 @@ async fn members_are_unique_per_customer_and_the_owner_stays(backend: Backend) {
     let owner_id = list["items"][0]["id"].as_str().unwrap().to_owned();
     let owner_path = format!("{members}/{owner_id}");
     assert_error(
-        delete_as(&app, &org.token, &owner_path).await,
+        app.delete_as(&org.token, &owner_path).await,
         400,
         "NotPermitted",
     )
     .await;
-    assert_eq!(delete_as(&app, &org.token, &bob_path).await.status(), 204);
+    assert_eq!(app.delete_as(&org.token, &bob_path).await.status(), 204);
     assert_error(
         app.get_as(&org.token, &bob_path).await,
         404,

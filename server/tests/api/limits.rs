@@ -11,11 +11,7 @@ use tokio::{
     net::TcpStream,
 };
 
-use crate::{
-    both_backends,
-    checkouts::{checkout, client_path, product},
-    helpers::*,
-};
+use crate::{both_backends, helpers::*};
 
 async fn app_with(backend: Backend, options: AppOptions) -> TestApp {
     spawn_app_with(backend, options).await

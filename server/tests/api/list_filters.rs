@@ -6,7 +6,6 @@ use serde_json::{Value, json};
 
 use crate::{
     both_backends,
-    checkouts::{checkout, confirm, product},
     helpers::seats::{assign_body, buy, pool_query},
     helpers::*,
 };

@@ -32,28 +32,12 @@ async fn session(
     session["token"].as_str().unwrap().to_owned()
 }
 
-async fn create_member(app: &TestApp, org: &TestOrg, customer_id: &Value, body: Value) -> Value {
-    let path = format!("/v1/customers/{}/members", customer_id.as_str().unwrap());
-    let (status, member) = json(app.post_as(&org.token, &path, &body).await).await;
-    assert_eq!(status, 201, "{member}");
-    member
-}
-
 fn portal_seat(seat: &Value) -> String {
     format!("{PORTAL}/{}", seat["id"].as_str().unwrap())
 }
 
 fn portal_list(paid: &Value) -> String {
     format!("{PORTAL}?{}", pool_query(paid))
-}
-
-async fn delete_as(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
-    app.client
-        .delete(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
 }
 
 async fn resend_as(app: &TestApp, token: &str, seat: &Value) -> reqwest::Response {
@@ -120,7 +104,7 @@ async fn the_owner_lists_assigns_resends_and_revokes_in_its_own_pool_and_the_aud
     let second_token = invitation_token(&app, "jane@globex.example").await;
     assert_ne!(first_token, second_token, "a resend sends a new link");
 
-    let (status, revoked) = json(delete_as(&app, &owner, &portal_seat(&seat)).await).await;
+    let (status, revoked) = json(app.delete_as(&owner, &portal_seat(&seat)).await).await;
     assert_eq!(status, 200, "{revoked}");
     assert_eq!(revoked["status"], "revoked");
 
@@ -248,7 +232,7 @@ async fn another_customers_session_gets_404_on_this_customers_pool_and_seats(bac
     )
     .await;
     assert_error(
-        delete_as(&app, &theirs, &portal_seat(&seat)).await,
+        app.delete_as(&theirs, &portal_seat(&seat)).await,
         404,
         "ResourceNotFound",
     )
@@ -277,7 +261,7 @@ async fn another_customers_session_gets_404_on_this_customers_pool_and_seats(bac
     )
     .await;
     assert_error(
-        delete_as(&app, &foreign, &portal_seat(&seat)).await,
+        app.delete_as(&foreign, &portal_seat(&seat)).await,
         404,
         "ResourceNotFound",
     )
@@ -326,7 +310,7 @@ async fn a_member_may_read_but_only_the_owner_or_a_billing_manager_may_change_se
     .await;
     assert_error(resend_as(&app, &reader, &seat).await, 403, "NotPermitted").await;
     assert_error(
-        delete_as(&app, &reader, &portal_seat(&seat)).await,
+        app.delete_as(&reader, &portal_seat(&seat)).await,
         403,
         "NotPermitted",
     )
@@ -355,7 +339,7 @@ async fn a_member_may_read_but_only_the_owner_or_a_billing_manager_may_change_se
     .await;
     assert_eq!(status, 200, "{carl}");
     assert_eq!(resend_as(&app, &writer, &carl).await.status(), 200);
-    let (status, revoked) = json(delete_as(&app, &writer, &portal_seat(&seat)).await).await;
+    let (status, revoked) = json(app.delete_as(&writer, &portal_seat(&seat)).await).await;
     assert_eq!(status, 200, "{revoked}");
     assert_eq!(revoked["status"], "revoked");
 
@@ -459,7 +443,7 @@ async fn a_removed_members_session_is_refused(backend: Backend) {
         paid["customer_id"].as_str().unwrap(),
         manager["id"].as_str().unwrap()
     );
-    assert_eq!(delete_as(&app, &org.token, &path).await.status(), 204);
+    assert_eq!(app.delete_as(&org.token, &path).await.status(), 204);
     assert_error(
         app.get_as(&token, &portal_list(&paid)).await,
         401,

@@ -1,13 +1,27 @@
 //! Test support, one file per concern: fresh databases on either backend (`database.rs`), the real
-//! server on port 0 with typed request helpers (`test_app.rs`), and buying and using seat pools through
-//! the API (`seats.rs`). Tests `use crate::helpers::*`.
+//! server on port 0 with request helpers (`test_app.rs`), and one file per resource the tests create
+//! through the API: products and checkouts (`checkouts.rs`), customers and members
+//! (`customers.rs`), seat pools and seats (`seats.rs`). Tests `use crate::helpers::*`.
 
+pub mod checkouts;
+pub mod customers;
 pub mod database;
 pub mod seats;
 pub mod test_app;
 
+pub use checkouts::*;
+pub use customers::*;
 pub use database::*;
 pub use test_app::*;
+
+/// A TCP port free on the loopback interface just now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
 
 /// Which database a test runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

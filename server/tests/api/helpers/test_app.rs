@@ -198,6 +198,15 @@ impl TestApp {
             .unwrap()
     }
 
+    pub async fn delete_as(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn patch_as(
         &self,
         token: &str,
