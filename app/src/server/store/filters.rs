@@ -1,7 +1,7 @@
 //! The filters and sort orders of the lists, as the official SDK sends them, and the SQL each one
 //! becomes (`ListSql`, in `list_sql.rs`). A list of values filters with `IN`; a filter on something
-//! Seatkeeper never has (a discount, a cancellation reason) matches nothing rather than being ignored; an
-//! `organization_id` other than the caller's matches nothing. Sort names a list does not support are
+//! Seatkeeper never has (a discount, a cancellation reason) matches nothing rather than being
+//! ignored; an `organization_id` other than the caller's matches nothing. Sort names a list does not support are
 //! refused before they get here ([`sort_columns`]).
 
 use chrono::{DateTime, Utc};
