@@ -48,6 +48,15 @@ impl Metadata {
     }
 }
 
+/// Metadata from its JSON text (as stored).
+impl TryFrom<String> for Metadata {
+    type Error = serde_json::Error;
+
+    fn try_from(json: String) -> Result<Self, Self::Error> {
+        serde_json::from_str(&json)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,14 +88,5 @@ mod tests {
                 .unwrap_err()
                 .contains(&long)
         );
-    }
-}
-
-/// Metadata from its JSON text (as stored).
-impl TryFrom<String> for Metadata {
-    type Error = serde_json::Error;
-
-    fn try_from(json: String) -> Result<Self, Self::Error> {
-        serde_json::from_str(&json)
     }
 }

@@ -347,8 +347,8 @@ impl FromRequestParts<AppState> for PortalAuth {
 }
 
 /// The raw token of `Authorization: Bearer <token>`, for a handler that checks it in the same read
-/// as what it answers (the merchant's seat list). A missing or malformed header is the same 401 as
-/// with [`OrgAuth`].
+/// as what it answers (the seat list and assign, merchant and portal: see [`after_credential`]). A
+/// missing or malformed header is the same 401 as with [`OrgAuth`].
 pub struct Bearer(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for Bearer {

@@ -1,7 +1,8 @@
 //! Seat lists on the wire: a kept list's JSON as a response, gzip-compressed when the request
 //! accepts it. A list is polled far more often than it changes and compressing ~76 KB costs more
 //! than the rest of the request, so each kept rendering ([`SeatListJson`]) is compressed once: its
-//! copy lives here as long as the service keeps the rendering, and goes with it.
+//! copy lives here while the service keeps the rendering, and is swept out after (as the map
+//! grows). Copies are about a tenth of their JSON, which the service's budget counts.
 
 use std::{
     collections::HashMap,

@@ -11,8 +11,8 @@ use app::{
     },
     server::{
         store::{
-            Constraint, MemberRecord, NewCustomerSession, SeatAssignment, SeatClaimWrite,
-            SeatRecord, SeatRevokeWrite, StoreError,
+            CallerRecord, Constraint, CredentialHash, MemberRecord, NewCustomerSession, PoolRead,
+            SeatAssignment, SeatClaimWrite, SeatRecord, SeatRevokeWrite, StoreError,
         },
         token::{self, TokenHash},
     },
@@ -252,7 +252,72 @@ async fn revoking_frees_the_place_once(backend: Backend) {
     assert_eq!(pool.used().await, 1);
 }
 
+/// One read authenticates a credential and reads a pool: the caller is found whatever the pool,
+/// the pool only when it is the caller's organization's, a stamp read and a context read agree on
+/// the stamp, the stamp moves with a seat, and a dead credential finds nothing.
+async fn a_callers_read_of_a_pool_sees_only_its_own_organizations_pools(backend: Backend) {
+    let pool = two_seat_pool(backend).await;
+    let store = pool.app.store();
+    let now = Utc::now();
+    let token = CredentialHash::AccessToken(TokenHash::of(&pool.org.token));
+    let mut stamps = Vec::new();
+    for read in [PoolRead::Stamp, PoolRead::Context] {
+        let found = store
+            .caller_on_pool(&token, now, pool.pool, read)
+            .await
+            .unwrap()
+            .expect("a live token is found");
+        assert!(
+            matches!(&found.caller, CallerRecord::AccessToken(t) if t.organization_id == pool.org.id)
+        );
+        let seen = found.pool.expect("its own organization's pool is seen");
+        assert_eq!(seen.stamp().customer_id, pool.customer_id);
+        assert_eq!(seen.stamp().seats, 2);
+        assert_eq!(seen.context().is_some(), read == PoolRead::Context);
+        stamps.push(seen.stamp());
+    }
+    assert_eq!(stamps[0], stamps[1]);
+
+    let other = pool.app.create_org("other").await;
+    let theirs = CredentialHash::AccessToken(TokenHash::of(&other.token));
+    for read in [PoolRead::Stamp, PoolRead::Context] {
+        let found = store
+            .caller_on_pool(&theirs, now, pool.pool, read)
+            .await
+            .unwrap()
+            .expect("the other organization's token is live");
+        assert!(
+            found.pool.is_none(),
+            "another organization's pool is not seen"
+        );
+    }
+    for dead in [
+        CredentialHash::AccessToken(TokenHash::of("skp_oat_unknown")),
+        CredentialHash::Session(TokenHash::of(&pool.org.token)),
+    ] {
+        let found = store
+            .caller_on_pool(&dead, now, pool.pool, PoolRead::Stamp)
+            .await
+            .unwrap();
+        assert!(found.is_none(), "no caller for an unknown credential");
+    }
+
+    store
+        .assign_seat(&pool.assignment("ann@example.com").0)
+        .await
+        .unwrap();
+    let after = store
+        .caller_on_pool(&token, now, pool.pool, PoolRead::Stamp)
+        .await
+        .unwrap()
+        .and_then(|found| found.pool)
+        .unwrap()
+        .stamp();
+    assert_ne!(after, stamps[0], "a new seat moves the stamp");
+}
+
 both_backends!(
+    a_callers_read_of_a_pool_sees_only_its_own_organizations_pools,
     a_full_pool_refuses_a_seat_and_writes_nothing,
     an_email_holds_one_active_seat_per_pool,
     a_seat_is_claimed_once_with_its_own_token,

@@ -13,7 +13,7 @@ use crate::{
     },
     server::{
         store::{
-            AccessTokenRecord, CallerRecord, CredentialHash, PoolContextRecord, SessionRecord,
+            AccessTokenRecord, CallerRecord, CredentialHash, PoolRead, PoolSeen, SessionRecord,
         },
         token::{ACCESS_TOKEN_PREFIX, TokenHash},
     },
@@ -22,8 +22,8 @@ use crate::{
 use super::{ServiceError, Services, sessions::SESSION_TOKEN_PREFIX};
 
 /// What a request presents to be let in: a bearer token as received, or a caller the request
-/// already authenticated (a server function's session, Seatkeeper itself). Not `Debug`: it may
-/// hold a secret.
+/// already authenticated (`Caller`: for the portal's server functions, which hold the session
+/// they checked; no handler needs it yet). Not `Debug`: it may hold a secret.
 #[derive(Clone, Copy)]
 pub enum Credential<'a> {
     /// An organization access token (`skp_oat_...`).
@@ -34,9 +34,12 @@ pub enum Credential<'a> {
     Caller(&'a SeatCaller),
 }
 
-/// A caller's read of a pool as identical reads share it: the live caller, and the pool's context
-/// when it is the caller's organization's.
-pub(super) type CallerOnPoolRead = Option<(CallerRecord, Option<Arc<PoolContextRecord>>)>;
+/// A caller's read of a pool as identical reads share it: the live caller, and what the read
+/// fetched of the pool when it is the caller's organization's.
+pub(super) type CallerOnPoolRead = Option<(CallerRecord, Option<Arc<PoolSeen>>)>;
+
+/// The key identical reads of a caller on a pool share.
+pub(super) type CallerOnPoolKey = (CredentialHash, SeatPool, PoolRead);
 
 const UNKNOWN_ACCESS_TOKEN: ServiceError =
     ServiceError::Unauthorized("the access token is unknown, revoked or expired");
@@ -60,15 +63,16 @@ impl Services {
         })
     }
 
-    /// The caller behind a credential (401 when it is not live) and the context of `pool` when the
-    /// pool belongs to the caller's organization (whether the caller may see it is the caller's
-    /// rule, [`SeatCaller::may_see_customer`]). One store read for a token; identical reads that
-    /// arrive together share it (see `shared_reads`).
+    /// The caller behind a credential (401 when it is not live) and what `read` asks of `pool` (its
+    /// stamp, or its whole context) when the pool belongs to the caller's organization (whether
+    /// the caller may see it is the caller's rule, [`SeatCaller::may_see_customer`]). One store read
+    /// for a token; identical reads that arrive together share it (see `shared_reads`).
     pub(super) async fn caller_on_pool(
         &self,
         credential: Credential<'_>,
         pool: SeatPool,
-    ) -> Result<(SeatCaller, Option<Arc<PoolContextRecord>>), ServiceError> {
+        read: PoolRead,
+    ) -> Result<(SeatCaller, Option<Arc<PoolSeen>>), ServiceError> {
         let (hash, unknown) = match credential {
             Credential::AccessToken(token) => (
                 CredentialHash::AccessToken(access_token_hash(token)?),
@@ -83,13 +87,19 @@ impl Services {
                     .store()
                     .pool_context(caller.organization_id(), pool)
                     .await?;
-                return Ok((caller.clone(), context.map(Arc::new)));
+                return Ok((
+                    caller.clone(),
+                    context.map(|context| Arc::new(PoolSeen::Context(Box::new(context)))),
+                ));
             }
         };
         let found = self
             .caller_reads
-            .read((hash.clone(), pool), || async {
-                let found = self.store().caller_on_pool(&hash, self.now(), pool).await?;
+            .read((hash.clone(), pool, read), || async {
+                let found = self
+                    .store()
+                    .caller_on_pool(&hash, self.now(), pool, read)
+                    .await?;
                 Ok::<_, ServiceError>(found.map(|found| (found.caller, found.pool.map(Arc::new))))
             })
             .await?;

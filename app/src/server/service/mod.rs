@@ -41,13 +41,10 @@ pub use payments::PAYMENT_GRACE;
 pub use seat_lists::SeatListJson;
 pub use sessions::SESSION_TTL;
 
-use crate::{
-    model::seat::SeatPool,
-    server::{
-        clock::Clock,
-        payment::{PaymentProvider, TestPaymentProvider},
-        store::{CredentialHash, Store},
-    },
+use crate::server::{
+    clock::Clock,
+    payment::{PaymentProvider, TestPaymentProvider},
+    store::Store,
 };
 
 /// Everything a use case needs: the store and the clock. Cheap to clone.
@@ -62,8 +59,7 @@ pub struct Services {
     /// Rendered seat lists of this process, answered while current.
     seat_lists: Arc<seat_lists::SeatListCache>,
     /// Callers' reads of pools under way, shared by identical reads that arrive together.
-    caller_reads:
-        Arc<shared_reads::SharedReads<(CredentialHash, SeatPool), auth::CallerOnPoolRead>>,
+    caller_reads: Arc<shared_reads::SharedReads<auth::CallerOnPoolKey, auth::CallerOnPoolRead>>,
     /// How often invitations may be re-sent, in this process.
     invitation_limits: Arc<invitation_limits::InvitationLimits>,
 }

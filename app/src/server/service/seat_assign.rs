@@ -4,8 +4,6 @@
 //! enforce, inside the one transaction that writes the assignment (see
 //! [`SeatStore::assign_seat`](crate::server::store::SeatStore::assign_seat)).
 
-use std::sync::Arc;
-
 use crate::{
     domain::seats::{Holder, initial_status},
     model::{
@@ -15,7 +13,7 @@ use crate::{
         seat::{CustomerSeat, SeatAction, SeatAssign, SeatPool},
     },
     server::{
-        store::{CustomerRecord, MemberRecord, SeatAssignment, SeatRecord, StoreError},
+        store::{CustomerRecord, MemberRecord, PoolRead, SeatAssignment, SeatRecord, StoreError},
         token,
     },
 };
@@ -236,8 +234,11 @@ impl Services {
         };
         let (caller, holder, pool, record) = match named {
             Some(pool) => {
-                let (caller, record) = self.caller_on_pool(credential, pool).await?;
+                let (caller, seen) = self
+                    .caller_on_pool(credential, pool, PoolRead::Context)
+                    .await?;
                 let holder = check_assign(&caller, &input)?;
+                let record = seen.and_then(|seen| seen.context().cloned());
                 (caller, holder, pool, record)
             }
             None => {
@@ -248,14 +249,14 @@ impl Services {
                     .store()
                     .pool_context(caller.organization_id(), pool)
                     .await?;
-                (caller, holder, pool, record.map(Arc::new))
+                (caller, holder, pool, record)
             }
         };
         tracing::Span::current().record(
             "organization_id",
             tracing::field::display(caller.organization_id()),
         );
-        let context = context_of(&caller, pool, record.as_deref())?;
+        let context = context_of(&caller, pool, record.as_ref())?;
         self.assign_in_pool(&caller, &input, holder, pool, context)
             .await
     }

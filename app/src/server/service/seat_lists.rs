@@ -29,7 +29,7 @@ use crate::{
         OrganizationId, PageRequest,
         seat::{SeatPool, SeatStatus},
     },
-    server::store::{PoolStamp, StoreError},
+    server::store::{PoolRead, PoolStamp, StoreError},
 };
 
 use super::{Credential, ServiceError, Services, seats::pool_not_found};
@@ -150,10 +150,13 @@ impl Services {
         status: Option<SeatStatus>,
         page: PageRequest,
     ) -> Result<Arc<SeatListJson>, ServiceError> {
-        let (caller, context) = self.caller_on_pool(credential, pool).await?;
+        let (caller, seen) = self
+            .caller_on_pool(credential, pool, PoolRead::Stamp)
+            .await?;
         caller.require_read()?;
-        let context = context
-            .filter(|context| caller.may_see_customer(context.customer.id))
+        let stamp = seen
+            .map(|seen| seen.stamp())
+            .filter(|stamp| caller.may_see_customer(stamp.customer_id))
             .ok_or_else(|| pool_not_found(pool))?;
         let key = ListKey {
             organization_id: caller.organization_id(),
@@ -161,9 +164,17 @@ impl Services {
             status,
             page,
         };
-        if let Some(list) = self.seat_lists.get(&key, &context.stamp) {
+        if let Some(list) = self.seat_lists.get(&key, &stamp) {
             return Ok(list);
         }
+        // Not kept: read the whole context (its stamp is at least as new as the one above), then
+        // the seats, so the list kept under the context's stamp is never older than that stamp.
+        let context = self
+            .store()
+            .pool_context(caller.organization_id(), pool)
+            .await?
+            .filter(|context| caller.may_see_customer(context.customer.id))
+            .ok_or_else(|| pool_not_found(pool))?;
         let list = self.seat_list_of(&context, pool, status, page).await?;
         let json =
             Bytes::from(serde_json::to_vec(&list).map_err(|e| {

@@ -2,7 +2,8 @@
 //! than it would have read alone.
 //!
 //! A hot seat list is polled by many clients at once with the same token, and each poll's only
-//! database work is one read of the token and the pool's stamp (see `seat_lists`). When such
+//! database work is one read of the caller and the pool's context with its stamp (see
+//! `seat_lists` and `auth.rs`). When such
 //! reads pile up, one query can answer all of them, but only if that query *started after* each of
 //! them arrived: its snapshot then holds every change committed before any of them came in, so
 //! sharing it keeps a list as current as its own query would have made it. A query already running

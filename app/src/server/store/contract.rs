@@ -10,9 +10,9 @@ use super::{
     EmailRecord, EventRecord, GrantFilter, GrantRecord, IdempotencyClaim, IdempotencyRecord,
     MemberFilter, MemberRecord, NewAccessToken, NewCustomerSession, NewEvent, NewOrganization,
     OrderFilter, OrderRecord, OrganizationRecord, PaymentRecord, PaymentSettlement,
-    PoolContextRecord, ProductFilter, ProductRecord, Purchase, SeatAssignment, SeatClaimWrite,
-    SeatRecord, SeatResendWrite, SeatRevokeWrite, SessionRecord, StoreError, StoredResponse,
-    SubscriptionFilter, SubscriptionRecord, TestCharge,
+    PoolContextRecord, PoolRead, ProductFilter, ProductRecord, Purchase, SeatAssignment,
+    SeatClaimWrite, SeatRecord, SeatResendWrite, SeatRevokeWrite, SessionRecord, StoreError,
+    StoredResponse, SubscriptionFilter, SubscriptionRecord, TestCharge,
 };
 use crate::{
     model::{
@@ -442,13 +442,15 @@ pub trait PoolStore: Send + Sync {
     ) -> Result<Option<PoolContextRecord>, StoreError>;
 
     /// The live caller behind a credential and, when `pool` belongs to the caller's organization,
-    /// the pool's context: a request's authentication and its authorization on a pool in one read.
-    /// None when the credential is unknown, revoked or expired.
+    /// what `read` asks of the pool (its stamp, or its whole context): a request's authentication
+    /// and its authorization on a pool in one read. None when the credential is unknown, revoked
+    /// or expired.
     async fn caller_on_pool(
         &self,
         credential: &CredentialHash,
         now: chrono::DateTime<chrono::Utc>,
         pool: SeatPool,
+        read: PoolRead,
     ) -> Result<Option<CallerOnPool>, StoreError>;
 }
 

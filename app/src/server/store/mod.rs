@@ -22,6 +22,7 @@ mod error;
 pub mod filters;
 mod idempotency;
 mod list_sql;
+mod pools;
 mod pools_sql;
 mod postgres;
 mod records;
@@ -50,11 +51,13 @@ pub use filters::{
     OrganizationFilter, ProductFilter, SubscriptionFilter,
 };
 pub use idempotency::{IdempotencyClaim, IdempotencyRecord, StoredResponse};
+pub use pools::{
+    CallerOnPool, CallerRecord, CredentialHash, PoolContextRecord, PoolRead, PoolSeen, PoolStamp,
+};
 pub use records::{AccessTokenRecord, NewAccessToken, NewOrganization, OrganizationRecord};
 pub use seats::{
-    AuditRecord, CallerOnPool, CallerRecord, CredentialHash, GrantRecord, PoolContextRecord,
-    PoolStamp, SeatAssignment, SeatClaimWrite, SeatRecord, SeatResendWrite, SeatRevokeWrite,
-    SessionRecord,
+    AuditRecord, GrantRecord, SeatAssignment, SeatClaimWrite, SeatRecord, SeatResendWrite,
+    SeatRevokeWrite, SessionRecord,
 };
 pub use sql::SqlStore;
 

@@ -1,14 +1,17 @@
 //! SQL of a pool's context and of a caller's read of a pool, and the implementation of
 //! [`PoolStore`](super::PoolStore) shared by both backends. A request with a token authenticates
 //! and reads the pool it acts on in one query: an outer join from the credential's row to the
-//! pool, so the caller is found even when the pool is not theirs.
+//! pool, so the caller is found even when the pool is not theirs. A seat list reads only the
+//! pool's stamp (two indexed rows), an assignment the whole context.
 
 use const_format::concatcp;
 
+use std::{collections::HashMap, sync::LazyLock};
+
 use super::{
-    CallerOnPool, CallerRecord, CredentialHash, PoolContextRecord, PoolStore, SqlStore, StoreError,
+    CallerOnPool, CredentialHash, PoolContextRecord, PoolRead, PoolStore, SqlStore, StoreError,
     db::{Record, query_as},
-    seats::{CallerOnPoolRow, PoolContextRow, SessionCallerRow, TokenCallerRow},
+    pools::{CallerOnPoolRow, PoolContextRow, SessionCallerRow, StampRow, TokenCallerRow},
 };
 use crate::{
     model::{OrganizationId, seat::SeatPool},
@@ -42,62 +45,82 @@ pub(super) const ORDER_CONTEXT: &str = concatcp!(
     " WHERE p.id = $1 AND p.organization_id = $2"
 );
 
-/// A live access token's caller columns, and the join of `$3`'s pool of its organization.
-const TOKEN_ON: &str = concatcp!(
-    "SELECT t.id AS token_id, t.organization_id AS token_organization_id, t.scopes, t.expires_at, ",
-    POOL_CONTEXT_COLUMNS,
-    " FROM access_tokens t LEFT JOIN "
-);
-const TOKEN_POOL: &str = " p ON p.id = $3 AND p.organization_id = t.organization_id";
-const TOKEN_LIVE: &str = " WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)";
-/// A live session's caller columns (a removed member's sessions are dead), and the join of `$3`'s
-/// pool of its organization.
-const SESSION_ON: &str = concatcp!(
-    "SELECT s.organization_id AS session_organization_id, s.customer_id AS session_customer_id, \
-     s.member_id AS session_member_id, m.role AS member_role, ",
-    POOL_CONTEXT_COLUMNS,
-    " FROM customer_sessions s JOIN members m ON m.id = s.member_id LEFT JOIN "
-);
-const SESSION_POOL: &str = " p ON p.id = $3 AND p.organization_id = s.organization_id";
-const SESSION_LIVE: &str =
-    " WHERE s.token_hash = $1 AND s.expires_at > $2 AND m.deleted_at IS NULL";
+/// The columns of a `StampRow`, after `FROM <pool table> p` and [`STAMP_JOINS`].
+const STAMP_COLUMNS: &str = "p.customer_id AS pool_customer_id, p.seats AS pool_seats, \
+     p.seats_version AS pool_seats_version, c.seats_view_version";
+const STAMP_JOINS: &str = " LEFT JOIN customers c ON c.id = p.customer_id";
 
-/// `$1` credential hash, `$2` now, `$3` pool: the live caller, with the context of the pool when it
-/// belongs to the caller's organization (else null pool columns); no row when the credential is
-/// not live.
-pub(super) const TOKEN_ON_SUBSCRIPTION: &str = concatcp!(
-    TOKEN_ON,
-    "subscriptions",
-    TOKEN_POOL,
-    POOL_CONTEXT_JOINS,
-    TOKEN_LIVE
-);
-pub(super) const TOKEN_ON_ORDER: &str = concatcp!(
-    TOKEN_ON,
-    "orders",
-    TOKEN_POOL,
-    POOL_CONTEXT_JOINS,
-    TOKEN_LIVE
-);
-pub(super) const SESSION_ON_SUBSCRIPTION: &str = concatcp!(
-    SESSION_ON,
-    "subscriptions",
-    SESSION_POOL,
-    POOL_CONTEXT_JOINS,
-    SESSION_LIVE
-);
-pub(super) const SESSION_ON_ORDER: &str = concatcp!(
-    SESSION_ON,
-    "orders",
-    SESSION_POOL,
-    POOL_CONTEXT_JOINS,
-    SESSION_LIVE
-);
+/// Whose credential a caller's read looks up.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum CallerTable {
+    AccessToken,
+    Session,
+}
+
+/// Which table a pool is a row of.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum PoolTable {
+    Subscriptions,
+    Orders,
+}
+
+/// `$1` credential hash, `$2` now, `$3` pool: the live caller, with what `read` asks of the pool
+/// when it belongs to the caller's organization (else null pool columns); no row when the
+/// credential is not live. Each of the eight is built once.
+fn caller_on_pool_sql(caller: CallerTable, pool: PoolTable, read: PoolRead) -> &'static str {
+    type Key = (CallerTable, PoolTable, PoolRead);
+    static SQL: LazyLock<HashMap<Key, String>> = LazyLock::new(|| {
+        let mut all = HashMap::new();
+        for caller in [CallerTable::AccessToken, CallerTable::Session] {
+            for pool in [PoolTable::Subscriptions, PoolTable::Orders] {
+                for read in [PoolRead::Stamp, PoolRead::Context] {
+                    all.insert((caller, pool, read), build(caller, pool, read));
+                }
+            }
+        }
+        all
+    });
+    fn build(caller: CallerTable, pool: PoolTable, read: PoolRead) -> String {
+        let (caller_columns, from, organization, live) = match caller {
+            CallerTable::AccessToken => (
+                "t.id AS token_id, t.organization_id AS token_organization_id, t.scopes, \
+                 t.expires_at",
+                "access_tokens t",
+                "t.organization_id",
+                "t.token_hash = $1 AND t.revoked_at IS NULL \
+                 AND (t.expires_at IS NULL OR t.expires_at > $2)",
+            ),
+            // A removed member's sessions are dead.
+            CallerTable::Session => (
+                "s.organization_id AS session_organization_id, \
+                 s.customer_id AS session_customer_id, s.member_id AS session_member_id, \
+                 m.role AS member_role",
+                "customer_sessions s JOIN members m ON m.id = s.member_id",
+                "s.organization_id",
+                "s.token_hash = $1 AND s.expires_at > $2 AND m.deleted_at IS NULL",
+            ),
+        };
+        let table = match pool {
+            PoolTable::Subscriptions => "subscriptions",
+            PoolTable::Orders => "orders",
+        };
+        let (pool_columns, joins) = match read {
+            PoolRead::Stamp => (STAMP_COLUMNS, STAMP_JOINS),
+            PoolRead::Context => (POOL_CONTEXT_COLUMNS, POOL_CONTEXT_JOINS),
+        };
+        format!(
+            "SELECT {caller_columns}, {pool_columns} FROM {from} \
+             LEFT JOIN {table} p ON p.id = $3 AND p.organization_id = {organization}{joins} \
+             WHERE {live}"
+        )
+    }
+    SQL[&(caller, pool, read)].as_str()
+}
 
 impl SqlStore {
-    /// A caller's read of a pool: `sql` is one of the `*_ON_*` queries, whose caller columns `C`
-    /// decodes.
-    async fn caller_on<C>(
+    /// A caller's read of a pool: `sql` from [`caller_on_pool_sql`], whose caller columns `C` and
+    /// pool columns `P` decode.
+    async fn caller_on<C, P>(
         &self,
         sql: &'static str,
         hash: &TokenHash,
@@ -105,10 +128,10 @@ impl SqlStore {
         pool_id: uuid::Uuid,
     ) -> Result<Option<CallerOnPool>, StoreError>
     where
-        CallerOnPoolRow<C>: Record,
-        CallerRecord: TryFrom<C, Error = StoreError>,
+        CallerOnPoolRow<C, P>: Record,
+        CallerOnPool: TryFrom<CallerOnPoolRow<C, P>, Error = StoreError>,
     {
-        let row: Option<CallerOnPoolRow<C>> = query_as(sql)
+        let row: Option<CallerOnPoolRow<C, P>> = query_as(sql)
             .bind(hash.as_bytes())
             .bind(now)
             .bind(pool_id)
@@ -142,26 +165,32 @@ impl PoolStore for SqlStore {
         credential: &CredentialHash,
         now: chrono::DateTime<chrono::Utc>,
         pool: SeatPool,
+        read: PoolRead,
     ) -> Result<Option<CallerOnPool>, StoreError> {
-        let pool_id = match pool {
-            SeatPool::Subscription(id) => id.as_uuid(),
-            SeatPool::Order(id) => id.as_uuid(),
+        let (table, pool_id) = match pool {
+            SeatPool::Subscription(id) => (PoolTable::Subscriptions, id.as_uuid()),
+            SeatPool::Order(id) => (PoolTable::Orders, id.as_uuid()),
         };
-        match (credential, pool) {
-            (CredentialHash::AccessToken(hash), SeatPool::Subscription(_)) => {
-                self.caller_on::<TokenCallerRow>(TOKEN_ON_SUBSCRIPTION, hash, now, pool_id)
+        let (hash, caller) = match credential {
+            CredentialHash::AccessToken(hash) => (hash, CallerTable::AccessToken),
+            CredentialHash::Session(hash) => (hash, CallerTable::Session),
+        };
+        let sql = caller_on_pool_sql(caller, table, read);
+        match (caller, read) {
+            (CallerTable::AccessToken, PoolRead::Stamp) => {
+                self.caller_on::<TokenCallerRow, StampRow>(sql, hash, now, pool_id)
                     .await
             }
-            (CredentialHash::AccessToken(hash), SeatPool::Order(_)) => {
-                self.caller_on::<TokenCallerRow>(TOKEN_ON_ORDER, hash, now, pool_id)
+            (CallerTable::AccessToken, PoolRead::Context) => {
+                self.caller_on::<TokenCallerRow, PoolContextRow>(sql, hash, now, pool_id)
                     .await
             }
-            (CredentialHash::Session(hash), SeatPool::Subscription(_)) => {
-                self.caller_on::<SessionCallerRow>(SESSION_ON_SUBSCRIPTION, hash, now, pool_id)
+            (CallerTable::Session, PoolRead::Stamp) => {
+                self.caller_on::<SessionCallerRow, StampRow>(sql, hash, now, pool_id)
                     .await
             }
-            (CredentialHash::Session(hash), SeatPool::Order(_)) => {
-                self.caller_on::<SessionCallerRow>(SESSION_ON_ORDER, hash, now, pool_id)
+            (CallerTable::Session, PoolRead::Context) => {
+                self.caller_on::<SessionCallerRow, PoolContextRow>(sql, hash, now, pool_id)
                     .await
             }
         }
