@@ -6,8 +6,8 @@
 //! was built under. A later request reads the pool's current stamp and answers the kept JSON when
 //! the stamps agree.
 //!
-//! The stamp is part of the pool's context, which a request with a token reads in the same query
-//! that checks the token ([`Services::caller_on_pool`]), so a list answered from memory costs one
+//! A request with a token reads the pool's stamp in the same query that checks the token
+//! ([`Services::caller_on_pool`] with `PoolRead::Stamp`), so a list answered from memory costs one
 //! indexed read; identical reads that overlap share one query that started after all of them
 //! arrived (see `shared_reads`). Compressing a kept list for the wire is the HTTP layer's business.
 //!
