@@ -145,17 +145,17 @@ async fn create_org(args: OrgCreateArgs) -> anyhow::Result<()> {
     let token = created.access_token.expose_secret();
     if args.json {
         let out = serde_json::json!({
-            "organization_id": created.organization.id,
-            "slug": created.organization.slug,
+            "organization_id": created.organization.summary.id,
+            "slug": created.organization.summary.slug,
             "access_token": token,
         });
         println!("{out}");
     } else {
         println!(
             "Created organization {:?} (slug {})",
-            created.organization.name, created.organization.slug
+            created.organization.summary.name, created.organization.summary.slug
         );
-        println!("  organization id: {}", created.organization.id);
+        println!("  organization id: {}", created.organization.summary.id);
         println!("  access token:    {token}");
         println!("The access token is shown only once: store it now.");
     }

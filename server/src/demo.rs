@@ -42,7 +42,7 @@ pub async fn ensure_demo(services: &Services) -> anyhow::Result<()> {
         })
         .await
         .map_err(anyhow_from)?;
-    let id = created.organization.id;
+    let id = created.organization.summary.id;
     let checkout_url = demo_checkout(services, created.access_token.expose_secret()).await?;
     println!();
     println!("  Seatkeeper demo is ready.");

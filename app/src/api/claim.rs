@@ -77,7 +77,7 @@ pub async fn my_seats(org: String) -> Result<Vec<ClaimedSeat>, AppError> {
         .organization_by_slug(&org)
         .await
         .map_err(|e| call.fail(e))?;
-    if page_org.is_none_or(|page_org| page_org.id != caller.organization_id) {
+    if page_org.is_none_or(|page_org| page_org.summary.id != caller.organization_id) {
         return Err(
             call.fail(crate::server::service::ServiceError::Unauthorized(
                 "you are not signed in to this organization",

@@ -206,18 +206,19 @@ mod tests {
     #[test]
     fn a_blank_external_member_id_is_refused() {
         let input = assign(|a| a.external_member_id = Some("  ".into()));
-        assert_eq!(Holder::of(&input).unwrap_err().field, "external_member_id");
+        assert_refused(&input, "external_member_id", "must not be empty");
+    }
+
+    /// Asserts that `input` names no valid holder, the error pointing at `field` and saying `words`.
+    fn assert_refused(input: &SeatAssign, field: &str, words: &str) {
+        let err = Holder::of(input).unwrap_err();
+        assert_eq!(err.field, field);
+        assert!(err.message.contains(words), "{}", err.message);
     }
 
     #[test]
     fn no_holder_is_refused_naming_email() {
-        let err = Holder::of(&assign(|_| {})).unwrap_err();
-        assert_eq!(err.field, "email");
-        assert!(
-            err.message.contains("name the seat holder"),
-            "{}",
-            err.message
-        );
+        assert_refused(&assign(|_| {}), "email", "name the seat holder");
     }
 
     #[test]
@@ -226,13 +227,7 @@ mod tests {
             a.email = Some(email("ada@example.com"));
             a.member_id = Some(MemberId::new());
         });
-        let err = Holder::of(&input).unwrap_err();
-        assert_eq!(err.field, "member_id");
-        assert!(
-            err.message.contains("email and member_id"),
-            "{}",
-            err.message
-        );
+        assert_refused(&input, "member_id", "email and member_id");
     }
 
     #[test]

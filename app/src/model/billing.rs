@@ -10,10 +10,10 @@ use super::Named;
 
 use super::{
     CheckoutId, Currency, CustomerId, Email, MinorUnits, OrderId, OrganizationId, PriceId,
-    ProductId, Slug, SubscriptionId,
+    ProductId, SubscriptionId,
     customer::Customer,
     metadata::Metadata,
-    organization::{Organization, ProrationBehavior},
+    organization::{CheckoutOrganization, Organization},
     product::{Product, ProductPrice, RecurringInterval},
 };
 
@@ -159,20 +159,6 @@ pub enum BillingReason {
 }
 
 impl Named for BillingReason {}
-
-/// The organization as a checkout page shows it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct CheckoutOrganization {
-    pub created_at: DateTime<Utc>,
-    pub modified_at: Option<DateTime<Utc>>,
-    pub id: OrganizationId,
-    pub name: String,
-    pub slug: Slug,
-    pub avatar_url: Option<String>,
-    pub proration_behavior: ProrationBehavior,
-    pub allow_customer_updates: bool,
-}
 
 /// Which billing address fields the form asks for: none, in Seatkeeper.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -39,9 +39,10 @@ pub enum ProrationBehavior {
 
 impl Named for ProrationBehavior {}
 
+/// The organization as a checkout page shows it: the first fields of an [`Organization`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct Organization {
+pub struct CheckoutOrganization {
     pub created_at: DateTime<Utc>,
     pub modified_at: Option<DateTime<Utc>>,
     pub id: OrganizationId,
@@ -50,6 +51,14 @@ pub struct Organization {
     pub avatar_url: Option<String>,
     pub proration_behavior: ProrationBehavior,
     pub allow_customer_updates: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Organization {
+    /// What a checkout shows of it too.
+    #[serde(flatten)]
+    pub summary: CheckoutOrganization,
     pub email: Option<String>,
     pub website: Option<String>,
     pub socials: Vec<serde_json::Value>,
@@ -71,30 +80,14 @@ pub struct Organization {
     pub capabilities: Capabilities,
 }
 
-/// The Seatkeeper-specific facts an [`Organization`] is built from.
-#[derive(Clone, Debug, PartialEq)]
-pub struct OrganizationParts {
-    pub id: OrganizationId,
-    pub created_at: DateTime<Utc>,
-    pub modified_at: Option<DateTime<Utc>>,
-    pub name: String,
-    pub slug: Slug,
-    pub email: Option<String>,
-    pub proration_behavior: ProrationBehavior,
-}
-
-impl From<OrganizationParts> for Organization {
-    fn from(p: OrganizationParts) -> Self {
+impl Organization {
+    /// An organization as Seatkeeper runs it: its own facts (`summary`, `email`), and Polar's other
+    /// fields at the values that describe a seat-based merchant with API access.
+    pub fn new(summary: CheckoutOrganization, email: Option<String>) -> Self {
+        let proration_behavior = summary.proration_behavior;
         Self {
-            created_at: p.created_at,
-            modified_at: p.modified_at,
-            id: p.id,
-            name: p.name,
-            slug: p.slug,
-            avatar_url: None,
-            proration_behavior: p.proration_behavior,
-            allow_customer_updates: true,
-            email: p.email,
+            summary,
+            email,
             website: None,
             socials: Vec::new(),
             status: "active".into(),
@@ -109,7 +102,7 @@ impl From<OrganizationParts> for Organization {
             },
             subscription_settings: SubscriptionSettings {
                 allow_multiple_subscriptions: true,
-                proration_behavior: p.proration_behavior,
+                proration_behavior,
                 benefit_revocation_grace_period: 0,
                 prevent_trial_abuse: false,
                 allow_customer_updates: true,

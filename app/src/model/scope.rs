@@ -120,6 +120,14 @@ impl FromStr for Scopes {
     }
 }
 
+impl TryFrom<String> for Scopes {
+    type Error = UnknownScope;
+
+    fn try_from(stored: String) -> Result<Self, Self::Error> {
+        stored.parse()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

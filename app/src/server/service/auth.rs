@@ -75,11 +75,11 @@ impl Services {
     ) -> Result<(SeatCaller, Option<Arc<PoolSeen>>), ServiceError> {
         let (hash, unknown) = match credential {
             Credential::AccessToken(token) => (
-                CredentialHash::AccessToken(access_token_hash(token)?),
+                CredentialHash::AccessToken(ACCESS_TOKEN.hash(token)?),
                 UNKNOWN_ACCESS_TOKEN,
             ),
             Credential::Session(token) => (
-                CredentialHash::Session(session_token_hash(token)?),
+                CredentialHash::Session(SESSION_TOKEN.hash(token)?),
                 UNKNOWN_SESSION,
             ),
             Credential::Caller(caller) => {
@@ -143,21 +143,39 @@ impl Services {
     ) -> Result<OrganizationCaller, ServiceError> {
         let record = self
             .store()
-            .access_token_by_hash(&access_token_hash(token)?, self.now())
+            .access_token_by_hash(&ACCESS_TOKEN.hash(token)?, self.now())
             .await?;
         Ok(record.ok_or(UNKNOWN_ACCESS_TOKEN)?.into())
     }
 }
 
-/// The hash an organization access token is stored under; 401 for anything else.
-pub(super) fn access_token_hash(token: &str) -> Result<TokenHash, ServiceError> {
-    if !token.starts_with(ACCESS_TOKEN_PREFIX) {
-        return Err(ServiceError::Unauthorized(
-            "the bearer token is not an organization access token",
-        ));
-    }
-    Ok(TokenHash::of(token))
+/// A kind of bearer token: its prefix, and what a 401 says of a token without it.
+struct TokenKind {
+    prefix: &'static str,
+    otherwise: &'static str,
 }
+
+impl TokenKind {
+    /// The hash a token of this kind is stored under; 401 for any other token, so a token of one
+    /// kind is never looked up among another's.
+    fn hash(&self, token: &str) -> Result<TokenHash, ServiceError> {
+        if token.starts_with(self.prefix) {
+            Ok(TokenHash::of(token))
+        } else {
+            Err(ServiceError::Unauthorized(self.otherwise))
+        }
+    }
+}
+
+const ACCESS_TOKEN: TokenKind = TokenKind {
+    prefix: ACCESS_TOKEN_PREFIX,
+    otherwise: "the bearer token is not an organization access token",
+};
+
+const SESSION_TOKEN: TokenKind = TokenKind {
+    prefix: SESSION_TOKEN_PREFIX,
+    otherwise: "the bearer token is not a customer session token",
+};
 
 impl From<AccessTokenRecord> for OrganizationCaller {
     fn from(record: AccessTokenRecord) -> Self {
@@ -250,20 +268,10 @@ impl Services {
     pub async fn authenticate_session(&self, token: &str) -> Result<PortalCaller, ServiceError> {
         let session = self
             .store()
-            .live_session(&session_token_hash(token)?, self.now())
+            .live_session(&SESSION_TOKEN.hash(token)?, self.now())
             .await?;
         Ok(session.ok_or(UNKNOWN_SESSION)?.into())
     }
-}
-
-/// The hash a customer or member session token is stored under; 401 for anything else.
-pub(super) fn session_token_hash(token: &str) -> Result<TokenHash, ServiceError> {
-    if !token.starts_with(SESSION_TOKEN_PREFIX) {
-        return Err(ServiceError::Unauthorized(
-            "the bearer token is not a customer session token",
-        ));
-    }
-    Ok(TokenHash::of(token))
 }
 
 impl From<SessionRecord> for PortalCaller {

@@ -17,10 +17,9 @@ use crate::{
     },
     model::{
         CheckoutId, ListResource, PageRequest, Scope,
-        billing::{
-            BillingAddressFields, Checkout, CheckoutCreate, CheckoutOrganization, CheckoutStatus,
-        },
+        billing::{BillingAddressFields, Checkout, CheckoutCreate, CheckoutStatus},
         metadata::Metadata,
+        organization::CheckoutOrganization,
         product::{Product, ProductPrice},
     },
     server::{
@@ -373,15 +372,6 @@ pub(super) fn build_checkout(
         order_id: record.order_id,
         attached_custom_fields: Vec::new(),
         customer_metadata: Metadata::default(),
-        organization: CheckoutOrganization {
-            created_at: organization.created_at,
-            modified_at: organization.modified_at,
-            id: organization.id,
-            name: organization.name.clone(),
-            slug: organization.slug.clone(),
-            avatar_url: None,
-            proration_behavior: organization.proration_behavior,
-            allow_customer_updates: true,
-        },
+        organization: CheckoutOrganization::from(organization),
     }
 }

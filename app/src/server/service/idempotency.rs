@@ -25,7 +25,9 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     model::ValidationIssue,
-    server::store::{IdempotencyClaim, StoreError, StoredResponse},
+    server::store::{
+        IdempotencyClaim, IdempotencyHold, IdempotencyKey, StoreError, StoredResponse,
+    },
 };
 
 use super::{ServiceError, Services};
@@ -75,6 +77,22 @@ impl IdempotentRequest {
             seal,
         })
     }
+
+    fn key(&self) -> IdempotencyKey<'_> {
+        IdempotencyKey {
+            scope: &self.scope,
+            key: &self.key,
+        }
+    }
+
+    /// This request's hold on its key, taken at `now`.
+    fn hold(&self, now: chrono::DateTime<chrono::Utc>) -> IdempotencyHold<'_> {
+        IdempotencyHold {
+            fingerprint: &self.fingerprint,
+            now,
+            locked_until: now + HOLD,
+        }
+    }
 }
 
 /// SHA-256 over length-prefixed parts, so no two lists of parts share a digest.
@@ -114,13 +132,7 @@ impl Services {
             let now = self.now();
             let claim = self
                 .store()
-                .claim_idempotency_key(
-                    &request.scope,
-                    &request.key,
-                    &request.fingerprint,
-                    now,
-                    now + HOLD,
-                )
+                .claim_idempotency_key(request.key(), request.hold(now))
                 .await;
             let record = match claim {
                 Ok(IdempotencyClaim::Claimed) => return Ok(Begun::Run),
@@ -134,14 +146,7 @@ impl Services {
             if expired || abandoned {
                 if self
                     .store()
-                    .take_over_idempotency_key(
-                        &request.scope,
-                        &request.key,
-                        &request.fingerprint,
-                        now,
-                        now + HOLD,
-                        now - KEY_LIFETIME,
-                    )
+                    .take_over_idempotency_key(request.key(), request.hold(now), now - KEY_LIFETIME)
                     .await?
                 {
                     return Ok(Begun::Run);
@@ -194,7 +199,7 @@ impl Services {
         };
         Ok(self
             .store()
-            .complete_idempotency_key(&request.scope, &request.key, &stored)
+            .complete_idempotency_key(request.key(), &stored)
             .await?)
     }
 
@@ -203,10 +208,7 @@ impl Services {
         &self,
         request: &IdempotentRequest,
     ) -> Result<(), ServiceError> {
-        Ok(self
-            .store()
-            .release_idempotency_key(&request.scope, &request.key)
-            .await?)
+        Ok(self.store().release_idempotency_key(request.key()).await?)
     }
 
     /// Forgets stored responses older than [`KEY_LIFETIME`] (part of the due work).

@@ -6,7 +6,7 @@ use crate::{
     model::{
         AccessTokenId, ListResource, Organization, OrganizationId, PageRequest, Scope, Scopes,
         Slug, ValidationIssue,
-        organization::{OrganizationParts, ProrationBehavior},
+        organization::{CheckoutOrganization, ProrationBehavior},
     },
     server::{
         store::{
@@ -40,18 +40,24 @@ pub struct CreatedOrganization {
     pub access_token: SecretString,
 }
 
-impl From<OrganizationRecord> for Organization {
-    fn from(record: OrganizationRecord) -> Self {
-        OrganizationParts {
-            id: record.id,
+impl From<&OrganizationRecord> for CheckoutOrganization {
+    fn from(record: &OrganizationRecord) -> Self {
+        Self {
             created_at: record.created_at,
             modified_at: record.modified_at,
-            name: record.name,
-            slug: record.slug,
-            email: record.email,
+            id: record.id,
+            name: record.name.clone(),
+            slug: record.slug.clone(),
+            avatar_url: None,
             proration_behavior: record.proration_behavior,
+            allow_customer_updates: true,
         }
-        .into()
+    }
+}
+
+impl From<OrganizationRecord> for Organization {
+    fn from(record: OrganizationRecord) -> Self {
+        Self::new(CheckoutOrganization::from(&record), record.email)
     }
 }
 
@@ -171,7 +177,7 @@ impl Services {
             .get_organization(caller, caller.organization_id)
             .await?;
         let visible =
-            filter.slugs.is_empty() || filter.slugs.iter().any(|s| s == own.slug.as_str());
+            filter.slugs.is_empty() || filter.slugs.iter().any(|s| s == own.summary.slug.as_str());
         Ok(page.slice(if visible { vec![own] } else { Vec::new() }))
     }
 

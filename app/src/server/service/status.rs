@@ -36,9 +36,9 @@ impl Services {
         let organizations = self.organization_count().await?;
         let demo = match &self.demo_slug {
             Some(slug) => self.organization_by_slug(slug).await?.map(|org| DemoInfo {
-                organization_id: org.id,
-                name: org.name,
-                slug: org.slug,
+                organization_id: org.summary.id,
+                name: org.summary.name,
+                slug: org.summary.slug,
                 public_url: self.public_url().to_owned(),
             }),
             None => None,

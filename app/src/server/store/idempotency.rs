@@ -5,6 +5,22 @@ use chrono::{DateTime, Utc};
 
 use super::StoreError;
 
+/// Which key: the scope of the caller that sent it (a digest of its credential) and the key itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IdempotencyKey<'a> {
+    pub scope: &'a [u8],
+    pub key: &'a str,
+}
+
+/// A request's hold on a key: the fingerprint of what it asks, and until when it holds the key
+/// (after `locked_until` a retry presumes it dead and takes over).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IdempotencyHold<'a> {
+    pub fingerprint: &'a [u8],
+    pub now: DateTime<Utc>,
+    pub locked_until: DateTime<Utc>,
+}
+
 /// A key's row as a later request with the same key finds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IdempotencyRecord {

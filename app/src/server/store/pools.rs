@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::{
-    model::{CustomerId, MemberId, OrganizationId, ProductId, Slug, customer::MemberRole},
+    model::{CustomerId, MemberId, OrganizationId, ProductId, Scopes, Slug, customer::MemberRole},
     server::token::TokenHash,
 };
 
@@ -156,21 +156,19 @@ pub struct CallerOnPool {
 pub(super) struct TokenCallerRow {
     token_id: crate::model::AccessTokenId,
     token_organization_id: OrganizationId,
-    scopes: String,
+    #[sqlx(try_from = "String")]
+    scopes: Scopes,
     expires_at: Option<DateTime<Utc>>,
 }
 
-impl TryFrom<TokenCallerRow> for CallerRecord {
-    type Error = StoreError;
-
-    fn try_from(row: TokenCallerRow) -> Result<Self, Self::Error> {
-        super::records::access_token_record(
-            row.token_id,
-            row.token_organization_id,
-            &row.scopes,
-            row.expires_at,
-        )
-        .map(Self::AccessToken)
+impl From<TokenCallerRow> for CallerRecord {
+    fn from(row: TokenCallerRow) -> Self {
+        Self::AccessToken(AccessTokenRecord {
+            id: row.token_id,
+            organization_id: row.token_organization_id,
+            scopes: row.scopes,
+            expires_at: row.expires_at,
+        })
     }
 }
 
@@ -183,16 +181,14 @@ pub(super) struct SessionCallerRow {
     member_role: MemberRole,
 }
 
-impl TryFrom<SessionCallerRow> for CallerRecord {
-    type Error = StoreError;
-
-    fn try_from(row: SessionCallerRow) -> Result<Self, Self::Error> {
-        Ok(Self::Session(SessionRecord {
+impl From<SessionCallerRow> for CallerRecord {
+    fn from(row: SessionCallerRow) -> Self {
+        Self::Session(SessionRecord {
             organization_id: row.session_organization_id,
             customer_id: row.session_customer_id,
             member_id: row.session_member_id,
             role: row.member_role,
-        }))
+        })
     }
 }
 
@@ -251,7 +247,7 @@ where
 
 impl<C, P> TryFrom<CallerOnPoolRow<C, P>> for CallerOnPool
 where
-    CallerRecord: TryFrom<C, Error = StoreError>,
+    CallerRecord: From<C>,
     PoolSeen: TryFrom<P>,
     StoreError: From<<PoolSeen as TryFrom<P>>::Error>,
 {
@@ -263,7 +259,7 @@ where
             None => None,
         };
         Ok(Self {
-            caller: CallerRecord::try_from(row.caller)?,
+            caller: CallerRecord::from(row.caller),
             pool,
         })
     }

@@ -7,8 +7,6 @@ use crate::{
     server::token::TokenHash,
 };
 
-use super::StoreError;
-
 /// An organization as stored.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct OrganizationRecord {
@@ -49,43 +47,11 @@ pub struct NewAccessToken {
 }
 
 /// A live access token.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct AccessTokenRecord {
     pub id: AccessTokenId,
     pub organization_id: OrganizationId,
+    #[sqlx(try_from = "String")]
     pub scopes: Scopes,
     pub expires_at: Option<DateTime<Utc>>,
-}
-
-#[derive(sqlx::FromRow)]
-pub(super) struct AccessTokenRow {
-    id: AccessTokenId,
-    organization_id: OrganizationId,
-    scopes: String,
-    expires_at: Option<DateTime<Utc>>,
-}
-
-impl TryFrom<AccessTokenRow> for AccessTokenRecord {
-    type Error = StoreError;
-
-    fn try_from(row: AccessTokenRow) -> Result<Self, Self::Error> {
-        access_token_record(row.id, row.organization_id, &row.scopes, row.expires_at)
-    }
-}
-
-/// An access token's record from its columns (its scopes as stored).
-pub(super) fn access_token_record(
-    id: AccessTokenId,
-    organization_id: OrganizationId,
-    scopes: &str,
-    expires_at: Option<DateTime<Utc>>,
-) -> Result<AccessTokenRecord, StoreError> {
-    Ok(AccessTokenRecord {
-        id,
-        organization_id,
-        scopes: scopes
-            .parse()
-            .map_err(|e| StoreError::Corrupt(format!("access token {id} scopes: {e}")))?,
-        expires_at,
-    })
 }

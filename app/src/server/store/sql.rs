@@ -11,12 +11,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{
-    AccessTokenRecord, Backend, IdempotencyClaim, IdempotencyRecord, NewAccessToken,
-    NewOrganization, OrganizationRecord, Store, StoreError, StoredResponse,
-    db::{Bind, Db, On, Record, query, query_as, query_scalar},
+    AccessTokenRecord, Backend, IdempotencyClaim, IdempotencyHold, IdempotencyKey,
+    IdempotencyRecord, NewAccessToken, NewOrganization, OrganizationRecord, Store, StoreError,
+    StoredResponse,
+    db::{Bind, Db, On, Query, Record, query, query_as, query_scalar},
     idempotency::IdempotencyRow,
     list_sql::ListSql,
-    records::AccessTokenRow,
 };
 use crate::model::Named;
 use crate::{
@@ -239,35 +239,26 @@ impl Store for SqlStore {
         hash: &TokenHash,
         now: DateTime<Utc>,
     ) -> Result<Option<AccessTokenRecord>, StoreError> {
-        let row: Option<AccessTokenRow> = query_as(SELECT_LIVE_ACCESS_TOKEN)
+        Ok(query_as(SELECT_LIVE_ACCESS_TOKEN)
             .bind(hash.as_bytes())
             .bind(now)
             .fetch_optional(&self.db)
-            .await?;
-        row.map(TryInto::try_into).transpose()
+            .await?)
     }
 
     async fn claim_idempotency_key(
         &self,
-        scope: &[u8],
-        key: &str,
-        fingerprint: &[u8],
-        now: DateTime<Utc>,
-        locked_until: DateTime<Utc>,
+        key: IdempotencyKey<'_>,
+        hold: IdempotencyHold<'_>,
     ) -> Result<IdempotencyClaim, StoreError> {
-        let claimed = query(CLAIM_IDEMPOTENCY_KEY)
-            .bind(scope)
-            .bind(key)
-            .bind(fingerprint)
-            .bind(now)
-            .bind(locked_until)
+        let claimed = held(CLAIM_IDEMPOTENCY_KEY, key, hold)
             .execute(&self.db)
             .await?;
         if claimed.rows_affected() == 1 {
             return Ok(IdempotencyClaim::Claimed);
         }
         // Taken by another request; a release between the insert and this read leaves none.
-        match self.idempotency_key(scope, key).await? {
+        match self.idempotency_key(key).await? {
             Some(record) => Ok(IdempotencyClaim::Taken(record)),
             None => Err(StoreError::Stale(
                 "the idempotency key was released meanwhile",
@@ -277,19 +268,11 @@ impl Store for SqlStore {
 
     async fn take_over_idempotency_key(
         &self,
-        scope: &[u8],
-        key: &str,
-        fingerprint: &[u8],
-        now: DateTime<Utc>,
-        locked_until: DateTime<Utc>,
+        key: IdempotencyKey<'_>,
+        hold: IdempotencyHold<'_>,
         expired_before: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let taken = query(TAKE_OVER_IDEMPOTENCY_KEY)
-            .bind(scope)
-            .bind(key)
-            .bind(fingerprint)
-            .bind(now)
-            .bind(locked_until)
+        let taken = held(TAKE_OVER_IDEMPOTENCY_KEY, key, hold)
             .bind(expired_before)
             .execute(&self.db)
             .await?;
@@ -298,12 +281,11 @@ impl Store for SqlStore {
 
     async fn idempotency_key(
         &self,
-        scope: &[u8],
-        key: &str,
+        key: IdempotencyKey<'_>,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
         let row: Option<IdempotencyRow> = query_as(SELECT_IDEMPOTENCY_KEY)
-            .bind(scope)
-            .bind(key)
+            .bind(key.scope)
+            .bind(key.key)
             .fetch_optional(&self.db)
             .await?;
         row.map(TryInto::try_into).transpose()
@@ -311,13 +293,12 @@ impl Store for SqlStore {
 
     async fn complete_idempotency_key(
         &self,
-        scope: &[u8],
-        key: &str,
+        key: IdempotencyKey<'_>,
         response: &StoredResponse,
     ) -> Result<(), StoreError> {
         query(COMPLETE_IDEMPOTENCY_KEY)
-            .bind(scope)
-            .bind(key)
+            .bind(key.scope)
+            .bind(key.key)
             .bind(i64::from(response.status))
             .bind(response.content_type.as_deref())
             .bind(&response.sealed_body)
@@ -326,10 +307,10 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn release_idempotency_key(&self, scope: &[u8], key: &str) -> Result<(), StoreError> {
+    async fn release_idempotency_key(&self, key: IdempotencyKey<'_>) -> Result<(), StoreError> {
         query(RELEASE_IDEMPOTENCY_KEY)
-            .bind(scope)
-            .bind(key)
+            .bind(key.scope)
+            .bind(key.key)
             .execute(&self.db)
             .await?;
         Ok(())
@@ -342,4 +323,14 @@ impl Store for SqlStore {
             .await?;
         Ok(purged.rows_affected())
     }
+}
+
+/// `sql` with its first five placeholders bound to a key and a request's hold on it.
+fn held<'q>(sql: &'static str, key: IdempotencyKey<'q>, hold: IdempotencyHold<'q>) -> Query<'q> {
+    query(sql)
+        .bind(key.scope)
+        .bind(key.key)
+        .bind(hold.fingerprint)
+        .bind(hold.now)
+        .bind(hold.locked_until)
 }

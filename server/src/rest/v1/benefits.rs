@@ -11,7 +11,7 @@ use axum::{Json, extract::State, http::StatusCode};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::lists;
+use super::{Created, lists};
 use crate::{
     rest::{
         error::ApiError,
@@ -28,11 +28,8 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     OrgAuth(caller): OrgAuth,
     extract::Json(body): extract::Json<BenefitCreate>,
-) -> Result<(StatusCode, Json<Benefit>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(state.services.create_benefit(&caller, body).await?),
-    ))
+) -> Result<Created<Benefit>, ApiError> {
+    Ok(Created(state.services.create_benefit(&caller, body).await?))
 }
 
 /// The filters the official SDK sends (`benefits.list`).

@@ -11,11 +11,11 @@ use app::{
     },
     server::store::{CheckoutFilter, filters::CHECKOUT_SORTS},
 };
-use axum::{Json, extract::State, http::StatusCode};
+use axum::{Json, extract::State};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::lists;
+use super::{Created, lists};
 use crate::{
     rest::{
         error::ApiError,
@@ -33,10 +33,9 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     OrgAuth(caller): OrgAuth,
     extract::Json(body): extract::Json<CheckoutCreate>,
-) -> Result<(StatusCode, Json<Checkout>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(state.services.create_checkout(&caller, body).await?),
+) -> Result<Created<Checkout>, ApiError> {
+    Ok(Created(
+        state.services.create_checkout(&caller, body).await?,
     ))
 }
 

@@ -4,8 +4,9 @@ use app::model::{
     ErrorBody,
     customer::{CustomerSession, CustomerSessionCreate},
 };
-use axum::{Json, extract::State, http::StatusCode};
+use axum::extract::State;
 
+use super::Created;
 use crate::{
     rest::{
         error::ApiError,
@@ -23,14 +24,11 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     OrgAuth(caller): OrgAuth,
     extract::Json(body): extract::Json<CustomerSessionCreate>,
-) -> Result<(StatusCode, Json<CustomerSession>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            state
-                .services
-                .create_customer_session(&caller, body)
-                .await?,
-        ),
+) -> Result<Created<CustomerSession>, ApiError> {
+    Ok(Created(
+        state
+            .services
+            .create_customer_session(&caller, body)
+            .await?,
     ))
 }

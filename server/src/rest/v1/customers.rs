@@ -17,7 +17,7 @@ use axum::{Json, extract::State, http::StatusCode};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::lists;
+use super::{Created, lists};
 use crate::{
     rest::{
         error::ApiError,
@@ -35,10 +35,9 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     OrgAuth(caller): OrgAuth,
     extract::Json(body): extract::Json<CustomerCreate>,
-) -> Result<(StatusCode, Json<Customer>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(state.services.create_customer(&caller, body).await?),
+) -> Result<Created<Customer>, ApiError> {
+    Ok(Created(
+        state.services.create_customer(&caller, body).await?,
     ))
 }
 
@@ -200,10 +199,9 @@ pub(crate) async fn create_member(
     OrgAuth(caller): OrgAuth,
     Path(id): Path<CustomerId>,
     extract::Json(body): extract::Json<MemberCreate>,
-) -> Result<(StatusCode, Json<Member>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(state.services.create_member(&caller, id, body).await?),
+) -> Result<Created<Member>, ApiError> {
+    Ok(Created(
+        state.services.create_member(&caller, id, body).await?,
     ))
 }
 

@@ -12,9 +12,24 @@ pub(crate) mod portal;
 pub(crate) mod products;
 pub(crate) mod seats;
 
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::startup::AppState;
+
+/// A `201 Created` answer: the new resource as JSON.
+pub(crate) struct Created<T>(pub(crate) T);
+
+impl<T: Serialize> IntoResponse for Created<T> {
+    fn into_response(self) -> Response {
+        (StatusCode::CREATED, Json(self.0)).into_response()
+    }
+}
 
 /// Every documented `/v1` route. Handlers sharing a path are registered together.
 pub fn router() -> OpenApiRouter<AppState> {

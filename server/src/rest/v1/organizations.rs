@@ -19,20 +19,14 @@ use crate::{
 };
 
 /// Get the organization of the access token.
-#[utoipa::path(
-    get,
-    path = "/v1/organizations/{id}",
-    tag = "organizations",
+#[utoipa::path(get, path = "/v1/organizations/{id}", tag = "organizations",
     params(("id" = String, Path, format = Uuid, description = "The organization ID.")),
-    responses(
-        (status = 200, description = "The organization.", body = Organization),
+    responses((status = 200, description = "The organization.", body = Organization),
         (status = 401, description = "Missing or unknown token.", body = ErrorBody),
         (status = 403, description = "The token lacks `organizations:read`.", body = ErrorBody),
         (status = 404, description = "Not found, or another organization's.", body = ErrorBody),
-        (status = 422, description = "Malformed ID.", body = ErrorBody),
-    ),
-    security(("access_token" = ["organizations:read", "organizations:write"]))
-)]
+        (status = 422, description = "Malformed ID.", body = ErrorBody)),
+    security(("access_token" = ["organizations:read", "organizations:write"])))]
 pub(crate) async fn get_one(
     State(state): State<AppState>,
     OrgAuth(caller): OrgAuth,
@@ -59,18 +53,11 @@ pub(crate) struct ListParams {
 }
 
 /// List organizations: the token's own, optionally filtered by slug.
-#[utoipa::path(
-    get,
-    path = "/v1/organizations",
-    tag = "organizations",
-    params(ListParams),
-    responses(
-        (status = 200, description = "One page of organizations.", body = ListResource<Organization>),
+#[utoipa::path(get, path = "/v1/organizations", tag = "organizations", params(ListParams),
+    responses((status = 200, description = "One page of organizations.", body = ListResource<Organization>),
         (status = 401, description = "Missing or unknown token.", body = ErrorBody),
-        (status = 422, description = "Bad page or limit.", body = ErrorBody),
-    ),
-    security(("access_token" = ["organizations:read", "organizations:write"]))
-)]
+        (status = 422, description = "Bad page or limit.", body = ErrorBody)),
+    security(("access_token" = ["organizations:read", "organizations:write"])))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     OrgAuth(caller): OrgAuth,

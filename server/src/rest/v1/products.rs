@@ -7,11 +7,11 @@ use app::{
     },
     server::store::{ProductFilter, filters::PRODUCT_SORTS},
 };
-use axum::{Json, extract::State, http::StatusCode};
+use axum::{Json, extract::State};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::lists;
+use super::{Created, lists};
 use crate::{
     rest::{
         error::ApiError,
@@ -32,11 +32,8 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     OrgAuth(caller): OrgAuth,
     extract::Json(body): extract::Json<ProductCreate>,
-) -> Result<(StatusCode, Json<Product>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(state.services.create_product(&caller, body).await?),
-    ))
+) -> Result<Created<Product>, ApiError> {
+    Ok(Created(state.services.create_product(&caller, body).await?))
 }
 
 /// The filters the official SDK sends (`products.list`).

@@ -145,7 +145,7 @@ impl TestApp {
             .await
             .unwrap();
         TestOrg {
-            id: created.organization.id,
+            id: created.organization.summary.id,
             token: created.access_token.expose_secret().to_owned(),
         }
     }
