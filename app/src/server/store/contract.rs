@@ -5,14 +5,20 @@
 use async_trait::async_trait;
 
 use super::{
-    AccessTokenRecord, Backend, BenefitFilter, BenefitRecord, BillingStore, CustomerFilter,
-    CustomerRecord, EmailStore, EventRecord, IdempotencyClaim, IdempotencyHold, IdempotencyKey,
-    IdempotencyRecord, MemberFilter, MemberRecord, NewAccessToken, NewCustomerSession, NewEvent,
-    NewOrganization, OrganizationRecord, PaymentStore, PoolStore, ProductFilter, ProductRecord,
-    SeatStore, SessionRecord, StoreError, StoredResponse,
+    AccessTokenRecord, AuditRecord, Backend, BenefitFilter, BenefitRecord, CallerOnPool,
+    CheckoutChange, CheckoutFilter, CheckoutRecord, CredentialHash, CustomerFilter, CustomerRecord,
+    EmailRecord, EventRecord, GrantFilter, GrantRecord, IdempotencyClaim, IdempotencyHold,
+    IdempotencyKey, IdempotencyRecord, MemberFilter, MemberRecord, NewAccessToken,
+    NewCustomerSession, NewEvent, NewOrganization, OrderFilter, OrderRecord, OrganizationRecord,
+    PaymentRecord, PaymentSettlement, PoolContextRecord, PoolRead, ProductFilter, ProductRecord,
+    Purchase, SeatAssignment, SeatClaimWrite, SeatRecord, SeatResendWrite, SeatRevokeWrite,
+    SessionRecord, StoreError, StoredResponse, SubscriptionFilter, SubscriptionRecord, TestCharge,
 };
 use crate::{
-    model::{BenefitId, CustomerId, Email, MemberId, OrganizationId, PageRequest, ProductId},
+    model::{
+        BenefitId, CheckoutId, CustomerId, Email, EmailId, MemberId, OrderId, OrganizationId,
+        PageRequest, ProductId, SeatId, SubscriptionId, seat::SeatPool,
+    },
     server::token::TokenHash,
 };
 
@@ -287,4 +293,302 @@ pub trait CustomerStore: Send + Sync {
 
     /// Every member of a customer, removed ones included (seat history names them).
     async fn all_members(&self, customer_id: CustomerId) -> Result<Vec<MemberRecord>, StoreError>;
+}
+
+/// Checkouts, subscriptions and orders.
+#[async_trait]
+pub trait BillingStore: Send + Sync {
+    /// Inserts a new checkout with its event.
+    async fn insert_checkout(
+        &self,
+        checkout: &CheckoutRecord,
+        event: &NewEvent,
+    ) -> Result<(), StoreError>;
+
+    /// Applies a buyer's change to an open, unexpired checkout, with its event; false (nothing
+    /// written) when the checkout is no longer open.
+    async fn change_open_checkout(
+        &self,
+        change: &CheckoutChange,
+        event: &NewEvent,
+    ) -> Result<bool, StoreError>;
+
+    async fn checkout(
+        &self,
+        organization_id: OrganizationId,
+        id: CheckoutId,
+    ) -> Result<Option<CheckoutRecord>, StoreError>;
+
+    async fn checkout_by_client_secret(
+        &self,
+        client_secret: &str,
+    ) -> Result<Option<CheckoutRecord>, StoreError>;
+
+    /// Checkouts, filtered and sorted (newest first by default; `now` tells open from expired);
+    /// and their total count.
+    async fn list_checkouts(
+        &self,
+        organization_id: OrganizationId,
+        filter: &CheckoutFilter,
+        now: chrono::DateTime<chrono::Utc>,
+        page: PageRequest,
+    ) -> Result<(Vec<CheckoutRecord>, u64), StoreError>;
+
+    /// Writes a paid checkout's customer, subscription or order, the checkout, the buyer's session and
+    /// their events, settling its payment; [`StoreError::Stale`] (nothing written) when the payment
+    /// is no longer `pending` or the checkout no longer `confirmed`.
+    async fn complete_purchase(&self, purchase: &Purchase) -> Result<(), StoreError>;
+
+    async fn subscription(
+        &self,
+        organization_id: OrganizationId,
+        id: SubscriptionId,
+    ) -> Result<Option<SubscriptionRecord>, StoreError>;
+
+    /// Subscriptions, newest first, filtered; and their total count.
+    async fn list_subscriptions(
+        &self,
+        organization_id: OrganizationId,
+        filter: &SubscriptionFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<SubscriptionRecord>, u64), StoreError>;
+
+    async fn order(
+        &self,
+        organization_id: OrganizationId,
+        id: OrderId,
+    ) -> Result<Option<OrderRecord>, StoreError>;
+
+    /// Orders, newest first, filtered; and their total count.
+    async fn list_orders(
+        &self,
+        organization_id: OrganizationId,
+        filter: &OrderFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<OrderRecord>, u64), StoreError>;
+
+    /// Subscriptions where the member holds a claimed seat, newest first; and their count.
+    async fn claimed_subscriptions(
+        &self,
+        member_id: MemberId,
+        page: PageRequest,
+    ) -> Result<(Vec<SubscriptionRecord>, u64), StoreError>;
+}
+
+/// A checkout's payments, and the test payment provider's ledger.
+#[async_trait]
+pub trait PaymentStore: Send + Sync {
+    /// Moves an open, unexpired checkout to `confirmed` with the buyer's last change and records its
+    /// `pending` payment, in one transaction, before anything is charged; false (nothing written)
+    /// when the checkout was no longer open (another confirm won, or it expired).
+    async fn start_payment(
+        &self,
+        change: &CheckoutChange,
+        payment: &PaymentRecord,
+        event: Option<&NewEvent>,
+    ) -> Result<bool, StoreError>;
+
+    /// Moves a payment as `settlement` says (and reopens its checkout when asked), in one
+    /// transaction; false (nothing written) when the payment was not in `settlement.from`.
+    async fn settle_payment(&self, settlement: &PaymentSettlement) -> Result<bool, StoreError>;
+
+    /// The payments of a checkout, oldest first.
+    async fn payments_of_checkout(
+        &self,
+        checkout: CheckoutId,
+    ) -> Result<Vec<PaymentRecord>, StoreError>;
+
+    /// Payments still `pending` or `refunding` that were recorded before `recorded_before`, oldest
+    /// first: what a crash may have left for the sweeper.
+    async fn unsettled_payments(
+        &self,
+        recorded_before: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> Result<Vec<PaymentRecord>, StoreError>;
+
+    /// The test provider's ledger: records a charge unless one with its idempotency key exists, and
+    /// answers the reference of the charge recorded under that key.
+    async fn record_test_charge(&self, charge: &TestCharge) -> Result<String, StoreError>;
+
+    async fn test_charge_by_key(
+        &self,
+        idempotency_key: &str,
+    ) -> Result<Option<TestCharge>, StoreError>;
+
+    /// Marks a test charge refunded (once; a second refund changes nothing).
+    async fn refund_test_charge(
+        &self,
+        reference: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Every charge of the test provider, oldest first.
+    async fn test_charges(&self) -> Result<Vec<TestCharge>, StoreError>;
+}
+
+/// Who is asking and what they may see of a pool: a pool's context, and a credential's caller read
+/// together with it.
+#[async_trait]
+pub trait PoolStore: Send + Sync {
+    /// A pool of the organization with its customer, product name and organization, if it exists.
+    async fn pool_context(
+        &self,
+        organization_id: OrganizationId,
+        pool: SeatPool,
+    ) -> Result<Option<PoolContextRecord>, StoreError>;
+
+    /// The live caller behind a credential and, when `pool` belongs to the caller's organization,
+    /// what `read` asks of the pool (its stamp, or its whole context): a request's authentication
+    /// and its authorization on a pool in one read. None when the credential is unknown, revoked
+    /// or expired.
+    async fn caller_on_pool(
+        &self,
+        credential: &CredentialHash,
+        now: chrono::DateTime<chrono::Utc>,
+        pool: SeatPool,
+        read: PoolRead,
+    ) -> Result<Option<CallerOnPool>, StoreError>;
+}
+
+/// Customer seats, their grants and audit log. Capacity (`pending + claimed ≤ seats`) is enforced
+/// inside [`assign_seat`]'s transaction by a conditional update of the pool's counter, so it holds
+/// under any concurrency and across processes; a claim is one conditional update on the token hash.
+///
+/// [`assign_seat`]: SeatStore::assign_seat
+#[async_trait]
+pub trait SeatStore: Send + Sync {
+    /// Takes one seat of the pool and writes the assignment (member first, seat, grants, email,
+    /// audit, events). [`StoreError::NoCapacity`] when the pool is full; [`StoreError::Conflict`]
+    /// when the email or member already holds an active seat in the pool. Either way nothing is
+    /// written.
+    async fn assign_seat(&self, assignment: &SeatAssignment) -> Result<(), StoreError>;
+
+    /// Claims a pending seat whose unexpired token matches; false (nothing written) otherwise.
+    async fn claim_seat(&self, claim: &SeatClaimWrite) -> Result<bool, StoreError>;
+
+    /// Replaces a pending seat's token and expiry and queues the new invitation; false (nothing
+    /// written) when the seat is not pending.
+    async fn resend_seat(&self, resend: &SeatResendWrite) -> Result<bool, StoreError>;
+
+    /// Revokes a pending or claimed seat, frees its place, revokes its grants. False (and nothing
+    /// written) when the seat was already revoked.
+    async fn revoke_seat(&self, revoke: &SeatRevokeWrite) -> Result<bool, StoreError>;
+
+    /// Closes every pool of a customer to new seats (the first step of deleting it), or reopens
+    /// them (a deletion that did not happen).
+    async fn close_pools_of_customer(
+        &self,
+        customer_id: CustomerId,
+        closed: bool,
+    ) -> Result<(), StoreError>;
+
+    /// Deletes a customer (`customer.deleted_at` set) with its members, closes its pools to new seats
+    /// and revokes `revokes`, in one transaction. [`StoreError::Stale`] (nothing written) when a seat
+    /// of the customer not in `revokes` is still active: one was assigned after the caller listed
+    /// them.
+    async fn delete_customer(
+        &self,
+        customer: &CustomerRecord,
+        events: &[NewEvent],
+        revokes: &[SeatRevokeWrite],
+    ) -> Result<(), StoreError>;
+
+    /// Removes a member and revokes their seats in one transaction.
+    async fn remove_member(
+        &self,
+        member: &MemberRecord,
+        event: &NewEvent,
+        revokes: &[SeatRevokeWrite],
+    ) -> Result<(), StoreError>;
+
+    async fn seat(
+        &self,
+        organization_id: OrganizationId,
+        id: SeatId,
+    ) -> Result<Option<SeatRecord>, StoreError>;
+
+    /// The seat whose current invitation has this hash (any status, any expiry).
+    async fn seat_by_invitation(
+        &self,
+        invitation: &TokenHash,
+    ) -> Result<Option<SeatRecord>, StoreError>;
+
+    /// One page of a pool's seats (revoked ones included, optionally of one status), oldest
+    /// first; and how many there are.
+    async fn seats_of(
+        &self,
+        pool: SeatPool,
+        status: Option<crate::model::seat::SeatStatus>,
+        page: PageRequest,
+    ) -> Result<(Vec<SeatRecord>, u64), StoreError>;
+
+    /// The pending and claimed seats of a customer's pools.
+    async fn active_seats_of_customer(
+        &self,
+        customer_id: CustomerId,
+    ) -> Result<Vec<SeatRecord>, StoreError>;
+
+    /// The pending and claimed seats a member holds, in any pool.
+    async fn active_seats_of_member(
+        &self,
+        member_id: MemberId,
+    ) -> Result<Vec<SeatRecord>, StoreError>;
+
+    /// The grants a seat gave, revoked ones too.
+    async fn grants_of_seat(&self, seat_id: SeatId) -> Result<Vec<GrantRecord>, StoreError>;
+
+    /// Grants, newest first, filtered; and their total count.
+    async fn list_grants(
+        &self,
+        organization_id: OrganizationId,
+        filter: &GrantFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<GrantRecord>, u64), StoreError>;
+
+    /// One page of the audit log of a pool, oldest first; and how many entries it has.
+    async fn seat_audit(
+        &self,
+        organization_id: OrganizationId,
+        pool: SeatPool,
+        page: PageRequest,
+    ) -> Result<(Vec<AuditRecord>, u64), StoreError>;
+}
+
+/// The email outbox. Emails are inserted by the writes that cause them (see [`SeatStore`]); this
+/// is the sender's side.
+#[async_trait]
+pub trait EmailStore: Send + Sync {
+    /// Leases the next email due at `now` to the worker `lease` until `lease_until` (counting an
+    /// attempt); an email another worker holds is skipped. None when nothing is due.
+    async fn lease_next_email(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        lease_until: chrono::DateTime<chrono::Utc>,
+        lease: uuid::Uuid,
+    ) -> Result<Option<EmailRecord>, StoreError>;
+
+    /// Records a delivery, only while `lease` still holds the email (false otherwise: nothing
+    /// written). With `erase_bodies` the stored bodies (which carry single-use links) are erased.
+    async fn mark_email_sent(
+        &self,
+        id: EmailId,
+        lease: uuid::Uuid,
+        now: chrono::DateTime<chrono::Utc>,
+        transport: &str,
+        erase_bodies: bool,
+    ) -> Result<bool, StoreError>;
+
+    /// Records a failed attempt, only while `lease` holds the email: retried at `retry_at`, or given
+    /// up (bodies erased) when none.
+    async fn mark_email_failed(
+        &self,
+        id: EmailId,
+        lease: uuid::Uuid,
+        error: &str,
+        retry_at: Option<chrono::DateTime<chrono::Utc>>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// The newest emails, for the development mailbox.
+    async fn recent_emails(&self, limit: u32) -> Result<Vec<EmailRecord>, StoreError>;
 }

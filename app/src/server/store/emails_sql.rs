@@ -108,7 +108,7 @@ impl EmailStore for SqlStore {
             .bind(now)
             .bind(lease_until)
             .bind(lease)
-            .fetch_optional(&self.db)
+            .fetch_optional(&self.db.writer().await)
             .await?)
     }
 
@@ -126,7 +126,7 @@ impl EmailStore for SqlStore {
             .bind(now)
             .bind(transport)
             .bind(erase_bodies)
-            .execute(&self.db)
+            .execute(&self.db.writer().await)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -150,7 +150,7 @@ impl EmailStore for SqlStore {
             .bind(error)
             .bind(retry_at.unwrap_or(now))
             .bind(status.as_str())
-            .execute(&self.db)
+            .execute(&self.db.writer().await)
             .await?;
         Ok(done.rows_affected() == 1)
     }

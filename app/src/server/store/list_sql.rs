@@ -33,6 +33,10 @@ impl<T: TypedId> From<T> for Bound {
 }
 
 impl<'q> Bind<'q> for Bound {
+    /// A list's values are never absent (a filter not given adds no condition), so this null is
+    /// never bound.
+    const NULL: Value<'q> = Value::Text(None);
+
     fn value(self) -> Value<'q> {
         match self {
             Self::Uuid(v) => Value::Uuid(Some(v)),
@@ -41,12 +45,6 @@ impl<'q> Bind<'q> for Bound {
             Self::Time(v) => Value::Time(Some(v)),
             Self::Int(v) => Value::Int(Some(v)),
         }
-    }
-
-    /// A list's values are never absent (a filter not given adds no condition), so this null is
-    /// never bound.
-    fn null() -> Value<'q> {
-        Value::Text(None)
     }
 }
 

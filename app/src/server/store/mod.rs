@@ -8,8 +8,6 @@
 //! (unique indexes, foreign keys, conditional updates) so they hold across processes.
 
 mod billing;
-mod billing_contract;
-mod billing_filters;
 mod billing_sql;
 mod catalog;
 mod catalog_sql;
@@ -24,18 +22,15 @@ mod error;
 pub mod filters;
 mod idempotency;
 mod list_sql;
-mod payments_sql;
 mod pools;
 mod pools_sql;
 mod postgres;
 mod records;
-mod seat_contract;
 mod seat_writes_sql;
 mod seats;
 mod seats_sql;
 mod sql;
 mod sqlite;
-mod values;
 
 use std::{sync::Arc, time::Duration};
 
@@ -43,15 +38,19 @@ pub use billing::{
     CheckoutChange, CheckoutRecord, CustomerWrite, OrderRecord, PaymentRecord, PaymentSettlement,
     PaymentStatus, Purchase, SubscriptionRecord, TestCharge,
 };
-pub use billing_contract::{BillingStore, PaymentStore};
-pub use billing_filters::{CheckoutFilter, GrantFilter, OrderFilter, SubscriptionFilter};
 pub use catalog::{BenefitRecord, EventRecord, NewEvent, PriceKind, PriceRecord, ProductRecord};
-pub use contract::{CatalogStore, CustomerStore, Store};
+pub use contract::{
+    BillingStore, CatalogStore, CustomerStore, EmailStore, PaymentStore, PoolStore, SeatStore,
+    Store,
+};
 pub use customers::{CustomerRecord, MemberRecord, NewCustomerSession};
 pub use emails::{EmailRecord, EmailStatus, NewEmail};
 pub use emails_sql::ERASED_BODY;
 pub use error::{Constraint, StoreError};
-pub use filters::{BenefitFilter, CustomerFilter, MemberFilter, OrganizationFilter, ProductFilter};
+pub use filters::{
+    BenefitFilter, CheckoutFilter, CustomerFilter, GrantFilter, MemberFilter, OrderFilter,
+    OrganizationFilter, ProductFilter, SubscriptionFilter,
+};
 pub use idempotency::{
     IdempotencyClaim, IdempotencyHold, IdempotencyKey, IdempotencyRecord, StoredResponse,
 };
@@ -59,7 +58,6 @@ pub use pools::{
     CallerOnPool, CallerRecord, CredentialHash, PoolContextRecord, PoolRead, PoolSeen, PoolStamp,
 };
 pub use records::{AccessTokenRecord, NewAccessToken, NewOrganization, OrganizationRecord};
-pub use seat_contract::{EmailStore, PoolStore, SeatStore};
 pub use seats::{
     AuditRecord, GrantRecord, SeatAssignment, SeatClaimWrite, SeatRecord, SeatResendWrite,
     SeatRevokeWrite, SessionRecord,

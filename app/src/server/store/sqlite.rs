@@ -1,7 +1,8 @@
 //! The embedded SQLite backend: a file next to the binary, nothing else to install.
 //!
-//! Configured for a server: WAL (readers never block the writer), foreign keys on, a busy timeout so
-//! concurrent writers queue instead of failing, and `BEGIN IMMEDIATE` for writing transactions.
+//! Configured for a server: WAL (readers never block the writer), foreign keys on, writers queued in
+//! the process (`db::Writers`) and a busy timeout for writers of other processes, and `BEGIN
+//! IMMEDIATE` for writing transactions.
 
 use const_format::concatcp;
 
@@ -13,7 +14,9 @@ use sqlx::{
 };
 
 use super::{
-    ConnectError, ConnectOptions, SqlStore, db::Db, describe_connect_error,
+    ConnectError, ConnectOptions, SqlStore,
+    db::{Db, Writers},
+    describe_connect_error,
     emails_sql::EMAIL_COLUMNS,
 };
 
@@ -63,5 +66,5 @@ pub(super) async fn connect(url: &str, options: &ConnectOptions) -> Result<SqlSt
                 describe_connect_error(&e)
             ))
         })?;
-    Ok(SqlStore::new(Db::Sqlite(pool)))
+    Ok(SqlStore::new(Db::Sqlite(pool, Writers::default())))
 }
