@@ -1,8 +1,9 @@
 //! The mailer: sends the email outbox. Emails are written by the changes that cause them, in the
-//! same transaction (see the seats service); this worker leases one due email at a time (safe with
-//! several server processes: see `EmailStore::lease_next_email`), hands it to the transport and
-//! records the outcome only while its lease still holds, so a slow send is never sent again by
-//! another process meanwhile. A failed send is retried with exponential backoff and jitter, up to
+//! same transaction (see the seats service); this worker leases a batch of due emails under one
+//! lease (safe with several server processes: see `EmailStore::lease_due_emails`), hands them to the
+//! transport at once and records the outcomes only while its lease still holds, so a slow send is
+//! never sent again by another process meanwhile; the bookkeeping of a batch is two statements, not
+//! two per email. A failed send is retried with exponential backoff and jitter, up to
 //! [`MAX_ATTEMPTS`], then given up (its body erased); a restart loses nothing because the outbox is
 //! the database. It runs in the shared worker loop ([`crate::workers`]).
 //!
@@ -14,6 +15,7 @@ use std::time::Duration;
 
 use app::server::{service::ServiceError, service::Services, store::EmailRecord};
 use chrono::TimeDelta;
+use futures_util::future::join_all;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{Mailbox, MultiPart},
@@ -23,9 +25,12 @@ use tokio::sync::watch;
 
 /// After this many failed attempts an email is marked failed and no longer retried.
 pub const MAX_ATTEMPTS: u32 = 10;
-/// How long a leased email is reserved for this worker: far longer than one send may take (the SMTP
-/// transport gives up after 10 s).
+/// How long a leased batch is reserved for this worker: far longer than its sends may take (they run
+/// at once; the SMTP transport gives up on one after 10 s).
 const LEASE: TimeDelta = TimeDelta::seconds(120);
+/// How many emails one lease takes: their bookkeeping is two statements for the whole batch (plus
+/// one per failure), not two per email.
+pub const BATCH: u32 = 32;
 /// How often the worker looks for due emails when the outbox is empty.
 pub const POLL: Duration = Duration::from_millis(500);
 
@@ -106,6 +111,13 @@ pub fn backoff(attempts: u32) -> Duration {
     Duration::from_secs(capped + jitter)
 }
 
+/// What one batch did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Batch {
+    pub sent: usize,
+    pub failed: usize,
+}
+
 /// Sends the outbox.
 #[derive(Clone)]
 pub struct Mailer {
@@ -121,53 +133,81 @@ impl Mailer {
         }
     }
 
-    /// Sends every email due now, one lease at a time; returns how many were sent.
+    /// Sends every email due now, a batch at a time; returns how many were sent.
     pub async fn deliver_due(&self) -> Result<usize, ServiceError> {
         let mut sent = 0;
-        while let Some(delivered) = self.deliver_next().await? {
-            sent += usize::from(delivered);
+        while let Some(batch) = self.deliver_batch().await? {
+            sent += batch.sent;
         }
         Ok(sent)
     }
 
-    /// Leases the next due email and tries to send it: `None` when nothing is due, else whether it
-    /// was sent.
-    pub async fn deliver_next(&self) -> Result<Option<bool>, ServiceError> {
+    /// Leases up to [`BATCH`] due emails under one lease, sends them at once (the SMTP transport
+    /// pools its connections), records each failure, then every sent email in one statement:
+    /// `None` when nothing is due.
+    pub async fn deliver_batch(&self) -> Result<Option<Batch>, ServiceError> {
         let lease = uuid::Uuid::new_v4();
-        let Some(email) = self.services.lease_next_email(lease, LEASE).await? else {
+        let emails = self.services.lease_due_emails(lease, LEASE, BATCH).await?;
+        if emails.is_empty() {
             return Ok(None);
-        };
-        match self.transport.send(&email).await {
-            Ok(()) => {
-                let recorded = self
-                    .services
-                    .record_email_sent(
-                        email.id,
-                        lease,
-                        self.transport.name(),
-                        self.transport.erases_sent_bodies(),
-                    )
-                    .await?;
-                if recorded {
-                    tracing::info!(email_id = %email.id, kind = %email.kind, transport = self.transport.name(), "email sent");
-                } else {
-                    tracing::warn!(email_id = %email.id, "email sent, but its outcome was not recorded: its lease ran out, or its seat changed meanwhile");
+        }
+        let sends = emails.iter().map(|email| self.transport.send(email));
+        let outcomes = join_all(sends).await;
+        let mut batch = Batch::default();
+        for (email, outcome) in emails.iter().zip(outcomes) {
+            match outcome {
+                Ok(()) => {
+                    batch.sent += 1;
+                    tracing::debug!(email_id = %email.id, kind = %email.kind, "email sent");
                 }
-                Ok(Some(true))
-            }
-            Err(error) => {
-                let attempts = email.attempts.max(1);
-                let retry_at = (attempts < MAX_ATTEMPTS).then(|| {
-                    self.services.now()
-                        + TimeDelta::from_std(backoff(attempts)).unwrap_or(TimeDelta::hours(1))
-                });
-                tracing::warn!(email_id = %email.id, attempts, %error, will_retry = retry_at.is_some(), "email not sent");
-                self.services
-                    .record_email_failed(email.id, lease, &error, retry_at)
-                    .await?;
-                Ok(Some(false))
+                Err(error) => {
+                    batch.failed += 1;
+                    self.record_failure(email, lease, &error).await?;
+                }
             }
         }
+        if batch.sent > 0 {
+            let recorded = self
+                .services
+                .record_leased_emails_sent(
+                    lease,
+                    self.transport.name(),
+                    self.transport.erases_sent_bodies(),
+                )
+                .await?;
+            tracing::info!(
+                sent = batch.sent,
+                recorded,
+                transport = self.transport.name(),
+                "emails sent"
+            );
+            if recorded < batch.sent as u64 {
+                tracing::warn!(
+                    not_recorded = batch.sent as u64 - recorded,
+                    "emails sent, but not all outcomes recorded: a lease ran out, or a seat changed meanwhile"
+                );
+            }
+        }
+        Ok(Some(batch))
+    }
+
+    /// Records a failed send: retried later with backoff, or given up after [`MAX_ATTEMPTS`].
+    async fn record_failure(
+        &self,
+        email: &EmailRecord,
+        lease: uuid::Uuid,
+        error: &str,
+    ) -> Result<(), ServiceError> {
+        let attempts = email.attempts.max(1);
+        let retry_at = (attempts < MAX_ATTEMPTS).then(|| {
+            self.services.now()
+                + TimeDelta::from_std(backoff(attempts)).unwrap_or(TimeDelta::hours(1))
+        });
+        tracing::warn!(email_id = %email.id, attempts, %error, will_retry = retry_at.is_some(), "email not sent");
+        self.services
+            .record_email_failed(email.id, lease, error, retry_at)
+            .await?;
+        Ok(())
     }
 
     /// Delivers until `stop` turns true.
@@ -177,7 +217,7 @@ impl Mailer {
             let mailer = self.clone();
             async move {
                 mailer
-                    .deliver_next()
+                    .deliver_batch()
                     .await
                     .map(|delivered| delivered.is_some())
                     .map_err(|e| e.to_string())

@@ -417,45 +417,47 @@ async fn a_worker_whose_lease_ran_out_cannot_record_the_outcome(backend: Backend
     assign(&app, &org, &paid, "jane@globex.example").await;
     let store = app.store();
     let now = app.services.now();
+    let lease_for = chrono::TimeDelta::seconds(120);
     let slow = uuid::Uuid::new_v4();
-    let email = store
-        .lease_next_email(now, now + chrono::TimeDelta::seconds(120), slow)
+    let leased = store
+        .lease_due_emails(now, now + lease_for, slow, 10)
         .await
-        .unwrap()
         .unwrap();
+    assert_eq!(leased.len(), 1);
+    let email = &leased[0];
     assert!(
         store
-            .lease_next_email(
-                now,
-                now + chrono::TimeDelta::seconds(120),
-                uuid::Uuid::new_v4()
-            )
+            .lease_due_emails(now, now + lease_for, uuid::Uuid::new_v4(), 10)
             .await
             .unwrap()
-            .is_none(),
+            .is_empty(),
         "a leased email is not leased again"
     );
     // The lease runs out; another worker takes the email.
     let later = now + chrono::TimeDelta::seconds(121);
     let fast = uuid::Uuid::new_v4();
     let again = store
-        .lease_next_email(later, later + chrono::TimeDelta::seconds(120), fast)
+        .lease_due_emails(later, later + lease_for, fast, 10)
         .await
-        .unwrap()
         .unwrap();
-    assert_eq!(again.id, email.id);
-    assert!(
-        !store
-            .mark_email_sent(email.id, slow, later, "smtp", true)
+    assert_eq!(
+        again.iter().map(|e| e.id).collect::<Vec<_>>(),
+        vec![email.id]
+    );
+    assert_eq!(
+        store
+            .mark_leased_emails_sent(slow, later, "smtp", true)
             .await
             .unwrap(),
+        0,
         "the old lease records nothing"
     );
-    assert!(
+    assert_eq!(
         store
-            .mark_email_sent(email.id, fast, later, "smtp", true)
+            .mark_leased_emails_sent(fast, later, "smtp", true)
             .await
-            .unwrap()
+            .unwrap(),
+        1
     );
     assert!(
         !store
@@ -465,6 +467,67 @@ async fn a_worker_whose_lease_ran_out_cannot_record_the_outcome(backend: Backend
         "sent is final"
     );
 }
+
+async fn a_batch_is_leased_oldest_first_up_to_its_limit_and_recorded_under_its_lease(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let paid = buy(&app, &org, 5, Some("month")).await;
+    for i in 0..5 {
+        assign(&app, &org, &paid, &format!("person{i}@globex.example")).await;
+    }
+    let store = app.store();
+    let now = app.services.now();
+    let lease_for = chrono::TimeDelta::seconds(120);
+    let first = uuid::Uuid::new_v4();
+    let batch = store
+        .lease_due_emails(now, now + lease_for, first, 3)
+        .await
+        .unwrap();
+    let mut to: Vec<_> = batch.iter().map(|e| e.to.clone()).collect();
+    to.sort();
+    assert_eq!(
+        to,
+        [
+            "person0@globex.example",
+            "person1@globex.example",
+            "person2@globex.example"
+        ],
+        "the three oldest"
+    );
+    let second = uuid::Uuid::new_v4();
+    let rest = store
+        .lease_due_emails(now, now + lease_for, second, 10)
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 2, "the others, not the leased ones");
+    // One of the first batch fails: it leaves the lease, the two others are recorded as sent.
+    assert!(
+        store
+            .mark_email_failed(batch[0].id, first, "refused", Some(now), now)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .mark_leased_emails_sent(first, now, "smtp", true)
+            .await
+            .unwrap(),
+        2
+    );
+    let retried = store
+        .lease_due_emails(now, now + lease_for, uuid::Uuid::new_v4(), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        retried.iter().map(|e| e.id).collect::<Vec<_>>(),
+        vec![batch[0].id],
+        "the failed one is due again; the second batch is still leased"
+    );
+}
+
+both_backends!(a_batch_is_leased_oldest_first_up_to_its_limit_and_recorded_under_its_lease);
 
 both_backends!(
     claiming_revoking_or_resending_a_seat_erases_its_emails_and_discards_unsent_ones,

@@ -1,5 +1,5 @@
-//! The email outbox as its readers see it: the mailer leases one due email at a time and records
-//! the outcome while its lease holds; the development mailbox lists the newest emails. Emails are
+//! The email outbox as its readers see it: the mailer leases a batch of due emails and records the
+//! outcomes while its lease holds; the development mailbox lists the newest emails. Emails are
 //! written by the changes that cause them (assign, resend), never here.
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -10,32 +10,33 @@ use crate::{model::EmailId, server::store::EmailRecord};
 use super::{ServiceError, Services};
 
 impl Services {
-    /// Leases the next email due now to the worker `lease` for `lease_for` (counting an attempt);
-    /// none when nothing is due.
-    pub async fn lease_next_email(
+    /// Leases up to `limit` emails due now to the worker `lease` for `lease_for` (counting an
+    /// attempt of each); empty when nothing is due.
+    pub async fn lease_due_emails(
         &self,
         lease: Uuid,
         lease_for: TimeDelta,
-    ) -> Result<Option<EmailRecord>, ServiceError> {
+        limit: u32,
+    ) -> Result<Vec<EmailRecord>, ServiceError> {
         let now = self.now();
         Ok(self
             .store()
-            .lease_next_email(now, now + lease_for, lease)
+            .lease_due_emails(now, now + lease_for, lease, limit)
             .await?)
     }
 
-    /// Records that `lease`'s email was delivered through `transport` (erasing its bodies when the
-    /// transport keeps no copy to show); false when the lease ran out or the seat changed meanwhile.
-    pub async fn record_email_sent(
+    /// Records that the emails `lease` still holds were delivered through `transport` (erasing
+    /// their bodies when the transport keeps no copy to show); how many (fewer than were sent when
+    /// a lease ran out or a seat changed meanwhile).
+    pub async fn record_leased_emails_sent(
         &self,
-        id: EmailId,
         lease: Uuid,
         transport: &str,
         erase_bodies: bool,
-    ) -> Result<bool, ServiceError> {
+    ) -> Result<u64, ServiceError> {
         Ok(self
             .store()
-            .mark_email_sent(id, lease, self.now(), transport, erase_bodies)
+            .mark_leased_emails_sent(lease, self.now(), transport, erase_bodies)
             .await?)
     }
 

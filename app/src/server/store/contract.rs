@@ -558,25 +558,27 @@ pub trait SeatStore: Send + Sync {
 /// is the sender's side.
 #[async_trait]
 pub trait EmailStore: Send + Sync {
-    /// Leases the next email due at `now` to the worker `lease` until `lease_until` (counting an
-    /// attempt); an email another worker holds is skipped. None when nothing is due.
-    async fn lease_next_email(
+    /// Leases up to `limit` emails due at `now`, oldest first, to the worker `lease` until
+    /// `lease_until` (counting an attempt of each); emails another worker holds are skipped. Empty
+    /// when nothing is due.
+    async fn lease_due_emails(
         &self,
         now: chrono::DateTime<chrono::Utc>,
         lease_until: chrono::DateTime<chrono::Utc>,
         lease: uuid::Uuid,
-    ) -> Result<Option<EmailRecord>, StoreError>;
+        limit: u32,
+    ) -> Result<Vec<EmailRecord>, StoreError>;
 
-    /// Records a delivery, only while `lease` still holds the email (false otherwise: nothing
-    /// written). With `erase_bodies` the stored bodies (which carry single-use links) are erased.
-    async fn mark_email_sent(
+    /// Records as delivered every email `lease` still holds (one whose lease ran out, or whose seat
+    /// changed meanwhile, is not), and how many. With `erase_bodies` the stored bodies (which carry
+    /// single-use links) are erased.
+    async fn mark_leased_emails_sent(
         &self,
-        id: EmailId,
         lease: uuid::Uuid,
         now: chrono::DateTime<chrono::Utc>,
         transport: &str,
         erase_bodies: bool,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<u64, StoreError>;
 
     /// Records a failed attempt, only while `lease` holds the email: retried at `retry_at`, or given
     /// up (bodies erased) when none.

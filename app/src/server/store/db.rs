@@ -94,11 +94,11 @@ impl Db {
         }
     }
 
-    /// The statement that leases the next due email: PostgreSQL skips rows another process holds.
-    pub(super) const fn lease_next_email_sql(&self) -> &'static str {
+    /// The statement that leases due emails: PostgreSQL skips rows another process holds.
+    pub(super) const fn lease_due_emails_sql(&self) -> &'static str {
         match self {
-            Self::Sqlite(..) => super::sqlite::LEASE_NEXT_EMAIL,
-            Self::Postgres(_) => super::postgres::LEASE_NEXT_EMAIL,
+            Self::Sqlite(..) => super::sqlite::LEASE_DUE_EMAILS,
+            Self::Postgres(_) => super::postgres::LEASE_DUE_EMAILS,
         }
     }
 

@@ -1,7 +1,8 @@
 //! SQL of the email outbox and the implementation of [`EmailStore`](super::EmailStore) shared by
-//! both backends. A worker leases one due email at a time (`locked_until`, `lease_id`) and records its
-//! outcome only while that lease still holds, which is safe across processes on both databases. How
-//! the next email is picked differs: PostgreSQL skips rows another transaction has locked
+//! both backends. A worker leases a batch of due emails under one lease (`locked_until`, `lease_id`)
+//! and records their outcome only while that lease still holds, which is safe across processes on
+//! both databases: failures one by one, then every email still pending under the lease as sent, in
+//! one statement. How the due emails are picked differs: PostgreSQL skips rows another transaction has locked
 //! (`FOR UPDATE SKIP LOCKED`, see `postgres.rs`); SQLite has one writer at a time (`sqlite.rs`).
 
 use const_format::concatcp;
@@ -22,14 +23,14 @@ pub(super) const INSERT_EMAIL: &str = "INSERT INTO email_outbox (id, organizatio
 /// What an erased body says instead of the single-use link it held.
 pub const ERASED_BODY: &str = "(erased: this email held a single-use link)";
 
-/// `$1` id, `$2` lease, `$3` now, `$4` transport, `$5` whether to erase the bodies: only while the
-/// lease holds.
-pub(super) const MARK_EMAIL_SENT: &str = concatcp!(
-    "UPDATE email_outbox SET status = 'sent', sent_at = $3, transport = $4, locked_until = NULL, lease_id = NULL, \
-     last_error = NULL, text_body = CASE WHEN $5 THEN '",
+/// `$1` lease, `$2` now, `$3` transport, `$4` whether to erase the bodies: every email the lease
+/// still holds (a failed one no longer is: `MARK_EMAIL_FAILED` releases it).
+pub(super) const MARK_LEASED_EMAILS_SENT: &str = concatcp!(
+    "UPDATE email_outbox SET status = 'sent', sent_at = $2, transport = $3, locked_until = NULL, lease_id = NULL, \
+     last_error = NULL, text_body = CASE WHEN $4 THEN '",
     ERASED_BODY,
-    "' ELSE text_body END, html_body = CASE WHEN $5 THEN '' ELSE html_body END \
-     WHERE id = $1 AND lease_id = $2 AND status = 'pending'"
+    "' ELSE text_body END, html_body = CASE WHEN $4 THEN '' ELSE html_body END \
+     WHERE lease_id = $1 AND status = 'pending'"
 );
 
 /// `$1` id, `$2` lease, `$3` error, `$4` next attempt, `$5` status (`pending` to retry, `failed` to
@@ -98,37 +99,37 @@ impl SqlStore {
 
 #[async_trait::async_trait]
 impl EmailStore for SqlStore {
-    async fn lease_next_email(
+    async fn lease_due_emails(
         &self,
         now: chrono::DateTime<chrono::Utc>,
         lease_until: chrono::DateTime<chrono::Utc>,
         lease: uuid::Uuid,
-    ) -> Result<Option<EmailRecord>, StoreError> {
-        Ok(query_as(self.db.lease_next_email_sql())
+        limit: u32,
+    ) -> Result<Vec<EmailRecord>, StoreError> {
+        Ok(query_as(self.db.lease_due_emails_sql())
             .bind(now)
             .bind(lease_until)
             .bind(lease)
-            .fetch_optional(&self.db.writer().await)
+            .bind(i64::from(limit))
+            .fetch_all(&self.db.writer().await)
             .await?)
     }
 
-    async fn mark_email_sent(
+    async fn mark_leased_emails_sent(
         &self,
-        id: EmailId,
         lease: uuid::Uuid,
         now: chrono::DateTime<chrono::Utc>,
         transport: &str,
         erase_bodies: bool,
-    ) -> Result<bool, StoreError> {
-        let done = query(MARK_EMAIL_SENT)
-            .bind(id)
+    ) -> Result<u64, StoreError> {
+        let done = query(MARK_LEASED_EMAILS_SENT)
             .bind(lease)
             .bind(now)
             .bind(transport)
             .bind(erase_bodies)
             .execute(&self.db.writer().await)
             .await?;
-        Ok(done.rows_affected() == 1)
+        Ok(done.rows_affected())
     }
 
     async fn mark_email_failed(

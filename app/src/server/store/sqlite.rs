@@ -20,12 +20,12 @@ use super::{
     emails_sql::EMAIL_COLUMNS,
 };
 
-/// `$1` now, `$2` lease end, `$3` lease id: the next due email, leased in one statement (SQLite runs
-/// one writing statement at a time, so two workers never pick the same row).
-pub(super) const LEASE_NEXT_EMAIL: &str = concatcp!(
-    "UPDATE email_outbox SET locked_until = $2, lease_id = $3, attempts = attempts + 1 WHERE id = \
+/// `$1` now, `$2` lease end, `$3` lease id, `$4` at most: the due emails, oldest first, leased in one
+/// statement (SQLite runs one writing statement at a time, so two workers never pick the same row).
+pub(super) const LEASE_DUE_EMAILS: &str = concatcp!(
+    "UPDATE email_outbox SET locked_until = $2, lease_id = $3, attempts = attempts + 1 WHERE id IN \
      (SELECT id FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
-     AND (locked_until IS NULL OR locked_until <= $1) ORDER BY next_attempt_at, id LIMIT 1) RETURNING ",
+     AND (locked_until IS NULL OR locked_until <= $1) ORDER BY next_attempt_at, id LIMIT $4) RETURNING ",
     EMAIL_COLUMNS
 );
 
