@@ -8,6 +8,8 @@
 //!
 //! Phases, each a warm-up and then a fixed measured window at `BENCH_CLIENTS` concurrent clients:
 //! - assign: `POST /v1/customer-seats` rotating over many 1,000-seat pools, so capacity is never hit;
+//!   the mailer sends the invitations meanwhile, and the time it needs after the window to send
+//!   the rest is counted too ("with its emails sent": an assignment's cost includes its email);
 //! - list: `GET /v1/customer-seats?subscription_id=` of a full 100-seat pool;
 //! - claim: `POST /v1/customer-seats/claim` with invitation tokens read (untimed) from the email
 //!   outbox of the assign phase; "n/a" while the claim route does not exist;
@@ -79,8 +81,10 @@ const CLAIM_HEADROOM: f64 = 2.0;
 /// `pgbench -i -s` scale of the reference run.
 const PGBENCH_SCALE: &str = "10";
 /// Targets of the issue (reported, not asserted).
-const ASSIGN_VS_PGBENCH_TARGET: f64 = 0.5;
-const LIST_VS_HELLO_TARGET: f64 = 0.3;
+const ASSIGN_VS_PGBENCH_TARGET: f64 = 0.6;
+const LIST_VS_HELLO_TARGET: f64 = 0.4;
+const LIST_P99_TARGET: Duration = Duration::from_millis(5);
+const SQLITE_ASSIGN_P99_TARGET: Duration = Duration::from_millis(50);
 /// Email domains per phase: the claim phase finds the assign phase's invitations by theirs.
 const ASSIGN_DOMAIN: &str = "assign.bench.example";
 

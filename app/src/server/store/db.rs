@@ -27,25 +27,38 @@ use uuid::Uuid;
 use super::{Backend, StoreError};
 use crate::model::TypedId;
 
-/// An open pool of one of the two databases.
+/// An open pool of one of the two databases. SQLite's is two: readers, and its writers.
 pub(super) enum Db {
     Sqlite(SqlitePool, Writers),
     Postgres(PgPool),
 }
 
-/// SQLite's writers in this process, one at a time, in the order they asked. SQLite lets one
-/// connection write at a time; without this queue the others sleep and retry in its busy handler
-/// (at growing intervals, up to 100 ms each), which made the slowest assignment of a busy second
-/// wait hundreds of milliseconds behind writers that came later. Waiting here costs no connection
-/// and no sleep: the next writer starts as soon as the last one commits. Readers never wait (WAL).
-/// Another process writing the same file still meets the busy handler, as before.
-#[derive(Clone, Debug, Default)]
-pub(super) struct Writers(Arc<Mutex<()>>);
+/// SQLite's writers in this process: one connection, used by one writer at a time, in the order
+/// they asked. SQLite lets one connection write at a time; without this queue the others sleep and
+/// retry in its busy handler (at growing intervals, up to 100 ms each), which made the slowest
+/// assignment of a busy second wait hundreds of milliseconds behind writers that came later. Waiting
+/// here costs no connection and no sleep: the next writer starts as soon as the last one commits.
+/// One connection also keeps its page cache across writes, where writers taking turns on many
+/// connections each found theirs stale and read the pages again. Readers never wait (WAL) and use
+/// the other pool. Another process writing the same file still meets the busy handler.
+#[derive(Clone, Debug)]
+pub(super) struct Writers {
+    pool: SqlitePool,
+    queue: Arc<Mutex<()>>,
+}
 
 impl Writers {
+    /// `pool`: one connection.
+    pub(super) fn new(pool: SqlitePool) -> Self {
+        Self {
+            pool,
+            queue: Arc::default(),
+        }
+    }
+
     /// Waits for this writer's turn; the turn ends when the guard is dropped.
     async fn turn(&self) -> OwnedMutexGuard<()> {
-        self.0.clone().lock_owned().await
+        self.queue.clone().lock_owned().await
     }
 }
 
@@ -73,9 +86,9 @@ impl Db {
     /// ([`Writers`]) and holds it until it commits or rolls back.
     pub(super) async fn begin_write(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Self::Sqlite(pool, writers) => {
+            Self::Sqlite(_, writers) => {
                 let turn = writers.turn().await;
-                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, turn)
+                Tx::Sqlite(writers.pool.begin_with("BEGIN IMMEDIATE").await?, turn)
             }
             Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
@@ -105,7 +118,7 @@ impl Db {
     /// Applies the pending migrations of this backend.
     pub(super) async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Self::Sqlite(pool, _) => super::sqlite::MIGRATOR.run(pool).await?,
+            Self::Sqlite(_, writers) => super::sqlite::MIGRATOR.run(&writers.pool).await?,
             Self::Postgres(pool) => super::postgres::MIGRATOR.run(pool).await?,
         }
         Ok(())
@@ -114,7 +127,10 @@ impl Db {
     /// Closes the pool, waiting for the connections in use to come back.
     pub(super) async fn close(&self) {
         match self {
-            Self::Sqlite(pool, _) => pool.close().await,
+            Self::Sqlite(readers, writers) => {
+                readers.close().await;
+                writers.pool.close().await;
+            }
             Self::Postgres(pool) => pool.close().await,
         }
     }
@@ -157,7 +173,10 @@ impl<'e> From<&'e Db> for On<'e> {
 
 impl<'e> From<&'e Writer<'_>> for On<'e> {
     fn from(writer: &'e Writer<'_>) -> Self {
-        Self::from(writer.db)
+        match writer.db {
+            Db::Sqlite(_, writers) => Self::SqlitePool(&writers.pool),
+            Db::Postgres(pool) => Self::PgPool(pool),
+        }
     }
 }
 

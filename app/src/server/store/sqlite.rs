@@ -52,19 +52,30 @@ pub(super) async fn connect(url: &str, options: &ConnectOptions) -> Result<SqlSt
         })?;
     }
 
-    let pool = SqlitePoolOptions::new()
-        .max_connections(options.max_connections.clamp(1, 16))
+    let unreachable = |e: sqlx::Error| {
+        ConnectError::Unreachable(format!(
+            "SQLite {}: {}",
+            path.display(),
+            describe_connect_error(&e)
+        ))
+    };
+    // The writer first: it creates the file and turns WAL on.
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
         .acquire_timeout(options.acquire_timeout.max(BUSY_TIMEOUT))
         // An embedded database cannot hang up: a ping would only cost a trip to its thread.
         .test_before_acquire(false)
-        .connect_with(connect_options)
+        .connect_with(connect_options.clone())
         .await
-        .map_err(|e| {
-            ConnectError::Unreachable(format!(
-                "SQLite {}: {}",
-                path.display(),
-                describe_connect_error(&e)
-            ))
-        })?;
-    Ok(SqlStore::new(Db::Sqlite(pool, Writers::default())))
+        .map_err(unreachable)?;
+    // Readers cannot write: a write that does not go through the writers' queue fails loudly
+    // instead of contending for the lock.
+    let readers = SqlitePoolOptions::new()
+        .max_connections(options.max_connections.clamp(1, 16))
+        .acquire_timeout(options.acquire_timeout.max(BUSY_TIMEOUT))
+        .test_before_acquire(false)
+        .connect_with(connect_options.read_only(true))
+        .await
+        .map_err(unreachable)?;
+    Ok(SqlStore::new(Db::Sqlite(readers, Writers::new(writer))))
 }
