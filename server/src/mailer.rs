@@ -25,9 +25,13 @@ use tokio::sync::watch;
 
 /// After this many failed attempts an email is marked failed and no longer retried.
 pub const MAX_ATTEMPTS: u32 = 10;
-/// How long a leased batch is reserved for this worker: far longer than its sends may take (they run
-/// at once; the SMTP transport gives up on one after 10 s).
+/// How long a leased batch is reserved for this worker: longer than its sends may take
+/// (`BATCH / SENDS_AT_ONCE` rounds of at most `SEND_TIMEOUT`: 80 s).
 const LEASE: TimeDelta = TimeDelta::seconds(120);
+/// How many emails of a batch are sent at once (each on its own SMTP connection).
+const SENDS_AT_ONCE: usize = 4;
+/// How long one send may take before it counts as failed.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// How many emails one lease takes: their bookkeeping is two statements for the whole batch (plus
 /// one per failure), not two per email.
 pub const BATCH: u32 = 32;
@@ -142,8 +146,8 @@ impl Mailer {
         Ok(sent)
     }
 
-    /// Leases up to [`BATCH`] due emails under one lease, sends them at once (the SMTP transport
-    /// pools its connections), records each failure, then every sent email in one statement:
+    /// Leases up to [`BATCH`] due emails under one lease, sends them [`SENDS_AT_ONCE`] at a time
+    /// (each within [`SEND_TIMEOUT`]), records the sent ones in one statement, then each failure:
     /// `None` when nothing is due.
     pub async fn deliver_batch(&self) -> Result<Option<Batch>, ServiceError> {
         let lease = uuid::Uuid::new_v4();
@@ -151,44 +155,64 @@ impl Mailer {
         if emails.is_empty() {
             return Ok(None);
         }
-        let sends = emails.iter().map(|email| self.transport.send(email));
-        let outcomes = join_all(sends).await;
-        let mut batch = Batch::default();
+        let mut outcomes = Vec::with_capacity(emails.len());
+        for chunk in emails.chunks(SENDS_AT_ONCE) {
+            outcomes.extend(join_all(chunk.iter().map(|email| self.send(email))).await);
+        }
+        let mut sent = Vec::new();
+        let mut failed = Vec::new();
         for (email, outcome) in emails.iter().zip(outcomes) {
             match outcome {
                 Ok(()) => {
-                    batch.sent += 1;
                     tracing::debug!(email_id = %email.id, kind = %email.kind, "email sent");
+                    sent.push(email.id);
                 }
-                Err(error) => {
-                    batch.failed += 1;
-                    self.record_failure(email, lease, &error).await?;
-                }
+                Err(error) => failed.push((email, error)),
             }
         }
-        if batch.sent > 0 {
+        // The sent ones first, by id: a failure that cannot be recorded leaves only itself leased
+        // (sent again after the lease, as a failure should be), never the batch.
+        if !sent.is_empty() {
             let recorded = self
                 .services
                 .record_leased_emails_sent(
                     lease,
+                    &sent,
                     self.transport.name(),
                     self.transport.erases_sent_bodies(),
                 )
                 .await?;
             tracing::info!(
-                sent = batch.sent,
+                sent = sent.len(),
                 recorded,
                 transport = self.transport.name(),
                 "emails sent"
             );
-            if recorded < batch.sent as u64 {
+            if recorded < sent.len() as u64 {
                 tracing::warn!(
-                    not_recorded = batch.sent as u64 - recorded,
+                    not_recorded = sent.len() as u64 - recorded,
                     "emails sent, but not all outcomes recorded: a lease ran out, or a seat changed meanwhile"
                 );
             }
         }
+        for (email, error) in &failed {
+            if let Err(e) = self.record_failure(email, lease, error).await {
+                tracing::error!(email_id = %email.id, error = %e, "a failed send could not be recorded; it is retried when its lease runs out");
+            }
+        }
+        let batch = Batch {
+            sent: sent.len(),
+            failed: failed.len(),
+        };
         Ok(Some(batch))
+    }
+
+    /// Sends one email, giving up after [`SEND_TIMEOUT`] (lettre's own timeout covers only the
+    /// connection, not a server that accepts and then stalls).
+    async fn send(&self, email: &EmailRecord) -> Result<(), String> {
+        tokio::time::timeout(SEND_TIMEOUT, self.transport.send(email))
+            .await
+            .unwrap_or_else(|_| Err(format!("no answer within {} s", SEND_TIMEOUT.as_secs())))
     }
 
     /// Records a failed send: retried later with backoff, or given up after [`MAX_ATTEMPTS`].

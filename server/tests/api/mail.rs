@@ -211,6 +211,45 @@ async fn a_failed_send_is_retried_with_backoff_and_delivered_once_the_server_is_
     assert_eq!((email.status, email.attempts), (EmailStatus::Sent, 2));
 }
 
+async fn an_smtp_server_that_accepts_and_then_stalls_costs_one_failed_attempt(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let paid = buy(&app, &org, 2, Some("month")).await;
+    assign(&app, &org, &paid, "jane@globex.example").await;
+    // Accepts connections and never says a word (lettre's own timeout covers only the connect).
+    let stalled = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = stalled.local_addr().unwrap().port();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = stalled.accept().await {
+            open.push(socket);
+        }
+    });
+    let mailer = Mailer::new(
+        app.services.clone(),
+        Transport::from_config(Some(&format!("smtp://127.0.0.1:{port}")), "a@acme.example")
+            .unwrap(),
+    );
+    let started = std::time::Instant::now();
+    let delivered = tokio::time::timeout(std::time::Duration::from_secs(30), mailer.deliver_due())
+        .await
+        .expect("the mailer gives up on a stalled send instead of waiting for ever")
+        .unwrap();
+    assert_eq!(delivered, 0);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let email = email_to(&app, "jane@globex.example").await;
+    assert_eq!((email.status, email.attempts), (EmailStatus::Pending, 1));
+    assert!(
+        email
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("no answer")),
+        "{:?}",
+        email.last_error
+    );
+    held.abort();
+}
+
 async fn the_development_mailbox_shows_invitations_with_a_clickable_link(backend: Backend) {
     let app = spawn_app(backend).await;
     let org = app.create_org("acme").await;
@@ -238,6 +277,7 @@ async fn the_development_mailbox_shows_invitations_with_a_clickable_link(backend
 both_backends!(
     an_invitation_is_delivered_over_smtp_with_both_parts_and_the_claim_link,
     a_failed_send_is_retried_with_backoff_and_delivered_once_the_server_is_up,
+    an_smtp_server_that_accepts_and_then_stalls_costs_one_failed_attempt,
     the_development_mailbox_shows_invitations_with_a_clickable_link,
 );
 
@@ -446,7 +486,7 @@ async fn a_worker_whose_lease_ran_out_cannot_record_the_outcome(backend: Backend
     );
     assert_eq!(
         store
-            .mark_leased_emails_sent(slow, later, "smtp", true)
+            .mark_leased_emails_sent(slow, &[email.id], later, "smtp", true)
             .await
             .unwrap(),
         0,
@@ -454,7 +494,7 @@ async fn a_worker_whose_lease_ran_out_cannot_record_the_outcome(backend: Backend
     );
     assert_eq!(
         store
-            .mark_leased_emails_sent(fast, later, "smtp", true)
+            .mark_leased_emails_sent(fast, &[email.id], later, "smtp", true)
             .await
             .unwrap(),
         1
@@ -502,19 +542,21 @@ async fn a_batch_is_leased_oldest_first_up_to_its_limit_and_recorded_under_its_l
         .await
         .unwrap();
     assert_eq!(rest.len(), 2, "the others, not the leased ones");
-    // One of the first batch fails: it leaves the lease, the two others are recorded as sent.
+    // One of the first batch fails: the two others are recorded as sent by id, the failed one
+    // leaves the lease.
+    let sent: Vec<_> = batch[1..].iter().map(|e| e.id).collect();
+    assert_eq!(
+        store
+            .mark_leased_emails_sent(first, &sent, now, "smtp", true)
+            .await
+            .unwrap(),
+        2
+    );
     assert!(
         store
             .mark_email_failed(batch[0].id, first, "refused", Some(now), now)
             .await
             .unwrap()
-    );
-    assert_eq!(
-        store
-            .mark_leased_emails_sent(first, now, "smtp", true)
-            .await
-            .unwrap(),
-        2
     );
     let retried = store
         .lease_due_emails(now, now + lease_for, uuid::Uuid::new_v4(), 10)

@@ -25,18 +25,19 @@ impl Services {
             .await?)
     }
 
-    /// Records that the emails `lease` still holds were delivered through `transport` (erasing
-    /// their bodies when the transport keeps no copy to show); how many (fewer than were sent when
-    /// a lease ran out or a seat changed meanwhile).
+    /// Records that the emails `ids`, leased by `lease`, were delivered through `transport`
+    /// (erasing their bodies when the transport keeps no copy to show); how many (fewer when a lease
+    /// ran out or a seat changed meanwhile).
     pub async fn record_leased_emails_sent(
         &self,
         lease: Uuid,
+        ids: &[EmailId],
         transport: &str,
         erase_bodies: bool,
     ) -> Result<u64, ServiceError> {
         Ok(self
             .store()
-            .mark_leased_emails_sent(lease, self.now(), transport, erase_bodies)
+            .mark_leased_emails_sent(lease, ids, self.now(), transport, erase_bodies)
             .await?)
     }
 

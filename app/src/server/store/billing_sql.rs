@@ -523,7 +523,7 @@ impl PaymentStore for SqlStore {
             .bind(charge.currency.as_str())
             .bind(&charge.description)
             .bind(charge.refunded_at)
-            .execute(&self.db.writer().await)
+            .execute(&self.db.writer().await?)
             .await?;
         let recorded: Option<TestCharge> = query_as(SELECT_TEST_CHARGE_BY_KEY)
             .bind(&charge.idempotency_key)
@@ -552,7 +552,7 @@ impl PaymentStore for SqlStore {
         query(REFUND_TEST_CHARGE)
             .bind(reference)
             .bind(now)
-            .execute(&self.db.writer().await)
+            .execute(&self.db.writer().await?)
             .await?;
         Ok(())
     }

@@ -569,12 +569,13 @@ pub trait EmailStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<EmailRecord>, StoreError>;
 
-    /// Records as delivered every email `lease` still holds (one whose lease ran out, or whose seat
-    /// changed meanwhile, is not), and how many. With `erase_bodies` the stored bodies (which carry
-    /// single-use links) are erased.
+    /// Records as delivered those of `ids` that `lease` still holds (one whose lease ran out, or
+    /// whose seat changed meanwhile, is not), and how many. With `erase_bodies` the stored bodies
+    /// (which carry single-use links) are erased.
     async fn mark_leased_emails_sent(
         &self,
         lease: uuid::Uuid,
+        ids: &[EmailId],
         now: chrono::DateTime<chrono::Utc>,
         transport: &str,
         erase_bodies: bool,

@@ -307,7 +307,7 @@ impl CustomerStore for SqlStore {
         &self,
         session: &NewCustomerSession,
     ) -> Result<(), StoreError> {
-        Self::insert_customer_session_with(&self.db.writer().await, session).await
+        Self::insert_customer_session_with(&self.db.writer().await?, session).await
     }
 
     async fn live_session(

@@ -41,6 +41,9 @@ pub(super) enum Db {
 /// One connection also keeps its page cache across writes, where writers taking turns on many
 /// connections each found theirs stale and read the pages again. Readers never wait (WAL) and use
 /// the other pool. Another process writing the same file still meets the busy handler.
+/// How long a SQLite writer waits for its turn before giving up (as long as SQLite's busy timeout).
+const WRITER_PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
+
 #[derive(Clone, Debug)]
 pub(super) struct Writers {
     pool: SqlitePool,
@@ -56,9 +59,12 @@ impl Writers {
         }
     }
 
-    /// Waits for this writer's turn; the turn ends when the guard is dropped.
-    async fn turn(&self) -> OwnedMutexGuard<()> {
-        self.queue.clone().lock_owned().await
+    /// Waits for this writer's turn (at most [`WRITER_PATIENCE`], then the pool's timeout error, as
+    /// a busy database answered before); the turn ends when the guard is dropped.
+    async fn turn(&self) -> Result<OwnedMutexGuard<()>, StoreError> {
+        tokio::time::timeout(WRITER_PATIENCE, self.queue.clone().lock_owned())
+            .await
+            .map_err(|_| StoreError::Database(sqlx::Error::PoolTimedOut))
     }
 }
 
@@ -87,7 +93,7 @@ impl Db {
     pub(super) async fn begin_write(&self) -> Result<Tx, StoreError> {
         Ok(match self {
             Self::Sqlite(_, writers) => {
-                let turn = writers.turn().await;
+                let turn = writers.turn().await?;
                 Tx::Sqlite(writers.pool.begin_with("BEGIN IMMEDIATE").await?, turn)
             }
             Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
@@ -96,15 +102,15 @@ impl Db {
 
     /// Where a statement that writes outside a transaction runs: on SQLite, after waiting for its
     /// turn among the process's writers.
-    pub(super) async fn writer(&self) -> Writer<'_> {
+    pub(super) async fn writer(&self) -> Result<Writer<'_>, StoreError> {
         let turn = match self {
-            Self::Sqlite(_, writers) => Some(writers.turn().await),
+            Self::Sqlite(_, writers) => Some(writers.turn().await?),
             Self::Postgres(_) => None,
         };
-        Writer {
+        Ok(Writer {
             db: self,
             _turn: turn,
-        }
+        })
     }
 
     /// The statement that leases due emails: PostgreSQL skips rows another process holds.

@@ -1,8 +1,7 @@
 //! SQL of the email outbox and the implementation of [`EmailStore`](super::EmailStore) shared by
 //! both backends. A worker leases a batch of due emails under one lease (`locked_until`, `lease_id`)
 //! and records their outcome only while that lease still holds, which is safe across processes on
-//! both databases: failures one by one, then every email still pending under the lease as sent, in
-//! one statement. How the due emails are picked differs: PostgreSQL skips rows another transaction has locked
+//! both databases: the sent ones by id in one statement, failures one by one. How the due emails are picked differs: PostgreSQL skips rows another transaction has locked
 //! (`FOR UPDATE SKIP LOCKED`, see `postgres.rs`); SQLite has one writer at a time (`sqlite.rs`).
 
 use const_format::concatcp;
@@ -23,15 +22,18 @@ pub(super) const INSERT_EMAIL: &str = "INSERT INTO email_outbox (id, organizatio
 /// What an erased body says instead of the single-use link it held.
 pub const ERASED_BODY: &str = "(erased: this email held a single-use link)";
 
-/// `$1` lease, `$2` now, `$3` transport, `$4` whether to erase the bodies: every email the lease
-/// still holds (a failed one no longer is: `MARK_EMAIL_FAILED` releases it).
-pub(super) const MARK_LEASED_EMAILS_SENT: &str = concatcp!(
+/// `$1` lease, `$2` now, `$3` transport, `$4` whether to erase the bodies; the emails' ids follow
+/// (`mark_leased_emails_sent` appends `AND id IN (...)`): those of them the lease still holds.
+const MARK_LEASED_EMAILS_SENT: &str = concatcp!(
     "UPDATE email_outbox SET status = 'sent', sent_at = $2, transport = $3, locked_until = NULL, lease_id = NULL, \
      last_error = NULL, text_body = CASE WHEN $4 THEN '",
     ERASED_BODY,
     "' ELSE text_body END, html_body = CASE WHEN $4 THEN '' ELSE html_body END \
-     WHERE lease_id = $1 AND status = 'pending'"
+     WHERE lease_id = $1 AND status = 'pending' AND id IN "
 );
+
+/// The first placeholder of `MARK_LEASED_EMAILS_SENT`'s ids.
+const FIRST_SENT_ID: usize = 5;
 
 /// `$1` id, `$2` lease, `$3` error, `$4` next attempt, `$5` status (`pending` to retry, `failed` to
 /// give up, which erases the bodies): only while the lease holds.
@@ -47,7 +49,7 @@ pub(super) const MARK_EMAIL_FAILED: &str = concatcp!(
 /// are discarded.
 pub(super) const ERASE_EMAILS_OF_SEAT: &str = concatcp!(
     "UPDATE email_outbox SET status = CASE WHEN status = 'pending' THEN 'discarded' ELSE status END, \
-     locked_until = NULL, text_body = '",
+     locked_until = NULL, lease_id = NULL, text_body = '",
     ERASED_BODY,
     "', html_body = '' WHERE seat_id = $1 AND (status = 'pending' OR html_body <> '')"
 );
@@ -111,24 +113,35 @@ impl EmailStore for SqlStore {
             .bind(lease_until)
             .bind(lease)
             .bind(i64::from(limit))
-            .fetch_all(&self.db.writer().await)
+            .fetch_all(&self.db.writer().await?)
             .await?)
     }
 
     async fn mark_leased_emails_sent(
         &self,
         lease: uuid::Uuid,
+        ids: &[EmailId],
         now: chrono::DateTime<chrono::Utc>,
         transport: &str,
         erase_bodies: bool,
     ) -> Result<u64, StoreError> {
-        let done = query(MARK_LEASED_EMAILS_SENT)
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let placeholders: Vec<String> = (0..ids.len())
+            .map(|i| format!("${}", FIRST_SENT_ID + i))
+            .collect();
+        // Only placeholders are added to the constant: no value enters the text.
+        let sql = format!("{MARK_LEASED_EMAILS_SENT}({})", placeholders.join(", "));
+        let mut statement = query(sqlx::AssertSqlSafe(sql))
             .bind(lease)
             .bind(now)
             .bind(transport)
-            .bind(erase_bodies)
-            .execute(&self.db.writer().await)
-            .await?;
+            .bind(erase_bodies);
+        for id in ids {
+            statement = statement.bind(*id);
+        }
+        let done = statement.execute(&self.db.writer().await?).await?;
         Ok(done.rows_affected())
     }
 
@@ -151,7 +164,7 @@ impl EmailStore for SqlStore {
             .bind(error)
             .bind(retry_at.unwrap_or(now))
             .bind(status.as_str())
-            .execute(&self.db.writer().await)
+            .execute(&self.db.writer().await?)
             .await?;
         Ok(done.rows_affected() == 1)
     }

@@ -204,7 +204,7 @@ impl Store for SqlStore {
     }
 
     async fn insert_access_token(&self, token: &NewAccessToken) -> Result<(), StoreError> {
-        Self::insert_access_token_with(&self.db.writer().await, token).await
+        Self::insert_access_token_with(&self.db.writer().await?, token).await
     }
 
     async fn organization(
@@ -252,7 +252,7 @@ impl Store for SqlStore {
         hold: IdempotencyHold<'_>,
     ) -> Result<IdempotencyClaim, StoreError> {
         let claimed = held(CLAIM_IDEMPOTENCY_KEY, key, hold)
-            .execute(&self.db.writer().await)
+            .execute(&self.db.writer().await?)
             .await?;
         if claimed.rows_affected() == 1 {
             return Ok(IdempotencyClaim::Claimed);
@@ -274,7 +274,7 @@ impl Store for SqlStore {
     ) -> Result<bool, StoreError> {
         let taken = held(TAKE_OVER_IDEMPOTENCY_KEY, key, hold)
             .bind(expired_before)
-            .execute(&self.db.writer().await)
+            .execute(&self.db.writer().await?)
             .await?;
         Ok(taken.rows_affected() == 1)
     }
@@ -302,7 +302,7 @@ impl Store for SqlStore {
             .bind(i64::from(response.status))
             .bind(response.content_type.as_deref())
             .bind(&response.sealed_body)
-            .execute(&self.db.writer().await)
+            .execute(&self.db.writer().await?)
             .await?;
         Ok(())
     }
@@ -311,7 +311,7 @@ impl Store for SqlStore {
         query(RELEASE_IDEMPOTENCY_KEY)
             .bind(key.scope)
             .bind(key.key)
-            .execute(&self.db.writer().await)
+            .execute(&self.db.writer().await?)
             .await?;
         Ok(())
     }
@@ -319,7 +319,7 @@ impl Store for SqlStore {
     async fn purge_idempotency_keys(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
         let purged = query(PURGE_IDEMPOTENCY_KEYS)
             .bind(before)
-            .execute(&self.db.writer().await)
+            .execute(&self.db.writer().await?)
             .await?;
         Ok(purged.rows_affected())
     }
