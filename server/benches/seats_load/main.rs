@@ -10,7 +10,8 @@
 //! - assign: `POST /v1/customer-seats` rotating over many 1,000-seat pools, so capacity is never hit;
 //!   the mailer sends the invitations meanwhile, and the time it needs after the window to send
 //!   the rest is counted too ("with its emails sent": an assignment's cost includes its email);
-//! - list: `GET /v1/customer-seats?subscription_id=` of a full 100-seat pool;
+//! - list: `GET /v1/customer-seats?subscription_id=` of a full 100-seat pool; then the same list
+//!   with `Accept-Encoding: gzip, deflate`, as the official Python SDK (httpx) asks it;
 //! - claim: `POST /v1/customer-seats/claim` with invitation tokens read (untimed) from the email
 //!   outbox of the assign phase; "n/a" while the claim route does not exist;
 //! - oversell: rounds of 64 simultaneous assigns into a 10-seat pool; successes must equal the

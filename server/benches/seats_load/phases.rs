@@ -12,6 +12,10 @@ pub(crate) struct DatabaseRun {
     /// How long the mailer took, after the assign phase's window, to send what was still queued.
     pub(crate) assign_mail_drain: Duration,
     pub(crate) list: PhaseResult,
+    /// The same list asked as the official Python SDK asks it (httpx sends `Accept-Encoding:
+    /// gzip, deflate`): the kept gzip copy.
+    pub(crate) list_gzip: PhaseResult,
+    pub(crate) list_gzip_bytes: usize,
     /// A bare axum route answering the list's exact body: what the transport alone allows.
     pub(crate) list_body: PhaseResult,
     pub(crate) list_body_bytes: usize,
@@ -51,7 +55,8 @@ pub(crate) async fn measure_database(
         let product = create_product(&server).await?;
         let (assign, assign_mail_drain, mut oversell) =
             assign_phase(config, &server, &product).await?;
-        let (list, body) = list_phase(config, &server, &product).await?;
+        let (list, body, list_gzip, list_gzip_bytes) =
+            list_phase(config, &server, &product).await?;
         println!(
             "  reference: a bare axum route answering the list's {} bytes",
             body.len()
@@ -65,6 +70,8 @@ pub(crate) async fn measure_database(
             assign,
             assign_mail_drain,
             list,
+            list_gzip,
+            list_gzip_bytes,
             list_body,
             list_body_bytes,
             claim,
@@ -164,7 +171,7 @@ pub(crate) async fn list_phase(
     config: &Config,
     server: &Arc<Server>,
     product: &str,
-) -> anyhow::Result<(PhaseResult, bytes::Bytes)> {
+) -> anyhow::Result<(PhaseResult, bytes::Bytes, PhaseResult, usize)> {
     let pools = buy_pools(server, product, 1, LIST_POOL_SEATS, "list").await?;
     let subscription = pools
         .first()
@@ -191,11 +198,34 @@ pub(crate) async fn list_phase(
         .await?
         .bytes()
         .await?;
+    let gzip_bytes = server
+        .client
+        .get(&url)
+        .bearer_auth(&server.token)
+        .header("accept-encoding", "gzip, deflate")
+        .send()
+        .await?
+        .bytes()
+        .await?
+        .len();
     let op = {
-        let server = server.clone();
+        let (server, url) = (server.clone(), url.clone());
         move || send(server.client.get(&url).bearer_auth(&server.token), 200)
     };
-    Ok((measured("list", config, op).await?, body))
+    let list = measured("list", config, op).await?;
+    let gzip_op = {
+        let server = server.clone();
+        move || {
+            let request = server
+                .client
+                .get(&url)
+                .bearer_auth(&server.token)
+                .header("accept-encoding", "gzip, deflate");
+            send(request, 200)
+        }
+    };
+    let list_gzip = measured("list, gzip accepted (as the SDK asks)", config, gzip_op).await?;
+    Ok((list, body, list_gzip, gzip_bytes))
 }
 
 // ---------------------------------------------------------------------------------------------
