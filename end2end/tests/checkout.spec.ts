@@ -83,9 +83,13 @@ test('the checkout can be completed with the keyboard alone', async ({ page, req
   await page.keyboard.press('Control+A');
   await page.keyboard.type('6');
   await expect(page.getByTestId('total')).toHaveText('Total: $54.00 / month');
+  await expect(page.getByLabel('Seats')).toHaveValue('6');
   await page.keyboard.press('Tab');
   await expect(page.getByLabel('Email')).toBeFocused();
-  await page.keyboard.type(`${unique('buyer')}@example.com`);
+  const email = `${unique('buyer')}@example.com`;
+  await page.keyboard.type(email);
+  // Every keystroke landed (a failure here names the value the page kept).
+  await expect(page.getByLabel('Email')).toHaveValue(email);
   await page.keyboard.press('Tab');
   await expect(page.getByRole('button', { name: 'Pay with test card' })).toBeFocused();
   await page.keyboard.press('Enter');

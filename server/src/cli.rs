@@ -1,4 +1,4 @@
-//! The `seatkeeper` command line: `serve`, `migrate` and `org create`.
+//! The `seatkeeper` command line: `serve`, `migrate`, `org create` and `dev seed`.
 //!
 //! Usage mistakes (unknown flag, bad value) are clap's: a usage message and exit code 2. Failures
 //! while running (database unreachable, duplicate slug) print one `error:` line and exit with 1; no
@@ -10,7 +10,7 @@ use app::{
     model::Slug,
     server::{
         clock::SystemClock,
-        service::{CreateOrganization, Services},
+        service::{CreateOrganization, SeedRequest, Services},
         store::{Store, connect_and_migrate},
     },
 };
@@ -44,6 +44,36 @@ pub enum Command {
     /// Manage organizations.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// Tools for developers and for measuring (not for production data).
+    #[command(subcommand)]
+    Dev(DevCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DevCommand {
+    /// Fill the database with many seat pools through bulk SQL (for measuring at scale): team
+    /// customers with an active subscription each, their members and seats (7 in 10 claimed, 2
+    /// pending, 1 revoked), audit entries, sent invitations and benefit grants.
+    Seed(SeedArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SeedArgs {
+    /// Seat pools (subscriptions) to write.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub pools: u64,
+    /// Seats of each pool (at most the system's 1,000 per pool).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1_000))]
+    pub seats_per_pool: u32,
+    /// Seed into this existing organization; without it a new one `seed-…` is created and its
+    /// access token printed.
+    #[arg(long, value_parser = parse_slug)]
+    pub organization: Option<Slug>,
+    /// Print one JSON object (organization, token if new, row counts, seconds) on stdout.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -101,6 +131,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Org(OrgCommand::Create(args)) => create_org(args).await,
+        Command::Dev(DevCommand::Seed(args)) => seed(args).await,
     }
 }
 
@@ -158,6 +189,53 @@ async fn create_org(args: OrgCreateArgs) -> anyhow::Result<()> {
         println!("  organization id: {}", created.organization.summary.id);
         println!("  access token:    {token}");
         println!("The access token is shown only once: store it now.");
+    }
+    Ok(())
+}
+
+async fn seed(args: SeedArgs) -> anyhow::Result<()> {
+    let store = open_store(&args.database).await?;
+    let services = Services::new(store.clone(), Arc::new(SystemClock), "");
+    let started = std::time::Instant::now();
+    let request = SeedRequest {
+        organization: args.organization,
+        pools: args.pools,
+        seats_per_pool: args.seats_per_pool,
+    };
+    let total = args.pools;
+    let result = services
+        .seed(request, |counts| {
+            eprintln!(
+                "seeded {}/{total} pools, {} seats ({:.0} s)",
+                counts.pools,
+                counts.seats,
+                started.elapsed().as_secs_f64()
+            );
+        })
+        .await;
+    store.close().await;
+    let seeded = result.map_err(|e| anyhow::anyhow!(e.body().detail_text()))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let token = seeded.access_token.as_ref().map(|t| t.expose_secret());
+    if args.json {
+        let out = serde_json::json!({
+            "organization_id": seeded.organization_id,
+            "slug": seeded.slug,
+            "access_token": token,
+            "counts": seeded.counts,
+            "seconds": (seconds * 10.0).round() / 10.0,
+        });
+        println!("{out}");
+    } else {
+        let c = seeded.counts;
+        println!(
+            "Seeded organization {} in {seconds:.1} s: {} pools, {} seats, {} members, {} audit entries, {} emails, {} grants",
+            seeded.slug, c.pools, c.seats, c.members, c.audit_entries, c.emails, c.grants
+        );
+        if let Some(token) = token {
+            println!("  access token: {token}");
+            println!("The access token is shown only once: store it now.");
+        }
     }
     Ok(())
 }

@@ -17,6 +17,11 @@
 //! - oversell: rounds of 64 simultaneous assigns into a 10-seat pool; successes must equal the
 //!   capacity and the pool's `SeatsList` must agree. Every assign-phase pool is checked the same way.
 //!
+//! - at scale (`scale.rs`): the real `seatkeeper serve` binary in a process of its own, the assign
+//!   and list phases on an empty database, then again after `seatkeeper dev seed` wrote
+//!   `BENCH_SCALE_POOLS` pools of `BENCH_SCALE_SEATS` seats; the database's size and the server's
+//!   peak resident memory are reported.
+//!
 //! Reference points measured in the same run: a bare axum `GET /hello` route (same process, same HTTP
 //! client), `pgbench` tpcb-like on the same PostgreSQL, and, per database, a bare axum route
 //! answering the list's exact body (what moving that many bytes costs without any work). The table (markdown) goes to stdout and to
@@ -25,7 +30,8 @@
 //!
 //! Environment: `BENCH_SECONDS` (measured seconds per phase, default 10), `BENCH_WARMUP_SECONDS`
 //! (default 2), `BENCH_CLIENTS` (default 32), `BENCH_MAX_CONNECTIONS` (server pool size, default 10
-//! like `seatkeeper serve`), `TEST_DATABASE_URL` (PostgreSQL admin URL, default
+//! like `seatkeeper serve`), `BENCH_SCALE_POOLS` (default 100,000; 0 skips the phase at scale),
+//! `BENCH_SCALE_SEATS` (seats per seeded pool, default 10), `TEST_DATABASE_URL` (PostgreSQL admin URL, default
 //! `postgres://postgres@127.0.0.1:5432/postgres`; PostgreSQL parts are skipped when unreachable).
 
 use std::{
@@ -58,12 +64,14 @@ mod load;
 mod phases;
 mod reference;
 mod report;
+mod scale;
 mod setup;
 
 use load::*;
 use phases::*;
 use reference::*;
 use report::*;
+use scale::*;
 use setup::*;
 
 /// The system's limit of seats per pool (`SYSTEM_MAX_SEATS`).
@@ -86,6 +94,9 @@ const ASSIGN_VS_PGBENCH_TARGET: f64 = 0.6;
 const LIST_VS_HELLO_TARGET: f64 = 0.4;
 const LIST_P99_TARGET: Duration = Duration::from_millis(5);
 const SQLITE_ASSIGN_P99_TARGET: Duration = Duration::from_millis(50);
+/// At scale: p99 seeded / p99 empty, and the server's peak resident memory.
+const SCALE_P99_RATIO_TARGET: f64 = 1.5;
+const PEAK_RSS_TARGET_KIB: u64 = 64 * 1024;
 /// Email domains per phase: the claim phase finds the assign phase's invitations by theirs.
 const ASSIGN_DOMAIN: &str = "assign.bench.example";
 
@@ -145,6 +156,9 @@ struct Config {
     clients: usize,
     max_connections: u32,
     postgres_admin: String,
+    /// Pools `dev seed` writes for the phase at scale (0: no phase at scale).
+    scale_pools: u64,
+    scale_seats: u64,
 }
 
 impl Config {
@@ -158,6 +172,8 @@ impl Config {
             max_connections: u32::try_from(env_number("BENCH_MAX_CONNECTIONS", 10)?.max(1))?,
             postgres_admin: std::env::var("TEST_DATABASE_URL")
                 .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned()),
+            scale_pools: env_number("BENCH_SCALE_POOLS", 100_000)?,
+            scale_seats: env_number("BENCH_SCALE_SEATS", 10)?.clamp(1, POOL_SEATS as u64),
         })
     }
 
@@ -207,6 +223,13 @@ async fn run(config: Config) -> anyhow::Result<Report> {
             None
         }
     };
+    let mut scale = Vec::new();
+    if config.scale_pools > 0 {
+        scale.push(scale_run(&config, DatabaseKind::Sqlite).await?);
+        if postgres_up.is_ok() {
+            scale.push(scale_run(&config, DatabaseKind::Postgres).await?);
+        }
+    }
     let report = Report {
         config,
         machine,
@@ -214,6 +237,7 @@ async fn run(config: Config) -> anyhow::Result<Report> {
         pgbench,
         sqlite,
         postgres,
+        scale,
     };
     let table = report.render();
     println!("\n{table}");

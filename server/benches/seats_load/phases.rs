@@ -92,8 +92,54 @@ pub(crate) async fn assign_phase(
     server: &Arc<Server>,
     product: &str,
 ) -> anyhow::Result<(PhaseResult, Duration, Oversell)> {
+    let window = assign_window(config, server, product, "assign").await?;
+    let phase_seconds = (config.warmup + config.measure).as_secs_f64();
+    let wanted = (window.result.rate() * CLAIM_HEADROOM * phase_seconds).ceil() as usize;
+    if wanted > window.next.load(Ordering::Relaxed) {
+        let top_up = AssignLoad::operation(
+            server,
+            &window.pools,
+            &window.next,
+            wanted.min(window.capacity()),
+        );
+        let (no_warmup, at_most) = (Duration::ZERO, Duration::from_secs(120));
+        let more = run_load(config.clients, no_warmup, at_most, top_up).await?;
+        println!(
+            "  + {} more invitations for the claim phase (untimed, {} errors)",
+            more.ok, more.errors
+        );
+        drain_outbox(server).await?;
+    }
+    let checked = check_pools(server, &window.pools, POOL_SEATS as u64, None).await?;
+    Ok((window.result, window.mail_drain, checked))
+}
+
+/// What the measured window of assigns left: its figures and the pools it filled.
+pub(crate) struct AssignWindow {
+    pub(crate) result: PhaseResult,
+    /// How long the mailer took, after the window, to send what was still queued.
+    pub(crate) mail_drain: Duration,
+    pub(crate) pools: Arc<Vec<String>>,
+    /// The next seat number to assign.
+    pub(crate) next: Arc<AtomicUsize>,
+}
+
+impl AssignWindow {
+    pub(crate) fn capacity(&self) -> usize {
+        self.pools.len() * POOL_SEATS
+    }
+}
+
+/// Buys the assign phase's pools (for customers named after `label`), runs the measured window of
+/// assigns and waits for the mailer to send their invitations.
+pub(crate) async fn assign_window(
+    config: &Config,
+    server: &Arc<Server>,
+    product: &str,
+    label: &str,
+) -> anyhow::Result<AssignWindow> {
     let pools =
-        Arc::new(buy_pools(server, product, config.assign_pools(), POOL_SEATS, "assign").await?);
+        Arc::new(buy_pools(server, product, config.assign_pools(), POOL_SEATS, label).await?);
     let next = Arc::new(AtomicUsize::new(0));
     let capacity = pools.len() * POOL_SEATS;
     let timed = AssignLoad::operation(server, &pools, &next, capacity);
@@ -104,20 +150,12 @@ pub(crate) async fn assign_phase(
         "  its invitations: the mailer sent the rest {:.1} s after the window: {with_mail:.0} assignments/s with their emails sent",
         mail_drain.as_secs_f64()
     );
-    let phase_seconds = (config.warmup + config.measure).as_secs_f64();
-    let wanted = (result.rate() * CLAIM_HEADROOM * phase_seconds).ceil() as usize;
-    if wanted > next.load(Ordering::Relaxed) {
-        let top_up = AssignLoad::operation(server, &pools, &next, wanted.min(capacity));
-        let (no_warmup, at_most) = (Duration::ZERO, Duration::from_secs(120));
-        let more = run_load(config.clients, no_warmup, at_most, top_up).await?;
-        println!(
-            "  + {} more invitations for the claim phase (untimed, {} errors)",
-            more.ok, more.errors
-        );
-        drain_outbox(server).await?;
-    }
-    let checked = check_pools(server, &pools, POOL_SEATS as u64, None).await?;
-    Ok((result, mail_drain, checked))
+    Ok(AssignWindow {
+        result,
+        mail_drain,
+        pools,
+        next,
+    })
 }
 
 /// Assigns seat number `n` (a shared counter) to `a{n}@assign.bench.example` in pool `n % pools`,
@@ -172,24 +210,7 @@ pub(crate) async fn list_phase(
     server: &Arc<Server>,
     product: &str,
 ) -> anyhow::Result<(PhaseResult, bytes::Bytes, PhaseResult, usize)> {
-    let pools = buy_pools(server, product, 1, LIST_POOL_SEATS, "list").await?;
-    let subscription = pools
-        .first()
-        .ok_or_else(|| anyhow!("no list pool"))?
-        .clone();
-    for i in 0..LIST_POOL_SEATS {
-        let (status, error) =
-            assign(server, &subscription, &format!("l{i}@list.bench.example")).await?;
-        ensure!(status == 200, "list pool assign: {status} {error:?}");
-    }
-    let (active, total, _) = pool_counts(server, &subscription).await?;
-    ensure!(
-        active == LIST_POOL_SEATS as u64 && total == LIST_POOL_SEATS as u64,
-        "list pool: {active}/{total}"
-    );
-    let url = server.url(&format!(
-        "/v1/customer-seats?subscription_id={subscription}"
-    ));
+    let url = list_pool(server, product, "list").await?;
     let body = server
         .client
         .get(&url)
@@ -208,11 +229,7 @@ pub(crate) async fn list_phase(
         .bytes()
         .await?
         .len();
-    let op = {
-        let (server, url) = (server.clone(), url.clone());
-        move || send(server.client.get(&url).bearer_auth(&server.token), 200)
-    };
-    let list = measured("list", config, op).await?;
+    let list = measure_list(config, server, &url).await?;
     let gzip_op = {
         let server = server.clone();
         move || {
@@ -226,6 +243,46 @@ pub(crate) async fn list_phase(
     };
     let list_gzip = measured("list, gzip accepted (as the SDK asks)", config, gzip_op).await?;
     Ok((list, body, list_gzip, gzip_bytes))
+}
+
+/// Buys a pool of `LIST_POOL_SEATS` seats (for a customer named after `label`) and fills it: the URL
+/// that lists it.
+pub(crate) async fn list_pool(
+    server: &Arc<Server>,
+    product: &str,
+    label: &str,
+) -> anyhow::Result<String> {
+    let pools = buy_pools(server, product, 1, LIST_POOL_SEATS, label).await?;
+    let subscription = pools
+        .first()
+        .ok_or_else(|| anyhow!("no list pool"))?
+        .clone();
+    for i in 0..LIST_POOL_SEATS {
+        let (status, error) =
+            assign(server, &subscription, &format!("l{i}@list.bench.example")).await?;
+        ensure!(status == 200, "list pool assign: {status} {error:?}");
+    }
+    let (active, total, _) = pool_counts(server, &subscription).await?;
+    ensure!(
+        active == LIST_POOL_SEATS as u64 && total == LIST_POOL_SEATS as u64,
+        "list pool: {active}/{total}"
+    );
+    Ok(server.url(&format!(
+        "/v1/customer-seats?subscription_id={subscription}"
+    )))
+}
+
+/// The measured window of lists of `url`.
+pub(crate) async fn measure_list(
+    config: &Config,
+    server: &Arc<Server>,
+    url: &str,
+) -> anyhow::Result<PhaseResult> {
+    let op = {
+        let (server, url) = (server.clone(), url.to_owned());
+        move || send(server.client.get(&url).bearer_auth(&server.token), 200)
+    };
+    measured("list", config, op).await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ pub(crate) struct Report {
     pub(crate) pgbench: Measured<Pgbench>,
     pub(crate) sqlite: DatabaseRun,
     pub(crate) postgres: Option<DatabaseRun>,
+    pub(crate) scale: Vec<ScaleRun>,
 }
 
 impl Report {
@@ -71,7 +72,79 @@ impl Report {
         self.render_pgbench(&mut out);
         self.render_ratios(&mut out);
         self.render_oversell(&mut out);
+        self.render_scale(&mut out);
         out
+    }
+
+    /// The phases at scale: p99 seeded against empty, the database's size, the server's memory.
+    pub(crate) fn render_scale(&self, out: &mut String) {
+        if self.scale.is_empty() {
+            out.push_str("\nat scale: skipped (BENCH_SCALE_POOLS=0)\n");
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "\n### At scale: {} pools of {} seats seeded (`seatkeeper dev seed`), `seatkeeper serve` in its own process\n",
+            self.config.scale_pools, self.config.scale_seats
+        );
+        out.push_str("| database | phase | ops/s empty | ops/s seeded | p99 ms empty | p99 ms seeded | seeded / empty p99 | target | result |\n");
+        out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---|\n");
+        for run in &self.scale {
+            let name = run.kind.name();
+            for (phase, empty, seeded) in [
+                (
+                    "assign (1,000-seat pools)",
+                    &run.empty.assign,
+                    &run.seeded.assign,
+                ),
+                ("list (100-seat pool)", &run.empty.list, &run.seeded.list),
+            ] {
+                let (before, after) = (empty.percentile(0.99), seeded.percentile(0.99));
+                let ratio = before
+                    .zip(after)
+                    .map(|(b, a)| a.as_secs_f64() / b.as_secs_f64().max(1e-9));
+                let (value, result) = match ratio {
+                    Some(r) => (
+                        format!("{r:.2}"),
+                        if r <= SCALE_P99_RATIO_TARGET {
+                            "PASS"
+                        } else {
+                            "FAIL"
+                        },
+                    ),
+                    None => ("n/a".to_owned(), "n/a"),
+                };
+                let _ = writeln!(
+                    out,
+                    "| {name} | {phase} | {:.0} | {:.0} | {} | {} | {value} | ≤ {SCALE_P99_RATIO_TARGET} | {result} |",
+                    empty.rate(),
+                    seeded.rate(),
+                    millis(before),
+                    millis(after),
+                );
+            }
+        }
+        out.push_str("\n| database | seeding | database on disk | server peak RSS, empty phases | server peak RSS, at the end | target | result |\n");
+        out.push_str("|---|---|---:|---:|---:|---:|---|\n");
+        for run in &self.scale {
+            let mib = |kib: u64| kib as f64 / 1024.0;
+            let result = if run.peak_rss_kib <= PEAK_RSS_TARGET_KIB {
+                "PASS"
+            } else {
+                "FAIL"
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} s: {} | {:.0} MiB | {:.1} MiB | {:.1} MiB | ≤ {} MiB | {result} |",
+                run.kind.name(),
+                run.seed["seconds"],
+                run.seed["counts"],
+                run.database_bytes as f64 / (1024.0 * 1024.0),
+                mib(run.peak_rss_empty_kib),
+                mib(run.peak_rss_kib),
+                PEAK_RSS_TARGET_KIB / 1024,
+            );
+        }
     }
 
     pub(crate) fn render_pgbench(&self, out: &mut String) {

@@ -1,4 +1,4 @@
-//! The `seatkeeper` binary: `org create`, `migrate`, `serve --demo`, and how it fails.
+//! The `seatkeeper` binary: `org create`, `migrate`, `dev seed`, `serve --demo`, and how it fails.
 
 use std::{
     io::{BufRead, BufReader},
@@ -111,7 +111,64 @@ async fn migrate_applies_the_migrations_and_exits_0(backend: Backend) {
     );
 }
 
+async fn dev_seed_creates_an_organization_and_prints_what_it_wrote(backend: Backend) {
+    let db = TestDatabase::new(backend).await;
+    let out = run(&[
+        "dev",
+        "seed",
+        "--pools",
+        "2",
+        "--seats-per-pool",
+        "3",
+        "--json",
+        "--database-url",
+        &db.url,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    let value: serde_json::Value = serde_json::from_str(&text(&out.stdout)).unwrap();
+    assert!(
+        value["slug"].as_str().unwrap().starts_with("seed-"),
+        "{value}"
+    );
+    assert!(
+        value["access_token"]
+            .as_str()
+            .unwrap()
+            .starts_with("skp_oat_")
+    );
+    assert_eq!(value["counts"]["pools"], 2);
+    assert_eq!(value["counts"]["seats"], 6);
+    assert!(
+        text(&out.stderr).contains("seeded 2/2 pools"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Into the organization just made: a second seeding adds to it.
+    let slug = value["slug"].as_str().unwrap();
+    let again = run(&[
+        "dev",
+        "seed",
+        "--pools",
+        "1",
+        "--organization",
+        slug,
+        "--json",
+        "--database-url",
+        &db.url,
+    ]);
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "stderr: {}",
+        text(&again.stderr)
+    );
+    let value: serde_json::Value = serde_json::from_str(&text(&again.stdout)).unwrap();
+    assert_eq!(value["access_token"], serde_json::Value::Null, "{value}");
+    assert_eq!(value["counts"]["seats"], 10, "ten seats a pool by default");
+}
+
 both_backends!(
+    dev_seed_creates_an_organization_and_prints_what_it_wrote,
     org_create_with_json_prints_exactly_one_json_object,
     a_duplicate_slug_exits_1_with_one_clear_error_line,
     migrate_applies_the_migrations_and_exits_0,
@@ -123,6 +180,26 @@ fn an_unknown_flag_is_a_usage_error_with_exit_code_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains("Usage:"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn dev_seed_refuses_more_seats_than_a_pool_holds_as_a_usage_error() {
+    let out = run(&[
+        "dev",
+        "seed",
+        "--pools",
+        "1",
+        "--seats-per-pool",
+        "1001",
+        "--database-url",
+        "sqlite://unused.db",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("1..=1000"),
         "{}",
         text(&out.stderr)
     );

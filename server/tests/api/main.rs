@@ -29,6 +29,7 @@ mod seat_claims;
 mod seat_holders;
 mod seat_lists;
 mod seats;
+mod seed;
 mod shutdown;
 mod store_contract;
 mod store_seats_contract;

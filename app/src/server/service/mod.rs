@@ -24,6 +24,7 @@ mod purchases;
 mod seat_assign;
 mod seat_lists;
 mod seats;
+mod seed;
 mod sessions;
 mod shared_reads;
 mod status;
@@ -39,6 +40,7 @@ pub use invitations::{Invitation, describe_ttl, html_escape};
 pub use organizations::{CreateOrganization, CreatedOrganization};
 pub use payments::PAYMENT_GRACE;
 pub use seat_lists::SeatListJson;
+pub use seed::{SEED_BATCH_POOLS, SeedRequest, Seeded};
 pub use sessions::SESSION_TTL;
 
 use crate::server::{

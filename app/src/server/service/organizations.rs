@@ -62,7 +62,7 @@ impl From<OrganizationRecord> for Organization {
 }
 
 /// A fresh token for `organization_id`: the row to store and the secret to show once.
-fn new_access_token(
+pub(super) fn new_access_token(
     organization_id: OrganizationId,
     scopes: Scopes,
     comment: &str,

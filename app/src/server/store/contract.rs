@@ -12,7 +12,8 @@ use super::{
     NewCustomerSession, NewEvent, NewOrganization, OrderFilter, OrderRecord, OrganizationRecord,
     PaymentRecord, PaymentSettlement, PoolContextRecord, PoolRead, ProductFilter, ProductRecord,
     Purchase, SeatAssignment, SeatClaimWrite, SeatRecord, SeatResendWrite, SeatRevokeWrite,
-    SessionRecord, StoreError, StoredResponse, SubscriptionFilter, SubscriptionRecord, TestCharge,
+    SeedCounts, SeedPlan, SessionRecord, StoreError, StoredResponse, SubscriptionFilter,
+    SubscriptionRecord, TestCharge,
 };
 use crate::{
     model::{
@@ -33,6 +34,7 @@ pub trait Store:
     + PoolStore
     + SeatStore
     + EmailStore
+    + SeedStore
     + Send
     + Sync
     + 'static
@@ -594,4 +596,16 @@ pub trait EmailStore: Send + Sync {
 
     /// The newest emails, for the development mailbox.
     async fn recent_emails(&self, limit: u32) -> Result<Vec<EmailRecord>, StoreError>;
+}
+
+/// Bulk seeding for measurements at scale (`seatkeeper dev seed`): not used while serving.
+#[async_trait]
+pub trait SeedStore: Send + Sync {
+    /// Writes the pools numbered `pools` of `plan`, with their customers, members, seats, audit
+    /// entries, sent invitations and grants, in one transaction (see `seed.rs` for their shape).
+    async fn seed_pools(
+        &self,
+        plan: &SeedPlan,
+        pools: std::ops::Range<u64>,
+    ) -> Result<SeedCounts, StoreError>;
 }

@@ -400,6 +400,12 @@ impl<'q> Query<'q> {
         self
     }
 
+    /// Binds `values` to the next placeholders, in order (a multi-row insert's rows).
+    pub(super) fn bind_all(mut self, values: impl IntoIterator<Item = Value<'q>>) -> Self {
+        self.values.extend(values);
+        self
+    }
+
     /// The same statement, read as one column of `T` (a statement that returns one).
     pub(super) fn scalar<T: Scalar>(self) -> QueryScalar<'q, T> {
         QueryScalar {

@@ -29,6 +29,7 @@ mod records;
 mod seat_writes_sql;
 mod seats;
 mod seats_sql;
+mod seed;
 mod sql;
 mod sqlite;
 
@@ -41,7 +42,7 @@ pub use billing::{
 pub use catalog::{BenefitRecord, EventRecord, NewEvent, PriceKind, PriceRecord, ProductRecord};
 pub use contract::{
     BillingStore, CatalogStore, CustomerStore, EmailStore, PaymentStore, PoolStore, SeatStore,
-    Store,
+    SeedStore, Store,
 };
 pub use customers::{CustomerRecord, MemberRecord, NewCustomerSession};
 pub use emails::{EmailRecord, EmailStatus, NewEmail};
@@ -62,6 +63,7 @@ pub use seats::{
     AuditRecord, GrantRecord, SeatAssignment, SeatClaimWrite, SeatRecord, SeatResendWrite,
     SeatRevokeWrite, SessionRecord,
 };
+pub use seed::{SeedCounts, SeedPlan};
 pub use sql::SqlStore;
 
 use crate::model::seat::SeatPool;
