@@ -95,6 +95,7 @@ impl Services {
             }
             progress(&counts);
         }
+        self.store().settle_after_seed().await?;
         Ok(Seeded {
             organization_id: caller.organization_id,
             slug,

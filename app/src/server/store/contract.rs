@@ -608,4 +608,9 @@ pub trait SeedStore: Send + Sync {
         plan: &SeedPlan,
         pools: std::ops::Range<u64>,
     ) -> Result<SeedCounts, StoreError>;
+
+    /// After a bulk load, what the database would otherwise do on its own later: PostgreSQL
+    /// vacuums and analyzes the seeded tables (visibility map, planner statistics); SQLite moves its
+    /// write-ahead log into the database file.
+    async fn settle_after_seed(&self) -> Result<(), StoreError>;
 }

@@ -79,6 +79,11 @@ impl SeatFate {
     }
 }
 
+/// The tables a seeding writes, vacuumed and analyzed after it (outside a transaction).
+const SETTLE_POSTGRES: &str = "VACUUM (ANALYZE) customers, members, subscriptions, orders, \
+     customer_seats, seat_audit_log, email_outbox, benefit_grants";
+const SETTLE_SQLITE: &str = "PRAGMA wal_checkpoint(TRUNCATE)";
+
 /// A placeholder limit both databases accept in one statement (SQLite's is 32,766).
 const MAX_BINDS: usize = 30_000;
 
@@ -510,6 +515,20 @@ impl SeedStore for SqlStore {
         batch.insert(&mut tx, self.db.backend()).await?;
         tx.commit().await?;
         Ok(counts)
+    }
+
+    async fn settle_after_seed(&self) -> Result<(), StoreError> {
+        match self.db.backend() {
+            Backend::Postgres => {
+                query(SETTLE_POSTGRES).execute(&self.db).await?;
+            }
+            Backend::Sqlite => {
+                query(SETTLE_SQLITE)
+                    .execute(&self.db.writer().await?)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 }
 
