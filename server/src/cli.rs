@@ -7,6 +7,7 @@
 use std::{process::ExitCode, sync::Arc};
 
 use app::{
+    domain::pricing::SYSTEM_MAX_SEATS,
     model::Slug,
     server::{
         clock::SystemClock,
@@ -63,7 +64,7 @@ pub struct SeedArgs {
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub pools: u64,
     /// Seats of each pool (at most the system's 1,000 per pool).
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1_000))]
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=i64::from(SYSTEM_MAX_SEATS)))]
     pub seats_per_pool: u32,
     /// Seed into this existing organization; without it a new one `seed-…` is created and its
     /// access token printed.

@@ -466,25 +466,15 @@ impl<'q> Batch<'q> {
     }
 
     async fn insert(self, tx: &mut Tx, backend: Backend) -> Result<(), StoreError> {
-        let Self {
-            customers,
-            members,
-            subscriptions,
-            orders,
-            seats,
-            audit,
-            emails,
-            grants,
-        } = self;
         for rows in [
-            customers,
-            members,
-            subscriptions,
-            orders,
-            seats,
-            audit,
-            emails,
-            grants,
+            self.customers,
+            self.members,
+            self.subscriptions,
+            self.orders,
+            self.seats,
+            self.audit,
+            self.emails,
+            self.grants,
         ] {
             rows.insert(tx, backend).await?;
         }
