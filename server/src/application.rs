@@ -59,7 +59,7 @@ pub struct Settings {
 pub enum ClockSetting {
     /// The machine's clock.
     System,
-    /// A clock that only moves when told; `http_endpoint` also lets `POST /v1/_test/clock/advance`
+    /// A clock that only moves when told; `http_endpoint` also lets `POST /v1/test-clock/advance`
     /// move it (test mode, never in production).
     Test {
         clock: TestClock,

@@ -77,10 +77,15 @@ pub struct ServeArgs {
     )]
     pub mail_from: String,
 
-    /// Test mode: time can be moved forward through `POST /v1/_test/clock/advance`.
-    /// Never use in production.
+    /// Test mode: the clock stands still at start-up and moves only through
+    /// `POST /v1/test-clock/advance` (organization token). Never use in production.
     #[arg(long, env = "SEATKEEPER_TEST_CLOCK")]
     pub test_clock: bool,
+
+    /// With --test-clock: the time the clock starts at (RFC 3339, e.g. 2027-01-01T00:00:00Z)
+    /// instead of the wall clock's.
+    #[arg(long, env = "SEATKEEPER_TEST_CLOCK_START", requires = "test_clock")]
+    pub test_clock_start: Option<chrono::DateTime<chrono::Utc>>,
 
     /// On an empty database, create a demo organization and print its access token once. Turns on
     /// --dev-mailbox.
@@ -142,7 +147,9 @@ impl ServeArgs {
             site_root: self.site_root.display().to_string(),
             clock: if self.test_clock {
                 ClockSetting::Test {
-                    clock: TestClock::new(),
+                    clock: self
+                        .test_clock_start
+                        .map_or_else(TestClock::new, TestClock::frozen_at),
                     http_endpoint: true,
                 }
             } else {

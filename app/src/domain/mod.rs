@@ -4,4 +4,5 @@
 pub mod catalog;
 pub mod checkout;
 pub mod pricing;
+pub mod seat_changes;
 pub mod seats;

@@ -1,6 +1,6 @@
 //! Where "now" comes from. Services never call `Utc::now()` themselves: they ask the injected
-//! [`Clock`], so tests and `seatkeeper serve --test-clock` can move time forward (invitation expiry,
-//! renewals) the way Stripe's test clocks do.
+//! [`Clock`], so tests and `seatkeeper serve --test-clock` can hold time still and move it forward
+//! (invitation expiry, renewals) the way Stripe's test clocks do.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -21,55 +21,119 @@ impl Clock for SystemClock {
     }
 }
 
-/// Wall-clock time shifted by an offset that only grows. Cheap to clone; clones share the offset.
-#[derive(Clone, Debug, Default)]
+/// Why a test clock refused to move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("time only moves forward: the clock reads {now}, which is after {asked}")]
+pub struct BackwardsInTime {
+    pub now: DateTime<Utc>,
+    pub asked: DateTime<Utc>,
+}
+
+/// A frozen clock that moves only when told, and only forward. Cheap to clone; clones share the
+/// time.
+#[derive(Clone, Debug)]
 pub struct TestClock {
-    offset: Arc<Mutex<TimeDelta>>,
+    now: Arc<Mutex<DateTime<Utc>>>,
+}
+
+impl Default for TestClock {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl TestClock {
+    /// Frozen at the wall clock's time (to the microsecond, as the databases keep it).
     pub fn new() -> Self {
-        Self::default()
+        let now = Utc::now();
+        Self::frozen_at(now - TimeDelta::nanoseconds(i64::from(now.timestamp_subsec_nanos() % 1_000)))
     }
 
-    /// Moves time forward by `by`. Negative durations are ignored: time never goes back.
-    pub fn advance(&self, by: TimeDelta) -> DateTime<Utc> {
-        let mut offset = self.offset.lock().unwrap_or_else(PoisonError::into_inner);
-        if by > TimeDelta::zero() {
-            *offset += by;
+    /// Frozen at `at`.
+    pub fn frozen_at(at: DateTime<Utc>) -> Self {
+        Self {
+            now: Arc::new(Mutex::new(at)),
         }
-        Utc::now() + *offset
     }
 
-    /// How far this clock runs ahead of the wall clock.
-    pub fn offset(&self) -> TimeDelta {
-        *self.offset.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Moves time forward to `to` (staying put when `to` is now) and answers the new time.
+    pub fn advance_to(&self, to: DateTime<Utc>) -> Result<DateTime<Utc>, BackwardsInTime> {
+        let mut now = self.now.lock().unwrap_or_else(PoisonError::into_inner);
+        if to < *now {
+            return Err(BackwardsInTime {
+                now: *now,
+                asked: to,
+            });
+        }
+        *now = to;
+        Ok(to)
+    }
+
+    /// Moves time forward by `by`.
+    pub fn advance_by(&self, by: TimeDelta) -> Result<DateTime<Utc>, BackwardsInTime> {
+        let mut now = self.now.lock().unwrap_or_else(PoisonError::into_inner);
+        let to = now.checked_add_signed(by).unwrap_or(*now);
+        if to < *now {
+            return Err(BackwardsInTime {
+                now: *now,
+                asked: to,
+            });
+        }
+        *now = to;
+        Ok(to)
     }
 }
 
 impl Clock for TestClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now() + self.offset()
+        *self.now.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeZone;
+
     use super::*;
 
+    fn new_year() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap()
+    }
+
     #[test]
-    fn advancing_a_test_clock_moves_now_forward_for_every_clone() {
-        let clock = TestClock::new();
+    fn a_test_clock_stands_still_until_it_is_moved_and_every_clone_sees_the_move() {
+        let clock = TestClock::frozen_at(new_year());
         let other = clock.clone();
-        let before = other.now();
-        clock.advance(TimeDelta::hours(25));
-        assert!(other.now() - before >= TimeDelta::hours(25));
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        assert_eq!(other.now(), new_year());
+        clock.advance_by(TimeDelta::hours(25)).unwrap();
+        assert_eq!(other.now(), new_year() + TimeDelta::hours(25));
+        let later = Utc.with_ymd_and_hms(2027, 2, 1, 0, 0, 0).unwrap();
+        assert_eq!(other.advance_to(later), Ok(later));
+        assert_eq!(clock.now(), later);
     }
 
     #[test]
     fn a_test_clock_never_goes_back() {
-        let clock = TestClock::new();
-        clock.advance(TimeDelta::hours(-3));
-        assert_eq!(clock.offset(), TimeDelta::zero());
+        let clock = TestClock::frozen_at(new_year());
+        let earlier = new_year() - TimeDelta::seconds(1);
+        assert_eq!(
+            clock.advance_to(earlier),
+            Err(BackwardsInTime {
+                now: new_year(),
+                asked: earlier
+            })
+        );
+        assert!(clock.advance_by(TimeDelta::hours(-3)).is_err());
+        assert_eq!(clock.advance_to(new_year()), Ok(new_year()));
+        assert_eq!(clock.now(), new_year());
+    }
+
+    #[test]
+    fn a_new_test_clock_starts_at_the_wall_clock_to_the_microsecond() {
+        let before = Utc::now() - TimeDelta::microseconds(1);
+        let now = TestClock::new().now();
+        assert!(now >= before && now <= Utc::now());
+        assert_eq!(now.timestamp_subsec_nanos() % 1_000, 0);
     }
 }

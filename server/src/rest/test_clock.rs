@@ -1,4 +1,5 @@
-//! Test mode only (`seatkeeper serve --test-clock`): read and advance the server's clock, so that
+//! Test mode only (`seatkeeper serve --test-clock`): read and advance the server's frozen clock
+//! (`GET /v1/test-clock`, `POST /v1/test-clock/advance`, with an organization token), so that
 //! invitation expiry, payment reconciliation and renewals can be exercised end to end; and read the
 //! built-in test payment provider's ledger, so tests can count charges and refunds. Without test mode
 //! these routes do not exist and answer 404 like any unknown path.
@@ -12,7 +13,10 @@ use axum::{
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{error::ApiError, extract};
+use super::{
+    error::ApiError,
+    extract::{self, OrgAuth},
+};
 use crate::startup::AppState;
 
 /// Longest single jump: ten years.
@@ -20,55 +24,80 @@ const MAX_ADVANCE_SECONDS: i64 = 10 * 366 * 24 * 60 * 60;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/v1/_test/clock", get(read))
-        .route("/v1/_test/clock/advance", post(advance))
+        .route("/v1/test-clock", get(read))
+        .route("/v1/test-clock/advance", post(advance))
         .route("/v1/_test/payments", get(payments))
 }
 
 #[derive(Serialize)]
 struct ClockState {
     now: DateTime<Utc>,
-    offset_seconds: i64,
 }
 
+/// `{"to": RFC3339}` or `{"seconds": n}`: exactly one of them.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Advance {
-    seconds: i64,
+    to: Option<DateTime<Utc>>,
+    seconds: Option<i64>,
 }
 
-fn state_of(state: &AppState) -> Result<ClockState, ApiError> {
-    let clock = state
+fn clock_of(state: &AppState) -> Result<&app::server::clock::TestClock, ApiError> {
+    state
         .test_clock
         .as_ref()
-        .ok_or_else(|| ApiError(ServiceError::not_found("Test clock")))?;
-    Ok(ClockState {
+        .ok_or_else(|| ApiError(ServiceError::not_found("Test clock")))
+}
+
+/// The server's time. Any organization's token may read it.
+async fn read(
+    State(state): State<AppState>,
+    OrgAuth(_caller): OrgAuth,
+) -> Result<Json<ClockState>, ApiError> {
+    clock_of(&state)?;
+    Ok(Json(ClockState {
         now: state.services.now(),
-        offset_seconds: clock.offset().num_seconds(),
-    })
+    }))
 }
 
-async fn read(State(state): State<AppState>) -> Result<Json<ClockState>, ApiError> {
-    state_of(&state).map(Json)
-}
-
-/// Moves time forward, then runs what became due (the payment sweeper) before answering.
+/// Moves time forward, then runs what became due before answering, so a test can assert at once.
+/// The clock is the whole server's: any organization's token may move it (test mode only).
 async fn advance(
     State(state): State<AppState>,
+    OrgAuth(_caller): OrgAuth,
     extract::Json(body): extract::Json<Advance>,
 ) -> Result<Json<ClockState>, ApiError> {
-    if !(1..=MAX_ADVANCE_SECONDS).contains(&body.seconds) {
-        return Err(ApiError::validation(
-            vec!["body".into(), "seconds".into()],
-            format!("seconds must be between 1 and {MAX_ADVANCE_SECONDS}"),
-            "value_error",
-        ));
-    }
-    if let Some(clock) = &state.test_clock {
-        clock.advance(TimeDelta::seconds(body.seconds));
-    }
+    let clock = clock_of(&state)?;
+    let moved = match (body.to, body.seconds) {
+        (Some(to), None) => clock.advance_to(to).map_err(|e| {
+            ApiError::validation(vec!["body".into(), "to".into()], e.to_string(), "value_error")
+        })?,
+        (None, Some(seconds)) if (1..=MAX_ADVANCE_SECONDS).contains(&seconds) => clock
+            .advance_by(TimeDelta::seconds(seconds))
+            .map_err(|e| {
+                ApiError::validation(
+                    vec!["body".into(), "seconds".into()],
+                    e.to_string(),
+                    "value_error",
+                )
+            })?,
+        (None, Some(_)) => {
+            return Err(ApiError::validation(
+                vec!["body".into(), "seconds".into()],
+                format!("seconds must be between 1 and {MAX_ADVANCE_SECONDS}"),
+                "value_error",
+            ));
+        }
+        _ => {
+            return Err(ApiError::validation(
+                vec!["body".into()],
+                "give exactly one of `to` (an RFC 3339 time) and `seconds`",
+                "value_error",
+            ));
+        }
+    };
     state.services.run_due_work().await?;
-    state_of(&state).map(Json)
+    Ok(Json(ClockState { now: moved }))
 }
 
 #[derive(Serialize)]
@@ -96,7 +125,7 @@ impl From<TestCharge> for LedgerCharge {
 
 /// Every charge of the test payment provider, oldest first.
 async fn payments(State(state): State<AppState>) -> Result<Json<Vec<LedgerCharge>>, ApiError> {
-    state_of(&state)?;
+    clock_of(&state)?;
     let charges = state.services.test_charges().await?;
     Ok(Json(charges.into_iter().map(LedgerCharge::from).collect()))
 }

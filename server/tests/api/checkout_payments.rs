@@ -30,7 +30,7 @@ async fn checkout_now(app: &TestApp, checkout: &Value) -> Value {
 
 async fn advance(app: &TestApp, seconds: i64) {
     let response = app
-        .post_json("/v1/_test/clock/advance", &json!({ "seconds": seconds }))
+        .advance_clock(&json!({ "seconds": seconds }))
         .await;
     assert_eq!(response.status(), 200);
 }
@@ -461,7 +461,8 @@ async fn a_server_killed_between_the_charge_and_the_purchase_settles_the_payment
         .unwrap();
     assert_eq!(stuck["status"], "confirmed", "charged, never bought");
     let response = client
-        .post(format!("{base}/v1/_test/clock/advance"))
+        .post(format!("{base}/v1/test-clock/advance"))
+        .bearer_auth(&token)
         .json(&json!({"seconds": 180}))
         .send()
         .await

@@ -456,6 +456,51 @@ async fn serve_demo_prints_a_working_token_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_with_a_test_clock_start_holds_time_at_that_instant() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let org = run(&[
+        "org",
+        "create",
+        "--name",
+        "Acme",
+        "--slug",
+        "acme",
+        "--json",
+        "--database-url",
+        &db.url,
+    ]);
+    let token = serde_json::from_slice::<serde_json::Value>(&org.stdout).unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let served = serve(
+        &db.url,
+        &["--test-clock", "--test-clock-start", "2027-01-01T00:00:00Z"],
+    );
+    let client = reqwest::Client::new();
+    let clock = format!("{}/v1/test-clock", served.base);
+    for _ in 0..2 {
+        let now: serde_json::Value = client
+            .get(&clock)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(now["now"], "2027-01-01T00:00:00Z");
+    }
+}
+
+#[test]
+fn a_test_clock_start_without_the_test_clock_is_a_usage_error() {
+    let out = run(&["serve", "--test-clock-start", "2027-01-01T00:00:00Z"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--test-clock"), "{}", text(&out.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_exits_0_on_sigterm() {
     let db = TestDatabase::new(Backend::Sqlite).await;
     let mut served = serve(&db.url, &[]);

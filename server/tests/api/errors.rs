@@ -62,9 +62,11 @@ async fn a_limit_over_one_hundred_is_a_422(backend: Backend) {
 
 async fn malformed_json_is_a_422_json_invalid(backend: Backend) {
     let app = spawn_app(backend).await;
+    let token = app.clock_token().await;
     let response = app
-        .post_raw(
-            "/v1/_test/clock/advance",
+        .post_raw_as(
+            token,
+            "/v1/test-clock/advance",
             "application/json",
             "{\"seconds\": ",
         )
@@ -74,17 +76,16 @@ async fn malformed_json_is_a_422_json_invalid(backend: Backend) {
 
 async fn a_field_of_the_wrong_type_is_a_422_at_that_field(backend: Backend) {
     let app = spawn_app(backend).await;
-    let response = app
-        .post_json("/v1/_test/clock/advance", &json!({"seconds": "soon"}))
-        .await;
+    let response = app.advance_clock(&json!({"seconds": "soon"})).await;
     assert_validation(response, json!(["body", "seconds"]), "value_error").await;
 }
 
 async fn a_missing_field_is_a_422_at_that_field(backend: Backend) {
     let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
     assert_validation(
-        app.post_json("/v1/_test/clock/advance", &json!({})).await,
-        json!(["body", "seconds"]),
+        app.post_as(&org.token, "/v1/customers", &json!({})).await,
+        json!(["body", "email"]),
         "missing",
     )
     .await;
@@ -92,8 +93,9 @@ async fn a_missing_field_is_a_422_at_that_field(backend: Backend) {
 
 async fn a_body_that_is_not_json_is_a_422(backend: Backend) {
     let app = spawn_app(backend).await;
+    let token = app.clock_token().await;
     let response = app
-        .post_raw("/v1/_test/clock/advance", "text/plain", "seconds=5")
+        .post_raw_as(token, "/v1/test-clock/advance", "text/plain", "seconds=5")
         .await;
     assert_validation(response, json!(["body"]), "model_attributes_type").await;
 }

@@ -501,7 +501,7 @@ async fn the_portal_needs_a_live_customer_session(backend: Backend) {
     // Sessions live one hour.
     assert_eq!(app.get_as(&owner, &list).await.status(), 200);
     let (status, _) = json(
-        app.post_json("/v1/_test/clock/advance", &json!({"seconds": 3601}))
+        app.advance_clock(&json!({"seconds": 3601}))
             .await,
     )
     .await;

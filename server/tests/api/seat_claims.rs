@@ -276,9 +276,7 @@ async fn an_invitation_expires_after_the_organizations_ttl_and_keeps_its_seat(ba
     let seat = assign(&app, &org, &paid, "jane@globex.example").await;
     let token = invitation_token(&app, "jane@globex.example").await;
     let (status, _) = json(
-        app.post_json(
-            "/v1/_test/clock/advance",
-            &json!({"seconds": 24 * 3600 + 1}),
+        app.advance_clock(&json!({"seconds": 24 * 3600 + 1}),
         )
         .await,
     )

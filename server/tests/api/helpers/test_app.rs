@@ -46,6 +46,8 @@ pub struct TestApp {
     pub database_url: String,
     /// Kept so the database lives as long as the server (none for a [`second_server`]).
     _db: Option<TestDatabase>,
+    /// A token of the organization made to move the test clock, made at first use.
+    clock_token: tokio::sync::OnceCell<String>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -108,6 +110,7 @@ async fn serve_database(
         store,
         database_url,
         _db: db,
+        clock_token: tokio::sync::OnceCell::new(),
         shutdown: Some(tx),
     }
 }
@@ -222,9 +225,40 @@ impl TestApp {
             .unwrap()
     }
 
+    /// `POST /v1/test-clock/advance` with `body` (`{"seconds": n}` or `{"to": time}`), as an
+    /// organization made for it: moves the server's clock and runs what became due.
+    pub async fn advance_clock(&self, body: &serde_json::Value) -> reqwest::Response {
+        let token = self.clock_token().await;
+        self.post_as(token, "/v1/test-clock/advance", body).await
+    }
+
+    /// A token of an organization made (once) to move the test clock with.
+    pub async fn clock_token(&self) -> &str {
+        self.clock_token
+            .get_or_init(|| async { self.create_org("test-clock").await.token })
+            .await
+    }
+
     pub async fn post_raw(&self, path: &str, content_type: &str, body: &str) -> reqwest::Response {
         self.client
             .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post_raw_as(
+        &self,
+        token: &str,
+        path: &str,
+        content_type: &str,
+        body: &str,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
             .header("content-type", content_type)
             .body(body.to_owned())
             .send()
