@@ -143,7 +143,9 @@ async fn open_store(db: &DatabaseArgs) -> anyhow::Result<Arc<dyn Store>> {
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     args.validate().map_err(anyhow::Error::msg)?;
     if args.test_clock {
-        tracing::warn!("test clock enabled: time stands still and POST /v1/test-clock/advance moves it forward");
+        tracing::warn!(
+            "test clock enabled: time stands still and POST /v1/test-clock/advance moves it forward"
+        );
     }
     let mail = args.mail_delivery();
     if mail == MailDelivery::Queued {

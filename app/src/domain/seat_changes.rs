@@ -382,15 +382,8 @@ mod tests {
     #[test]
     fn the_same_count_changes_nothing_but_drops_a_scheduled_change() {
         let mut current = renewing(8, 0, february());
-        let plan = |current| {
-            plan_seat_change(
-                &tiers(),
-                current,
-                8,
-                ProrationBehavior::Prorate,
-                at(2, 15),
-            )
-        };
+        let plan =
+            |current| plan_seat_change(&tiers(), current, 8, ProrationBehavior::Prorate, at(2, 15));
         assert_eq!(
             plan(current),
             Ok(SeatChange::Unchanged {
@@ -410,15 +403,8 @@ mod tests {
     fn a_cancelling_or_ended_subscription_cannot_change() {
         let mut current = renewing(8, 0, february());
         current.standing = Standing::Cancelling;
-        let plan = |current| {
-            plan_seat_change(
-                &tiers(),
-                current,
-                9,
-                ProrationBehavior::Prorate,
-                at(2, 15),
-            )
-        };
+        let plan =
+            |current| plan_seat_change(&tiers(), current, 9, ProrationBehavior::Prorate, at(2, 15));
         assert_eq!(plan(current), Err(SeatChangeError::Cancelling));
         current.standing = Standing::Ended;
         assert_eq!(plan(current), Err(SeatChangeError::Ended));
@@ -452,9 +438,6 @@ mod tests {
     #[test]
     fn proration_of_huge_amounts_does_not_overflow_midway() {
         let big = MinorUnits(i64::MAX / 2);
-        assert_eq!(
-            prorate(MinorUnits(0), big, january(), at(1, 1)),
-            Ok(big)
-        );
+        assert_eq!(prorate(MinorUnits(0), big, january(), at(1, 1)), Ok(big));
     }
 }

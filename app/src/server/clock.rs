@@ -46,7 +46,9 @@ impl TestClock {
     /// Frozen at the wall clock's time (to the microsecond, as the databases keep it).
     pub fn new() -> Self {
         let now = Utc::now();
-        Self::frozen_at(now - TimeDelta::nanoseconds(i64::from(now.timestamp_subsec_nanos() % 1_000)))
+        Self::frozen_at(
+            now - TimeDelta::nanoseconds(i64::from(now.timestamp_subsec_nanos() % 1_000)),
+        )
     }
 
     /// Frozen at `at`.

@@ -70,17 +70,21 @@ async fn advance(
     let clock = clock_of(&state)?;
     let moved = match (body.to, body.seconds) {
         (Some(to), None) => clock.advance_to(to).map_err(|e| {
-            ApiError::validation(vec!["body".into(), "to".into()], e.to_string(), "value_error")
+            ApiError::validation(
+                vec!["body".into(), "to".into()],
+                e.to_string(),
+                "value_error",
+            )
         })?,
-        (None, Some(seconds)) if (1..=MAX_ADVANCE_SECONDS).contains(&seconds) => clock
-            .advance_by(TimeDelta::seconds(seconds))
-            .map_err(|e| {
+        (None, Some(seconds)) if (1..=MAX_ADVANCE_SECONDS).contains(&seconds) => {
+            clock.advance_by(TimeDelta::seconds(seconds)).map_err(|e| {
                 ApiError::validation(
                     vec!["body".into(), "seconds".into()],
                     e.to_string(),
                     "value_error",
                 )
-            })?,
+            })?
+        }
         (None, Some(_)) => {
             return Err(ApiError::validation(
                 vec!["body".into(), "seconds".into()],

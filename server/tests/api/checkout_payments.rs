@@ -29,9 +29,7 @@ async fn checkout_now(app: &TestApp, checkout: &Value) -> Value {
 }
 
 async fn advance(app: &TestApp, seconds: i64) {
-    let response = app
-        .advance_clock(&json!({ "seconds": seconds }))
-        .await;
+    let response = app.advance_clock(&json!({ "seconds": seconds })).await;
     assert_eq!(response.status(), 200);
 }
 

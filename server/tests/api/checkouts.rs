@@ -334,8 +334,7 @@ async fn an_expired_checkout_cannot_be_paid(backend: Backend) {
         json!({"customer_email": "buyer@example.com"}),
     )
     .await;
-    app.advance_clock(&json!({"seconds": 7200}))
-        .await;
+    app.advance_clock(&json!({"seconds": 7200})).await;
     let (_, expired) = json(app.get(&client_path(&checkout)).await).await;
     assert_eq!(expired["status"], "expired");
     assert_error(

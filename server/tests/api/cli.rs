@@ -497,7 +497,11 @@ async fn serve_with_a_test_clock_start_holds_time_at_that_instant() {
 fn a_test_clock_start_without_the_test_clock_is_a_usage_error() {
     let out = run(&["serve", "--test-clock-start", "2027-01-01T00:00:00Z"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("--test-clock"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--test-clock"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

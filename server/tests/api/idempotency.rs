@@ -236,8 +236,7 @@ async fn a_key_expires_after_24_hours(backend: Backend) {
     )
     .await;
     assert_eq!(status, 200);
-    app.advance_clock(&json!({"seconds": 25 * 3600}))
-        .await;
+    app.advance_clock(&json!({"seconds": 25 * 3600})).await;
     let (status, replayed, _) = post_with_key(
         &app,
         Some(&org.token),

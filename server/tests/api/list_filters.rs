@@ -505,8 +505,7 @@ async fn catalog_customer_and_checkout_filters_filter(backend: Backend) {
         .len(),
         1
     );
-    app.advance_clock(&json!({"seconds": 7200}))
-        .await;
+    app.advance_clock(&json!({"seconds": 7200})).await;
     assert_eq!(ids(&app, &org, "/v1/checkouts?status=open").await.len(), 0);
     assert_eq!(
         ids(&app, &org, "/v1/checkouts?status=expired").await,

@@ -198,8 +198,7 @@ async fn a_failed_send_is_retried_with_backoff_and_delivered_once_the_server_is_
     );
     assert_eq!(app.store().recent_emails(1).await.unwrap()[0].attempts, 1);
 
-    app.advance_clock(&json!({"seconds": 10}))
-        .await;
+    app.advance_clock(&json!({"seconds": 10})).await;
     let sink = SmtpSink::start().await;
     let up = Mailer::new(
         app.services.clone(),
@@ -399,8 +398,7 @@ async fn an_email_given_up_after_its_last_attempt_keeps_no_link(backend: Backend
     );
     for _ in 0..server::mailer::MAX_ATTEMPTS {
         down.deliver_due().await.unwrap();
-        app.advance_clock(&json!({"seconds": 5000}))
-            .await;
+        app.advance_clock(&json!({"seconds": 5000})).await;
     }
     let email = email_to(&app, "jane@globex.example").await;
     assert_eq!(

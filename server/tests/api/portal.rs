@@ -500,11 +500,7 @@ async fn the_portal_needs_a_live_customer_session(backend: Backend) {
 
     // Sessions live one hour.
     assert_eq!(app.get_as(&owner, &list).await.status(), 200);
-    let (status, _) = json(
-        app.advance_clock(&json!({"seconds": 3601}))
-            .await,
-    )
-    .await;
+    let (status, _) = json(app.advance_clock(&json!({"seconds": 3601})).await).await;
     assert_eq!(status, 200);
     assert_error(app.get_as(&owner, &list).await, 401, "Unauthorized").await;
     assert_error(

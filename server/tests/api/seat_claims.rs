@@ -275,12 +275,7 @@ async fn an_invitation_expires_after_the_organizations_ttl_and_keeps_its_seat(ba
     let paid = pool_with_benefits(&app, &org, 1).await;
     let seat = assign(&app, &org, &paid, "jane@globex.example").await;
     let token = invitation_token(&app, "jane@globex.example").await;
-    let (status, _) = json(
-        app.advance_clock(&json!({"seconds": 24 * 3600 + 1}),
-        )
-        .await,
-    )
-    .await;
+    let (status, _) = json(app.advance_clock(&json!({"seconds": 24 * 3600 + 1})).await).await;
     assert_eq!(status, 200);
     assert_error(
         app.get(&format!("/v1/customer-seats/claim/{token}")).await,

@@ -60,8 +60,7 @@ async fn every_change_to_a_pool_is_in_the_next_list(backend: Backend) {
     );
 
     let bob = seat_of(&listed(&app, &org, &paid).await, "bob@globex.example").clone();
-    app.advance_clock(&json!({"seconds": 3600}))
-        .await;
+    app.advance_clock(&json!({"seconds": 3600})).await;
     let (status, _) = json(
         app.post_as(
             &org.token,

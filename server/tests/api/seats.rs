@@ -234,6 +234,51 @@ async fn pools_must_be_named_once_exist_and_belong_to_the_caller(backend: Backen
     assert_error(response, 404, "ResourceNotFound").await;
 }
 
+async fn the_order_that_pays_for_a_subscription_is_not_a_second_pool(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let paid = buy(&app, &org, 2, Some("month")).await;
+    let (_, orders) = json(app.get_as(&org.token, "/v1/orders").await).await;
+    let order_id = orders["items"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        orders["items"][0]["subscription_id"],
+        paid["subscription_id"]
+    );
+    // Its seats are the subscription's: naming the order must not double them.
+    assert_error(
+        app.post_as(
+            &org.token,
+            "/v1/customer-seats",
+            &json!({"order_id": order_id, "email": "extra@globex.example"}),
+        )
+        .await,
+        404,
+        "ResourceNotFound",
+    )
+    .await;
+    assert_error(
+        app.get_as(
+            &org.token,
+            &format!("/v1/customer-seats?order_id={order_id}"),
+        )
+        .await,
+        404,
+        "ResourceNotFound",
+    )
+    .await;
+    for email in ["a@globex.example", "b@globex.example"] {
+        assign(&app, &org, &paid, email).await;
+    }
+    let list = seats(&app, &org, &paid).await;
+    assert_eq!(
+        (
+            list["total_seats"].as_u64(),
+            list["available_seats"].as_u64()
+        ),
+        (Some(2), Some(0))
+    );
+}
+
 async fn the_token_is_checked_before_the_body_the_scope_and_the_pool(backend: Backend) {
     let app = spawn_app(backend).await;
     let org = app.create_org("acme").await;
@@ -342,6 +387,7 @@ both_backends!(
     one_email_holds_one_active_seat_per_pool_and_a_full_pool_refuses,
     revoking_is_idempotent_frees_the_seat_and_keeps_history,
     pools_must_be_named_once_exist_and_belong_to_the_caller,
+    the_order_that_pays_for_a_subscription_is_not_a_second_pool,
     the_token_is_checked_before_the_body_the_scope_and_the_pool,
     two_hundred_parallel_assigns_into_fifty_seats_give_exactly_fifty,
 );

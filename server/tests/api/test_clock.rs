@@ -21,7 +21,10 @@ async fn the_test_clock_stands_still_until_it_is_advanced(backend: Backend) {
 
     let (status, after) = json(app.advance_clock(&json!({"seconds": 90000})).await).await;
     assert_eq!(status, 200, "{after}");
-    assert_eq!(time_of(&after) - time_of(&before), TimeDelta::seconds(90000));
+    assert_eq!(
+        time_of(&after) - time_of(&before),
+        TimeDelta::seconds(90000)
+    );
     assert_eq!(app.services.now(), time_of(&after));
 }
 
@@ -58,9 +61,18 @@ async fn an_advance_names_exactly_one_of_to_and_seconds(backend: Backend) {
     let before = app.services.now();
     let to = before + TimeDelta::days(1);
     for body in [json!({}), json!({"seconds": 5, "to": to})] {
-        assert_validation(app.advance_clock(&body).await, json!(["body"]), "value_error").await;
+        assert_validation(
+            app.advance_clock(&body).await,
+            json!(["body"]),
+            "value_error",
+        )
+        .await;
     }
-    assert_eq!(app.services.now(), before, "a refused advance moves nothing");
+    assert_eq!(
+        app.services.now(),
+        before,
+        "a refused advance moves nothing"
+    );
 }
 
 async fn the_test_clock_needs_an_organization_token(backend: Backend) {
@@ -102,7 +114,12 @@ async fn without_test_mode_the_clock_endpoints_do_not_exist(backend: Backend) {
     .await;
     // The old unauthenticated paths are gone in every mode.
     let test_mode = spawn_app(backend).await;
-    assert_error(test_mode.get("/v1/_test/clock").await, 404, "ResourceNotFound").await;
+    assert_error(
+        test_mode.get("/v1/_test/clock").await,
+        404,
+        "ResourceNotFound",
+    )
+    .await;
 }
 
 both_backends!(

@@ -29,7 +29,8 @@ pub(super) const POOL_CONTEXT_COLUMNS: &str = "c.id, c.organization_id, c.create
 pub(super) const POOL_CONTEXT_JOINS: &str = " LEFT JOIN customers c ON c.id = p.customer_id \
          LEFT JOIN products pr ON pr.id = p.product_id LEFT JOIN organizations o ON o.id = p.organization_id";
 
-/// `$1` pool, `$2` organization: the pool with its customer, product name and organization.
+/// `$1` pool, `$2` organization: the pool with its customer, product name and organization. An
+/// order that pays for a subscription is not a pool (its seats are the subscription's).
 pub(super) const SUBSCRIPTION_CONTEXT: &str = concatcp!(
     "SELECT ",
     POOL_CONTEXT_COLUMNS,
@@ -42,7 +43,7 @@ pub(super) const ORDER_CONTEXT: &str = concatcp!(
     POOL_CONTEXT_COLUMNS,
     " FROM orders p",
     POOL_CONTEXT_JOINS,
-    " WHERE p.id = $1 AND p.organization_id = $2"
+    " WHERE p.id = $1 AND p.organization_id = $2 AND p.subscription_id IS NULL"
 );
 
 /// The columns of a `StampRow`, after `FROM <pool table> p` and [`STAMP_JOINS`].
@@ -100,9 +101,10 @@ fn caller_on_pool_sql(caller: CallerTable, pool: PoolTable, read: PoolRead) -> &
                 "s.token_hash = $1 AND s.expires_at > $2 AND m.deleted_at IS NULL",
             ),
         };
-        let table = match pool {
-            PoolTable::Subscriptions => "subscriptions",
-            PoolTable::Orders => "orders",
+        // An order that pays for a subscription is not a pool of its own.
+        let (table, only_pools) = match pool {
+            PoolTable::Subscriptions => ("subscriptions", ""),
+            PoolTable::Orders => ("orders", " AND p.subscription_id IS NULL"),
         };
         let (pool_columns, joins) = match read {
             PoolRead::Stamp => (STAMP_COLUMNS, STAMP_JOINS),
@@ -110,7 +112,7 @@ fn caller_on_pool_sql(caller: CallerTable, pool: PoolTable, read: PoolRead) -> &
         };
         format!(
             "SELECT {caller_columns}, {pool_columns} FROM {from} \
-             LEFT JOIN {table} p ON p.id = $3 AND p.organization_id = {organization}{joins} \
+             LEFT JOIN {table} p ON p.id = $3 AND p.organization_id = {organization}{only_pools}{joins} \
              WHERE {live}"
         )
     }

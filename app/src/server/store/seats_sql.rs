@@ -38,8 +38,9 @@ pub(super) const SELECT_SEAT: &str = concatcp!(
 /// The capacity check: a pool that is full, or closed (its customer was deleted), takes no seat.
 pub(super) const TAKE_SUBSCRIPTION_SEAT: &str = "UPDATE subscriptions SET used_seats = used_seats + 1 \
      WHERE id = $1 AND used_seats < seats AND NOT seats_closed";
+/// An order that pays for a subscription is not a pool: its seats are the subscription's.
 pub(super) const TAKE_ORDER_SEAT: &str = "UPDATE orders SET used_seats = used_seats + 1 \
-     WHERE id = $1 AND used_seats < seats AND NOT seats_closed";
+     WHERE id = $1 AND used_seats < seats AND NOT seats_closed AND subscription_id IS NULL";
 
 /// `$1` customer, `$2` closed: closes every pool of a customer being deleted, and so waits for, or
 /// orders itself before, any assignment into them; or reopens them, while the customer is live.
