@@ -42,3 +42,41 @@ def test_a_malformed_id_is_a_validation_error_for_the_sdk(server):
     polar = Polar(org["access_token"], base_url=server.base_url, timeout=30)
     with pytest.raises(errors.HTTPValidationError):
         polar.organizations.get("not-a-uuid")
+
+
+def test_the_sdk_updates_the_default_proration_of_its_organization(server):
+    org = server.create_org(_slug())
+    polar = Polar(org["access_token"], base_url=server.base_url, timeout=30)
+    updated = polar.organizations.update(
+        org["organization_id"],
+        name="Renamed by the SDK",
+        subscription_settings={
+            "allow_multiple_subscriptions": True,
+            "proration_behavior": "next_period",
+            "benefit_revocation_grace_period": 0,
+            "prevent_trial_abuse": False,
+            "allow_customer_updates": True,
+        },
+    )
+    assert updated.name == "Renamed by the SDK"
+    assert updated.subscription_settings.proration_behavior == "next_period"
+    assert updated.proration_behavior == "next_period"
+    assert polar.organizations.get(org["organization_id"]).proration_behavior == "next_period"
+
+
+def test_a_setting_seatkeeper_keeps_fixed_is_a_validation_error_for_the_sdk(server):
+    org = server.create_org(_slug())
+    polar = Polar(org["access_token"], base_url=server.base_url, timeout=30)
+    with pytest.raises(errors.HTTPValidationError):
+        polar.organizations.update(
+            org["organization_id"],
+            subscription_settings={
+                "allow_multiple_subscriptions": False,
+                "proration_behavior": "prorate",
+                "benefit_revocation_grace_period": 0,
+                "prevent_trial_abuse": False,
+                "allow_customer_updates": True,
+            },
+        )
+    unchanged = polar.organizations.get(org["organization_id"])
+    assert unchanged.subscription_settings.allow_multiple_subscriptions is True

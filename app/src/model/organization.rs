@@ -151,6 +151,108 @@ pub struct SubscriptionSettings {
     pub allow_customer_updates: bool,
 }
 
+/// Body of `PATCH /v1/organizations/{id}`: absent (or null) fields are unchanged. Polar's other
+/// organization fields are accepted only as null, since Seatkeeper keeps no such setting; a value
+/// for one is a 422 naming it rather than a change silently dropped.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationUpdate {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The organization's contact email.
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub subscription_settings: Option<SubscriptionSettingsUpdate>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub avatar_url: Option<serde_json::Value>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub website: Option<serde_json::Value>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Vec<Object>>))]
+    pub socials: Option<serde_json::Value>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
+    pub details: Option<serde_json::Value>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
+    pub feature_settings: Option<serde_json::Value>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
+    pub notification_settings: Option<serde_json::Value>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
+    pub customer_email_settings: Option<serde_json::Value>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
+    pub customer_portal_settings: Option<serde_json::Value>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub country: Option<serde_json::Value>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
+    pub dispute_settings: Option<serde_json::Value>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Vec<String>>))]
+    pub embed_hosts: Option<serde_json::Value>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub default_presentment_currency: Option<serde_json::Value>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub default_tax_behavior: Option<serde_json::Value>,
+}
+
+impl OrganizationUpdate {
+    /// Polar's fields Seatkeeper keeps no setting for, by name, when given a value.
+    pub fn unsupported(&self) -> Vec<&'static str> {
+        [
+            ("avatar_url", &self.avatar_url),
+            ("website", &self.website),
+            ("socials", &self.socials),
+            ("details", &self.details),
+            ("feature_settings", &self.feature_settings),
+            ("notification_settings", &self.notification_settings),
+            ("customer_email_settings", &self.customer_email_settings),
+            ("customer_portal_settings", &self.customer_portal_settings),
+            ("country", &self.country),
+            ("dispute_settings", &self.dispute_settings),
+            ("embed_hosts", &self.embed_hosts),
+            (
+                "default_presentment_currency",
+                &self.default_presentment_currency,
+            ),
+            ("default_tax_behavior", &self.default_tax_behavior),
+        ]
+        .into_iter()
+        .filter(|(_, value)| value.as_ref().is_some_and(|v| !v.is_null()))
+        .map(|(name, _)| name)
+        .collect()
+    }
+}
+
+/// `subscription_settings` of an [`OrganizationUpdate`]. The official SDK sends every key; those
+/// Seatkeeper does not let change are accepted at the value it reports.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionSettingsUpdate {
+    /// The default for seat changes that name no `proration_behavior`.
+    #[serde(default)]
+    pub proration_behavior: Option<ProrationBehavior>,
+    #[serde(default)]
+    pub allow_multiple_subscriptions: Option<bool>,
+    #[serde(default)]
+    pub benefit_revocation_grace_period: Option<i64>,
+    #[serde(default)]
+    pub prevent_trial_abuse: Option<bool>,
+    #[serde(default)]
+    pub allow_customer_updates: Option<bool>,
+}
+
 /// Polar's per-email switches; Seatkeeper sends only seat invitations, so all are off.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

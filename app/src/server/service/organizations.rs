@@ -1,4 +1,5 @@
-//! Organizations: creating one (with its first access token) and reading it back.
+//! Organizations: creating one (with its first access token), reading it back and changing its
+//! settings.
 
 use secrecy::SecretString;
 
@@ -6,7 +7,7 @@ use crate::{
     model::{
         AccessTokenId, ListResource, Organization, OrganizationId, PageRequest, Scope, Scopes,
         Slug, ValidationIssue,
-        organization::{CheckoutOrganization, ProrationBehavior},
+        organization::{CheckoutOrganization, OrganizationUpdate, ProrationBehavior},
     },
     server::{
         store::{
@@ -17,7 +18,10 @@ use crate::{
     },
 };
 
-use super::{OrganizationCaller, ServiceError, Services};
+use super::{
+    OrganizationCaller, ServiceError, Services,
+    text::{clean_text, validated},
+};
 
 /// Default lifetime of an invitation link: 24 hours.
 pub const DEFAULT_INVITATION_TTL_SECONDS: i64 = 24 * 60 * 60;
@@ -164,6 +168,97 @@ impl Services {
             .await?
             .map(Organization::from)
             .ok_or_else(|| ServiceError::not_found("Organization"))
+    }
+
+    /// Changes the caller's own organization: its name, contact email and default proration
+    /// behavior. Settings Seatkeeper keeps fixed are accepted only at the value it reports.
+    #[tracing::instrument(skip_all, fields(organization_id = %id), err(level = "info"))]
+    pub async fn update_organization(
+        &self,
+        caller: &OrganizationCaller,
+        id: OrganizationId,
+        input: OrganizationUpdate,
+    ) -> Result<Organization, ServiceError> {
+        caller.require_any(&[Scope::OrganizationsWrite])?;
+        if id != caller.organization_id {
+            return Err(ServiceError::not_found("Organization"));
+        }
+        let mut record = self
+            .store()
+            .organization(id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Organization"))?;
+        let reported = Organization::from(record.clone()).subscription_settings;
+        let mut issues: Vec<ValidationIssue> = input
+            .unsupported()
+            .into_iter()
+            .map(|field| {
+                ValidationIssue::in_body(
+                    [field],
+                    format!("Seatkeeper keeps no {field} setting; leave it out or null"),
+                    "value_error",
+                )
+            })
+            .collect();
+        if let Some(name) = input.name {
+            let name = name.trim().to_owned();
+            if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
+                issues.push(ValidationIssue::in_body(
+                    ["name"],
+                    format!("name must be between 1 and {MAX_NAME_LEN} characters"),
+                    "string_length",
+                ));
+            }
+            record.name = name;
+        }
+        if input.email.is_some() {
+            record.email = clean_text("email", input.email, &mut issues);
+        }
+        if let Some(settings) = input.subscription_settings {
+            let mut fixed = |field: &'static str, asked: Option<String>, kept: String| {
+                if let Some(asked) = asked
+                    && asked != kept
+                {
+                    issues.push(ValidationIssue::in_body(
+                        ["subscription_settings", field],
+                        format!("Seatkeeper keeps {field} at {kept}; it cannot be {asked}"),
+                        "value_error",
+                    ));
+                }
+            };
+            let text = |v: Option<bool>| v.map(|v| v.to_string());
+            fixed(
+                "allow_multiple_subscriptions",
+                text(settings.allow_multiple_subscriptions),
+                reported.allow_multiple_subscriptions.to_string(),
+            );
+            fixed(
+                "benefit_revocation_grace_period",
+                settings
+                    .benefit_revocation_grace_period
+                    .map(|v| v.to_string()),
+                reported.benefit_revocation_grace_period.to_string(),
+            );
+            fixed(
+                "prevent_trial_abuse",
+                text(settings.prevent_trial_abuse),
+                reported.prevent_trial_abuse.to_string(),
+            );
+            fixed(
+                "allow_customer_updates",
+                text(settings.allow_customer_updates),
+                reported.allow_customer_updates.to_string(),
+            );
+            if let Some(behavior) = settings.proration_behavior {
+                record.proration_behavior = behavior;
+            }
+        }
+        validated(issues)?;
+        record.modified_at = Some(self.now());
+        let wire = Organization::from(record.clone());
+        let event = self.event(id, "organization.updated", &wire)?;
+        self.store().update_organization(&record, &[event]).await?;
+        Ok(wire)
     }
 
     /// The organizations the caller can see (its own), optionally filtered by slug.

@@ -65,6 +65,13 @@ pub trait Store:
         id: OrganizationId,
     ) -> Result<Option<OrganizationRecord>, StoreError>;
 
+    /// Writes an organization's name, email, proration default and `modified_at`, with `events`.
+    async fn update_organization(
+        &self,
+        organization: &OrganizationRecord,
+        events: &[NewEvent],
+    ) -> Result<(), StoreError>;
+
     async fn organization_by_slug(
         &self,
         slug: &str,

@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 
 use super::{
     AccessTokenRecord, Backend, IdempotencyClaim, IdempotencyHold, IdempotencyKey,
-    IdempotencyRecord, NewAccessToken, NewOrganization, OrganizationRecord, Store, StoreError,
-    StoredResponse,
+    IdempotencyRecord, NewAccessToken, NewEvent, NewOrganization, OrganizationRecord, Store,
+    StoreError, StoredResponse,
     db::{Bind, Db, On, Query, Record, query, query_as, query_scalar},
     idempotency::IdempotencyRow,
     list_sql::ListSql,
@@ -41,6 +41,10 @@ pub(super) const SELECT_ORGANIZATION_BY_SLUG: &str = "SELECT id, created_at, mod
      invitation_ttl_seconds, proration_behavior FROM organizations WHERE slug = $1";
 
 pub(super) const COUNT_ORGANIZATIONS: &str = "SELECT COUNT(*) FROM organizations";
+
+/// `$1` id: the settings an organization may change.
+pub(super) const UPDATE_ORGANIZATION: &str = "UPDATE organizations SET name = $2, email = $3, \
+     proration_behavior = $4, modified_at = $5 WHERE id = $1";
 
 pub(super) const INSERT_ACCESS_TOKEN: &str = "INSERT INTO access_tokens \
      (id, organization_id, token_hash, scopes, comment, created_at, expires_at) \
@@ -215,6 +219,23 @@ impl Store for SqlStore {
             .bind(id)
             .fetch_optional(&self.db)
             .await?)
+    }
+
+    async fn update_organization(
+        &self,
+        organization: &OrganizationRecord,
+        events: &[NewEvent],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        query(UPDATE_ORGANIZATION)
+            .bind(organization.id)
+            .bind(organization.name.as_str())
+            .bind(organization.email.as_deref())
+            .bind(organization.proration_behavior.as_str())
+            .bind(organization.modified_at)
+            .execute(&mut tx)
+            .await?;
+        Self::commit_with_events(tx, events).await
     }
 
     async fn organization_by_slug(

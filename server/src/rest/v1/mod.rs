@@ -35,7 +35,7 @@ impl<T: Serialize> IntoResponse for Created<T> {
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(organizations::list))
-        .routes(routes!(organizations::get_one))
+        .routes(routes!(organizations::get_one, organizations::update))
         .routes(routes!(products::create, products::list))
         .routes(routes!(products::get_one, products::update))
         .routes(routes!(products::set_benefits))

@@ -1,8 +1,10 @@
-//! `GET /v1/organizations` and `GET /v1/organizations/{id}`: the organization an access token belongs
-//! to. A token only ever sees its own organization; any other id is a 404.
+//! `GET /v1/organizations`, `GET` and `PATCH /v1/organizations/{id}`: the organization an access
+//! token belongs to. A token only ever sees and changes its own organization; any other id is a 404.
 
 use app::{
-    model::{ErrorBody, ListResource, Organization, OrganizationId},
+    model::{
+        ErrorBody, ListResource, Organization, OrganizationId, organization::OrganizationUpdate,
+    },
     server::store::{OrganizationFilter, filters::ORGANIZATION_SORTS},
 };
 use axum::{Json, extract::State};
@@ -13,7 +15,7 @@ use super::lists;
 use crate::{
     rest::{
         error::ApiError,
-        extract::{ListQuery, OrgAuth, Path},
+        extract::{self, ListQuery, OrgAuth, Path},
     },
     startup::AppState,
 };
@@ -33,6 +35,31 @@ pub(crate) async fn get_one(
     Path(id): Path<OrganizationId>,
 ) -> Result<Json<Organization>, ApiError> {
     Ok(Json(state.services.get_organization(&caller, id).await?))
+}
+
+/// Update the organization of the access token: its name, email and
+/// `subscription_settings.proration_behavior` (the default of seat changes that name none).
+#[utoipa::path(patch, path = "/v1/organizations/{id}", tag = "organizations",
+    request_body = OrganizationUpdate,
+    params(("id" = String, Path, format = Uuid, description = "The organization ID.")),
+    responses((status = 200, description = "The updated organization.", body = Organization),
+        (status = 401, description = "Missing or unknown token.", body = ErrorBody),
+        (status = 403, description = "The token lacks `organizations:write`.", body = ErrorBody),
+        (status = 404, description = "Not found, or another organization's.", body = ErrorBody),
+        (status = 422, description = "A bad value, or a setting Seatkeeper keeps fixed.", body = ErrorBody)),
+    security(("access_token" = ["organizations:write"])))]
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    OrgAuth(caller): OrgAuth,
+    Path(id): Path<OrganizationId>,
+    extract::Json(body): extract::Json<OrganizationUpdate>,
+) -> Result<Json<Organization>, ApiError> {
+    Ok(Json(
+        state
+            .services
+            .update_organization(&caller, id, body)
+            .await?,
+    ))
 }
 
 /// The filters the official SDK sends (`organizations.list`).
