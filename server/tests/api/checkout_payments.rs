@@ -385,22 +385,7 @@ async fn a_server_killed_between_the_charge_and_the_purchase_settles_the_payment
     backend: Backend,
 ) {
     let db = TestDatabase::new(backend).await;
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_seatkeeper"))
-        .args([
-            "org",
-            "create",
-            "--name",
-            "Acme",
-            "--slug",
-            "acme",
-            "--json",
-            "--database-url",
-            &db.url,
-        ])
-        .output()
-        .unwrap();
-    let org: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let token = org["access_token"].as_str().unwrap().to_owned();
+    let token = acme_token_from_cli(&db.url);
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();

@@ -458,21 +458,7 @@ async fn serve_demo_prints_a_working_token_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_with_a_test_clock_start_holds_time_at_that_instant() {
     let db = TestDatabase::new(Backend::Sqlite).await;
-    let org = run(&[
-        "org",
-        "create",
-        "--name",
-        "Acme",
-        "--slug",
-        "acme",
-        "--json",
-        "--database-url",
-        &db.url,
-    ]);
-    let token = serde_json::from_slice::<serde_json::Value>(&org.stdout).unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = acme_token_from_cli(&db.url);
     let served = serve(
         &db.url,
         &["--test-clock", "--test-clock-start", "2027-01-01T00:00:00Z"],
@@ -553,20 +539,7 @@ mod two_processes_sharing_a_database_never_oversell {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres() {
         let db = TestDatabase::new(Backend::Postgres).await;
-        let out = run(&[
-            "org",
-            "create",
-            "--name",
-            "Acme",
-            "--slug",
-            "acme",
-            "--json",
-            "--database-url",
-            &db.url,
-        ]);
-        assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
-        let created: Value = serde_json::from_str(&text(&out.stdout)).unwrap();
-        let token = created["access_token"].as_str().unwrap().to_owned();
+        let token = acme_token_from_cli(&db.url);
         let first = serve(&db.url, &[]);
         let second = serve(&db.url, &[]);
         let client = reqwest::Client::new();

@@ -23,6 +23,27 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// `seatkeeper org create --json` of an organization "Acme" on `database_url`, as an operator
+/// would run it: the access token it printed.
+pub fn acme_token_from_cli(database_url: &str) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_seatkeeper"))
+        .args([
+            "org", "create", "--name", "Acme", "--slug", "acme", "--json",
+        ])
+        .args(["--database-url", database_url])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    created["access_token"].as_str().unwrap().to_owned()
+}
+
 /// Which database a test runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
