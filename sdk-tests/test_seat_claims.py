@@ -229,3 +229,28 @@ def test_a_portal_member_may_read_but_not_change_seats(server, polar):
     with pytest.raises(errors.PolarClientError) as unauthorized:
         portal.list_seats(subscription_id=subscription_id)
     assert unauthorized.value.status_code == 401
+
+
+def test_the_sdk_lists_and_gets_the_customers_subscriptions_in_the_portal(server, polar):
+    subscription_id, customer_id = _pool(polar, 3)
+    second_id, _ = _pool(polar, 2)
+    stranger = polar.checkouts.create(
+        products=[polar.subscriptions.get(subscription_id).product_id], seats=1, customer_email=_unique("eve")
+    )
+    polar.checkouts.client_confirm(stranger.client_secret, confirmation_token_id="tok_visa")
+    stranger_id = polar.checkouts.get(stranger.id).subscription_id
+    portal = Polar(_session(polar, customer_id), base_url=server.base_url, timeout=30).customer_portal
+
+    page = portal.subscriptions.list()
+    assert isinstance(page, ListResourceCustomerSubscription)
+    assert [s.id for s in page.items] == [second_id, subscription_id]
+    assert page.pagination.total_count == 2
+    first_product = polar.subscriptions.get(subscription_id).product_id
+    only = portal.subscriptions.list(product_id=first_product, active=True, sorting=["-amount"])
+    assert [s.id for s in only.items] == [subscription_id]
+    assert portal.subscriptions.list(query="no such plan").items == []
+
+    one = portal.subscriptions.get(subscription_id)
+    assert one.id == subscription_id and one.seats == 3 and one.product.organization is not None
+    with pytest.raises(errors.ResourceNotFound):
+        portal.subscriptions.get(stranger_id)

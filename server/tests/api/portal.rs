@@ -1,12 +1,14 @@
 //! The customer portal's seat API (`/v1/customer-portal/seats*`) with customer and member sessions:
 //! the owner manages its own pools, a member may only look, another customer sees nothing, and the
-//! audit log names who acted. Also the subscriptions where a member holds a claimed seat.
+//! audit log names who acted. Also the customer's subscriptions (`/v1/customer-portal/subscriptions`)
+//! and those where a member holds a claimed seat.
 
 use serde_json::{Value, json};
 
 use crate::{
     both_backends,
-    helpers::seats::{assign_body, buy, invitation_token, pool_query, seats},
+    helpers::checkouts::{checkout, confirm},
+    helpers::seats::{assign_body, buy, invitation_token, pay_for, pool_query, seats},
     helpers::*,
 };
 
@@ -699,6 +701,178 @@ async fn the_portal_may_name_only_its_own_customer_by_customer_id(backend: Backe
     assert_eq!(seat["email"], "billing@globex.example");
 }
 
+/// A monthly product named `name` at `cents` per seat.
+async fn plan(app: &TestApp, org: &TestOrg, name: &str, cents: i64) -> Value {
+    let body = json!({
+        "name": name,
+        "recurring_interval": "month",
+        "prices": [{"amount_type": "seat_based", "seat_tiers": {"tiers": [{"min_seats": 1, "price_per_seat": cents}]}}]
+    });
+    let (status, product) = json(app.post_as(&org.token, "/v1/products", &body).await).await;
+    assert_eq!(status, 201, "{product}");
+    product
+}
+
+fn ids(list: &Value) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn the_portal_lists_and_gets_only_the_customers_own_subscriptions(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let team = plan(&app, &org, "Team plan", 1000).await;
+    let enterprise = plan(&app, &org, "Enterprise plan", 3000).await;
+    let small = pay_for(&app, &org, &team, 3).await;
+    let big = pay_for(&app, &org, &enterprise, 5).await;
+    let (small_id, big_id) = (
+        small["subscription_id"].as_str().unwrap().to_owned(),
+        big["subscription_id"].as_str().unwrap().to_owned(),
+    );
+    let theirs = checkout(
+        &app,
+        &org,
+        &team,
+        json!({"customer_email": "eve@initech.example"}),
+    )
+    .await;
+    assert_eq!(
+        confirm(&app, &theirs, json!({"confirmation_token_id": "tok_visa"}))
+            .await
+            .status(),
+        200
+    );
+    let (_, theirs) = json(
+        app.get(&format!(
+            "/v1/checkouts/client/{}",
+            theirs["client_secret"].as_str().unwrap()
+        ))
+        .await,
+    )
+    .await;
+    let owner = session(&app, &org, &small["customer_id"], None).await;
+    let list = |query: &str| {
+        let (app, owner) = (&app, &owner);
+        let path = format!("/v1/customer-portal/subscriptions/{query}");
+        async move {
+            let (status, body) = json(app.get_as(owner, &path).await).await;
+            assert_eq!(status, 200, "{path}: {body}");
+            body
+        }
+    };
+
+    let all = list("").await;
+    assert_eq!(
+        ids(&all),
+        [big_id.as_str(), small_id.as_str()],
+        "newest first"
+    );
+    assert_eq!(all["pagination"]["total_count"], 2);
+    assert_eq!(all["items"][0]["product"]["name"], "Enterprise plan");
+    assert_eq!(all["items"][0]["product"]["organization"]["slug"], "acme");
+    assert_eq!(
+        ids(&list(&format!("?product_id={}", team["id"].as_str().unwrap())).await),
+        [small_id.as_str()]
+    );
+    assert_eq!(ids(&list("?query=ENTERPRISE").await), [big_id.as_str()]);
+    assert_eq!(
+        ids(&list("?query=org%20acme").await).len(),
+        2,
+        "the organization's name matches"
+    );
+    assert_eq!(ids(&list("?query=nothing").await).len(), 0);
+    assert_eq!(ids(&list("?active=true").await).len(), 2);
+    assert_eq!(ids(&list("?active=false").await).len(), 0);
+    assert_eq!(
+        ids(&list("?sorting=product").await),
+        [big_id.as_str(), small_id.as_str()]
+    );
+    assert_eq!(
+        ids(&list("?sorting=-product").await),
+        [small_id.as_str(), big_id.as_str()]
+    );
+    assert_eq!(
+        ids(&list("?sorting=amount").await),
+        [small_id.as_str(), big_id.as_str()]
+    );
+    assert_eq!(ids(&list("?limit=1&page=2").await), [small_id.as_str()]);
+
+    let (status, one) = json(
+        app.get_as(
+            &owner,
+            &format!("/v1/customer-portal/subscriptions/{small_id}"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{one}");
+    assert_eq!(
+        (one["seats"].as_u64(), one["amount"].as_u64()),
+        (Some(3), Some(3000))
+    );
+    let their_id = theirs["subscription_id"].as_str().unwrap();
+    assert_error(
+        app.get_as(
+            &owner,
+            &format!("/v1/customer-portal/subscriptions/{their_id}"),
+        )
+        .await,
+        404,
+        "ResourceNotFound",
+    )
+    .await;
+    assert!(!ids(&list("").await).contains(&their_id.to_owned()));
+    for bad in [
+        "?sorting=email",
+        "?customer_id=x",
+        "?limit=101",
+        "?metadata[a]=b",
+    ] {
+        let response = app
+            .get_as(&owner, &format!("/v1/customer-portal/subscriptions{bad}"))
+            .await;
+        assert_eq!(response.status(), 422, "{bad}");
+    }
+    assert_error(
+        app.get("/v1/customer-portal/subscriptions").await,
+        401,
+        "Unauthorized",
+    )
+    .await;
+    assert_error(
+        app.get_as(&org.token, "/v1/customer-portal/subscriptions")
+            .await,
+        401,
+        "Unauthorized",
+    )
+    .await;
+}
+
+async fn a_member_may_read_the_customers_subscriptions(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let paid = buy(&app, &org, 2, Some("month")).await;
+    let member = create_member(
+        &app,
+        &org,
+        &paid["customer_id"],
+        json!({"email": "bob@globex.example", "role": "member"}),
+    )
+    .await;
+    let reader = session(&app, &org, &paid["customer_id"], Some(&member["id"])).await;
+    let (status, list) = json(
+        app.get_as(&reader, "/v1/customer-portal/subscriptions")
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["items"][0]["id"], paid["subscription_id"]);
+}
+
 both_backends!(
     the_owner_lists_assigns_resends_and_revokes_in_its_own_pool_and_the_audit_log_names_the_actor,
     the_owner_manages_a_one_time_orders_pool_too,
@@ -711,4 +885,6 @@ both_backends!(
     claimed_subscriptions_lists_exactly_the_subscriptions_where_the_member_holds_a_claimed_seat,
     claimed_subscriptions_are_customer_subscriptions_whose_product_names_its_organization,
     the_portal_may_name_only_its_own_customer_by_customer_id,
+    the_portal_lists_and_gets_only_the_customers_own_subscriptions,
+    a_member_may_read_the_customers_subscriptions,
 );

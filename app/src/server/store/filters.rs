@@ -53,6 +53,15 @@ pub const CHECKOUT_SORTS: &[SortKey] = &[
     key("expires_at", "expires_at"),
     key("status", "status"),
 ];
+/// The customer portal's subscription sort keys (Polar's `CustomerSubscriptionSortProperty`).
+pub const PORTAL_SUBSCRIPTION_SORTS: &[SortKey] = &[
+    key("started_at", "started_at"),
+    key("amount", "amount"),
+    key("status", "status"),
+    key("organization", SUBSCRIPTION_ORGANIZATION_NAME),
+    key("product", SUBSCRIPTION_PRODUCT_NAME),
+];
+
 pub const SUBSCRIPTION_SORTS: &[SortKey] = &[
     key("status", "status"),
     key("started_at", "started_at"),
@@ -355,8 +364,16 @@ pub struct SubscriptionFilter {
     pub started_after: Option<DateTime<Utc>>,
     pub started_before: Option<DateTime<Utc>>,
     pub metadata: MetadataFilter,
+    /// Text in the product's or the organization's name (the customer portal's search).
+    pub query: Option<String>,
     pub sorting: Sorting,
 }
+
+/// A subscription's product name and organization name, for searching and sorting by them.
+const SUBSCRIPTION_PRODUCT_NAME: &str =
+    "(SELECT pr.name FROM products pr WHERE pr.id = subscriptions.product_id)";
+const SUBSCRIPTION_ORGANIZATION_NAME: &str =
+    "(SELECT o.name FROM organizations o WHERE o.id = subscriptions.organization_id)";
 
 impl SubscriptionFilter {
     pub(super) fn sql(&self, organization: OrganizationId, backend: Backend) -> ListSql {
@@ -369,6 +386,10 @@ impl SubscriptionFilter {
             .with("canceled_at <= {}", self.canceled_at_before)
             .with("started_at >= {}", self.started_after)
             .with("started_at <= {}", self.started_before)
+            .search(
+                &[SUBSCRIPTION_PRODUCT_NAME, SUBSCRIPTION_ORGANIZATION_NAME],
+                self.query.as_deref(),
+            )
             .metadata(backend, &self.metadata);
         customers_with_external_ids(&mut list, &self.external_customer_ids);
         match self.active {

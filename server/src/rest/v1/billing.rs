@@ -99,6 +99,7 @@ pub(crate) async fn list_subscriptions(
         started_after: time(params.started_after),
         started_before: time(params.started_before),
         metadata: lists::metadata(metadata)?,
+        query: None,
         sorting: lists::sorting(SUBSCRIPTION_SORTS, &params.sorting)?,
     };
     Ok(Json(

@@ -78,5 +78,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(portal::resend))
         .routes(routes!(portal::audit_log))
         .routes(routes!(portal::claimed_subscriptions))
+        .routes(routes!(portal::list_subscriptions))
+        .routes(routes!(portal::get_subscription))
         .routes(routes!(benefit_grants::list))
 }

@@ -1,25 +1,30 @@
-//! `/v1/customer-portal/seats`: the billing customer's own seat management, authenticated by a
-//! customer or member session. Owners and billing managers may change seats; members may read.
-//! Pools of other customers are 404. The rules live in the seats service; these handlers only name
-//! the caller.
+//! `/v1/customer-portal/seats` and `/v1/customer-portal/subscriptions`: the billing customer's own
+//! seat management and subscriptions, authenticated by a customer or member session. Owners and
+//! billing managers may change seats; members may read. Pools of other customers are 404. The rules
+//! live in the services; these handlers only name the caller.
 
 use app::{
     model::{
-        ErrorBody, ListResource, SeatId,
+        ErrorBody, ListResource, ProductId, SeatId, SubscriptionId,
         billing::CustomerSubscription,
         seat::{CustomerSeat, SeatAssign, SeatAuditLog, SeatsList},
     },
-    server::service::{Credential, SeatCaller},
+    server::{
+        service::{Credential, SeatCaller},
+        store::{SubscriptionFilter, filters::PORTAL_SUBSCRIPTION_SORTS},
+    },
 };
 use axum::{Json, extract::State, response::Response};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::{
     rest::{
         error::ApiError,
-        extract::{self, Bearer, Path, PortalAuth, Query},
+        extract::{self, Bearer, ListQuery, Path, PortalAuth, Query},
         gzip,
         v1::{
-            lists::PageParams,
+            lists::{self, PageParams},
             seats::{self, PoolParams},
         },
     },
@@ -120,4 +125,69 @@ pub(crate) async fn claimed_subscriptions(
             .portal_claimed_subscriptions(&caller, page)
             .await?,
     ))
+}
+
+/// The filters the official SDK sends (`customer_portal.subscriptions.list`).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SubscriptionListParams {
+    /// Only subscriptions of these products.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    product_id: Vec<ProductId>,
+    /// Trialing, active or past-due (`true`), or none of those (`false`).
+    active: Option<bool>,
+    /// Text in the product's or the organization's name.
+    query: Option<String>,
+    /// Page number, from 1.
+    page: Option<u32>,
+    /// Items per page, 1 to 100 (default 10).
+    limit: Option<u32>,
+    /// `started_at`, `amount`, `status`, `organization` or `product`; `-` first for descending.
+    /// Newest first by default.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    sorting: Vec<String>,
+}
+
+/// List the subscriptions of the session's customer.
+#[utoipa::path(get, path = "/v1/customer-portal/subscriptions", tag = "customer-portal", params(SubscriptionListParams),
+    responses((status = 200, body = ListResource<CustomerSubscription>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("customer_session" = [])))]
+pub(crate) async fn list_subscriptions(
+    State(state): State<AppState>,
+    PortalAuth(caller): PortalAuth,
+    ListQuery { params, metadata }: ListQuery<SubscriptionListParams>,
+) -> Result<Json<ListResource<CustomerSubscription>>, ApiError> {
+    lists::no_metadata(&metadata)?;
+    let page = lists::page(params.page, params.limit)?;
+    let filter = SubscriptionFilter {
+        product_ids: params.product_id,
+        active: params.active,
+        query: params.query,
+        sorting: lists::sorting(PORTAL_SUBSCRIPTION_SORTS, &params.sorting)?,
+        ..SubscriptionFilter::default()
+    };
+    Ok(Json(
+        state
+            .services
+            .portal_subscriptions(&caller, filter, page)
+            .await?,
+    ))
+}
+
+/// Get a subscription of the session's customer.
+#[utoipa::path(get, path = "/v1/customer-portal/subscriptions/{id}", tag = "customer-portal",
+    params(("id" = String, Path, format = Uuid, description = "The subscription ID.")),
+    responses((status = 200, body = CustomerSubscription), (status = 401, body = ErrorBody),
+        (status = 404, description = "No such subscription of the caller's customer.", body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("customer_session" = [])))]
+pub(crate) async fn get_subscription(
+    State(state): State<AppState>,
+    PortalAuth(caller): PortalAuth,
+    Path(id): Path<SubscriptionId>,
+) -> Result<Json<CustomerSubscription>, ApiError> {
+    Ok(Json(state.services.portal_subscription(&caller, id).await?))
 }
