@@ -160,6 +160,43 @@ async fn a_full_pool_refuses_a_seat_and_writes_nothing(backend: Backend) {
     );
 }
 
+async fn a_subscription_that_is_no_longer_active_takes_no_seat_whatever_was_read_before(
+    backend: Backend,
+) {
+    let pool = two_seat_pool(backend).await;
+    let store = pool.app.store();
+    let SeatPool::Subscription(id) = pool.pool else {
+        unreachable!("the pool is a subscription")
+    };
+    // As if the subscription ended between the request's read and its write.
+    let cancel = "UPDATE subscriptions SET status = 'canceled' WHERE id = $1";
+    match backend {
+        Backend::Sqlite => {
+            let db = sqlx::SqlitePool::connect(&pool.app.database_url)
+                .await
+                .unwrap();
+            sqlx::query(cancel)
+                .bind(id.as_uuid())
+                .execute(&db)
+                .await
+                .unwrap();
+        }
+        Backend::Postgres => {
+            let db = sqlx::PgPool::connect(&pool.app.database_url).await.unwrap();
+            sqlx::query(cancel)
+                .bind(id.as_uuid())
+                .execute(&db)
+                .await
+                .unwrap();
+        }
+    }
+    let (seat, _) = pool.assignment("late@globex.example");
+    let err = store.assign_seat(&seat).await.unwrap_err();
+    assert!(matches!(err, StoreError::NoCapacity), "{err:?}");
+    assert_eq!(pool.used().await, 0);
+    assert_eq!(store.seat(pool.org.id, seat.seat.id).await.unwrap(), None);
+}
+
 async fn an_email_holds_one_active_seat_per_pool(backend: Backend) {
     let pool = two_seat_pool(backend).await;
     let store = pool.app.store();
@@ -319,6 +356,7 @@ async fn a_callers_read_of_a_pool_sees_only_its_own_organizations_pools(backend:
 both_backends!(
     a_callers_read_of_a_pool_sees_only_its_own_organizations_pools,
     a_full_pool_refuses_a_seat_and_writes_nothing,
+    a_subscription_that_is_no_longer_active_takes_no_seat_whatever_was_read_before,
     an_email_holds_one_active_seat_per_pool,
     a_seat_is_claimed_once_with_its_own_token,
     revoking_frees_the_place_once,

@@ -35,9 +35,11 @@ pub(super) const SELECT_SEAT: &str = concatcp!(
     " FROM customer_seats WHERE id = $1 AND organization_id = $2"
 );
 
-/// The capacity check: a pool that is full, or closed (its customer was deleted), takes no seat.
+/// The capacity check: a pool that is full, closed (its customer was deleted) or no longer active
+/// takes no seat, whatever the request read before (a cancellation racing an assignment wins or
+/// waits for it, on the pool's row).
 pub(super) const TAKE_SUBSCRIPTION_SEAT: &str = "UPDATE subscriptions SET used_seats = used_seats + 1 \
-     WHERE id = $1 AND used_seats < seats AND NOT seats_closed";
+     WHERE id = $1 AND used_seats < seats AND NOT seats_closed AND status IN ('active', 'trialing')";
 /// An order that pays for a subscription is not a pool: its seats are the subscription's.
 pub(super) const TAKE_ORDER_SEAT: &str = "UPDATE orders SET used_seats = used_seats + 1 \
      WHERE id = $1 AND used_seats < seats AND NOT seats_closed AND subscription_id IS NULL";
