@@ -34,6 +34,19 @@ async fn session(
     session["token"].as_str().unwrap().to_owned()
 }
 
+/// A new member of `customer_id` with `email` and `role`, and a portal session of theirs.
+async fn member_session(
+    app: &TestApp,
+    org: &TestOrg,
+    customer_id: &Value,
+    email: &str,
+    role: &str,
+) -> (Value, String) {
+    let member = create_member(app, org, customer_id, json!({"email": email, "role": role})).await;
+    let token = session(app, org, customer_id, Some(&member["id"])).await;
+    (member, token)
+}
+
 fn portal_seat(seat: &Value) -> String {
     format!("{PORTAL}/{}", seat["id"].as_str().unwrap())
 }
@@ -286,15 +299,15 @@ async fn a_member_may_read_but_only_the_owner_or_a_billing_manager_may_change_se
     )
     .await;
 
-    let member = create_member(
+    let (member, reader) = member_session(
         &app,
         &org,
         &paid["customer_id"],
-        json!({"email": "bob@globex.example", "role": "member"}),
+        "bob@globex.example",
+        "member",
     )
     .await;
     assert_eq!(member["role"], "member");
-    let reader = session(&app, &org, &paid["customer_id"], Some(&member["id"])).await;
     let (status, list) = json(app.get_as(&reader, &portal_list(&paid)).await).await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(list["seats"][0]["id"], seat["id"]);
@@ -325,15 +338,15 @@ async fn a_member_may_read_but_only_the_owner_or_a_billing_manager_may_change_se
         1
     );
 
-    let manager = create_member(
+    let (manager, writer) = member_session(
         &app,
         &org,
         &paid["customer_id"],
-        json!({"email": "mia@globex.example", "role": "billing_manager"}),
+        "mia@globex.example",
+        "billing_manager",
     )
     .await;
     assert_eq!(manager["role"], "billing_manager");
-    let writer = session(&app, &org, &paid["customer_id"], Some(&manager["id"])).await;
     let (status, carl) = json(
         app.post_as(&writer, PORTAL, &assign_body(&paid, "carl@globex.example"))
             .await,
@@ -431,14 +444,14 @@ async fn a_removed_members_session_is_refused(backend: Backend) {
     let app = spawn_app(backend).await;
     let org = app.create_org("acme").await;
     let paid = buy(&app, &org, 2, Some("month")).await;
-    let manager = create_member(
+    let (manager, token) = member_session(
         &app,
         &org,
         &paid["customer_id"],
-        json!({"email": "mia@globex.example", "role": "billing_manager"}),
+        "mia@globex.example",
+        "billing_manager",
     )
     .await;
-    let token = session(&app, &org, &paid["customer_id"], Some(&manager["id"])).await;
     assert_eq!(app.get_as(&token, &portal_list(&paid)).await.status(), 200);
     let path = format!(
         "/v1/customers/{}/members/{}",
@@ -856,14 +869,14 @@ async fn a_member_may_read_the_customers_subscriptions(backend: Backend) {
     let app = spawn_app(backend).await;
     let org = app.create_org("acme").await;
     let paid = buy(&app, &org, 2, Some("month")).await;
-    let member = create_member(
+    let (_, reader) = member_session(
         &app,
         &org,
         &paid["customer_id"],
-        json!({"email": "bob@globex.example", "role": "member"}),
+        "bob@globex.example",
+        "member",
     )
     .await;
-    let reader = session(&app, &org, &paid["customer_id"], Some(&member["id"])).await;
     let (status, list) = json(
         app.get_as(&reader, "/v1/customer-portal/subscriptions")
             .await,
