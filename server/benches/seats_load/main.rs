@@ -20,7 +20,8 @@
 //! - at scale (`scale.rs`): the real `seatkeeper serve` binary in a process of its own, the assign
 //!   and list phases on an empty database, then again after `seatkeeper dev seed` wrote
 //!   `BENCH_SCALE_POOLS` pools of `BENCH_SCALE_SEATS` seats; the database's size and the server's
-//!   peak resident memory are reported.
+//!   peak resident memory are reported, and the same process's `GET /healthz` as the out-of-process
+//!   reference for its list.
 //!
 //! Reference points measured in the same run: a bare axum `GET /hello` route (same process, same HTTP
 //! client), `pgbench` tpcb-like on the same PostgreSQL, and, per database, a bare axum route

@@ -124,6 +124,21 @@ impl Report {
                 );
             }
         }
+        out.push_str("\nOut of process (the server in its own process, as a client meets it; no target, the issue's\nratios are the in-process ones above):\n\n");
+        out.push_str(
+            "| database | GET /healthz ops/s | list ops/s, empty database | list / healthz |\n",
+        );
+        out.push_str("|---|---:|---:|---:|\n");
+        for run in &self.scale {
+            let _ = writeln!(
+                out,
+                "| {} | {:.0} | {:.0} | {:.2} |",
+                run.kind.name(),
+                run.healthz.rate(),
+                run.empty.list.rate(),
+                run.empty.list.rate() / run.healthz.rate().max(1e-9),
+            );
+        }
         out.push_str("\n| database | seeding | database on disk | server peak RSS, empty phases | server peak RSS, at the end | target | result |\n");
         out.push_str("|---|---|---:|---:|---:|---:|---|\n");
         for run in &self.scale {

@@ -13,6 +13,8 @@ use super::*;
 /// The phases of one database, empty and seeded.
 pub(crate) struct ScaleRun {
     pub(crate) kind: DatabaseKind,
+    /// `GET /healthz` of the same server process: the out-of-process reference for its list.
+    pub(crate) healthz: PhaseResult,
     pub(crate) empty: ScalePhases,
     pub(crate) seeded: ScalePhases,
     /// What `dev seed` printed (`counts`, `seconds`).
@@ -67,6 +69,13 @@ async fn measure_scale(config: &Config, kind: DatabaseKind, url: &str) -> anyhow
     });
     let outcome = async {
         let product = create_product(&server).await?;
+        let healthz = {
+            let (server, url) = (server.clone(), server.url("/healthz"));
+            measured("healthz", config, move || {
+                send(server.client.get(&url), 200)
+            })
+            .await?
+        };
         let empty = scale_phases(config, &server, &product, "empty").await?;
         let peak_rss_empty_kib = child.peak_rss_kib()?;
         let started = Instant::now();
@@ -94,6 +103,7 @@ async fn measure_scale(config: &Config, kind: DatabaseKind, url: &str) -> anyhow
         let database_bytes = database_size(kind, url).await?;
         anyhow::Ok(ScaleRun {
             kind,
+            healthz,
             empty,
             seeded,
             seed,
