@@ -56,6 +56,26 @@ async fn the_clock_cannot_go_backwards(backend: Backend) {
     .await;
 }
 
+async fn one_advance_moves_at_most_ten_years(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let before = app.services.now();
+    assert_validation(
+        app.advance_clock(&json!({"to": "9999-12-31T00:00:00Z"}))
+            .await,
+        json!(["body", "to"]),
+        "value_error",
+    )
+    .await;
+    assert_validation(
+        app.advance_clock(&json!({"seconds": 11 * 366 * 24 * 3600}))
+            .await,
+        json!(["body", "seconds"]),
+        "value_error",
+    )
+    .await;
+    assert_eq!(app.services.now(), before);
+}
+
 async fn an_advance_names_exactly_one_of_to_and_seconds(backend: Backend) {
     let app = spawn_app(backend).await;
     let before = app.services.now();
@@ -126,6 +146,7 @@ both_backends!(
     the_test_clock_stands_still_until_it_is_advanced,
     the_test_clock_moves_to_a_given_time,
     the_clock_cannot_go_backwards,
+    one_advance_moves_at_most_ten_years,
     an_advance_names_exactly_one_of_to_and_seconds,
     the_test_clock_needs_an_organization_token,
     without_test_mode_the_clock_endpoints_do_not_exist,

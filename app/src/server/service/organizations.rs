@@ -65,6 +65,35 @@ impl From<OrganizationRecord> for Organization {
     }
 }
 
+/// An organization's name, trimmed, or the 422 issue that says why it is refused.
+fn organization_name(raw: &str) -> Result<String, ValidationIssue> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
+        return Err(ValidationIssue::in_body(
+            ["name"],
+            format!("name must be between 1 and {MAX_NAME_LEN} characters"),
+            "string_length",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// A `subscription_settings` key Seatkeeper keeps at `kept`: asking for another value is an issue.
+fn keep_fixed<T: PartialEq + std::fmt::Display>(
+    field: &'static str,
+    asked: Option<T>,
+    kept: T,
+    issues: &mut Vec<ValidationIssue>,
+) {
+    if let Some(asked) = asked.filter(|asked| *asked != kept) {
+        issues.push(ValidationIssue::in_body(
+            ["subscription_settings", field],
+            format!("Seatkeeper keeps {field} at {kept}; it cannot be {asked}"),
+            "value_error",
+        ));
+    }
+}
+
 /// A fresh token for `organization_id`: the row to store and the secret to show once.
 pub(super) fn new_access_token(
     organization_id: OrganizationId,
@@ -92,14 +121,8 @@ impl Services {
         &self,
         input: CreateOrganization,
     ) -> Result<CreatedOrganization, ServiceError> {
-        let name = input.name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
-            return Err(ServiceError::Validation(vec![ValidationIssue::in_body(
-                ["name"],
-                format!("name must be between 1 and {MAX_NAME_LEN} characters"),
-                "string_length",
-            )]));
-        }
+        let name = organization_name(&input.name)
+            .map_err(|issue| ServiceError::Validation(vec![issue]))?;
         let now = self.now();
         let organization = NewOrganization {
             id: OrganizationId::new(),
@@ -201,53 +224,38 @@ impl Services {
             })
             .collect();
         if let Some(name) = input.name {
-            let name = name.trim().to_owned();
-            if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
-                issues.push(ValidationIssue::in_body(
-                    ["name"],
-                    format!("name must be between 1 and {MAX_NAME_LEN} characters"),
-                    "string_length",
-                ));
+            match organization_name(&name) {
+                Ok(name) => record.name = name,
+                Err(issue) => issues.push(issue),
             }
-            record.name = name;
         }
         if input.email.is_some() {
             record.email = clean_text("email", input.email, &mut issues);
         }
         if let Some(settings) = input.subscription_settings {
-            let mut fixed = |field: &'static str, asked: Option<String>, kept: String| {
-                if let Some(asked) = asked
-                    && asked != kept
-                {
-                    issues.push(ValidationIssue::in_body(
-                        ["subscription_settings", field],
-                        format!("Seatkeeper keeps {field} at {kept}; it cannot be {asked}"),
-                        "value_error",
-                    ));
-                }
-            };
-            let text = |v: Option<bool>| v.map(|v| v.to_string());
-            fixed(
+            keep_fixed(
                 "allow_multiple_subscriptions",
-                text(settings.allow_multiple_subscriptions),
-                reported.allow_multiple_subscriptions.to_string(),
+                settings.allow_multiple_subscriptions,
+                reported.allow_multiple_subscriptions,
+                &mut issues,
             );
-            fixed(
+            keep_fixed(
                 "benefit_revocation_grace_period",
-                settings
-                    .benefit_revocation_grace_period
-                    .map(|v| v.to_string()),
-                reported.benefit_revocation_grace_period.to_string(),
+                settings.benefit_revocation_grace_period,
+                reported.benefit_revocation_grace_period,
+                &mut issues,
             );
-            fixed(
+            keep_fixed(
                 "prevent_trial_abuse",
-                text(settings.prevent_trial_abuse),
-                reported.prevent_trial_abuse.to_string(),
+                settings.prevent_trial_abuse,
+                reported.prevent_trial_abuse,
+                &mut issues,
             );
-            fixed(
+            keep_fixed(
                 "allow_customer_updates",
-                text(settings.allow_customer_updates),
-                reported.allow_customer_updates.to_string(),
+                settings.allow_customer_updates,
+                reported.allow_customer_updates,
+                &mut issues,
             );
             if let Some(behavior) = settings.proration_behavior {
                 record.proration_behavior = behavior;
