@@ -17,6 +17,8 @@ pub mod server;
 
 mod shell;
 
+#[cfg(feature = "ssr")]
+pub use shell::page_policy;
 pub use shell::{App, shell};
 
 /// The sentence to show a person for a failed server function.

@@ -15,8 +15,6 @@ use crate::pages::{
 
 /// The full HTML document rendered by the server around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -57,26 +55,21 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The Content-Security-Policy of a page: scripts only from this server, plus the page's own inline
-/// scripts (the hydration bootstrap and streamed data) by their per-response nonce, which leptos
-/// puts on every script it writes; WASM compilation (`'wasm-unsafe-eval'`, what hydration needs);
-/// styles, images and fetches (server functions) from this server only; no plugins, no `<base>`,
-/// forms posting only here, and no framing. Set before the first byte is streamed.
+/// The Content-Security-Policy of a page whose inline scripts carry `nonce`: scripts only from this
+/// server, plus the page's own inline scripts (the hydration bootstrap and streamed data) by their
+/// per-response nonce, which leptos puts on every script it writes; WASM compilation
+/// (`'wasm-unsafe-eval'`, what hydration needs); styles, images and fetches (server functions) from
+/// this server only; no plugins, no `<base>`, forms posting only here, and no framing.
+///
+/// The server's middleware makes the nonce, gives it to the render through the request, and sets
+/// this header on the page's response itself: a header that depended on the render reaching the
+/// response (leptos' `ResponseOptions`) was seen missing on a rare request, leaving a page that
+/// could not load its own scripts.
 #[cfg(feature = "ssr")]
-fn set_page_policy() {
-    use leptos::nonce::use_nonce;
-    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
-        return;
-    };
-    let nonce = use_nonce()
-        .map(|nonce| format!(" 'nonce-{nonce}'"))
-        .unwrap_or_default();
-    let policy = format!(
-        "default-src 'self'; script-src 'self'{nonce} 'wasm-unsafe-eval'; style-src 'self'; \
+pub fn page_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
          img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
          base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    );
-    if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
-        response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
-    }
+    )
 }

@@ -28,6 +28,7 @@ use governor::{
     DefaultKeyedRateLimiter, Quota, RateLimiter,
     clock::{Clock, DefaultClock},
 };
+use leptos::nonce::Nonce;
 
 use crate::rest::error::ApiError;
 
@@ -169,9 +170,13 @@ pub struct Guard {
 /// is cut off past that size (reading it fails, which the extractors answer with 413) and must arrive
 /// within [`Timeouts::body`]; a request still unanswered after [`Timeouts::request`] is abandoned
 /// with a 503. Every refusal has the API's JSON error body.
-pub async fn guard(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
+pub async fn guard(State(guard): State<Arc<Guard>>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let is_static_asset = path.starts_with("/pkg/") || path.starts_with("/favicon");
+    let page_nonce = may_be_page(&request, is_static_asset).then(Nonce::new);
+    if let Some(nonce) = &page_nonce {
+        request.extensions_mut().insert(nonce.clone());
+    }
     if let Some(limiter) = &guard.limiter
         && is_public_capability(request.uri().path())
         && let Some(client) = limiter.client_of(&request)
@@ -232,19 +237,41 @@ pub async fn guard(State(guard): State<Arc<Guard>>, request: Request, next: Next
             refusal(ServiceError::TimedOut { seconds })
         }
     };
-    secure_headers(&mut response, is_static_asset);
+    secure_headers(&mut response, is_static_asset, page_nonce.as_ref());
     response
 }
 
-/// The policy of responses that are not pages (pages send their own, with a nonce: see `shell`).
+/// Whether a request may be answered with a page (a GET outside the API and the static files): it
+/// gets a fresh nonce, which the render puts on the page's inline scripts (see `startup`) and the
+/// page's policy names.
+fn may_be_page(request: &Request, is_static_asset: bool) -> bool {
+    let path = request.uri().path();
+    matches!(*request.method(), Method::GET | Method::HEAD)
+        && !is_static_asset
+        && !path.starts_with("/v1/")
+        && !path.starts_with("/api/")
+}
+
+/// The policy of responses that are not pages (a page's names its nonce: see `app::page_policy`).
 pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-/// The security headers every response carries unless it set its own: a Content-Security-Policy,
-/// `Referrer-Policy: no-referrer` (claim, checkout and portal addresses carry tokens),
+/// The security headers every response carries unless it set its own: a Content-Security-Policy
+/// (a page's own, naming the request's nonce, on an HTML answer to a request that got one; the
+/// API's on everything else), `Referrer-Policy: no-referrer` (claim, checkout and portal addresses carry tokens),
 /// `X-Content-Type-Options: nosniff`, and `Cache-Control: no-store` on everything but the static
 /// files (API answers and pages carry tokens and personal data).
-fn secure_headers(response: &mut Response, is_static_asset: bool) {
+fn secure_headers(response: &mut Response, is_static_asset: bool, page_nonce: Option<&Nonce>) {
     let headers = response.headers_mut();
+    let is_html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if let Some(nonce) = page_nonce.filter(|_| is_html)
+        && !headers.contains_key(header::CONTENT_SECURITY_POLICY)
+        && let Ok(policy) = HeaderValue::from_str(&app::page_policy(nonce))
+    {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
     let defaults = [
         (header::CONTENT_SECURITY_POLICY, API_CSP),
         (header::REFERRER_POLICY, "no-referrer"),

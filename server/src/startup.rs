@@ -71,7 +71,16 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The whole application as one router.
 pub fn build_router(state: AppState) -> Router {
     let services = state.services.clone();
-    let context = move || provide_context(services.clone());
+    // The services, and the nonce the guard made for this page's inline scripts (which names it in
+    // the page's policy), replacing the one leptos makes.
+    let context = move || {
+        provide_context(services.clone());
+        let nonce = leptos::prelude::use_context::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<leptos::nonce::Nonce>().cloned());
+        if let Some(nonce) = nonce {
+            provide_context(nonce);
+        }
+    };
     let leptos_options = state.leptos_options.clone();
     let routes = generate_route_list(App);
     let guard = Guard {

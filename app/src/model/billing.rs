@@ -15,6 +15,7 @@ use super::{
     metadata::Metadata,
     organization::{CheckoutOrganization, Organization},
     product::{Product, ProductPrice, RecurringInterval},
+    subscription_update::PendingSubscriptionUpdate,
 };
 
 #[derive(
@@ -387,8 +388,7 @@ pub struct Subscription {
     pub prices: Vec<ProductPrice>,
     #[cfg_attr(feature = "ssr", schema(value_type = Vec<Object>))]
     pub meters: Vec<serde_json::Value>,
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
-    pub pending_update: Option<serde_json::Value>,
+    pub pending_update: Option<PendingSubscriptionUpdate>,
 }
 
 /// A product as the customer portal shows it: with the organization that sells it.
@@ -410,8 +410,7 @@ pub struct CustomerSubscription {
     pub prices: Vec<ProductPrice>,
     #[cfg_attr(feature = "ssr", schema(value_type = Vec<Object>))]
     pub meters: Vec<serde_json::Value>,
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
-    pub pending_update: Option<serde_json::Value>,
+    pub pending_update: Option<PendingSubscriptionUpdate>,
 }
 
 /// One line of an order.

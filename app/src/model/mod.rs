@@ -19,6 +19,7 @@ pub mod scope;
 pub mod seat;
 pub mod slug;
 pub mod status;
+pub mod subscription_update;
 
 pub use email::Email;
 pub use error::{AppError, ErrorBody, ErrorDetail, LocSegment, ValidationIssue};

@@ -266,7 +266,57 @@ async fn re_sending_one_invitation_in_a_loop_is_slowed_down(backend: Backend) {
     );
 }
 
+/// The nonce a page's policy names, and whether every inline script of the page carries it.
+fn page_nonce_is_kept(policy: &str, html: &str) -> bool {
+    let Some(nonce) = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+    else {
+        return false;
+    };
+    let attribute = format!("nonce=\"{nonce}\"");
+    let mut tags = html
+        .split("<script")
+        .skip(1)
+        .map(|rest| rest.split('>').next().unwrap_or_default())
+        .peekable();
+    nonce.len() >= 16 && tags.peek().is_some() && tags.all(|tag| tag.contains(&attribute))
+}
+
+async fn every_page_of_many_requested_in_parallel_carries_its_own_policy_naming_its_own_nonce(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let paths = [
+        "/",
+        "/acme/portal/claim?token=skp_inv_nope",
+        "/acme/portal/seats",
+        "/checkout/nope",
+        "/no/such/page",
+    ];
+    let mut handles = Vec::new();
+    for round in 0..200 {
+        let client = app.client.clone();
+        let url = app.url(paths[round % paths.len()]);
+        handles.push(tokio::spawn(async move {
+            let response = client.get(&url).send().await.unwrap();
+            let policy = response.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let html = response.text().await.unwrap();
+            (url, policy.clone(), page_nonce_is_kept(&policy, &html))
+        }));
+    }
+    for handle in handles {
+        let (url, policy, kept) = handle.await.unwrap();
+        assert!(kept, "{url}: {policy}");
+    }
+}
+
 both_backends!(
+    every_page_of_many_requested_in_parallel_carries_its_own_policy_naming_its_own_nonce,
     the_public_claim_and_checkout_endpoints_are_rate_limited_per_address_and_merchant_calls_are_not,
     a_body_over_the_limit_is_refused_with_413_whether_declared_or_streamed,
     free_text_over_its_length_is_a_422_naming_the_field,

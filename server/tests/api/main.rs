@@ -33,4 +33,5 @@ mod seed;
 mod shutdown;
 mod store_contract;
 mod store_seats_contract;
+mod subscription_changes;
 mod test_clock;

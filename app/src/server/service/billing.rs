@@ -6,6 +6,7 @@ use crate::{
         billing::{Order, OrderStatus, Subscription, SubscriptionCore},
         customer::Customer,
         product::Product,
+        subscription_update::PendingSubscriptionUpdate,
     },
     server::store::{OrderFilter, OrderRecord, SubscriptionFilter, SubscriptionRecord},
 };
@@ -33,7 +34,9 @@ pub(super) fn subscription_core(s: &SubscriptionRecord) -> SubscriptionCore {
         cancel_at_period_end: s.cancel_at_period_end,
         canceled_at: s.canceled_at,
         started_at: Some(s.started_at),
-        ends_at: s.cancel_at_period_end.then_some(s.current_period_end),
+        ends_at: s
+            .ended_at
+            .or(s.cancel_at_period_end.then_some(s.current_period_end)),
         ended_at: s.ended_at,
         past_due_at: None,
         pause_at_period_end: false,
@@ -45,9 +48,22 @@ pub(super) fn subscription_core(s: &SubscriptionRecord) -> SubscriptionCore {
         checkout_id: s.checkout_id,
         seats: s.seats,
         units: None,
-        customer_cancellation_reason: None,
-        customer_cancellation_comment: None,
+        customer_cancellation_reason: s.changes.customer_cancellation_reason.clone(),
+        customer_cancellation_comment: s.changes.customer_cancellation_comment.clone(),
     }
+}
+
+/// The seat count scheduled for a subscription's renewal, as Polar's `pending_update`.
+pub(super) fn pending_update(s: &SubscriptionRecord) -> Option<PendingSubscriptionUpdate> {
+    let scheduled = s.changes.scheduled()?;
+    Some(PendingSubscriptionUpdate {
+        id: scheduled.id,
+        created_at: scheduled.created_at,
+        modified_at: None,
+        applies_at: s.current_period_end,
+        product_id: None,
+        seats: Some(scheduled.seats),
+    })
 }
 
 pub(super) fn subscription_wire(
@@ -63,7 +79,7 @@ pub(super) fn subscription_wire(
         product,
         discount: None,
         meters: Vec::new(),
-        pending_update: None,
+        pending_update: pending_update(s),
     }
 }
 

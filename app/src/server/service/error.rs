@@ -15,6 +15,13 @@ pub enum ServiceError {
     /// A valid caller without the right to do this.
     #[error("not permitted: {0}")]
     NotPermitted(String),
+    /// The object is in a state that refuses this (403), with a specific wire name, e.g.
+    /// `AlreadyCanceledSubscription`.
+    #[error("{error}: {detail}")]
+    Refused { error: &'static str, detail: String },
+    /// A charge was refused by the payment provider (402); nothing changed.
+    #[error("payment failed: {0}")]
+    PaymentFailed(String),
     /// The object does not exist, or belongs to another organization.
     #[error("{resource} not found")]
     NotFound { resource: &'static str },
@@ -77,6 +84,14 @@ impl ServiceError {
         }
     }
 
+    /// A 403 refusal named `error`.
+    pub fn refused(error: &'static str, detail: impl Into<String>) -> Self {
+        Self::Refused {
+            error,
+            detail: detail.into(),
+        }
+    }
+
     /// A 422 for one field of the request body.
     pub fn invalid_field(field: &str, msg: impl Into<String>) -> Self {
         Self::Validation(vec![ValidationIssue::in_body([field], msg, "value_error")])
@@ -94,7 +109,8 @@ impl ServiceError {
     pub fn status(&self) -> u16 {
         match self {
             Self::Unauthorized(_) => 401,
-            Self::NotPermitted(_) => 403,
+            Self::NotPermitted(_) | Self::Refused { .. } => 403,
+            Self::PaymentFailed(_) => 402,
             Self::NotFound { .. } | Self::Missing { .. } => 404,
             Self::Rejected { .. } => 400,
             Self::Conflict { .. } => 409,
@@ -131,7 +147,9 @@ impl ServiceError {
             Self::NotFound { resource } => {
                 ErrorBody::message("ResourceNotFound", format!("{resource} not found"))
             }
+            Self::PaymentFailed(why) => ErrorBody::message("PaymentFailed", why.clone()),
             Self::Rejected { error, detail }
+            | Self::Refused { error, detail }
             | Self::Missing { error, detail }
             | Self::Conflict { error, detail } => ErrorBody::message(*error, detail.clone()),
             Self::Validation(issues) => ErrorBody::validation(issues.clone()),

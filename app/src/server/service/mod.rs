@@ -28,6 +28,7 @@ mod seed;
 mod sessions;
 mod shared_reads;
 mod status;
+mod subscription_changes;
 mod text;
 
 use std::sync::Arc;

@@ -14,7 +14,10 @@ use crate::{
     server::store::{SubscriptionFilter, SubscriptionRecord},
 };
 
-use super::{PortalCaller, ServiceError, Services, billing::subscription_core};
+use super::{
+    PortalCaller, ServiceError, Services,
+    billing::{pending_update, subscription_core},
+};
 
 impl Services {
     /// The subscriptions of the session's customer that `filter` selects (its customer and
@@ -106,7 +109,7 @@ impl Services {
                     organization: organization.clone(),
                 },
                 meters: Vec::new(),
-                pending_update: None,
+                pending_update: pending_update(record),
             });
         }
         Ok(items)

@@ -92,6 +92,7 @@ impl Services {
                 started_at: now,
                 ended_at: None,
                 metadata: record.metadata.clone(),
+                changes: Default::default(),
             });
         let (pricing, _) = pricing_of(product)?;
         let seat_charge = pricing

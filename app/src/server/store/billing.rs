@@ -64,6 +64,56 @@ pub struct SubscriptionRecord {
     pub ended_at: Option<DateTime<Utc>>,
     #[sqlx(try_from = "String")]
     pub metadata: Metadata,
+    #[sqlx(flatten)]
+    pub changes: SubscriptionChanges,
+}
+
+/// What happened to a subscription after its purchase: the seats given out of it, a seat count
+/// scheduled for the renewal, why it was cancelled. A new subscription has none of it.
+#[derive(Clone, Debug, Default, PartialEq, sqlx::FromRow)]
+pub struct SubscriptionChanges {
+    /// Pending and claimed seats (the pool's capacity counter).
+    #[sqlx(try_from = "i64")]
+    pub used_seats: u32,
+    pending_seats: Option<i64>,
+    pending_update_id: Option<uuid::Uuid>,
+    pending_update_created_at: Option<DateTime<Utc>>,
+    pub customer_cancellation_reason: Option<String>,
+    pub customer_cancellation_comment: Option<String>,
+}
+
+/// A seat count scheduled for a subscription's renewal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScheduledSeats {
+    pub id: uuid::Uuid,
+    pub created_at: DateTime<Utc>,
+    pub seats: u32,
+}
+
+impl SubscriptionChanges {
+    /// Schedules `scheduled` for the renewal (replacing any).
+    pub fn schedule(&mut self, scheduled: ScheduledSeats) {
+        self.pending_seats = Some(i64::from(scheduled.seats));
+        self.pending_update_id = Some(scheduled.id);
+        self.pending_update_created_at = Some(scheduled.created_at);
+    }
+
+    /// Drops the count scheduled for the renewal.
+    pub fn clear_scheduled(&mut self) {
+        self.pending_seats = None;
+        self.pending_update_id = None;
+        self.pending_update_created_at = None;
+    }
+
+    /// The seat count scheduled for the renewal, if any.
+    pub fn scheduled(&self) -> Option<ScheduledSeats> {
+        let seats = u32::try_from(self.pending_seats?).ok()?;
+        Some(ScheduledSeats {
+            id: self.pending_update_id?,
+            created_at: self.pending_update_created_at?,
+            seats,
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

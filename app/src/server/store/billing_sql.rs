@@ -21,14 +21,22 @@ pub(super) const CHECKOUT_COLUMNS: &str = "id, organization_id, created_at, modi
          seats, min_seats, max_seats, amount, currency, customer_id, customer_email, customer_name, \
          external_customer_id, success_url, metadata, subscription_id, order_id";
 
+/// The columns a purchase writes.
 pub(super) const SUBSCRIPTION_COLUMNS: &str = "id, organization_id, created_at, modified_at, customer_id, product_id, price_id, checkout_id, status, seats, \
          amount, currency, recurring_interval, current_period_start, current_period_end, cancel_at_period_end, \
          canceled_at, started_at, ended_at, metadata";
 
+/// The columns of a [`SubscriptionRecord`]: those a purchase writes, then its later changes.
+pub(super) const SUBSCRIPTION_READ_COLUMNS: &str = concatcp!(
+    SUBSCRIPTION_COLUMNS,
+    ", used_seats, pending_seats, pending_update_id, pending_update_created_at, \
+     customer_cancellation_reason, customer_cancellation_comment"
+);
+
 /// `$1` member, `$2` limit, `$3` offset: subscriptions where the member holds a claimed seat.
 pub(super) const CLAIMED_SUBSCRIPTIONS: &str = concatcp!(
     "SELECT ",
-    SUBSCRIPTION_COLUMNS,
+    SUBSCRIPTION_READ_COLUMNS,
     " FROM subscriptions WHERE id IN (SELECT subscription_id FROM customer_seats WHERE member_id = $1 \
      AND status = 'claimed') ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
 );
@@ -138,7 +146,7 @@ pub(super) const INSERT_SUBSCRIPTION: &str = concatcp!(
 
 pub(super) const SELECT_SUBSCRIPTION: &str = concatcp!(
     "SELECT ",
-    SUBSCRIPTION_COLUMNS,
+    SUBSCRIPTION_READ_COLUMNS,
     " FROM subscriptions WHERE id = $1 AND organization_id = $2"
 );
 
@@ -401,8 +409,13 @@ impl BillingStore for SqlStore {
         page: PageRequest,
     ) -> Result<(Vec<SubscriptionRecord>, u64), StoreError> {
         let list = filter.sql(organization_id, self.backend());
-        self.run_list::<SubscriptionRecord, _>(&list, SUBSCRIPTION_COLUMNS, "subscriptions", page)
-            .await
+        self.run_list::<SubscriptionRecord, _>(
+            &list,
+            SUBSCRIPTION_READ_COLUMNS,
+            "subscriptions",
+            page,
+        )
+        .await
     }
 
     async fn order(

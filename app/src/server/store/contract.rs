@@ -10,15 +10,17 @@ use super::{
     EmailRecord, EventRecord, GrantFilter, GrantRecord, IdempotencyClaim, IdempotencyHold,
     IdempotencyKey, IdempotencyRecord, MemberFilter, MemberRecord, NewAccessToken,
     NewCustomerSession, NewEvent, NewOrganization, OrderFilter, OrderRecord, OrganizationRecord,
-    PaymentRecord, PaymentSettlement, PoolContextRecord, PoolRead, ProductFilter, ProductRecord,
-    Purchase, SeatAssignment, SeatClaimWrite, SeatRecord, SeatResendWrite, SeatRevokeWrite,
-    SeedCounts, SeedPlan, SessionRecord, StoreError, StoredResponse, SubscriptionFilter,
-    SubscriptionRecord, TestCharge,
+    PaymentRecord, PaymentSettlement, PoolContextRecord, PoolRead, PriceRecord, ProductFilter,
+    ProductRecord, Purchase, SeatAssignment, SeatClaimWrite, SeatRecord, SeatResendWrite,
+    SeatRevokeWrite, SeedCounts, SeedPlan, SessionRecord, StoreError, StoredResponse,
+    SubscriptionFilter, SubscriptionRecord, TestCharge,
+    subscription_changes::{CancellationWrite, SeatCountWrite, SubscriptionEndWrite},
 };
 use crate::{
     model::{
         BenefitId, CheckoutId, CustomerId, Email, EmailId, MemberId, OrderId, OrganizationId,
-        PageRequest, ProductId, SeatId, SubscriptionId, seat::SeatPool,
+        PageRequest, PriceId, ProductId, SeatId, SubscriptionId, metadata::Metadata,
+        seat::SeatPool,
     },
     server::token::TokenHash,
 };
@@ -33,6 +35,7 @@ pub trait Store:
     + PaymentStore
     + PoolStore
     + SeatStore
+    + SubscriptionStore
     + EmailStore
     + SeedStore
     + Send
@@ -437,6 +440,37 @@ pub trait PaymentStore: Send + Sync {
 
 /// Who is asking and what they may see of a pool: a pool's context, and a credential's caller read
 /// together with it.
+/// Changes to a subscription after its purchase. Each is one conditional update of the subscription
+/// row, ordered with the seat assignments into it: [`StoreError::Stale`] (nothing written) when the
+/// subscription is no longer as the change was planned from.
+#[async_trait]
+pub trait SubscriptionStore: Send + Sync {
+    /// Changes the seat count now (with its proration entry), schedules it for the renewal, or drops
+    /// the scheduled one. Stale when the count is no longer `from_seats`, the subscription is no
+    /// longer renewing, or more seats are given out than the new count.
+    async fn change_seat_count(&self, write: &SeatCountWrite) -> Result<(), StoreError>;
+
+    /// Cancels at the period's end, or takes that back. Stale when it already is as asked, or has
+    /// ended.
+    async fn change_cancellation(&self, write: &CancellationWrite) -> Result<(), StoreError>;
+
+    /// Ends a subscription now and revokes `revokes`. Stale when it had already ended, or when a
+    /// seat not in `revokes` is still active (one was assigned after the caller listed them).
+    async fn end_subscription(&self, write: &SubscriptionEndWrite) -> Result<(), StoreError>;
+
+    /// Replaces a subscription's metadata, with its events.
+    async fn change_subscription_metadata(
+        &self,
+        id: SubscriptionId,
+        metadata: &Metadata,
+        now: chrono::DateTime<chrono::Utc>,
+        events: &[NewEvent],
+    ) -> Result<(), StoreError>;
+
+    /// A price by id, archived or not: what a subscription bought stays its price.
+    async fn price(&self, id: PriceId) -> Result<Option<PriceRecord>, StoreError>;
+}
+
 #[async_trait]
 pub trait PoolStore: Send + Sync {
     /// A pool of the organization with its customer, product name and organization, if it exists.

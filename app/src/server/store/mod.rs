@@ -32,17 +32,18 @@ mod seats_sql;
 mod seed;
 mod sql;
 mod sqlite;
+mod subscription_changes;
 
 use std::{sync::Arc, time::Duration};
 
 pub use billing::{
     CheckoutChange, CheckoutRecord, CustomerWrite, OrderRecord, PaymentRecord, PaymentSettlement,
-    PaymentStatus, Purchase, SubscriptionRecord, TestCharge,
+    PaymentStatus, Purchase, ScheduledSeats, SubscriptionChanges, SubscriptionRecord, TestCharge,
 };
 pub use catalog::{BenefitRecord, EventRecord, NewEvent, PriceKind, PriceRecord, ProductRecord};
 pub use contract::{
     BillingStore, CatalogStore, CustomerStore, EmailStore, PaymentStore, PoolStore, SeatStore,
-    SeedStore, Store,
+    SeedStore, Store, SubscriptionStore,
 };
 pub use customers::{CustomerRecord, MemberRecord, NewCustomerSession};
 pub use emails::{EmailRecord, EmailStatus, NewEmail};
@@ -65,6 +66,9 @@ pub use seats::{
 };
 pub use seed::{SeedCounts, SeedPlan};
 pub use sql::SqlStore;
+pub use subscription_changes::{
+    BillingEntryRecord, CancellationWrite, SeatCountTarget, SeatCountWrite, SubscriptionEndWrite,
+};
 
 use crate::model::seat::SeatPool;
 

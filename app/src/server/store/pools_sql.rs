@@ -18,12 +18,23 @@ use crate::{
     server::token::TokenHash,
 };
 
-/// The columns of a `PoolContextRow`, after `FROM <pool table> p` and [`POOL_CONTEXT_JOINS`].
-pub(super) const POOL_CONTEXT_COLUMNS: &str = "c.id, c.organization_id, c.created_at, c.modified_at, c.type, c.email, c.name, c.external_id, \
-         c.metadata, c.deleted_at, c.seats_view_version, p.status AS pool_status, p.product_id AS pool_product_id, \
-         p.seats AS pool_seats, p.used_seats AS pool_used_seats, p.seats_version AS pool_seats_version, \
+/// How many seats a pool may give out now, as its lists report it: a subscription's seats, or fewer
+/// while a smaller count is scheduled for its renewal (the assignment's capacity check is the same);
+/// an order's seats.
+const SUBSCRIPTION_CAPACITY: &str =
+    "CASE WHEN p.pending_seats < p.seats THEN p.pending_seats ELSE p.seats END";
+const ORDER_CAPACITY: &str = "p.seats";
+
+/// The columns of a `PoolContextRow`, after `FROM <pool table> p` and [`POOL_CONTEXT_JOINS`]: these,
+/// the pool's capacity, then [`POOL_CONTEXT_TAIL`].
+const POOL_CONTEXT_HEAD: &str = "c.id, c.organization_id, c.created_at, c.modified_at, c.type, c.email, c.name, c.external_id, \
+         c.metadata, c.deleted_at, c.seats_view_version, p.status AS pool_status, p.product_id AS pool_product_id, ";
+const POOL_CONTEXT_TAIL: &str = " AS pool_seats, p.used_seats AS pool_used_seats, p.seats_version AS pool_seats_version, \
          pr.name AS product_name, o.name AS organization_name, o.slug AS organization_slug, \
          o.invitation_ttl_seconds";
+const SUBSCRIPTION_CONTEXT_COLUMNS: &str =
+    concatcp!(POOL_CONTEXT_HEAD, SUBSCRIPTION_CAPACITY, POOL_CONTEXT_TAIL);
+const ORDER_CONTEXT_COLUMNS: &str = concatcp!(POOL_CONTEXT_HEAD, ORDER_CAPACITY, POOL_CONTEXT_TAIL);
 /// The joins the pool context columns come from. Outer joins, so that a caller's read finds the
 /// caller when the pool is missing; every pool has its customer, product and organization.
 pub(super) const POOL_CONTEXT_JOINS: &str = " LEFT JOIN customers c ON c.id = p.customer_id \
@@ -33,22 +44,26 @@ pub(super) const POOL_CONTEXT_JOINS: &str = " LEFT JOIN customers c ON c.id = p.
 /// order that pays for a subscription is not a pool (its seats are the subscription's).
 pub(super) const SUBSCRIPTION_CONTEXT: &str = concatcp!(
     "SELECT ",
-    POOL_CONTEXT_COLUMNS,
+    SUBSCRIPTION_CONTEXT_COLUMNS,
     " FROM subscriptions p",
     POOL_CONTEXT_JOINS,
     " WHERE p.id = $1 AND p.organization_id = $2"
 );
 pub(super) const ORDER_CONTEXT: &str = concatcp!(
     "SELECT ",
-    POOL_CONTEXT_COLUMNS,
+    ORDER_CONTEXT_COLUMNS,
     " FROM orders p",
     POOL_CONTEXT_JOINS,
     " WHERE p.id = $1 AND p.organization_id = $2 AND p.subscription_id IS NULL"
 );
 
-/// The columns of a `StampRow`, after `FROM <pool table> p` and [`STAMP_JOINS`].
-const STAMP_COLUMNS: &str = "p.customer_id AS pool_customer_id, p.seats AS pool_seats, \
-     p.seats_version AS pool_seats_version, c.seats_view_version";
+/// The columns of a `StampRow`, after `FROM <pool table> p` and [`STAMP_JOINS`]: these, the pool's
+/// capacity, then [`STAMP_TAIL`].
+const STAMP_HEAD: &str = "p.customer_id AS pool_customer_id, ";
+const STAMP_TAIL: &str =
+    " AS pool_seats, p.seats_version AS pool_seats_version, c.seats_view_version";
+const SUBSCRIPTION_STAMP_COLUMNS: &str = concatcp!(STAMP_HEAD, SUBSCRIPTION_CAPACITY, STAMP_TAIL);
+const ORDER_STAMP_COLUMNS: &str = concatcp!(STAMP_HEAD, ORDER_CAPACITY, STAMP_TAIL);
 const STAMP_JOINS: &str = " LEFT JOIN customers c ON c.id = p.customer_id";
 
 /// Whose credential a caller's read looks up.
@@ -106,9 +121,15 @@ fn caller_on_pool_sql(caller: CallerTable, pool: PoolTable, read: PoolRead) -> &
             PoolTable::Subscriptions => ("subscriptions", ""),
             PoolTable::Orders => ("orders", " AND p.subscription_id IS NULL"),
         };
-        let (pool_columns, joins) = match read {
-            PoolRead::Stamp => (STAMP_COLUMNS, STAMP_JOINS),
-            PoolRead::Context => (POOL_CONTEXT_COLUMNS, POOL_CONTEXT_JOINS),
+        let (pool_columns, joins) = match (read, pool) {
+            (PoolRead::Stamp, PoolTable::Subscriptions) => {
+                (SUBSCRIPTION_STAMP_COLUMNS, STAMP_JOINS)
+            }
+            (PoolRead::Stamp, PoolTable::Orders) => (ORDER_STAMP_COLUMNS, STAMP_JOINS),
+            (PoolRead::Context, PoolTable::Subscriptions) => {
+                (SUBSCRIPTION_CONTEXT_COLUMNS, POOL_CONTEXT_JOINS)
+            }
+            (PoolRead::Context, PoolTable::Orders) => (ORDER_CONTEXT_COLUMNS, POOL_CONTEXT_JOINS),
         };
         format!(
             "SELECT {caller_columns}, {pool_columns} FROM {from} \

@@ -39,7 +39,8 @@ pub(super) const SELECT_SEAT: &str = concatcp!(
 /// takes no seat, whatever the request read before (a cancellation racing an assignment wins or
 /// waits for it, on the pool's row).
 pub(super) const TAKE_SUBSCRIPTION_SEAT: &str = "UPDATE subscriptions SET used_seats = used_seats + 1 \
-     WHERE id = $1 AND used_seats < seats AND NOT seats_closed AND status IN ('active', 'trialing')";
+     WHERE id = $1 AND used_seats < seats AND (pending_seats IS NULL OR used_seats < pending_seats) \
+     AND NOT seats_closed AND status IN ('active', 'trialing')";
 /// An order that pays for a subscription is not a pool: its seats are the subscription's.
 pub(super) const TAKE_ORDER_SEAT: &str = "UPDATE orders SET used_seats = used_seats + 1 \
      WHERE id = $1 AND used_seats < seats AND NOT seats_closed AND subscription_id IS NULL";

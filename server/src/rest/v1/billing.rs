@@ -5,6 +5,7 @@ use app::{
         CheckoutId, CustomerId, ErrorBody, ListResource, OrderId, OrganizationId, ProductId,
         SubscriptionId,
         billing::{Order, OrderStatus, ProductBillingType, Subscription, SubscriptionStatus},
+        subscription_update::SubscriptionUpdate,
     },
     server::store::{
         OrderFilter, SubscriptionFilter,
@@ -19,7 +20,7 @@ use super::lists::{self, QueryTime, time};
 use crate::{
     rest::{
         error::ApiError,
-        extract::{ListQuery, OrgAuth, Path},
+        extract::{self, ListQuery, OrgAuth, Path},
     },
     startup::AppState,
 };
@@ -120,6 +121,55 @@ pub(crate) async fn get_subscription(
     Path(id): Path<SubscriptionId>,
 ) -> Result<Json<Subscription>, ApiError> {
     Ok(Json(state.services.get_subscription(&caller, id).await?))
+}
+
+/// Update a subscription: one change per request, as Polar's `SubscriptionUpdate` variants:
+/// `{"seats", "proration_behavior"?}` (`prorate`: now, the prorated difference billed with the
+/// renewal; `next_period`: scheduled for the renewal, shown as `pending_update`; `invoice`: charged
+/// now), `{"cancel_at_period_end"}` (with an optional `customer_cancellation_reason` and
+/// `customer_cancellation_comment`), `{"revoke": true}` (ends it now, revoking its seats),
+/// `{"pending_update": null}` (drops the scheduled change) or `{"metadata"}`.
+#[utoipa::path(patch, path = "/v1/subscriptions/{id}", tag = "subscriptions",
+    request_body = SubscriptionUpdate,
+    params(("id" = String, Path, format = Uuid, description = "The subscription ID.")),
+    responses((status = 200, description = "The subscription after the change.", body = Subscription),
+        (status = 400, description = "`BelowMinimumSeats`, `AboveMaximumSeats`, or `SeatsAlreadyAssigned` (revoke seats first).", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 402, description = "`PaymentFailed`: the charge of an `invoice` change failed; nothing changed.", body = ErrorBody),
+        (status = 403, description = "`AlreadyCanceledSubscription`, or a token without `subscriptions:write`.", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`SubscriptionLocked`: other changes kept overtaking this one; retry.", body = ErrorBody),
+        (status = 422, description = "A malformed body, two changes at once, or a change Seatkeeper has no such thing for (product, discount, trial, pause).", body = ErrorBody)),
+    security(("access_token" = ["subscriptions:write"])))]
+pub(crate) async fn update_subscription(
+    State(state): State<AppState>,
+    OrgAuth(caller): OrgAuth,
+    Path(id): Path<SubscriptionId>,
+    extract::Json(body): extract::Json<SubscriptionUpdate>,
+) -> Result<Json<Subscription>, ApiError> {
+    Ok(Json(
+        state
+            .services
+            .update_subscription(&caller, id, body)
+            .await?,
+    ))
+}
+
+/// Revoke a subscription: it ends now (`status` `canceled`, `ended_at` set) and every seat given
+/// out of it is revoked with its benefit grants.
+#[utoipa::path(delete, path = "/v1/subscriptions/{id}", tag = "subscriptions",
+    params(("id" = String, Path, format = Uuid, description = "The subscription ID.")),
+    responses((status = 200, description = "The ended subscription.", body = Subscription),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "`AlreadyCanceledSubscription`: it has already ended; or a token without `subscriptions:write`.", body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("access_token" = ["subscriptions:write"])))]
+pub(crate) async fn revoke_subscription(
+    State(state): State<AppState>,
+    OrgAuth(caller): OrgAuth,
+    Path(id): Path<SubscriptionId>,
+) -> Result<Json<Subscription>, ApiError> {
+    Ok(Json(state.services.revoke_subscription(&caller, id).await?))
 }
 
 /// The filters the official SDK sends (`orders.list`).

@@ -64,7 +64,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(checkouts::client_get, checkouts::client_update))
         .routes(routes!(checkouts::client_confirm))
         .routes(routes!(billing::list_subscriptions))
-        .routes(routes!(billing::get_subscription))
+        .routes(routes!(
+            billing::get_subscription,
+            billing::update_subscription,
+            billing::revoke_subscription
+        ))
         .routes(routes!(billing::list_orders))
         .routes(routes!(billing::get_order))
         .routes(routes!(seats::list, seats::assign))
@@ -79,6 +83,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(portal::audit_log))
         .routes(routes!(portal::claimed_subscriptions))
         .routes(routes!(portal::list_subscriptions))
-        .routes(routes!(portal::get_subscription))
+        .routes(routes!(
+            portal::get_subscription,
+            portal::update_subscription,
+            portal::cancel_subscription
+        ))
         .routes(routes!(benefit_grants::list))
 }

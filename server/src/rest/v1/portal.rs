@@ -8,6 +8,7 @@ use app::{
         ErrorBody, ListResource, ProductId, SeatId, SubscriptionId,
         billing::CustomerSubscription,
         seat::{CustomerSeat, SeatAssign, SeatAuditLog, SeatsList},
+        subscription_update::CustomerSubscriptionUpdate,
     },
     server::{
         service::{Credential, SeatCaller},
@@ -190,4 +191,55 @@ pub(crate) async fn get_subscription(
     Path(id): Path<SubscriptionId>,
 ) -> Result<Json<CustomerSubscription>, ApiError> {
     Ok(Json(state.services.portal_subscription(&caller, id).await?))
+}
+
+/// Change a subscription of the session's customer (owner or billing manager): `{"seats"}` (billed
+/// as the organization's `proration_behavior` says: increases now; with `next_period`, changes wait
+/// for the renewal), `{"cancel_at_period_end"}` (with an optional `cancellation_reason` and
+/// `cancellation_comment`) or `{"pending_update": null}`.
+#[utoipa::path(patch, path = "/v1/customer-portal/subscriptions/{id}", tag = "customer-portal",
+    request_body = CustomerSubscriptionUpdate,
+    params(("id" = String, Path, format = Uuid, description = "The subscription ID.")),
+    responses((status = 200, description = "The subscription after the change.", body = CustomerSubscription),
+        (status = 400, description = "`BelowMinimumSeats`, `AboveMaximumSeats`, or `SeatsAlreadyAssigned` (revoke seats first).", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 402, description = "`PaymentFailed`: an `invoice` charge failed; nothing changed.", body = ErrorBody),
+        (status = 403, description = "`AlreadyCanceledSubscription`, or `NotPermitted` for a member who is not a billing manager.", body = ErrorBody),
+        (status = 404, description = "No such subscription of the caller's customer.", body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("customer_session" = [])))]
+pub(crate) async fn update_subscription(
+    State(state): State<AppState>,
+    PortalAuth(caller): PortalAuth,
+    Path(id): Path<SubscriptionId>,
+    extract::Json(body): extract::Json<CustomerSubscriptionUpdate>,
+) -> Result<Json<CustomerSubscription>, ApiError> {
+    Ok(Json(
+        state
+            .services
+            .portal_update_subscription(&caller, id, body)
+            .await?,
+    ))
+}
+
+/// Cancel a subscription of the session's customer at the end of its period (owner or billing
+/// manager).
+#[utoipa::path(delete, path = "/v1/customer-portal/subscriptions/{id}", tag = "customer-portal",
+    params(("id" = String, Path, format = Uuid, description = "The subscription ID.")),
+    responses((status = 200, description = "The subscription, set to cancel.", body = CustomerSubscription),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "`AlreadyCanceledSubscription`, or `NotPermitted` for a member who is not a billing manager.", body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("customer_session" = [])))]
+pub(crate) async fn cancel_subscription(
+    State(state): State<AppState>,
+    PortalAuth(caller): PortalAuth,
+    Path(id): Path<SubscriptionId>,
+) -> Result<Json<CustomerSubscription>, ApiError> {
+    Ok(Json(
+        state
+            .services
+            .portal_cancel_subscription(&caller, id)
+            .await?,
+    ))
 }

@@ -24,6 +24,8 @@ pub struct AppOptions {
     /// make many requests from one address).
     pub rate_limit: Option<u32>,
     pub timeouts: server::limits::Timeouts,
+    /// Where the frozen test clock starts (now when none).
+    pub clock_start: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Default for AppOptions {
@@ -32,6 +34,7 @@ impl Default for AppOptions {
             test_mode: true,
             rate_limit: None,
             timeouts: server::limits::Timeouts::default(),
+            clock_start: None,
         }
     }
 }
@@ -84,7 +87,9 @@ async fn serve_database(
     let settings = Settings {
         site_root: site_root(),
         clock: ClockSetting::Test {
-            clock: TestClock::new(),
+            clock: options
+                .clock_start
+                .map_or_else(TestClock::new, TestClock::frozen_at),
             http_endpoint: options.test_mode,
         },
         rate_limit: options.rate_limit,
@@ -237,6 +242,27 @@ impl TestApp {
         self.clock_token
             .get_or_init(|| async { self.create_org("test-clock").await.token })
             .await
+    }
+
+    /// The integers `sql` selects, straight from the database (what no endpoint shows).
+    pub async fn integers(&self, sql: &str) -> Vec<i64> {
+        if self.database_url.starts_with("sqlite") {
+            let pool = sqlx::SqlitePool::connect(&self.database_url).await.unwrap();
+            let values = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+            values
+        } else {
+            let pool = sqlx::PgPool::connect(&self.database_url).await.unwrap();
+            let values = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+            values
+        }
     }
 
     pub async fn post_raw(&self, path: &str, content_type: &str, body: &str) -> reqwest::Response {

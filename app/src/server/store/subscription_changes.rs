@@ -1,0 +1,281 @@
+//! Writes that change a subscription after its purchase: its seat count (now, with a proration
+//! waiting for the renewal, or scheduled for the renewal), its cancellation at the period's end,
+//! and its end. Each is one conditional update of the subscription row, so it is ordered with the
+//! seat assignments that update the same row (its lock on PostgreSQL, the write lock on SQLite):
+//! a decrease lands only while no more seats are given out than it leaves, and an assignment after
+//! it sees the new count.
+
+use chrono::{DateTime, Utc};
+
+use super::{
+    NewEvent, PriceRecord, SeatRevokeWrite, SqlStore, StoreError, SubscriptionStore,
+    billing::ScheduledSeats,
+    catalog::{PriceRow, to_json},
+    db::{query, query_as, query_scalar},
+};
+use crate::model::{
+    Currency, MinorUnits, OrganizationId, PriceId, SubscriptionId, metadata::Metadata,
+};
+
+/// A prorated amount owed (positive) or credited (negative) for a seat change during a period,
+/// billed with the next renewal order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BillingEntryRecord {
+    pub id: uuid::Uuid,
+    pub organization_id: OrganizationId,
+    pub subscription_id: SubscriptionId,
+    pub created_at: DateTime<Utc>,
+    pub amount: MinorUnits,
+    pub currency: Currency,
+    pub seats_from: u32,
+    pub seats_to: u32,
+    pub period_start: DateTime<Utc>,
+    pub period_end: DateTime<Utc>,
+}
+
+/// What a seat-count change writes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SeatCountTarget {
+    /// The count changes now, with what the subscription then costs per period and the proration
+    /// for the rest of the period (none when it is zero); a scheduled count is dropped.
+    Now {
+        seats: u32,
+        amount: MinorUnits,
+        proration: Option<BillingEntryRecord>,
+    },
+    /// The count changes at the renewal.
+    AtRenewal(ScheduledSeats),
+    /// The count stays; the one scheduled for the renewal is dropped.
+    DropScheduled,
+}
+
+/// A seat-count change, planned from the subscription as it was read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeatCountWrite {
+    pub subscription_id: SubscriptionId,
+    pub now: DateTime<Utc>,
+    /// The count the change was planned from: nothing is written once it is no longer the count.
+    pub from_seats: u32,
+    pub target: SeatCountTarget,
+    pub events: Vec<NewEvent>,
+}
+
+/// Cancelling at the period's end (`cancel`), or taking that back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CancellationWrite {
+    pub subscription_id: SubscriptionId,
+    pub now: DateTime<Utc>,
+    pub cancel: bool,
+    pub reason: Option<String>,
+    pub comment: Option<String>,
+    pub events: Vec<NewEvent>,
+}
+
+/// Ending a subscription now: canceled, its scheduled change dropped, every seat given out of it
+/// revoked (`revokes`, with their grants, audit entries and events).
+#[derive(Clone, Debug)]
+pub struct SubscriptionEndWrite {
+    pub subscription_id: SubscriptionId,
+    pub now: DateTime<Utc>,
+    pub reason: Option<String>,
+    pub comment: Option<String>,
+    pub revokes: Vec<SeatRevokeWrite>,
+    pub events: Vec<NewEvent>,
+}
+
+/// A subscription whose seats may still change: live and renewing.
+const RENEWING: &str =
+    "status IN ('active', 'trialing') AND ended_at IS NULL AND NOT cancel_at_period_end";
+
+/// `$1` id, `$2` seats, `$3` amount, `$4` now, `$5` the count the change was planned from.
+const CHANGE_SEATS_NOW: &str = const_format::concatcp!(
+    "UPDATE subscriptions SET seats = $2, amount = $3, modified_at = $4, pending_seats = NULL, \
+     pending_update_id = NULL, pending_update_created_at = NULL \
+     WHERE id = $1 AND seats = $5 AND used_seats <= $2 AND ",
+    RENEWING
+);
+
+/// `$1` id, `$2` scheduled seats, `$3` its id, `$4` now, `$5` the count the change was planned from.
+const SCHEDULE_SEATS: &str = const_format::concatcp!(
+    "UPDATE subscriptions SET pending_seats = $2, pending_update_id = $3, \
+     pending_update_created_at = $4, modified_at = $4 \
+     WHERE id = $1 AND seats = $5 AND used_seats <= $2 AND ",
+    RENEWING
+);
+
+/// `$1` id, `$2` now, `$3` the count the change was planned from.
+const DROP_SCHEDULED_SEATS: &str = "UPDATE subscriptions SET pending_seats = NULL, pending_update_id = NULL, \
+     pending_update_created_at = NULL, modified_at = $2 \
+     WHERE id = $1 AND seats = $3 AND pending_seats IS NOT NULL";
+
+const INSERT_BILLING_ENTRY: &str = "INSERT INTO billing_entries (id, organization_id, subscription_id, \
+     created_at, amount, currency, seats_from, seats_to, period_start, period_end) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+/// `$1` id, `$2` now, `$3` reason, `$4` comment.
+const CANCEL_AT_PERIOD_END: &str = "UPDATE subscriptions SET cancel_at_period_end = TRUE, canceled_at = $2, \
+     modified_at = $2, customer_cancellation_reason = $3, customer_cancellation_comment = $4 \
+     WHERE id = $1 AND NOT cancel_at_period_end AND ended_at IS NULL \
+     AND status IN ('active', 'trialing', 'past_due')";
+
+/// `$1` id, `$2` now.
+const UNCANCEL: &str = "UPDATE subscriptions SET cancel_at_period_end = FALSE, canceled_at = NULL, \
+     modified_at = $2, customer_cancellation_reason = NULL, customer_cancellation_comment = NULL \
+     WHERE id = $1 AND cancel_at_period_end AND ended_at IS NULL \
+     AND status IN ('active', 'trialing', 'past_due')";
+
+/// `$1` id, `$2` now, `$3` reason, `$4` comment (NULL keeps what a cancellation gave).
+const END_SUBSCRIPTION: &str = "UPDATE subscriptions SET status = 'canceled', \
+     canceled_at = COALESCE(canceled_at, $2), ended_at = $2, modified_at = $2, pending_seats = NULL, \
+     pending_update_id = NULL, pending_update_created_at = NULL, \
+     customer_cancellation_reason = COALESCE($3, customer_cancellation_reason), \
+     customer_cancellation_comment = COALESCE($4, customer_cancellation_comment) \
+     WHERE id = $1 AND ended_at IS NULL";
+
+/// `$1` id, `$2` metadata, `$3` now.
+const CHANGE_METADATA: &str =
+    "UPDATE subscriptions SET metadata = $2, modified_at = $3 WHERE id = $1";
+
+/// `$1` id: a price, archived or not.
+const SELECT_PRICE: &str = "SELECT id, product_id, created_at, amount_type, price_currency, \
+     price_amount, seat_tier_type, seat_tiers FROM product_prices WHERE id = $1";
+
+const COUNT_ACTIVE_SEATS_OF_SUBSCRIPTION: &str = "SELECT COUNT(*) FROM customer_seats \
+     WHERE subscription_id = $1 AND status IN ('pending', 'claimed')";
+
+#[async_trait::async_trait]
+impl SubscriptionStore for SqlStore {
+    async fn change_seat_count(&self, write: &SeatCountWrite) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        let from = i64::from(write.from_seats);
+        let changed = match &write.target {
+            SeatCountTarget::Now {
+                seats,
+                amount,
+                proration,
+            } => {
+                let changed = query(CHANGE_SEATS_NOW)
+                    .bind(write.subscription_id)
+                    .bind(i64::from(*seats))
+                    .bind(amount.get())
+                    .bind(write.now)
+                    .bind(from)
+                    .execute(&mut tx)
+                    .await?
+                    .rows_affected();
+                if changed == 1
+                    && let Some(entry) = proration
+                {
+                    query(INSERT_BILLING_ENTRY)
+                        .bind(entry.id)
+                        .bind(entry.organization_id)
+                        .bind(entry.subscription_id)
+                        .bind(entry.created_at)
+                        .bind(entry.amount.get())
+                        .bind(entry.currency.as_str())
+                        .bind(i64::from(entry.seats_from))
+                        .bind(i64::from(entry.seats_to))
+                        .bind(entry.period_start)
+                        .bind(entry.period_end)
+                        .execute(&mut tx)
+                        .await?;
+                }
+                changed
+            }
+            SeatCountTarget::AtRenewal(scheduled) => query(SCHEDULE_SEATS)
+                .bind(write.subscription_id)
+                .bind(i64::from(scheduled.seats))
+                .bind(scheduled.id)
+                .bind(scheduled.created_at)
+                .bind(from)
+                .execute(&mut tx)
+                .await?
+                .rows_affected(),
+            SeatCountTarget::DropScheduled => query(DROP_SCHEDULED_SEATS)
+                .bind(write.subscription_id)
+                .bind(write.now)
+                .bind(from)
+                .execute(&mut tx)
+                .await?
+                .rows_affected(),
+        };
+        if changed != 1 {
+            return Err(StoreError::Stale(
+                "the subscription changed since it was read",
+            ));
+        }
+        Self::commit_with_events(tx, &write.events).await
+    }
+
+    async fn change_cancellation(&self, write: &CancellationWrite) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        let statement = if write.cancel {
+            query(CANCEL_AT_PERIOD_END)
+                .bind(write.subscription_id)
+                .bind(write.now)
+                .bind(write.reason.as_deref())
+                .bind(write.comment.as_deref())
+        } else {
+            query(UNCANCEL).bind(write.subscription_id).bind(write.now)
+        };
+        if statement.execute(&mut tx).await?.rows_affected() != 1 {
+            return Err(StoreError::Stale(
+                "the subscription changed since it was read",
+            ));
+        }
+        Self::commit_with_events(tx, &write.events).await
+    }
+
+    async fn end_subscription(&self, write: &SubscriptionEndWrite) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        let ended = query(END_SUBSCRIPTION)
+            .bind(write.subscription_id)
+            .bind(write.now)
+            .bind(write.reason.as_deref())
+            .bind(write.comment.as_deref())
+            .execute(&mut tx)
+            .await?
+            .rows_affected();
+        if ended != 1 {
+            return Err(StoreError::Stale("the subscription has already ended"));
+        }
+        for revoke in &write.revokes {
+            Self::revoke_seat_with(&mut tx, revoke).await?;
+        }
+        let active: i64 = query_scalar(COUNT_ACTIVE_SEATS_OF_SUBSCRIPTION)
+            .bind(write.subscription_id)
+            .fetch_one(&mut tx)
+            .await?;
+        if active != 0 {
+            // A seat was assigned after the caller listed what to revoke: nothing is written,
+            // the caller lists again.
+            return Err(StoreError::Stale("a seat was assigned meanwhile"));
+        }
+        Self::commit_with_events(tx, &write.events).await
+    }
+
+    async fn change_subscription_metadata(
+        &self,
+        id: SubscriptionId,
+        metadata: &Metadata,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        query(CHANGE_METADATA)
+            .bind(id)
+            .bind(to_json(metadata)?)
+            .bind(now)
+            .execute(&mut tx)
+            .await?;
+        Self::commit_with_events(tx, events).await
+    }
+
+    async fn price(&self, id: PriceId) -> Result<Option<PriceRecord>, StoreError> {
+        let row: Option<PriceRow> = query_as(SELECT_PRICE)
+            .bind(id)
+            .fetch_optional(&self.db)
+            .await?;
+        row.map(TryInto::try_into).transpose()
+    }
+}
