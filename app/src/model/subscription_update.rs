@@ -25,6 +25,8 @@ pub struct PendingSubscriptionUpdate {
     pub product_id: Option<ProductId>,
     /// The seat count from `applies_at` on.
     pub seats: Option<u32>,
+    /// Polar's unit-based prices; always null here.
+    pub units: Option<u32>,
 }
 
 /// Why a customer cancels (Polar's `CustomerCancellationReason`).

@@ -383,6 +383,11 @@ async fn cancelling_at_period_end_can_be_taken_back_and_blocks_seat_changes_mean
     assert_eq!(restored["ends_at"], Value::Null);
     assert_eq!(restored["canceled_at"], Value::Null);
     assert_eq!(restored["customer_cancellation_reason"], Value::Null);
+    let (status, body) = patch(&app, &org, &path, json!({"cancel_at_period_end": false})).await;
+    assert_eq!(
+        (status, body["error"].clone()),
+        (409, json!("SubscriptionNotScheduledToCancel"))
+    );
     let kinds = event_kinds(&app, &org).await;
     assert!(
         kinds.contains(&"subscription.canceled".to_owned()),

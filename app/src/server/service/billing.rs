@@ -63,6 +63,7 @@ pub(super) fn pending_update(s: &SubscriptionRecord) -> Option<PendingSubscripti
         applies_at: s.current_period_end,
         product_id: None,
         seats: Some(scheduled.seats),
+        units: None,
     })
 }
 

@@ -587,8 +587,10 @@ impl Services {
             if cancel {
                 return Err(already_canceled());
             }
-            // Not set to cancel: nothing to take back.
-            return Ok(Some(record));
+            return Err(ServiceError::Conflict {
+                error: "SubscriptionNotScheduledToCancel",
+                detail: "This subscription is not scheduled to be canceled.".into(),
+            });
         }
         let now = self.now();
         let reason: Option<String> = reason.map(|r| <&str>::from(r).to_owned());

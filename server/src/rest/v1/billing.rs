@@ -138,7 +138,7 @@ pub(crate) async fn get_subscription(
         (status = 402, description = "`PaymentFailed`: the charge of an `invoice` change failed; nothing changed.", body = ErrorBody),
         (status = 403, description = "`AlreadyCanceledSubscription`, or a token without `subscriptions:write`.", body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "`SubscriptionLocked`: other changes kept overtaking this one; retry.", body = ErrorBody),
+        (status = 409, description = "`SubscriptionNotScheduledToCancel` (`cancel_at_period_end: false` on one that is not), or `SubscriptionLocked`: other changes kept overtaking this one; retry.", body = ErrorBody),
         (status = 422, description = "A malformed body, two changes at once, or a change Seatkeeper has no such thing for (product, discount, trial, pause).", body = ErrorBody)),
     security(("access_token" = ["subscriptions:write"])))]
 pub(crate) async fn update_subscription(
