@@ -30,3 +30,18 @@ CREATE TABLE billing_entries (
 );
 CREATE INDEX billing_entries_unbilled_idx ON billing_entries (subscription_id, created_at)
     WHERE order_id IS NULL;
+
+-- Renewals. A subscription's renewals charge the payment method saved when its checkout was confirmed
+-- (the provider's reusable reference, never card data; kept on the checkout's payment too, so a
+-- purchase completed by the sweeper after a crash keeps it). A renewal whose charge fails leaves the
+-- subscription `past_due` from `past_due_at`, charged again at `retry_at`, until the organization's
+-- grace period ends it.
+ALTER TABLE checkout_payments ADD COLUMN payment_method TEXT;
+ALTER TABLE subscriptions ADD COLUMN payment_method TEXT;
+ALTER TABLE subscriptions ADD COLUMN past_due_at TEXT;
+ALTER TABLE subscriptions ADD COLUMN retry_at TEXT;
+-- What the renewal scheduler looks for: live subscriptions by the time their period ends.
+CREATE INDEX subscriptions_due_idx ON subscriptions (current_period_end) WHERE ended_at IS NULL;
+-- How long a past-due subscription keeps its seats before it is canceled.
+ALTER TABLE organizations ADD COLUMN past_due_grace_days BIGINT NOT NULL DEFAULT 7
+    CHECK (past_due_grace_days >= 0 AND past_due_grace_days <= 60);

@@ -4,5 +4,6 @@
 pub mod catalog;
 pub mod checkout;
 pub mod pricing;
+pub mod renewals;
 pub mod seat_changes;
 pub mod seats;

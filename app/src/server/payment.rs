@@ -4,6 +4,12 @@
 //! first, so a crash in between leaves a charge without a purchase). A real provider plugs in behind
 //! the same trait.
 //!
+//! A subscription's renewals charge a payment method saved when its checkout is confirmed
+//! ([`PaymentProvider::save_payment_method`]): a reusable reference, never card data. With the test
+//! provider, `tok_visa` (and `tok_visa_slow`) save `pm_card_visa`, which always pays;
+//! `tok_visa_renewal_declined` pays at checkout but saves `pm_card_renewal_declined`, which declines
+//! every later charge (how a test makes a renewal fail).
+//!
 //! Every charge carries an idempotency key (the id of the checkout payment recorded before charging):
 //! charging twice with one key charges once, and [`PaymentProvider::find_charge`] tells, after a
 //! crash, whether a payment whose outcome was never recorded did charge. The test provider keeps its
@@ -65,10 +71,19 @@ pub trait PaymentProvider: Send + Sync + 'static {
     /// The charge made under `idempotency_key`, if any: how a payment whose outcome a crash lost is
     /// reconciled.
     async fn find_charge(&self, idempotency_key: &str) -> Result<Option<Receipt>, PaymentError>;
+
+    /// Saves the payment method behind a checkout's `token` for later charges made without the
+    /// customer (renewals); answers its reusable reference, which [`Charge::token`] may carry.
+    async fn save_payment_method(&self, token: &str) -> Result<String, PaymentError>;
 }
 
 /// Test tokens, named as Stripe's.
 pub const TOKEN_VISA: &str = "tok_visa";
+/// Pays at checkout; the payment method it saves declines every later charge.
+pub const TOKEN_VISA_RENEWAL_DECLINED: &str = "tok_visa_renewal_declined";
+/// Saved payment methods of the test provider.
+pub const METHOD_VISA: &str = "pm_card_visa";
+pub const METHOD_RENEWAL_DECLINED: &str = "pm_card_renewal_declined";
 pub const TOKEN_DECLINED: &str = "tok_chargeDeclined";
 /// Pays, but answers only after [`SLOW_CHARGE`]: the charge is in the ledger before the answer, as
 /// with a real network whose reply is slow (what the crash test kills the server during).
@@ -97,11 +112,16 @@ fn unavailable(err: StoreError) -> PaymentError {
 impl PaymentProvider for TestPaymentProvider {
     async fn charge(&self, charge: &Charge, now: DateTime<Utc>) -> Result<Receipt, PaymentError> {
         let slow = match charge.token.as_str() {
-            TOKEN_VISA => false,
+            TOKEN_VISA | TOKEN_VISA_RENEWAL_DECLINED | METHOD_VISA => false,
             TOKEN_VISA_SLOW => true,
             TOKEN_DECLINED => {
                 return Err(PaymentError::Declined(
                     "Your card was declined. Try another card.".into(),
+                ));
+            }
+            METHOD_RENEWAL_DECLINED => {
+                return Err(PaymentError::Declined(
+                    "The saved card was declined.".into(),
                 ));
             }
             other => {
@@ -136,6 +156,20 @@ impl PaymentProvider for TestPaymentProvider {
             .refund_test_charge(reference, now)
             .await
             .map_err(unavailable)
+    }
+
+    async fn save_payment_method(&self, token: &str) -> Result<String, PaymentError> {
+        match token {
+            TOKEN_VISA | TOKEN_VISA_SLOW => Ok(METHOD_VISA.to_owned()),
+            TOKEN_VISA_RENEWAL_DECLINED => Ok(METHOD_RENEWAL_DECLINED.to_owned()),
+            TOKEN_DECLINED => Err(PaymentError::Declined(
+                "Your card was declined. Try another card.".into(),
+            )),
+            other => Err(PaymentError::InvalidToken(format!(
+                "unknown payment token {other:?}: use {TOKEN_VISA} or {TOKEN_DECLINED} with the \
+                 test provider"
+            ))),
+        }
     }
 
     async fn find_charge(&self, idempotency_key: &str) -> Result<Option<Receipt>, PaymentError> {

@@ -38,7 +38,7 @@ pub(super) fn subscription_core(s: &SubscriptionRecord) -> SubscriptionCore {
             .ended_at
             .or(s.cancel_at_period_end.then_some(s.current_period_end)),
         ended_at: s.ended_at,
-        past_due_at: None,
+        past_due_at: s.changes.past_due_at,
         pause_at_period_end: false,
         paused_at: None,
         resumes_at: None,
@@ -142,7 +142,7 @@ pub(super) fn order_wire(
 
 impl Services {
     /// The customer and product of a subscription or order, as the API shows them.
-    async fn parties(
+    pub(super) async fn parties(
         &self,
         organization_id: crate::model::OrganizationId,
         customer_id: crate::model::CustomerId,

@@ -21,6 +21,7 @@ mod payments;
 mod portal;
 mod products;
 mod purchases;
+mod renewals;
 mod seat_assign;
 mod seat_lists;
 mod seats;
@@ -117,11 +118,12 @@ impl Services {
         self
     }
 
-    /// Runs the background work that is due now: the payment sweeper, and forgetting idempotency
-    /// keys past their lifetime. The workers of `serve` call it
+    /// Runs the background work that is due now: the payment sweeper, renewals (and the ends of
+    /// cancelled and past-due subscriptions), and forgetting idempotency keys past their lifetime. The workers of `serve` call it
     /// periodically; the test clock after each advance.
     pub async fn run_due_work(&self) -> Result<(), error::ServiceError> {
         self.settle_unsettled_payments().await?;
+        self.renew_due_subscriptions().await?;
         self.purge_idempotency_keys().await?;
         Ok(())
     }

@@ -63,14 +63,8 @@ impl Services {
             self.product_of_checkout(&checkout).await,
         ) {
             (Some(email), Ok(product)) => {
-                self.purchase(
-                    &checkout,
-                    &product,
-                    email.clone(),
-                    payment.id,
-                    charged.clone(),
-                )
-                .await
+                self.purchase(&checkout, &product, email.clone(), payment, charged.clone())
+                    .await
             }
             (None, _) => Err(ServiceError::invalid_field(
                 "customer_email",

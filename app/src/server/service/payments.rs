@@ -137,6 +137,9 @@ impl Services {
             status: PaymentStatus::Pending,
             reference: None,
             failure: None,
+            payment_method: self
+                .renewal_payment_method(&product, &changed, token.as_deref())
+                .await?,
         };
         // What is charged is written whole, not as a change: an edit that slipped in between this
         // confirmation's read and its write is overwritten, so the checkout always shows what was
@@ -162,6 +165,33 @@ impl Services {
         };
         self.pay_and_buy(&confirmed, &product, email, &payment, token)
             .await
+    }
+
+    /// The payment method a subscription bought with `token` renews with, saved with the provider
+    /// before anything is charged (none for a one-time purchase or a free checkout). A token the
+    /// provider refuses is the buyer's error, and nothing was written yet.
+    async fn renewal_payment_method(
+        &self,
+        product: &ProductRecord,
+        checkout: &CheckoutRecord,
+        token: Option<&str>,
+    ) -> Result<Option<String>, ServiceError> {
+        let Some(token) = token.filter(|_| product.recurring_interval.is_some()) else {
+            return Ok(None);
+        };
+        if checkout.amount.get() == 0 {
+            return Ok(None);
+        }
+        match self.payments.save_payment_method(token).await {
+            Ok(method) => Ok(Some(method)),
+            Err(PaymentError::Declined(why) | PaymentError::InvalidToken(why)) => {
+                Err(ServiceError::rejected("PaymentError", why))
+            }
+            Err(PaymentError::Unavailable(why)) => {
+                tracing::warn!(error = %why, "payment provider unavailable while saving a payment method");
+                Err(ServiceError::PaymentPending)
+            }
+        }
     }
 
     /// The product of a checkout, as long as its price is still the one the checkout was opened
@@ -298,7 +328,7 @@ impl Services {
             }
         };
         let (purchase, session) = match self
-            .purchase(checkout, product, email, payment.id, reference.clone())
+            .purchase(checkout, product, email, payment, reference.clone())
             .await
         {
             Ok(built) => built,

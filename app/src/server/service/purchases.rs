@@ -13,8 +13,7 @@ use chrono::{DateTime, Utc};
 use crate::{
     domain::checkout::period_end,
     model::{
-        CustomerId, CustomerSessionId, Email, MemberId, OrderId, PageRequest, PaymentId,
-        SubscriptionId,
+        CustomerId, CustomerSessionId, Email, MemberId, OrderId, PageRequest, SubscriptionId,
         billing::{BillingReason, CheckoutStatus, OrderItem, OrderStatus, SubscriptionStatus},
         customer::{Customer, CustomerType, Member, MemberRole},
         metadata::Metadata,
@@ -23,7 +22,8 @@ use crate::{
     server::{
         store::{
             CheckoutRecord, CustomerFilter, CustomerRecord, CustomerWrite, MemberRecord,
-            NewCustomerSession, OrderRecord, ProductRecord, Purchase, SubscriptionRecord,
+            NewCustomerSession, OrderRecord, PaymentRecord, ProductRecord, Purchase,
+            SubscriptionRecord,
         },
         token::{self, NewToken},
     },
@@ -43,7 +43,7 @@ impl Services {
         record: &CheckoutRecord,
         product: &ProductRecord,
         email: Email,
-        payment: PaymentId,
+        payment: &PaymentRecord,
         payment_reference: Option<String>,
     ) -> Result<(Purchase, Option<NewToken>), ServiceError> {
         let now = self.now();
@@ -201,8 +201,9 @@ impl Services {
             subscription,
             order,
             events,
-            payment,
+            payment: payment.id,
             payment_reference,
+            payment_method: payment.payment_method.clone(),
             session,
         };
         Ok((purchase, session_secret))

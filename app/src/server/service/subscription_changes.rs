@@ -265,7 +265,7 @@ fn portal_request(body: CustomerSubscriptionUpdate) -> Result<Requested, Service
     })
 }
 
-fn already_canceled() -> ServiceError {
+pub(super) fn already_canceled() -> ServiceError {
     ServiceError::refused(
         "AlreadyCanceledSubscription",
         "This subscription is already canceled or will be at the end of the period.",
@@ -440,7 +440,7 @@ impl Services {
     }
 
     /// A write's outcome: the changed subscription, or None when it changed under the write.
-    fn written(
+    pub(super) fn written(
         outcome: Result<(), StoreError>,
         record: SubscriptionRecord,
     ) -> Result<Option<SubscriptionRecord>, ServiceError> {
@@ -453,7 +453,7 @@ impl Services {
 
     /// The seat tiers of a subscription's price (kept even when the product's prices were
     /// replaced since it was bought).
-    async fn tiers_of(
+    pub(super) async fn tiers_of(
         &self,
         record: &SubscriptionRecord,
     ) -> Result<crate::domain::pricing::SeatTiers, ServiceError> {
@@ -621,7 +621,7 @@ impl Services {
         Self::written(self.store().change_cancellation(&write).await, changed)
     }
 
-    async fn end_subscription(
+    pub(super) async fn end_subscription(
         &self,
         caller: &SeatCaller,
         record: SubscriptionRecord,
@@ -737,7 +737,7 @@ impl Services {
     }
 
     /// An event of `kind` carrying the subscription as the API answers it.
-    async fn subscription_event(
+    pub(super) async fn subscription_event(
         &self,
         record: &SubscriptionRecord,
         kind: &'static str,

@@ -80,6 +80,10 @@ pub struct SubscriptionChanges {
     pending_update_created_at: Option<DateTime<Utc>>,
     pub customer_cancellation_reason: Option<String>,
     pub customer_cancellation_comment: Option<String>,
+    /// Since when a renewal's charge has been failing, if it is.
+    pub past_due_at: Option<DateTime<Utc>>,
+    /// When a past-due renewal is charged again.
+    pub retry_at: Option<DateTime<Utc>>,
 }
 
 /// A seat count scheduled for a subscription's renewal.
@@ -159,6 +163,8 @@ pub struct Purchase {
     /// its charge (none for a free checkout).
     pub payment: PaymentId,
     pub payment_reference: Option<String>,
+    /// The payment method the subscription's renewals charge, if one was saved.
+    pub payment_method: Option<String>,
     /// A portal session for the buyer, only when the checkout created the customer or the merchant
     /// bound it to one (see the checkouts service).
     pub session: Option<NewCustomerSession>,
@@ -216,6 +222,8 @@ pub struct PaymentRecord {
     pub reference: Option<String>,
     /// Why it did not succeed.
     pub failure: Option<String>,
+    /// The payment method saved for a subscription's renewals (the provider's reference).
+    pub payment_method: Option<String>,
 }
 
 /// A conditional move of a payment: `from` → `to` (else nothing is written), and, for a payment that

@@ -10,7 +10,7 @@ use super::{
     Purchase, SqlStore, Store, StoreError, SubscriptionFilter, SubscriptionRecord, TestCharge,
     billing::{CheckoutRow, OrderRow},
     catalog::to_json,
-    db::{On, query, query_as, query_scalar},
+    db::{On, Tx, query, query_as, query_scalar},
 };
 use crate::model::{
     CheckoutId, MemberId, Named, OrderId, OrganizationId, PageRequest, SubscriptionId,
@@ -30,7 +30,7 @@ pub(super) const SUBSCRIPTION_COLUMNS: &str = "id, organization_id, created_at, 
 pub(super) const SUBSCRIPTION_READ_COLUMNS: &str = concatcp!(
     SUBSCRIPTION_COLUMNS,
     ", used_seats, pending_seats, pending_update_id, pending_update_created_at, \
-     customer_cancellation_reason, customer_cancellation_comment"
+     customer_cancellation_reason, customer_cancellation_comment, past_due_at, retry_at"
 );
 
 /// `$1` member, `$2` limit, `$3` offset: subscriptions where the member holds a claimed seat.
@@ -74,12 +74,13 @@ pub(super) const REOPEN_CHECKOUT: &str =
 pub(super) const SUCCEED_CHECKOUT: &str = "UPDATE checkouts SET status = 'succeeded', modified_at = $2, \
      customer_id = $3, subscription_id = $4, order_id = $5 WHERE id = $1 AND status = 'confirmed'";
 
-pub(super) const PAYMENT_COLUMNS: &str = "id, organization_id, checkout_id, created_at, modified_at, amount, currency, status, reference, failure";
+pub(super) const PAYMENT_COLUMNS: &str = "id, organization_id, checkout_id, created_at, modified_at, amount, currency, status, reference, failure, \
+     payment_method";
 
 pub(super) const INSERT_PAYMENT: &str = concatcp!(
     "INSERT INTO checkout_payments (",
     PAYMENT_COLUMNS,
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
 );
 
 /// `$1` payment, `$2` expected status, `$3` new status, `$4` now, `$5` reference and `$6` failure
@@ -143,6 +144,10 @@ pub(super) const INSERT_SUBSCRIPTION: &str = concatcp!(
     SUBSCRIPTION_COLUMNS,
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
 );
+
+/// `$1` subscription, `$2` the payment method its renewals charge.
+pub(super) const SAVE_PAYMENT_METHOD: &str =
+    "UPDATE subscriptions SET payment_method = $2 WHERE id = $1";
 
 pub(super) const SELECT_SUBSCRIPTION: &str = concatcp!(
     "SELECT ",
@@ -236,6 +241,31 @@ impl SqlStore {
             .execute(executor)
             .await?;
         Ok(result.rows_affected() == 1)
+    }
+}
+
+impl SqlStore {
+    pub(super) async fn insert_order_with(tx: &mut Tx, o: &OrderRecord) -> Result<(), StoreError> {
+        query(INSERT_ORDER)
+            .bind(o.id)
+            .bind(o.organization_id)
+            .bind(o.created_at)
+            .bind(o.modified_at)
+            .bind(o.customer_id)
+            .bind(o.product_id)
+            .bind(o.subscription_id)
+            .bind(o.checkout_id)
+            .bind(o.status.as_str())
+            .bind(o.billing_reason.as_str())
+            .bind(i64::from(o.seats))
+            .bind(o.subtotal_amount.get())
+            .bind(o.total_amount.get())
+            .bind(o.currency.as_str())
+            .bind(to_json(&o.items)?)
+            .bind(to_json(&o.metadata)?)
+            .execute(&mut *tx)
+            .await?;
+        Ok(())
     }
 }
 
@@ -366,27 +396,15 @@ impl BillingStore for SqlStore {
                 .bind(to_json(&s.metadata)?)
                 .execute(&mut tx)
                 .await?;
+            if let Some(method) = &purchase.payment_method {
+                query(SAVE_PAYMENT_METHOD)
+                    .bind(s.id)
+                    .bind(method.as_str())
+                    .execute(&mut tx)
+                    .await?;
+            }
         }
-        let o = &purchase.order;
-        query(INSERT_ORDER)
-            .bind(o.id)
-            .bind(o.organization_id)
-            .bind(o.created_at)
-            .bind(o.modified_at)
-            .bind(o.customer_id)
-            .bind(o.product_id)
-            .bind(o.subscription_id)
-            .bind(o.checkout_id)
-            .bind(o.status.as_str())
-            .bind(o.billing_reason.as_str())
-            .bind(i64::from(o.seats))
-            .bind(o.subtotal_amount.get())
-            .bind(o.total_amount.get())
-            .bind(o.currency.as_str())
-            .bind(to_json(&o.items)?)
-            .bind(to_json(&o.metadata)?)
-            .execute(&mut tx)
-            .await?;
+        Self::insert_order_with(&mut tx, &purchase.order).await?;
         if let Some(session) = &purchase.session {
             Self::insert_customer_session_with(&mut tx, session).await?;
         }
@@ -480,6 +498,7 @@ impl PaymentStore for SqlStore {
             .bind(payment.status.as_str())
             .bind(payment.reference.as_deref())
             .bind(payment.failure.as_deref())
+            .bind(payment.payment_method.as_deref())
             .execute(&mut tx)
             .await?;
         if let Some(event) = event {

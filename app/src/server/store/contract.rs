@@ -14,7 +14,10 @@ use super::{
     ProductRecord, Purchase, SeatAssignment, SeatClaimWrite, SeatRecord, SeatResendWrite,
     SeatRevokeWrite, SeedCounts, SeedPlan, SessionRecord, StoreError, StoredResponse,
     SubscriptionFilter, SubscriptionRecord, TestCharge,
-    subscription_changes::{CancellationWrite, SeatCountWrite, SubscriptionEndWrite},
+    subscription_changes::{
+        BillingEntryRecord, CancellationWrite, PastDueWrite, RenewalWrite, SeatCountWrite,
+        SubscriptionEndWrite,
+    },
 };
 use crate::{
     model::{
@@ -466,6 +469,38 @@ pub trait SubscriptionStore: Send + Sync {
         now: chrono::DateTime<chrono::Utc>,
         events: &[NewEvent],
     ) -> Result<(), StoreError>;
+
+    /// Live subscriptions due at `now`: their period has ended, or their past-due charge is to be
+    /// tried again. The longest due first, at most `limit`.
+    async fn due_subscriptions(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> Result<Vec<SubscriptionRecord>, StoreError>;
+
+    /// The prorations of a subscription not billed yet, oldest first.
+    async fn unbilled_entries(
+        &self,
+        subscription_id: SubscriptionId,
+    ) -> Result<Vec<BillingEntryRecord>, StoreError>;
+
+    /// The payment method a subscription's renewals charge, if one was saved.
+    async fn renewal_payment_method(
+        &self,
+        subscription_id: SubscriptionId,
+    ) -> Result<Option<String>, StoreError>;
+
+    /// How many days a past-due subscription of the organization keeps its seats.
+    async fn past_due_grace_days(&self, organization_id: OrganizationId)
+    -> Result<u32, StoreError>;
+
+    /// Renews a subscription. Stale (nothing written) when its period no longer ends at
+    /// `from_period_end` (another process renewed it), it has ended, more seats are given out than
+    /// the new count, or a proration to bill was billed meanwhile.
+    async fn renew_subscription(&self, write: &RenewalWrite) -> Result<(), StoreError>;
+
+    /// Marks a subscription past due after a failed renewal charge. Stale as for a renewal.
+    async fn mark_past_due(&self, write: &PastDueWrite) -> Result<(), StoreError>;
 
     /// A price by id, archived or not: what a subscription bought stays its price.
     async fn price(&self, id: PriceId) -> Result<Option<PriceRecord>, StoreError>;

@@ -67,7 +67,8 @@ pub use seats::{
 pub use seed::{SeedCounts, SeedPlan};
 pub use sql::SqlStore;
 pub use subscription_changes::{
-    BillingEntryRecord, CancellationWrite, SeatCountTarget, SeatCountWrite, SubscriptionEndWrite,
+    BillingEntryRecord, CancellationWrite, PastDueWrite, RenewalWrite, SeatCountTarget,
+    SeatCountWrite, SubscriptionEndWrite,
 };
 
 use crate::model::seat::SeatPool;

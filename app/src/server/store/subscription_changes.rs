@@ -8,10 +8,12 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    NewEvent, PriceRecord, SeatRevokeWrite, SqlStore, StoreError, SubscriptionStore,
+    NewEvent, OrderRecord, PriceRecord, SeatRevokeWrite, SqlStore, StoreError, SubscriptionRecord,
+    SubscriptionStore,
     billing::ScheduledSeats,
+    billing_sql::SUBSCRIPTION_READ_COLUMNS,
     catalog::{PriceRow, to_json},
-    db::{query, query_as, query_scalar},
+    db::{Tx, query, query_as, query_scalar},
 };
 use crate::model::{
     Currency, MinorUnits, OrganizationId, PriceId, SubscriptionId, metadata::Metadata,
@@ -83,6 +85,74 @@ pub struct SubscriptionEndWrite {
     pub events: Vec<NewEvent>,
 }
 
+/// A renewal: the subscription's next period with its seat count and amount, the order that bills
+/// it, the prorations it bills (`billed`), a credit carried to the next renewal, and the events.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenewalWrite {
+    pub subscription_id: SubscriptionId,
+    pub now: DateTime<Utc>,
+    /// The end of the period being renewed: nothing is written once it no longer is (renewed by
+    /// another process).
+    pub from_period_end: DateTime<Utc>,
+    pub period_start: DateTime<Utc>,
+    pub period_end: DateTime<Utc>,
+    pub seats: u32,
+    pub amount: MinorUnits,
+    pub order: OrderRecord,
+    pub billed: Vec<uuid::Uuid>,
+    pub carried: Option<BillingEntryRecord>,
+    pub events: Vec<NewEvent>,
+}
+
+/// A renewal whose charge failed: the subscription is past due (since the first failure) and is
+/// charged again at `retry_at`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PastDueWrite {
+    pub subscription_id: SubscriptionId,
+    pub now: DateTime<Utc>,
+    pub from_period_end: DateTime<Utc>,
+    pub retry_at: DateTime<Utc>,
+    pub events: Vec<NewEvent>,
+}
+
+#[derive(sqlx::FromRow)]
+struct BillingEntryRow {
+    id: uuid::Uuid,
+    organization_id: OrganizationId,
+    subscription_id: SubscriptionId,
+    created_at: DateTime<Utc>,
+    amount: i64,
+    currency: String,
+    seats_from: i64,
+    seats_to: i64,
+    period_start: DateTime<Utc>,
+    period_end: DateTime<Utc>,
+}
+
+impl TryFrom<BillingEntryRow> for BillingEntryRecord {
+    type Error = StoreError;
+
+    fn try_from(r: BillingEntryRow) -> Result<Self, Self::Error> {
+        let count = |n: i64| {
+            u32::try_from(n)
+                .map_err(|_| StoreError::Corrupt(format!("seat count {n} in a billing entry")))
+        };
+        Ok(Self {
+            id: r.id,
+            organization_id: r.organization_id,
+            subscription_id: r.subscription_id,
+            created_at: r.created_at,
+            amount: MinorUnits(r.amount),
+            currency: Currency::try_from(r.currency)
+                .map_err(|e| StoreError::Corrupt(format!("billing entry currency: {e}")))?,
+            seats_from: count(r.seats_from)?,
+            seats_to: count(r.seats_to)?,
+            period_start: r.period_start,
+            period_end: r.period_end,
+        })
+    }
+}
+
 /// A subscription whose seats may still change: live and renewing.
 const RENEWING: &str =
     "status IN ('active', 'trialing') AND ended_at IS NULL AND NOT cancel_at_period_end";
@@ -132,6 +202,43 @@ const END_SUBSCRIPTION: &str = "UPDATE subscriptions SET status = 'canceled', \
      customer_cancellation_comment = COALESCE($4, customer_cancellation_comment) \
      WHERE id = $1 AND ended_at IS NULL";
 
+/// `$1` now, `$2` limit: live subscriptions whose period has ended, or whose past-due charge is to
+/// be tried again; the longest due first.
+const DUE_SUBSCRIPTIONS: &str = const_format::concatcp!(
+    "SELECT ",
+    SUBSCRIPTION_READ_COLUMNS,
+    " FROM subscriptions WHERE ended_at IS NULL AND current_period_end <= $1 \
+     AND (status IN ('active', 'trialing') OR (status = 'past_due' AND retry_at <= $1)) \
+     ORDER BY current_period_end, id LIMIT $2"
+);
+
+/// `$1` subscription.
+const UNBILLED_ENTRIES: &str = "SELECT id, organization_id, subscription_id, created_at, amount, currency, \
+     seats_from, seats_to, period_start, period_end FROM billing_entries \
+     WHERE subscription_id = $1 AND order_id IS NULL ORDER BY created_at, id";
+
+/// `$1` entry, `$2` order.
+const BILL_ENTRY: &str =
+    "UPDATE billing_entries SET order_id = $2 WHERE id = $1 AND order_id IS NULL";
+
+/// `$1` subscription.
+const PAYMENT_METHOD: &str = "SELECT payment_method FROM subscriptions WHERE id = $1";
+
+/// `$1` id, `$2` period start, `$3` period end, `$4` seats, `$5` amount, `$6` now, `$7` the end of
+/// the period renewed.
+const RENEW: &str = "UPDATE subscriptions SET current_period_start = $2, current_period_end = $3, \
+     seats = $4, amount = $5, status = 'active', past_due_at = NULL, retry_at = NULL, \
+     pending_seats = NULL, pending_update_id = NULL, pending_update_created_at = NULL, modified_at = $6 \
+     WHERE id = $1 AND current_period_end = $7 AND ended_at IS NULL AND used_seats <= $4";
+
+/// `$1` id, `$2` now, `$3` retry at, `$4` the end of the period renewed.
+const MARK_PAST_DUE: &str = "UPDATE subscriptions SET status = 'past_due', \
+     past_due_at = COALESCE(past_due_at, $2), retry_at = $3, modified_at = $2 \
+     WHERE id = $1 AND current_period_end = $4 AND ended_at IS NULL";
+
+/// `$1` organization.
+const GRACE_DAYS: &str = "SELECT past_due_grace_days FROM organizations WHERE id = $1";
+
 /// `$1` id, `$2` metadata, `$3` now.
 const CHANGE_METADATA: &str =
     "UPDATE subscriptions SET metadata = $2, modified_at = $3 WHERE id = $1";
@@ -142,6 +249,28 @@ const SELECT_PRICE: &str = "SELECT id, product_id, created_at, amount_type, pric
 
 const COUNT_ACTIVE_SEATS_OF_SUBSCRIPTION: &str = "SELECT COUNT(*) FROM customer_seats \
      WHERE subscription_id = $1 AND status IN ('pending', 'claimed')";
+
+impl SqlStore {
+    async fn insert_billing_entry_with(
+        tx: &mut Tx,
+        entry: &BillingEntryRecord,
+    ) -> Result<(), StoreError> {
+        query(INSERT_BILLING_ENTRY)
+            .bind(entry.id)
+            .bind(entry.organization_id)
+            .bind(entry.subscription_id)
+            .bind(entry.created_at)
+            .bind(entry.amount.get())
+            .bind(entry.currency.as_str())
+            .bind(i64::from(entry.seats_from))
+            .bind(i64::from(entry.seats_to))
+            .bind(entry.period_start)
+            .bind(entry.period_end)
+            .execute(&mut *tx)
+            .await?;
+        Ok(())
+    }
+}
 
 #[async_trait::async_trait]
 impl SubscriptionStore for SqlStore {
@@ -166,19 +295,7 @@ impl SubscriptionStore for SqlStore {
                 if changed == 1
                     && let Some(entry) = proration
                 {
-                    query(INSERT_BILLING_ENTRY)
-                        .bind(entry.id)
-                        .bind(entry.organization_id)
-                        .bind(entry.subscription_id)
-                        .bind(entry.created_at)
-                        .bind(entry.amount.get())
-                        .bind(entry.currency.as_str())
-                        .bind(i64::from(entry.seats_from))
-                        .bind(i64::from(entry.seats_to))
-                        .bind(entry.period_start)
-                        .bind(entry.period_end)
-                        .execute(&mut tx)
-                        .await?;
+                    Self::insert_billing_entry_with(&mut tx, entry).await?;
                 }
                 changed
             }
@@ -269,6 +386,105 @@ impl SubscriptionStore for SqlStore {
             .execute(&mut tx)
             .await?;
         Self::commit_with_events(tx, events).await
+    }
+
+    async fn due_subscriptions(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<SubscriptionRecord>, StoreError> {
+        Ok(query_as(DUE_SUBSCRIPTIONS)
+            .bind(now)
+            .bind(i64::from(limit))
+            .fetch_all(&self.db)
+            .await?)
+    }
+
+    async fn unbilled_entries(
+        &self,
+        subscription_id: SubscriptionId,
+    ) -> Result<Vec<BillingEntryRecord>, StoreError> {
+        let rows: Vec<BillingEntryRow> = query_as(UNBILLED_ENTRIES)
+            .bind(subscription_id)
+            .fetch_all(&self.db)
+            .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn renewal_payment_method(
+        &self,
+        subscription_id: SubscriptionId,
+    ) -> Result<Option<String>, StoreError> {
+        let method: Option<Option<String>> = query_scalar(PAYMENT_METHOD)
+            .bind(subscription_id)
+            .fetch_optional(&self.db)
+            .await?;
+        Ok(method.flatten())
+    }
+
+    async fn past_due_grace_days(
+        &self,
+        organization_id: OrganizationId,
+    ) -> Result<u32, StoreError> {
+        let days: i64 = query_scalar(GRACE_DAYS)
+            .bind(organization_id)
+            .fetch_one(&self.db)
+            .await?;
+        u32::try_from(days).map_err(|_| StoreError::Corrupt(format!("grace period of {days} days")))
+    }
+
+    async fn renew_subscription(&self, write: &RenewalWrite) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        let renewed = query(RENEW)
+            .bind(write.subscription_id)
+            .bind(write.period_start)
+            .bind(write.period_end)
+            .bind(i64::from(write.seats))
+            .bind(write.amount.get())
+            .bind(write.now)
+            .bind(write.from_period_end)
+            .execute(&mut tx)
+            .await?
+            .rows_affected();
+        if renewed != 1 {
+            return Err(StoreError::Stale(
+                "the subscription was renewed or changed meanwhile",
+            ));
+        }
+        Self::insert_order_with(&mut tx, &write.order).await?;
+        for entry in &write.billed {
+            let billed = query(BILL_ENTRY)
+                .bind(*entry)
+                .bind(write.order.id)
+                .execute(&mut tx)
+                .await?
+                .rows_affected();
+            if billed != 1 {
+                return Err(StoreError::Stale("a proration was billed meanwhile"));
+            }
+        }
+        if let Some(entry) = &write.carried {
+            Self::insert_billing_entry_with(&mut tx, entry).await?;
+        }
+        Self::commit_with_events(tx, &write.events).await
+    }
+
+    async fn mark_past_due(&self, write: &PastDueWrite) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        let marked = query(MARK_PAST_DUE)
+            .bind(write.subscription_id)
+            .bind(write.now)
+            .bind(write.retry_at)
+            .bind(write.from_period_end)
+            .execute(&mut tx)
+            .await?
+            .rows_affected();
+        if marked != 1 {
+            return Err(StoreError::Stale(
+                "the subscription was renewed or changed meanwhile",
+            ));
+        }
+        Self::commit_with_events(tx, &write.events).await
     }
 
     async fn price(&self, id: PriceId) -> Result<Option<PriceRecord>, StoreError> {

@@ -74,7 +74,12 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
 /// Another server on `first`'s database, as a second `seatkeeper serve` process behind a load
 /// balancer would be: its own connections, caches and clock.
 pub async fn second_server(first: &TestApp) -> TestApp {
-    serve_database(first.database_url.clone(), None, AppOptions::default()).await
+    second_server_with(first, AppOptions::default()).await
+}
+
+/// [`second_server`], started with `options`.
+pub async fn second_server_with(first: &TestApp, options: AppOptions) -> TestApp {
+    serve_database(first.database_url.clone(), None, options).await
 }
 
 /// Builds the application as `seatkeeper serve` does (`Application::build`), on a free loopback

@@ -1,0 +1,360 @@
+//! Renewals through the HTTP API and the test clock: the acceptance example to the cent,
+//! scheduled decreases applied at the renewal, cancellation at the period's end, a failing saved
+//! card (past due, grace period, end), and two server processes renewing the same subscription.
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::{Value, json};
+
+use crate::{both_backends, helpers::*};
+
+fn at(month: u32, day: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2027, month, day, 0, 0, 0).unwrap()
+}
+
+async fn app_on_new_year(backend: Backend) -> TestApp {
+    spawn_app_with(
+        backend,
+        AppOptions {
+            clock_start: Some(at(1, 1)),
+            ..AppOptions::default()
+        },
+    )
+    .await
+}
+
+/// Volume tiers 1–5 @ $10, 6–10 @ $8, 11+ @ $5, monthly; `seats` seats bought with `token`. Answers
+/// the subscription's path and the paid checkout.
+async fn subscribe(app: &TestApp, org: &TestOrg, seats: u32, token: &str) -> (String, Value) {
+    let body = json!({
+        "name": "Team plan",
+        "recurring_interval": "month",
+        "prices": [{"amount_type": "seat_based", "seat_tiers": {"seat_tier_type": "volume", "tiers": [
+            {"min_seats": 1, "max_seats": 5, "price_per_seat": 1000},
+            {"min_seats": 6, "max_seats": 10, "price_per_seat": 800},
+            {"min_seats": 11, "price_per_seat": 500}
+        ]}}]
+    });
+    let (_, product) = json(app.post_as(&org.token, "/v1/products", &body).await).await;
+    let checkout = json!({"products": [product["id"]], "seats": seats, "customer_email": "billing@globex.example"});
+    let (_, checkout) = json(app.post_as(&org.token, "/v1/checkouts", &checkout).await).await;
+    let secret = checkout["client_secret"].as_str().unwrap();
+    let (status, confirmed) = json(
+        app.post_json(
+            &format!("/v1/checkouts/client/{secret}/confirm"),
+            &json!({"confirmation_token_id": token}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{confirmed}");
+    let (_, paid) = json(app.get(&format!("/v1/checkouts/client/{secret}")).await).await;
+    let path = format!(
+        "/v1/subscriptions/{}",
+        paid["subscription_id"].as_str().unwrap()
+    );
+    (path, paid)
+}
+
+async fn advance_to(app: &TestApp, to: DateTime<Utc>) {
+    let (status, body) = json(app.advance_clock(&json!({ "to": to })).await).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+async fn patch(app: &TestApp, org: &TestOrg, path: &str, body: Value) -> Value {
+    let (status, changed) = json(app.patch_as(&org.token, path, &body).await).await;
+    assert_eq!(status, 200, "{changed}");
+    changed
+}
+
+/// The organization's orders, oldest first: (billing reason, total).
+async fn orders(app: &TestApp, org: &TestOrg) -> Vec<(String, i64)> {
+    let (status, page) = json(
+        app.get_as(&org.token, "/v1/orders?limit=100&sorting=created_at")
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["billing_reason"].as_str().unwrap().to_owned(),
+                o["total_amount"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+async fn read(app: &TestApp, org: &TestOrg, path: &str) -> Value {
+    let (status, subscription) = json(app.get_as(&org.token, path).await).await;
+    assert_eq!(status, 200, "{subscription}");
+    subscription
+}
+
+async fn the_acceptance_example_bills_every_renewal_to_the_cent(backend: Backend) {
+    let app = app_on_new_year(backend).await;
+    let org = app.create_org("acme").await;
+    let (path, _) = subscribe(&app, &org, 3, "tok_visa").await;
+    assert_eq!(
+        orders(&app, &org).await,
+        [("subscription_create".into(), 3000)]
+    );
+
+    advance_to(&app, at(1, 16)).await;
+    patch(
+        &app,
+        &org,
+        &path,
+        json!({"seats": 8, "proration_behavior": "prorate"}),
+    )
+    .await;
+
+    advance_to(&app, at(2, 1)).await;
+    let renewed = read(&app, &org, &path).await;
+    assert_eq!(renewed["seats"], 8);
+    assert_eq!(renewed["current_period_start"], json!(at(2, 1)));
+    assert_eq!(renewed["current_period_end"], json!(at(3, 1)));
+    assert_eq!(
+        orders(&app, &org).await[1..],
+        [("subscription_cycle".into(), 6400 + 1754)]
+    );
+
+    advance_to(&app, at(2, 15)).await;
+    patch(
+        &app,
+        &org,
+        &path,
+        json!({"seats": 4, "proration_behavior": "prorate"}),
+    )
+    .await;
+    advance_to(&app, at(3, 1)).await;
+    assert_eq!(
+        orders(&app, &org).await[2..],
+        [("subscription_cycle".into(), 4000 - 1200)]
+    );
+    let march = read(&app, &org, &path).await;
+    assert_eq!(
+        (march["seats"].clone(), march["amount"].clone()),
+        (json!(4), json!(4000))
+    );
+    assert_eq!(march["current_period_end"], json!(at(4, 1)));
+
+    let kinds: Vec<String> = app
+        .store()
+        .events(org.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind.to_owned())
+        .collect();
+    for kind in ["subscription.cycled", "order.created", "order.paid"] {
+        assert_eq!(
+            kinds.iter().filter(|k| *k == kind).count(),
+            2 + usize::from(kind != "subscription.cycled"),
+            "{kind} in {kinds:?}"
+        );
+    }
+}
+
+async fn a_next_period_decrease_keeps_eight_seats_until_the_renewal_then_bills_four(
+    backend: Backend,
+) {
+    let app = app_on_new_year(backend).await;
+    let org = app.create_org("acme").await;
+    let (path, _) = subscribe(&app, &org, 3, "tok_visa").await;
+    advance_to(&app, at(1, 16)).await;
+    patch(
+        &app,
+        &org,
+        &path,
+        json!({"seats": 8, "proration_behavior": "prorate"}),
+    )
+    .await;
+    advance_to(&app, at(2, 1)).await;
+
+    advance_to(&app, at(2, 15)).await;
+    let scheduled = patch(
+        &app,
+        &org,
+        &path,
+        json!({"seats": 4, "proration_behavior": "next_period"}),
+    )
+    .await;
+    assert_eq!(scheduled["seats"], 8);
+    advance_to(&app, at(2, 28)).await;
+    assert_eq!(
+        read(&app, &org, &path).await["seats"],
+        8,
+        "still 8 before the renewal"
+    );
+
+    advance_to(&app, at(3, 1)).await;
+    let march = read(&app, &org, &path).await;
+    assert_eq!(march["seats"], 4);
+    assert_eq!(march["pending_update"], Value::Null);
+    assert_eq!(
+        orders(&app, &org).await[2..],
+        [("subscription_cycle".into(), 4000)]
+    );
+}
+
+async fn a_subscription_cancelled_at_period_end_ends_then_and_its_seats_are_revoked(
+    backend: Backend,
+) {
+    let app = app_on_new_year(backend).await;
+    let org = app.create_org("acme").await;
+    let (path, paid) = subscribe(&app, &org, 3, "tok_visa").await;
+    let (status, seat) = json(
+        app.post_as(
+            &org.token,
+            "/v1/customer-seats",
+            &json!({"subscription_id": paid["subscription_id"], "email": "jane@globex.example"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{seat}");
+    patch(&app, &org, &path, json!({"cancel_at_period_end": true})).await;
+    advance_to(&app, at(1, 31)).await;
+    assert_eq!(read(&app, &org, &path).await["status"], "active");
+
+    advance_to(&app, at(2, 1)).await;
+    let ended = read(&app, &org, &path).await;
+    assert_eq!(ended["status"], "canceled");
+    assert_eq!(ended["ended_at"], json!(at(2, 1)));
+    let (_, seat) = json(
+        app.get_as(
+            &org.token,
+            &format!("/v1/customer-seats/{}", seat["id"].as_str().unwrap()),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(seat["status"], "revoked");
+    assert_eq!(orders(&app, &org).await.len(), 1, "nothing billed");
+}
+
+async fn a_failing_saved_card_leaves_it_past_due_with_its_seats_until_the_grace_period_ends(
+    backend: Backend,
+) {
+    let app = app_on_new_year(backend).await;
+    let org = app.create_org("acme").await;
+    let (path, paid) = subscribe(&app, &org, 3, "tok_visa_renewal_declined").await;
+    let assign = |email: &str| json!({"subscription_id": paid["subscription_id"], "email": email});
+    let (status, seat) = json(
+        app.post_as(
+            &org.token,
+            "/v1/customer-seats",
+            &assign("jane@globex.example"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{seat}");
+
+    advance_to(&app, at(2, 1)).await;
+    let due = read(&app, &org, &path).await;
+    assert_eq!(due["status"], "past_due");
+    assert_eq!(due["past_due_at"], json!(at(2, 1)));
+    assert_eq!(
+        due["current_period_end"],
+        json!(at(2, 1)),
+        "the period does not move unpaid"
+    );
+    let seat_path = format!("/v1/customer-seats/{}", seat["id"].as_str().unwrap());
+    let (_, held) = json(app.get_as(&org.token, &seat_path).await).await;
+    assert_eq!(
+        held["status"], "pending",
+        "seats stay during the grace period"
+    );
+    let refused = app
+        .post_as(
+            &org.token,
+            "/v1/customer-seats",
+            &assign("late@globex.example"),
+        )
+        .await;
+    assert_eq!(refused.status(), 400, "no new seat while past due");
+
+    // Tried again every day; still past due on the sixth day.
+    advance_to(&app, at(2, 7)).await;
+    assert_eq!(read(&app, &org, &path).await["status"], "past_due");
+    advance_to(&app, at(2, 8)).await;
+    let ended = read(&app, &org, &path).await;
+    assert_eq!(ended["status"], "canceled", "{ended}");
+    let (_, gone) = json(app.get_as(&org.token, &seat_path).await).await;
+    assert_eq!(gone["status"], "revoked");
+    assert_eq!(orders(&app, &org).await.len(), 1, "no renewal was billed");
+    let kinds: Vec<String> = app
+        .store()
+        .events(org.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind.to_owned())
+        .collect();
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| *k == "subscription.past_due")
+            .count(),
+        1,
+        "{kinds:?}"
+    );
+    assert!(kinds.contains(&"subscription.revoked".to_owned()));
+}
+
+async fn two_servers_renewing_at_once_bill_one_order_and_charge_once(backend: Backend) {
+    let first = app_on_new_year(backend).await;
+    let org = first.create_org("acme").await;
+    let (path, _) = subscribe(&first, &org, 3, "tok_visa").await;
+    let second = second_server_with(
+        &first,
+        AppOptions {
+            clock_start: Some(at(1, 1)),
+            ..AppOptions::default()
+        },
+    )
+    .await;
+    // Both clocks reach the renewal at once, and each server runs its pass.
+    let to = json!({ "to": at(2, 1) });
+    let (a, b) = tokio::join!(
+        first.advance_clock(&to),
+        second.post_as(&org.token, "/v1/test-clock/advance", &to)
+    );
+    assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 200));
+    assert_eq!(
+        orders(&first, &org).await,
+        [
+            ("subscription_create".into(), 3000),
+            ("subscription_cycle".into(), 3000)
+        ]
+    );
+    assert_eq!(
+        read(&first, &org, &path).await["current_period_end"],
+        json!(at(3, 1))
+    );
+    let (_, ledger) = json(first.get("/v1/_test/payments").await).await;
+    let renewal_charges = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["idempotency_key"]
+                .as_str()
+                .unwrap()
+                .starts_with("renewal_")
+        })
+        .count();
+    assert_eq!(renewal_charges, 1, "{ledger}");
+}
+
+both_backends!(
+    the_acceptance_example_bills_every_renewal_to_the_cent,
+    a_next_period_decrease_keeps_eight_seats_until_the_renewal_then_bills_four,
+    a_subscription_cancelled_at_period_end_ends_then_and_its_seats_are_revoked,
+    a_failing_saved_card_leaves_it_past_due_with_its_seats_until_the_grace_period_ends,
+    two_servers_renewing_at_once_bill_one_order_and_charge_once,
+);
