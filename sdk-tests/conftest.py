@@ -54,9 +54,8 @@ class Server:
         return json.loads(out.stdout)
 
 
-@pytest.fixture(scope="session", params=sorted(_database_urls()))
-def server(request):
-    backend = request.param
+def _serve(backend, extra_args=()):
+    """A `seatkeeper serve` on a fresh database of `backend`, until the generator is closed."""
     admin = _database_urls()[backend]
     tmp = tempfile.TemporaryDirectory()
     db_name = None
@@ -68,7 +67,11 @@ def server(request):
         database_url = admin.rsplit("/", 1)[0] + f"/{db_name}"
     port = _free_port()
     proc = subprocess.Popen(
-        [BIN, "serve", "--dev-mailbox", "--bind", f"127.0.0.1:{port}", "--database-url", database_url],
+        # Every test calls the public checkout endpoints from this one address: the per-address
+        # limit (tested in the Rust API tests) is raised so the suite is not throttled.
+        [BIN, "serve", "--dev-mailbox", "--rate-limit", "100000", "--bind", f"127.0.0.1:{port}",
+         "--database-url", database_url,
+         *extra_args],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base_url = f"http://127.0.0.1:{port}"
@@ -88,3 +91,15 @@ def server(request):
     if db_name:
         _psql(admin, f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
     tmp.cleanup()
+
+
+@pytest.fixture(scope="session", params=sorted(_database_urls()))
+def server(request):
+    yield from _serve(request.param)
+
+
+@pytest.fixture(scope="module", params=sorted(_database_urls()))
+def clock_server(request):
+    """A server whose clock stands at 2027-01-01T00:00:00Z until a test moves it
+    (`POST /v1/test-clock/advance`); one per test module, since its time is everyone's."""
+    yield from _serve(request.param, ("--test-clock", "--test-clock-start", "2027-01-01T00:00:00Z"))

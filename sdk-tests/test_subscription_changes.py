@@ -4,6 +4,7 @@
 parses as the SDK's `Subscription` / `CustomerSubscription`, every refusal as its typed error."""
 
 import json
+import urllib.request
 import uuid
 
 import pytest
@@ -17,7 +18,7 @@ def polar(server):
     return Polar(org["access_token"], base_url=server.base_url, timeout=30)
 
 
-def _subscription(polar, seats):
+def _subscription(polar, seats, token="tok_visa"):
     product = polar.products.create(
         name="Team",
         recurring_interval="month",
@@ -35,7 +36,7 @@ def _subscription(polar, seats):
         ],
     )
     checkout = polar.checkouts.create(products=[product.id], seats=seats, customer_email="billing@acme.example")
-    polar.checkouts.client_confirm(checkout.client_secret, confirmation_token_id="tok_visa")
+    polar.checkouts.client_confirm(checkout.client_secret, confirmation_token_id=token)
     return polar.checkouts.get(checkout.id).subscription_id
 
 
@@ -72,10 +73,22 @@ def test_seat_rules_reach_the_sdk_as_client_errors_and_change_nothing(polar):
     assert json.loads(too_many.value.error)["error"] == "AboveMaximumSeats"
     with pytest.raises(errors.HTTPValidationError):
         polar.subscriptions.update(subscription_id, seats=5, cancel_at_period_end=True)
-    with pytest.raises(errors.SubscriptionsUpdate402Error) as unpaid:
-        polar.subscriptions.update(subscription_id, seats=5, proration_behavior="invoice")
-    assert unpaid.value.error.error == "PaymentFailed"
     assert polar.subscriptions.get(subscription_id).seats == 4
+
+
+def test_an_invoiced_change_is_a_paid_order_and_a_declined_one_a_typed_402(polar):
+    subscription_id = _subscription(polar, 3)
+    grown = polar.subscriptions.update(subscription_id, seats=4, proration_behavior="invoice")
+    assert grown.seats == 4
+    orders = polar.orders.list(subscription_id=subscription_id, sorting=["created_at"]).items
+    assert [o.billing_reason for o in orders] == ["subscription_create", "subscription_update"]
+    assert orders[1].status == "paid" and orders[1].items[0].proration and orders[1].total_amount > 0
+
+    declining = _subscription(polar, 3, token="tok_visa_renewal_declined")
+    with pytest.raises(errors.SubscriptionsUpdate402Error) as unpaid:
+        polar.subscriptions.update(declining, seats=5, proration_behavior="invoice")
+    assert unpaid.value.error.error == "PaymentFailed"
+    assert polar.subscriptions.get(declining).seats == 3
 
 
 def test_the_sdk_cancels_at_period_end_takes_it_back_and_revokes(polar):
@@ -125,3 +138,37 @@ def test_the_portal_grows_and_cancels_a_subscription_through_the_sdk(server, pol
     assert locked.value.error.error == "AlreadyCanceledSubscription"
     restored = portal.subscriptions.update(subscription_id, cancel_at_period_end=False)
     assert not restored.cancel_at_period_end
+
+
+def _advance(server, token, to):
+    request = urllib.request.Request(
+        f"{server.base_url}/v1/test-clock/advance",
+        data=json.dumps({"to": to}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert answer.status == 200
+
+
+def test_renewals_reach_the_sdk_as_cycle_orders_and_new_periods(clock_server):
+    org = clock_server.create_org(f"sdk-{uuid.uuid4().hex[:12]}")
+    polar = Polar(org["access_token"], base_url=clock_server.base_url, timeout=30)
+    subscription_id = _subscription(polar, 3)
+    _advance(clock_server, org["access_token"], "2027-01-16T00:00:00Z")
+    polar.subscriptions.update(subscription_id, seats=8, proration_behavior="prorate")
+    _advance(clock_server, org["access_token"], "2027-02-01T00:00:00Z")
+
+    renewed = polar.subscriptions.get(subscription_id)
+    assert (renewed.seats, renewed.current_period_end[:10]) == (8, "2027-03-01")
+    orders = polar.orders.list(subscription_id=subscription_id, sorting=["created_at"]).items
+    assert [(o.billing_reason, o.total_amount) for o in orders] == [
+        ("subscription_create", 3000),
+        ("subscription_cycle", 6400 + 1754),
+    ]
+    assert [item.proration for item in orders[1].items] == [False, True]
+
+    polar.subscriptions.update(subscription_id, cancel_at_period_end=True)
+    _advance(clock_server, org["access_token"], "2027-03-01T00:00:00Z")
+    ended = polar.subscriptions.get(subscription_id)
+    assert ended.status == "canceled" and ended.ended_at is not None

@@ -351,7 +351,81 @@ async fn two_servers_renewing_at_once_bill_one_order_and_charge_once(backend: Ba
     assert_eq!(renewal_charges, 1, "{ledger}");
 }
 
+async fn an_invoiced_increase_is_charged_now_as_a_paid_subscription_update_order(backend: Backend) {
+    let app = app_on_new_year(backend).await;
+    let org = app.create_org("acme").await;
+    let (path, _) = subscribe(&app, &org, 3, "tok_visa").await;
+    advance_to(&app, at(1, 16)).await;
+    let changed = patch(
+        &app,
+        &org,
+        &path,
+        json!({"seats": 8, "proration_behavior": "invoice"}),
+    )
+    .await;
+    assert_eq!(
+        (changed["seats"].clone(), changed["amount"].clone()),
+        (json!(8), json!(6400))
+    );
+    assert_eq!(
+        orders(&app, &org).await,
+        [
+            ("subscription_create".into(), 3000),
+            ("subscription_update".into(), 1754)
+        ]
+    );
+    let (_, ledger) = json(app.get("/v1/_test/payments").await).await;
+    let amounts: Vec<i64> = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["amount"].as_i64().unwrap())
+        .collect();
+    assert_eq!(amounts, [3000, 1754]);
+    // Billed already: the renewal bills only the new period.
+    advance_to(&app, at(2, 1)).await;
+    assert_eq!(
+        orders(&app, &org).await[2..],
+        [("subscription_cycle".into(), 6400)]
+    );
+}
+
+async fn an_invoiced_increase_whose_charge_is_declined_is_a_402_that_changes_nothing(
+    backend: Backend,
+) {
+    let app = app_on_new_year(backend).await;
+    let org = app.create_org("acme").await;
+    let (path, _) = subscribe(&app, &org, 3, "tok_visa_renewal_declined").await;
+    let (status, body) = json(
+        app.patch_as(
+            &org.token,
+            &path,
+            &json!({"seats": 5, "proration_behavior": "invoice"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].clone()),
+        (402, json!("PaymentFailed")),
+        "{body}"
+    );
+    assert_eq!(read(&app, &org, &path).await["seats"], 3);
+    assert_eq!(orders(&app, &org).await.len(), 1, "no order left behind");
+    // A decrease costs nothing now: `invoice` applies it with a credit for the renewal.
+    let smaller = patch(
+        &app,
+        &org,
+        &path,
+        json!({"seats": 2, "proration_behavior": "invoice"}),
+    )
+    .await;
+    assert_eq!(smaller["seats"], 2);
+}
+
 both_backends!(
+    an_invoiced_increase_is_charged_now_as_a_paid_subscription_update_order,
+    an_invoiced_increase_whose_charge_is_declined_is_a_402_that_changes_nothing,
     the_acceptance_example_bills_every_renewal_to_the_cent,
     a_next_period_decrease_keeps_eight_seats_until_the_renewal_then_bills_four,
     a_subscription_cancelled_at_period_end_ends_then_and_its_seats_are_revoked,

@@ -281,29 +281,6 @@ async fn the_same_count_changes_nothing_and_tells_nobody(backend: Backend) {
     assert_eq!(event_kinds(&app, &org).await.len(), before);
 }
 
-async fn an_invoiced_increase_without_a_saved_payment_method_is_a_402_that_changes_nothing(
-    backend: Backend,
-) {
-    let app = app_on_new_year(backend).await;
-    let org = app.create_org("acme").await;
-    let (_, path) = subscribe(&app, &org, 3).await;
-    let (status, body) = patch(
-        &app,
-        &org,
-        &path,
-        json!({"seats": 5, "proration_behavior": "invoice"}),
-    )
-    .await;
-    assert_eq!(
-        (status, body["error"].clone()),
-        (402, json!("PaymentFailed")),
-        "{body}"
-    );
-    let (_, read) = json(app.get_as(&org.token, &path).await).await;
-    assert_eq!(read["seats"], 3);
-    assert!(prorations(&app).await.is_empty());
-}
-
 async fn the_organization_default_bills_a_change_that_names_no_behavior(backend: Backend) {
     let app = app_on_new_year(backend).await;
     let org = app.create_org("acme").await;
@@ -685,7 +662,6 @@ both_backends!(
     a_decrease_below_the_seats_given_out_names_both_numbers_and_changes_nothing,
     seat_counts_outside_the_tiers_are_refused,
     the_same_count_changes_nothing_and_tells_nobody,
-    an_invoiced_increase_without_a_saved_payment_method_is_a_402_that_changes_nothing,
     the_organization_default_bills_a_change_that_names_no_behavior,
     cancelling_at_period_end_can_be_taken_back_and_blocks_seat_changes_meanwhile,
     revoking_ends_the_subscription_now_and_revokes_its_seats,

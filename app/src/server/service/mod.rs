@@ -13,6 +13,7 @@ mod events;
 mod idempotency;
 mod invitation_limits;
 mod invitations;
+mod invoicing;
 mod members;
 mod organizations;
 mod outbox;
@@ -123,6 +124,7 @@ impl Services {
     /// periodically; the test clock after each advance.
     pub async fn run_due_work(&self) -> Result<(), error::ServiceError> {
         self.settle_unsettled_payments().await?;
+        self.settle_invoiced_changes().await?;
         self.renew_due_subscriptions().await?;
         self.purge_idempotency_keys().await?;
         Ok(())

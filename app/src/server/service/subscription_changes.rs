@@ -518,12 +518,6 @@ impl Services {
                 proration,
                 settlement,
             } => {
-                if settlement == Settlement::ChargeNow {
-                    // Charging a saved payment method needs one: purchases do not keep one yet.
-                    return Err(ServiceError::PaymentFailed(
-                        "Payment failed with reason: missing_payment_method.".into(),
-                    ));
-                }
                 // The fixed part of the price, if any, stays as it was.
                 let amount = crate::model::MinorUnits(
                     record.amount.get() - seat_charge.get() + new_charge.get(),
@@ -543,11 +537,15 @@ impl Services {
                     period_start: now,
                     period_end: record.current_period_end,
                 });
-                SeatCountTarget::Now {
+                let target = SeatCountTarget::Now {
                     seats,
                     amount,
                     proration,
+                };
+                if settlement == Settlement::ChargeNow {
+                    return self.invoiced_change(&record, changed, target).await;
                 }
+                target
             }
             SeatChange::AtRenewal { seats, .. } => {
                 let scheduled = ScheduledSeats {

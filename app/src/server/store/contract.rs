@@ -502,6 +502,47 @@ pub trait SubscriptionStore: Send + Sync {
     /// Marks a subscription past due after a failed renewal charge. Stale as for a renewal.
     async fn mark_past_due(&self, write: &PastDueWrite) -> Result<(), StoreError>;
 
+    /// Records an invoiced seat change before it is charged: its order (`pending`) and its
+    /// proration (billed by that order).
+    async fn start_invoiced_change(
+        &self,
+        order: &OrderRecord,
+        entry: &BillingEntryRecord,
+    ) -> Result<(), StoreError>;
+
+    /// Applies a charged invoiced change (`write` is a change now) and marks its order paid, with
+    /// the events. Stale when the subscription is no longer as planned or the order no longer
+    /// pending.
+    async fn finish_invoiced_change(
+        &self,
+        write: &SeatCountWrite,
+        order_id: OrderId,
+    ) -> Result<(), StoreError>;
+
+    /// Forgets an invoiced change that charged nothing (its pending order and proration).
+    async fn drop_invoiced_change(&self, order_id: OrderId) -> Result<(), StoreError>;
+
+    /// Marks an invoiced change's pending order refunded, before its charge is given back; false
+    /// when it is no longer pending (paid or settled by someone else: nothing to give back).
+    async fn refunded_invoiced_change(
+        &self,
+        order_id: OrderId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Invoiced changes still pending that were started before `before`, oldest first.
+    async fn pending_update_orders(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> Result<Vec<OrderRecord>, StoreError>;
+
+    /// The proration an invoiced change's order bills.
+    async fn entry_of_order(
+        &self,
+        order_id: OrderId,
+    ) -> Result<Option<BillingEntryRecord>, StoreError>;
+
     /// A price by id, archived or not: what a subscription bought stays its price.
     async fn price(&self, id: PriceId) -> Result<Option<PriceRecord>, StoreError>;
 }

@@ -10,13 +10,13 @@ use chrono::{DateTime, Utc};
 use super::{
     NewEvent, OrderRecord, PriceRecord, SeatRevokeWrite, SqlStore, StoreError, SubscriptionRecord,
     SubscriptionStore,
-    billing::ScheduledSeats,
-    billing_sql::SUBSCRIPTION_READ_COLUMNS,
+    billing::{OrderRow, ScheduledSeats},
+    billing_sql::{ORDER_COLUMNS, SUBSCRIPTION_READ_COLUMNS},
     catalog::{PriceRow, to_json},
     db::{Tx, query, query_as, query_scalar},
 };
 use crate::model::{
-    Currency, MinorUnits, OrganizationId, PriceId, SubscriptionId, metadata::Metadata,
+    Currency, MinorUnits, OrderId, OrganizationId, PriceId, SubscriptionId, metadata::Metadata,
 };
 
 /// A prorated amount owed (positive) or credited (negative) for a seat change during a period,
@@ -235,6 +235,28 @@ const RENEW: &str = "UPDATE subscriptions SET current_period_start = $2, current
 const MARK_PAST_DUE: &str = "UPDATE subscriptions SET status = 'past_due', \
      past_due_at = COALESCE(past_due_at, $2), retry_at = $3, modified_at = $2 \
      WHERE id = $1 AND current_period_end = $4 AND ended_at IS NULL";
+
+/// `$1` order, `$2` now: an invoiced change's order, charged.
+const PAY_ORDER: &str =
+    "UPDATE orders SET status = 'paid', modified_at = $2 WHERE id = $1 AND status = 'pending'";
+/// `$1` order, `$2` now: an invoiced change's order whose charge was given back.
+const REFUND_PENDING_ORDER: &str =
+    "UPDATE orders SET status = 'refunded', modified_at = $2 WHERE id = $1 AND status = 'pending'";
+/// `$1` order: an invoiced change that charged nothing leaves nothing behind.
+const DROP_ENTRY_OF_PENDING_ORDER: &str = "DELETE FROM billing_entries WHERE order_id = $1 \
+     AND EXISTS (SELECT 1 FROM orders o WHERE o.id = $1 AND o.status = 'pending')";
+const DROP_PENDING_ORDER: &str = "DELETE FROM orders WHERE id = $1 AND status = 'pending'";
+/// `$1` created before, `$2` limit: invoiced changes a crash may have left between their charge
+/// and their write.
+const PENDING_UPDATE_ORDERS: &str = const_format::concatcp!(
+    "SELECT ",
+    ORDER_COLUMNS,
+    " FROM orders WHERE status = 'pending' AND billing_reason = 'subscription_update' \
+     AND created_at < $1 ORDER BY created_at, id LIMIT $2"
+);
+/// `$1` order.
+const ENTRY_OF_ORDER: &str = "SELECT id, organization_id, subscription_id, created_at, amount, currency, \
+     seats_from, seats_to, period_start, period_end FROM billing_entries WHERE order_id = $1";
 
 /// `$1` organization.
 const GRACE_DAYS: &str = "SELECT past_due_grace_days FROM organizations WHERE id = $1";
@@ -485,6 +507,109 @@ impl SubscriptionStore for SqlStore {
             ));
         }
         Self::commit_with_events(tx, &write.events).await
+    }
+
+    async fn start_invoiced_change(
+        &self,
+        order: &OrderRecord,
+        entry: &BillingEntryRecord,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        Self::insert_order_with(&mut tx, order).await?;
+        Self::insert_billing_entry_with(&mut tx, entry).await?;
+        query(BILL_ENTRY)
+            .bind(entry.id)
+            .bind(order.id)
+            .execute(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn finish_invoiced_change(
+        &self,
+        write: &SeatCountWrite,
+        order_id: OrderId,
+    ) -> Result<(), StoreError> {
+        let SeatCountTarget::Now { seats, amount, .. } = &write.target else {
+            return Err(StoreError::Stale("an invoiced change applies now"));
+        };
+        let mut tx = self.db.begin_write().await?;
+        let changed = query(CHANGE_SEATS_NOW)
+            .bind(write.subscription_id)
+            .bind(i64::from(*seats))
+            .bind(amount.get())
+            .bind(write.now)
+            .bind(i64::from(write.from_seats))
+            .execute(&mut tx)
+            .await?
+            .rows_affected();
+        let paid = query(PAY_ORDER)
+            .bind(order_id)
+            .bind(write.now)
+            .execute(&mut tx)
+            .await?
+            .rows_affected();
+        if changed != 1 || paid != 1 {
+            return Err(StoreError::Stale(
+                "the subscription or its order changed since it was read",
+            ));
+        }
+        Self::commit_with_events(tx, &write.events).await
+    }
+
+    async fn drop_invoiced_change(&self, order_id: OrderId) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        query(DROP_ENTRY_OF_PENDING_ORDER)
+            .bind(order_id)
+            .execute(&mut tx)
+            .await?;
+        query(DROP_PENDING_ORDER)
+            .bind(order_id)
+            .execute(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn refunded_invoiced_change(
+        &self,
+        order_id: OrderId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        let marked = query(REFUND_PENDING_ORDER)
+            .bind(order_id)
+            .bind(now)
+            .execute(&mut tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(marked == 1)
+    }
+
+    async fn pending_update_orders(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<OrderRecord>, StoreError> {
+        let rows: Vec<OrderRow> = query_as(PENDING_UPDATE_ORDERS)
+            .bind(before)
+            .bind(i64::from(limit))
+            .fetch_all(&self.db)
+            .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn entry_of_order(
+        &self,
+        order_id: OrderId,
+    ) -> Result<Option<BillingEntryRecord>, StoreError> {
+        let row: Option<BillingEntryRow> = query_as(ENTRY_OF_ORDER)
+            .bind(order_id)
+            .fetch_optional(&self.db)
+            .await?;
+        row.map(TryInto::try_into).transpose()
     }
 
     async fn price(&self, id: PriceId) -> Result<Option<PriceRecord>, StoreError> {
