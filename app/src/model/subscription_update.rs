@@ -10,7 +10,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::{Named, ProductId, metadata::Metadata, organization::ProrationBehavior};
+use super::{
+    Currency, MinorUnits, Named, ProductId, metadata::Metadata, organization::ProrationBehavior,
+};
 
 /// A change scheduled for the subscription's renewal (Polar's `PendingSubscriptionUpdate`).
 /// Seatkeeper schedules seat counts only, so `product_id` is always null.
@@ -152,4 +154,37 @@ pub struct CustomerSubscriptionUpdate {
     #[serde(default, deserialize_with = "present")]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<bool>))]
     pub resume: Option<serde_json::Value>,
+}
+
+/// `POST /v1/subscriptions/{id}/change-preview` (and the portal's, where `proration_behavior` is
+/// always the organization's default): the seat change to preview.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SeatChangePreviewRequest {
+    pub seats: u32,
+    #[serde(default)]
+    pub proration_behavior: Option<ProrationBehavior>,
+}
+
+/// What a seat change would do, computed by the same code as the change itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SeatChangePreview {
+    /// The seat count from `applies_at` on.
+    pub seats: u32,
+    /// When the count changes: now, or at the renewal.
+    pub applies_at: DateTime<Utc>,
+    /// What the subscription costs per period with that count.
+    pub amount: MinorUnits,
+    /// The prorated difference for the rest of the current period: positive is owed, negative is
+    /// credited; zero for a change at the renewal.
+    pub proration_amount: MinorUnits,
+    /// What is charged now (an `invoice` change that costs more); zero otherwise.
+    pub due_now: MinorUnits,
+    pub next_renewal_at: DateTime<Utc>,
+    /// What the next renewal order will bill: the new amount plus the prorations waiting for it,
+    /// never below zero.
+    pub next_renewal_amount: MinorUnits,
+    pub currency: Currency,
 }

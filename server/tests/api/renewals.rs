@@ -423,7 +423,127 @@ async fn an_invoiced_increase_whose_charge_is_declined_is_a_402_that_changes_not
     assert_eq!(smaller["seats"], 2);
 }
 
+async fn a_preview_shows_exactly_what_the_change_then_charges_and_the_renewal_bills(
+    backend: Backend,
+) {
+    let app = app_on_new_year(backend).await;
+    let org = app.create_org("acme").await;
+    let (path, paid) = subscribe(&app, &org, 3, "tok_visa").await;
+    let preview_path = format!("{path}/change-preview");
+    advance_to(&app, at(1, 16)).await;
+    let preview = |body: Value| {
+        let app = &app;
+        let org = &org;
+        let preview_path = preview_path.clone();
+        async move { json(app.post_as(&org.token, &preview_path, &body).await).await }
+    };
+
+    let (status, invoiced) = preview(json!({"seats": 8, "proration_behavior": "invoice"})).await;
+    assert_eq!(status, 200, "{invoiced}");
+    assert_eq!(
+        (
+            invoiced["due_now"].clone(),
+            invoiced["next_renewal_amount"].clone()
+        ),
+        (json!(1754), json!(6400))
+    );
+    let (_, later) = preview(json!({"seats": 4, "proration_behavior": "next_period"})).await;
+    assert_eq!(later["applies_at"], json!(at(2, 1)));
+    assert_eq!(
+        (later["proration_amount"].clone(), later["amount"].clone()),
+        (json!(0), json!(4000))
+    );
+    let (_, prorated) = preview(json!({"seats": 8, "proration_behavior": "prorate"})).await;
+    assert_eq!(prorated["seats"], 8);
+    assert_eq!(prorated["applies_at"], json!(at(1, 16)));
+    assert_eq!(
+        (
+            prorated["proration_amount"].clone(),
+            prorated["due_now"].clone(),
+            prorated["amount"].clone()
+        ),
+        (json!(1754), json!(0), json!(6400))
+    );
+    assert_eq!(prorated["next_renewal_amount"], 8154);
+    assert_eq!(
+        read(&app, &org, &path).await["seats"],
+        3,
+        "a preview changes nothing"
+    );
+
+    patch(
+        &app,
+        &org,
+        &path,
+        json!({"seats": 8, "proration_behavior": "prorate"}),
+    )
+    .await;
+    advance_to(&app, at(2, 1)).await;
+    assert_eq!(
+        orders(&app, &org).await[1..],
+        [(
+            "subscription_cycle".into(),
+            prorated["next_renewal_amount"].as_i64().unwrap()
+        )]
+    );
+
+    // A preview refuses what the change would refuse.
+    for i in 0..3 {
+        let body = json!({"subscription_id": paid["subscription_id"], "email": format!("p{i}@globex.example")});
+        assert_eq!(
+            app.post_as(&org.token, "/v1/customer-seats", &body)
+                .await
+                .status(),
+            200
+        );
+    }
+    let (status, refused) = preview(json!({"seats": 2})).await;
+    assert_eq!(
+        (status, refused["error"].clone()),
+        (400, json!("SeatsAlreadyAssigned"))
+    );
+
+    // The portal previews with the organization's default, and may not pick another.
+    let (_, subscription) = json(app.get_as(&org.token, &path).await).await;
+    let (_, session) = json(
+        app.post_as(
+            &org.token,
+            "/v1/customer-sessions",
+            &json!({"customer_id": subscription["customer_id"]}),
+        )
+        .await,
+    )
+    .await;
+    let portal_token = session["token"].as_str().unwrap();
+    let portal_path = format!(
+        "/v1/customer-portal/subscriptions/{}/change-preview",
+        paid["subscription_id"].as_str().unwrap()
+    );
+    let (status, portal) = json(
+        app.post_as(portal_token, &portal_path, &json!({"seats": 9}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, portal["seats"].clone()),
+        (200, json!(9)),
+        "{portal}"
+    );
+    assert_validation(
+        app.post_as(
+            portal_token,
+            &portal_path,
+            &json!({"seats": 9, "proration_behavior": "invoice"}),
+        )
+        .await,
+        json!(["body", "proration_behavior"]),
+        "value_error",
+    )
+    .await;
+}
+
 both_backends!(
+    a_preview_shows_exactly_what_the_change_then_charges_and_the_renewal_bills,
     an_invoiced_increase_is_charged_now_as_a_paid_subscription_update_order,
     an_invoiced_increase_whose_charge_is_declined_is_a_402_that_changes_nothing,
     the_acceptance_example_bills_every_renewal_to_the_cent,

@@ -22,7 +22,8 @@ use crate::{
         billing::{CustomerSubscription, Subscription, SubscriptionStatus},
         organization::ProrationBehavior,
         subscription_update::{
-            CustomerCancellationReason, CustomerSubscriptionUpdate, SubscriptionUpdate,
+            CustomerCancellationReason, CustomerSubscriptionUpdate, SeatChangePreview,
+            SeatChangePreviewRequest, SubscriptionUpdate,
         },
     },
     server::store::{
@@ -473,34 +474,10 @@ impl Services {
         requested: u32,
         behavior: Option<ProrationBehavior>,
     ) -> Result<Option<SubscriptionRecord>, ServiceError> {
-        let tiers = self.tiers_of(&record).await?;
-        let behavior = match behavior {
-            Some(behavior) => behavior,
-            None => {
-                self.store()
-                    .organization(caller.organization_id())
-                    .await?
-                    .ok_or_else(|| ServiceError::not_found("Organization"))?
-                    .proration_behavior
-            }
-        };
         let now = self.now();
-        let seat_charge = tiers
-            .amount_for(record.seats)
-            .map_err(|e| seat_change_error(e.into()))?;
-        let current = CurrentSeats {
-            standing: standing(&record),
-            seats: record.seats,
-            seat_charge,
-            assigned: record.changes.used_seats,
-            scheduled: record.changes.scheduled().map(|s| s.seats),
-            period: BillingPeriod {
-                start: record.current_period_start,
-                end: record.current_period_end,
-            },
-        };
-        let change = plan_seat_change(&tiers, current, requested, behavior, now)
-            .map_err(seat_change_error)?;
+        let (change, seat_charge) = self
+            .plan_for(caller, &record, requested, behavior, now)
+            .await?;
         let mut changed = record.clone();
         changed.modified_at = Some(now);
         let target = match change {
@@ -569,6 +546,118 @@ impl Services {
             events,
         };
         Self::written(self.store().change_seat_count(&write).await, changed)
+    }
+
+    /// What changing `record` to `requested` seats at `now` does (the one planning of both the
+    /// change and its preview), and what its current count costs per period.
+    async fn plan_for(
+        &self,
+        caller: &SeatCaller,
+        record: &SubscriptionRecord,
+        requested: u32,
+        behavior: Option<ProrationBehavior>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(SeatChange, crate::model::MinorUnits), ServiceError> {
+        let tiers = self.tiers_of(record).await?;
+        let behavior = match behavior {
+            Some(behavior) => behavior,
+            None => {
+                self.store()
+                    .organization(caller.organization_id())
+                    .await?
+                    .ok_or_else(|| ServiceError::not_found("Organization"))?
+                    .proration_behavior
+            }
+        };
+        let seat_charge = tiers
+            .amount_for(record.seats)
+            .map_err(|e| seat_change_error(e.into()))?;
+        let current = CurrentSeats {
+            standing: standing(record),
+            seats: record.seats,
+            seat_charge,
+            assigned: record.changes.used_seats,
+            scheduled: record.changes.scheduled().map(|s| s.seats),
+            period: BillingPeriod {
+                start: record.current_period_start,
+                end: record.current_period_end,
+            },
+        };
+        let change = plan_seat_change(&tiers, current, requested, behavior, now)
+            .map_err(seat_change_error)?;
+        Ok((change, seat_charge))
+    }
+
+    /// What a seat change would do, computed exactly as the change itself: nothing is written.
+    pub async fn preview_seat_change(
+        &self,
+        caller: &SeatCaller,
+        id: SubscriptionId,
+        body: SeatChangePreviewRequest,
+    ) -> Result<SeatChangePreview, ServiceError> {
+        match caller {
+            SeatCaller::Organization(c) => {
+                c.require_any(&[Scope::SubscriptionsRead, Scope::SubscriptionsWrite])?;
+            }
+            SeatCaller::Portal(_) if body.proration_behavior.is_some() => {
+                return Err(ServiceError::invalid_field(
+                    "proration_behavior",
+                    "the portal's changes are billed as the organization's default says",
+                ));
+            }
+            SeatCaller::Portal(_) | SeatCaller::System(_) => {}
+        }
+        let seats = seats_at_least_one(body.seats)?;
+        let record = self.subscription_for(caller, id).await?;
+        let now = self.now();
+        let (change, seat_charge) = self
+            .plan_for(caller, &record, seats, body.proration_behavior, now)
+            .await?;
+        let fixed = record.amount.get() - seat_charge.get();
+        let unbilled: i64 = self
+            .store()
+            .unbilled_entries(record.id)
+            .await?
+            .iter()
+            .map(|e| e.amount.get())
+            .sum();
+        let with_fixed =
+            |charge: crate::model::MinorUnits| crate::model::MinorUnits(charge.get() + fixed);
+        let (seats_after, amount, proration, due_now, applies_at) = match change {
+            SeatChange::Unchanged { .. } => (record.seats, record.amount, 0, 0, now),
+            SeatChange::Now {
+                seats,
+                seat_charge,
+                proration,
+                settlement,
+            } => {
+                let due = if settlement == Settlement::ChargeNow {
+                    proration.get()
+                } else {
+                    0
+                };
+                (seats, with_fixed(seat_charge), proration.get(), due, now)
+            }
+            SeatChange::AtRenewal {
+                seats,
+                seat_charge,
+                applies_at,
+            } => (seats, with_fixed(seat_charge), 0, 0, applies_at),
+        };
+        // What the next renewal will bill: the new amount, with the prorations waiting for it
+        // (this change's too, unless it is charged now); a credit larger than that carries over.
+        let billed_later = if due_now > 0 { 0 } else { proration };
+        let next_renewal = (amount.get() + unbilled + billed_later).max(0);
+        Ok(SeatChangePreview {
+            seats: seats_after,
+            applies_at,
+            amount,
+            proration_amount: crate::model::MinorUnits(proration),
+            due_now: crate::model::MinorUnits(due_now),
+            next_renewal_at: record.current_period_end,
+            next_renewal_amount: crate::model::MinorUnits(next_renewal),
+            currency: record.currency.clone(),
+        })
     }
 
     async fn change_cancellation(

@@ -5,8 +5,9 @@ use app::{
         CheckoutId, CustomerId, ErrorBody, ListResource, OrderId, OrganizationId, ProductId,
         SubscriptionId,
         billing::{Order, OrderStatus, ProductBillingType, Subscription, SubscriptionStatus},
-        subscription_update::SubscriptionUpdate,
+        subscription_update::{SeatChangePreview, SeatChangePreviewRequest, SubscriptionUpdate},
     },
+    server::service::SeatCaller,
     server::store::{
         OrderFilter, SubscriptionFilter,
         filters::{ORDER_SORTS, SUBSCRIPTION_SORTS},
@@ -170,6 +171,33 @@ pub(crate) async fn revoke_subscription(
     Path(id): Path<SubscriptionId>,
 ) -> Result<Json<Subscription>, ApiError> {
     Ok(Json(state.services.revoke_subscription(&caller, id).await?))
+}
+
+/// Preview a seat change: what `PATCH` with the same `seats` and `proration_behavior` would do and
+/// cost, computed by the same code; nothing changes. (Polar keeps its change preview private; this
+/// one is Seatkeeper's.)
+#[utoipa::path(post, path = "/v1/subscriptions/{id}/change-preview", tag = "subscriptions",
+    request_body = SeatChangePreviewRequest,
+    params(("id" = String, Path, format = Uuid, description = "The subscription ID.")),
+    responses((status = 200, description = "What the change would do.", body = SeatChangePreview),
+        (status = 400, description = "`BelowMinimumSeats`, `AboveMaximumSeats`, or `SeatsAlreadyAssigned`: the change itself would be refused.", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "`AlreadyCanceledSubscription`, or a token without `subscriptions:read`.", body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("access_token" = ["subscriptions:read", "subscriptions:write"])))]
+pub(crate) async fn preview_subscription_change(
+    State(state): State<AppState>,
+    OrgAuth(caller): OrgAuth,
+    Path(id): Path<SubscriptionId>,
+    extract::Json(body): extract::Json<SeatChangePreviewRequest>,
+) -> Result<Json<SeatChangePreview>, ApiError> {
+    let caller = SeatCaller::Organization(caller);
+    Ok(Json(
+        state
+            .services
+            .preview_seat_change(&caller, id, body)
+            .await?,
+    ))
 }
 
 /// The filters the official SDK sends (`orders.list`).

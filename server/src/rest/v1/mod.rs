@@ -69,6 +69,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             billing::update_subscription,
             billing::revoke_subscription
         ))
+        .routes(routes!(billing::preview_subscription_change))
         .routes(routes!(billing::list_orders))
         .routes(routes!(billing::get_order))
         .routes(routes!(seats::list, seats::assign))
@@ -88,5 +89,6 @@ pub fn router() -> OpenApiRouter<AppState> {
             portal::update_subscription,
             portal::cancel_subscription
         ))
+        .routes(routes!(portal::preview_subscription_change))
         .routes(routes!(benefit_grants::list))
 }

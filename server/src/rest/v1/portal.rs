@@ -8,7 +8,9 @@ use app::{
         ErrorBody, ListResource, ProductId, SeatId, SubscriptionId,
         billing::CustomerSubscription,
         seat::{CustomerSeat, SeatAssign, SeatAuditLog, SeatsList},
-        subscription_update::CustomerSubscriptionUpdate,
+        subscription_update::{
+            CustomerSubscriptionUpdate, SeatChangePreview, SeatChangePreviewRequest,
+        },
     },
     server::{
         service::{Credential, SeatCaller},
@@ -240,6 +242,33 @@ pub(crate) async fn cancel_subscription(
         state
             .services
             .portal_cancel_subscription(&caller, id)
+            .await?,
+    ))
+}
+
+/// Preview a seat change of a subscription of the session's customer: what `PATCH` with the same
+/// `seats` would do and cost (billed as the organization's default says); nothing changes.
+#[utoipa::path(post, path = "/v1/customer-portal/subscriptions/{id}/change-preview", tag = "customer-portal",
+    request_body = SeatChangePreviewRequest,
+    params(("id" = String, Path, format = Uuid, description = "The subscription ID.")),
+    responses((status = 200, description = "What the change would do.", body = SeatChangePreview),
+        (status = 400, description = "The change itself would be refused.", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "`AlreadyCanceledSubscription`.", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "A malformed body, or a `proration_behavior` (the portal cannot choose one).", body = ErrorBody)),
+    security(("customer_session" = [])))]
+pub(crate) async fn preview_subscription_change(
+    State(state): State<AppState>,
+    PortalAuth(caller): PortalAuth,
+    Path(id): Path<SubscriptionId>,
+    extract::Json(body): extract::Json<SeatChangePreviewRequest>,
+) -> Result<Json<SeatChangePreview>, ApiError> {
+    let caller = SeatCaller::Portal(caller);
+    Ok(Json(
+        state
+            .services
+            .preview_seat_change(&caller, id, body)
             .await?,
     ))
 }
