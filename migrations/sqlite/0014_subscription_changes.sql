@@ -45,3 +45,41 @@ CREATE INDEX subscriptions_due_idx ON subscriptions (current_period_end) WHERE e
 -- How long a past-due subscription keeps its seats before it is canceled.
 ALTER TABLE organizations ADD COLUMN past_due_grace_days BIGINT NOT NULL DEFAULT 7
     CHECK (past_due_grace_days >= 0 AND past_due_grace_days <= 60);
+
+-- Refunds (Polar's `/v1/refunds`), full or partial, through the payment provider. An order keeps how
+-- much of it was refunded (reserved when a refund starts, so refunds racing each other never give
+-- back more than was paid) and the provider's reference of the charge that paid it (backfilled from
+-- the checkout's payment for orders written before this migration).
+ALTER TABLE orders ADD COLUMN refunded_amount BIGINT NOT NULL DEFAULT 0 CHECK (refunded_amount >= 0);
+ALTER TABLE orders ADD COLUMN payment_reference TEXT;
+UPDATE orders SET payment_reference = (SELECT p.reference FROM checkout_payments p
+    WHERE p.checkout_id = orders.checkout_id AND p.status = 'succeeded' LIMIT 1)
+    WHERE checkout_id IS NOT NULL;
+
+CREATE TABLE refunds (
+    id               BLOB PRIMARY KEY NOT NULL,
+    organization_id  BLOB NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    created_at       TEXT NOT NULL,
+    modified_at      TEXT,
+    order_id         BLOB NOT NULL REFERENCES orders (id),
+    subscription_id  BLOB REFERENCES subscriptions (id),
+    customer_id      BLOB NOT NULL REFERENCES customers (id),
+    status           TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed', 'canceled')),
+    reason           TEXT NOT NULL,
+    amount           BIGINT NOT NULL CHECK (amount >= 1),
+    currency         TEXT NOT NULL,
+    comment          TEXT,
+    revoke_benefits  BOOLEAN NOT NULL,
+    metadata         TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX refunds_organization_idx ON refunds (organization_id, created_at);
+CREATE INDEX refunds_order_idx ON refunds (order_id);
+CREATE INDEX refunds_pending_idx ON refunds (created_at) WHERE status = 'pending';
+
+-- The test provider's ledger of refunds of part of a charge, one per idempotency key.
+CREATE TABLE test_payment_refunds (
+    idempotency_key   TEXT PRIMARY KEY NOT NULL,
+    charge_reference  TEXT NOT NULL REFERENCES test_payment_charges (reference),
+    amount            BIGINT NOT NULL CHECK (amount >= 1),
+    created_at        TEXT NOT NULL
+);

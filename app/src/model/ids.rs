@@ -128,6 +128,10 @@ uuid_id!(
     /// One attempt to pay a checkout (the payment provider's idempotency key).
     PaymentId
 );
+uuid_id!(
+    /// A refund of an order (also the payment provider's idempotency key of the refund).
+    RefundId
+);
 
 #[cfg(test)]
 mod tests {

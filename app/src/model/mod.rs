@@ -15,6 +15,7 @@ pub mod named;
 pub mod organization;
 pub mod page;
 pub mod product;
+pub mod refund;
 pub mod scope;
 pub mod seat;
 pub mod slug;
@@ -25,8 +26,8 @@ pub use email::Email;
 pub use error::{AppError, ErrorBody, ErrorDetail, LocSegment, ValidationIssue};
 pub use ids::{
     AccessTokenId, BenefitGrantId, BenefitId, CheckoutId, CustomerId, CustomerSessionId, EmailId,
-    EventId, MemberId, OrderId, OrganizationId, PaymentId, PriceId, ProductId, SeatAuditId, SeatId,
-    SubscriptionId, TypedId,
+    EventId, MemberId, OrderId, OrganizationId, PaymentId, PriceId, ProductId, RefundId,
+    SeatAuditId, SeatId, SubscriptionId, TypedId,
 };
 pub use money::{Currency, MinorUnits};
 pub use named::Named;

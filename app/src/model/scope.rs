@@ -51,6 +51,8 @@ scopes! {
     SubscriptionsRead => "subscriptions:read",
     SubscriptionsWrite => "subscriptions:write",
     OrdersRead => "orders:read",
+    RefundsRead => "refunds:read",
+    RefundsWrite => "refunds:write",
     BenefitsRead => "benefits:read",
     BenefitsWrite => "benefits:write",
     WebhooksRead => "webhooks:read",

@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     model::{Currency, MinorUnits},
-    server::store::{Store, StoreError, TestCharge},
+    server::store::{Store, StoreError, TestCharge, TestRefund},
 };
 
 /// One charge to make.
@@ -71,6 +71,16 @@ pub trait PaymentProvider: Send + Sync + 'static {
     /// The charge made under `idempotency_key`, if any: how a payment whose outcome a crash lost is
     /// reconciled.
     async fn find_charge(&self, idempotency_key: &str) -> Result<Option<Receipt>, PaymentError>;
+
+    /// Gives back `amount` of a charge, once per `idempotency_key` (asking again answers the first
+    /// refund). Declined when more than what is left of the charge is asked.
+    async fn refund_part(
+        &self,
+        reference: &str,
+        amount: MinorUnits,
+        idempotency_key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), PaymentError>;
 
     /// Saves the payment method behind a checkout's `token` for later charges made without the
     /// customer (renewals); answers its reusable reference, which [`Charge::token`] may carry.
@@ -156,6 +166,33 @@ impl PaymentProvider for TestPaymentProvider {
             .refund_test_charge(reference, now)
             .await
             .map_err(unavailable)
+    }
+
+    async fn refund_part(
+        &self,
+        reference: &str,
+        amount: MinorUnits,
+        idempotency_key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), PaymentError> {
+        let refund = TestRefund {
+            idempotency_key: idempotency_key.to_owned(),
+            charge_reference: reference.to_owned(),
+            amount,
+            created_at: now,
+        };
+        if self
+            .ledger
+            .record_test_refund(&refund)
+            .await
+            .map_err(unavailable)?
+        {
+            Ok(())
+        } else {
+            Err(PaymentError::Declined(
+                "the charge is unknown, or less of it is left to refund".into(),
+            ))
+        }
     }
 
     async fn save_payment_method(&self, token: &str) -> Result<String, PaymentError> {

@@ -25,6 +25,7 @@ mod openapi;
 mod organizations;
 mod pages;
 mod portal;
+mod refunds;
 mod renewals;
 mod seat_claims;
 mod seat_holders;

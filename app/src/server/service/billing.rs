@@ -90,12 +90,23 @@ pub(super) fn order_wire(
     product: Product,
     subscription: Option<SubscriptionCore>,
 ) -> Order {
-    let paid = o.status == OrderStatus::Paid;
+    let paid = matches!(o.status, OrderStatus::Paid | OrderStatus::Refunded);
+    // A paid order partly refunded (or being refunded) is `partially_refunded`.
+    let status = if o.status == OrderStatus::Paid && o.refunded_amount.get() > 0 {
+        OrderStatus::PartiallyRefunded
+    } else {
+        o.status
+    };
+    let refundable = if o.status == OrderStatus::Paid {
+        crate::model::MinorUnits((o.total_amount.get() - o.refunded_amount.get()).max(0))
+    } else {
+        crate::model::MinorUnits::ZERO
+    };
     Order {
         id: o.id,
         created_at: o.created_at,
         modified_at: o.modified_at,
-        status: o.status,
+        status,
         paid,
         subtotal_amount: o.subtotal_amount,
         discount_amount: Default::default(),
@@ -108,7 +119,7 @@ pub(super) fn order_wire(
         } else {
             o.total_amount
         },
-        refunded_amount: Default::default(),
+        refunded_amount: o.refunded_amount,
         refunded_tax_amount: Default::default(),
         currency: o.currency.clone(),
         billing_reason: o.billing_reason,
@@ -135,7 +146,7 @@ pub(super) fn order_wire(
         discount: None,
         subscription,
         items: o.items.clone(),
-        refundable_amount: Default::default(),
+        refundable_amount: refundable,
         refundable_tax_amount: Default::default(),
     }
 }

@@ -96,6 +96,8 @@ impl Services {
                 end_timestamp: Some(entry.period_end),
             }],
             metadata: record.metadata.clone(),
+            refunded_amount: MinorUnits::ZERO,
+            payment_reference: None,
         };
         self.store().start_invoiced_change(&order, &entry).await?;
         let charge = Charge {
@@ -146,7 +148,11 @@ impl Services {
             },
             events,
         };
-        match self.store().finish_invoiced_change(&write, order.id).await {
+        match self
+            .store()
+            .finish_invoiced_change(&write, order.id, &reference)
+            .await
+        {
             Ok(()) => Ok(Some(changed)),
             Err(StoreError::Stale(_)) => {
                 // Changed meanwhile: the money goes back, and the caller plans again.
@@ -260,7 +266,11 @@ impl Services {
             },
             events,
         };
-        match self.store().finish_invoiced_change(&write, order.id).await {
+        match self
+            .store()
+            .finish_invoiced_change(&write, order.id, &receipt.reference)
+            .await
+        {
             Ok(()) => Ok(()),
             Err(StoreError::Stale(_)) => {
                 self.give_back_invoiced(order.id, &receipt.reference).await

@@ -22,6 +22,7 @@ mod payments;
 mod portal;
 mod products;
 mod purchases;
+mod refunds;
 mod renewals;
 mod seat_assign;
 mod seat_lists;
@@ -125,6 +126,7 @@ impl Services {
     pub async fn run_due_work(&self) -> Result<(), error::ServiceError> {
         self.settle_unsettled_payments().await?;
         self.settle_invoiced_changes().await?;
+        self.settle_pending_refunds().await?;
         self.renew_due_subscriptions().await?;
         self.purge_idempotency_keys().await?;
         Ok(())

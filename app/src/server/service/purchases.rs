@@ -140,6 +140,8 @@ impl Services {
             currency: record.currency.clone(),
             items,
             metadata: record.metadata.clone(),
+            refunded_amount: crate::model::MinorUnits::ZERO,
+            payment_reference: payment_reference.clone(),
         };
         let mut checkout = record.clone();
         checkout.status = CheckoutStatus::Succeeded;

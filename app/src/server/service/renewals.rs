@@ -152,6 +152,7 @@ impl Services {
             )
             .await?;
 
+        let mut receipt_reference = None;
         if total.get() > 0 {
             let key = format!(
                 "renewal_{}_{}_{}",
@@ -176,7 +177,7 @@ impl Services {
                 ),
             };
             match self.payments.charge(&charge, now).await {
-                Ok(_) => {}
+                Ok(receipt) => receipt_reference = Some(receipt.reference),
                 Err(PaymentError::Declined(why) | PaymentError::InvalidToken(why)) => {
                     return self.past_due(record, now, &why).await;
                 }
@@ -273,6 +274,8 @@ impl Services {
             currency: record.currency.clone(),
             items,
             metadata: record.metadata.clone(),
+            refunded_amount: MinorUnits::ZERO,
+            payment_reference: receipt_reference.clone(),
         };
 
         let mut renewed = record.clone();

@@ -138,6 +138,11 @@ pub struct OrderRecord {
     pub currency: Currency,
     pub items: Vec<OrderItem>,
     pub metadata: Metadata,
+    /// How much of it was refunded (or is being refunded).
+    pub refunded_amount: MinorUnits,
+    /// The payment provider's reference of the charge that paid it (what a refund names); none
+    /// for a free order.
+    pub payment_reference: Option<String>,
 }
 
 /// How a purchase touches the buying customer.
@@ -349,6 +354,8 @@ pub(super) struct OrderRow {
     currency: String,
     items: String,
     metadata: String,
+    refunded_amount: i64,
+    payment_reference: Option<String>,
 }
 
 impl TryFrom<OrderRow> for OrderRecord {
@@ -373,6 +380,8 @@ impl TryFrom<OrderRow> for OrderRecord {
             items: serde_json::from_str(&r.items).map_err(|e| corrupt("order items", e))?,
             metadata: serde_json::from_str(&r.metadata)
                 .map_err(|e| corrupt("order metadata", e))?,
+            refunded_amount: MinorUnits(r.refunded_amount),
+            payment_reference: r.payment_reference,
         })
     }
 }

@@ -45,7 +45,8 @@ pub(super) const COUNT_CLAIMED_SUBSCRIPTIONS: &str = "SELECT COUNT(*) FROM subsc
      (SELECT subscription_id FROM customer_seats WHERE member_id = $1 AND status = 'claimed')";
 
 pub(super) const ORDER_COLUMNS: &str = "id, organization_id, created_at, modified_at, customer_id, product_id, subscription_id, checkout_id, status, \
-         billing_reason, seats, subtotal_amount, total_amount, currency, items, metadata";
+         billing_reason, seats, subtotal_amount, total_amount, currency, items, metadata, refunded_amount, \
+         payment_reference";
 
 pub(super) const INSERT_CHECKOUT: &str = concatcp!(
     "INSERT INTO checkouts (",
@@ -158,7 +159,7 @@ pub(super) const SELECT_SUBSCRIPTION: &str = concatcp!(
 pub(super) const INSERT_ORDER: &str = concatcp!(
     "INSERT INTO orders (",
     ORDER_COLUMNS,
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
 );
 
 pub(super) const SELECT_ORDER: &str = concatcp!(
@@ -263,6 +264,8 @@ impl SqlStore {
             .bind(o.currency.as_str())
             .bind(to_json(&o.items)?)
             .bind(to_json(&o.metadata)?)
+            .bind(o.refunded_amount.get())
+            .bind(o.payment_reference.as_deref())
             .execute(&mut *tx)
             .await?;
         Ok(())

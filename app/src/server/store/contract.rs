@@ -11,9 +11,10 @@ use super::{
     IdempotencyKey, IdempotencyRecord, MemberFilter, MemberRecord, NewAccessToken,
     NewCustomerSession, NewEvent, NewOrganization, OrderFilter, OrderRecord, OrganizationRecord,
     PaymentRecord, PaymentSettlement, PoolContextRecord, PoolRead, PriceRecord, ProductFilter,
-    ProductRecord, Purchase, SeatAssignment, SeatClaimWrite, SeatRecord, SeatResendWrite,
-    SeatRevokeWrite, SeedCounts, SeedPlan, SessionRecord, StoreError, StoredResponse,
-    SubscriptionFilter, SubscriptionRecord, TestCharge,
+    ProductRecord, Purchase, RefundFilter, SeatAssignment, SeatClaimWrite, SeatRecord,
+    SeatResendWrite, SeatRevokeWrite, SeedCounts, SeedPlan, SessionRecord, StoreError,
+    StoredResponse, SubscriptionFilter, SubscriptionRecord, TestCharge,
+    refunds::{RefundRecord, RefundSettlement, TestRefund},
     subscription_changes::{
         BillingEntryRecord, CancellationWrite, PastDueWrite, RenewalWrite, SeatCountWrite,
         SubscriptionEndWrite,
@@ -22,7 +23,7 @@ use super::{
 use crate::{
     model::{
         BenefitId, CheckoutId, CustomerId, Email, EmailId, MemberId, OrderId, OrganizationId,
-        PageRequest, PriceId, ProductId, SeatId, SubscriptionId, metadata::Metadata,
+        PageRequest, PriceId, ProductId, RefundId, SeatId, SubscriptionId, metadata::Metadata,
         seat::SeatPool,
     },
     server::token::TokenHash,
@@ -39,6 +40,7 @@ pub trait Store:
     + PoolStore
     + SeatStore
     + SubscriptionStore
+    + RefundStore
     + EmailStore
     + SeedStore
     + Send
@@ -517,6 +519,7 @@ pub trait SubscriptionStore: Send + Sync {
         &self,
         write: &SeatCountWrite,
         order_id: OrderId,
+        reference: &str,
     ) -> Result<(), StoreError>;
 
     /// Forgets an invoiced change that charged nothing (its pending order and proration).
@@ -545,6 +548,43 @@ pub trait SubscriptionStore: Send + Sync {
 
     /// A price by id, archived or not: what a subscription bought stays its price.
     async fn price(&self, id: PriceId) -> Result<Option<PriceRecord>, StoreError>;
+}
+
+/// Refunds of orders (see `store/refunds.rs`), and the test provider's partial refunds.
+#[async_trait]
+pub trait RefundStore: Send + Sync {
+    /// Reserves `refund.amount` on its order and writes the refund `pending`; false (nothing
+    /// written) when the order is not paid or that much of it is not left to refund.
+    async fn start_refund(&self, refund: &RefundRecord) -> Result<bool, StoreError>;
+
+    /// Settles a pending refund (see [`RefundSettlement`]). Stale (nothing written) when it was
+    /// settled meanwhile, or a seat was assigned in a pool it closes after its seats were listed.
+    async fn settle_refund(&self, settlement: &RefundSettlement) -> Result<(), StoreError>;
+
+    async fn refund(
+        &self,
+        organization_id: OrganizationId,
+        id: RefundId,
+    ) -> Result<Option<RefundRecord>, StoreError>;
+
+    /// Refunds, newest first by default, filtered; and their total count.
+    async fn list_refunds(
+        &self,
+        organization_id: OrganizationId,
+        filter: &RefundFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<RefundRecord>, u64), StoreError>;
+
+    /// Refunds still pending that were started before `before`: what a crash left.
+    async fn pending_refunds(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> Result<Vec<RefundRecord>, StoreError>;
+
+    /// The test provider's ledger: records a refund of part of a charge once per key; false when
+    /// the charge is unknown or would be refunded beyond what it charged.
+    async fn record_test_refund(&self, refund: &TestRefund) -> Result<bool, StoreError>;
 }
 
 #[async_trait]

@@ -79,6 +79,7 @@ pub const ORDER_SORTS: &[SortKey] = &[
     key("amount", "total_amount"),
     key("net_amount", "total_amount"),
 ];
+pub const REFUND_SORTS: &[SortKey] = &[key("created_at", "created_at"), key("amount", "amount")];
 pub const GRANT_SORTS: &[SortKey] = &[
     key("created_at", "created_at"),
     key("granted_at", "granted_at"),
@@ -440,10 +441,25 @@ impl OrderFilter {
             .any_of("customer_id", self.customer_ids.iter().copied())
             .any_of("checkout_id", self.checkout_ids.iter().copied())
             .any_of("subscription_id", self.subscription_ids.iter().copied())
-            .any_of("status", self.statuses.iter().map(|s| s.as_str()))
             .with("created_at >= {}", self.created_after)
             .with("created_at <= {}", self.created_before)
             .metadata(backend, &self.metadata);
+        if !self.statuses.is_empty() {
+            // `paid` and `partially_refunded` are one stored status told apart by what was
+            // refunded (see `order_wire`).
+            let alternatives: Vec<String> = self
+                .statuses
+                .iter()
+                .map(|status| match status {
+                    OrderStatus::Paid => "(status = 'paid' AND refunded_amount = 0)".to_owned(),
+                    OrderStatus::PartiallyRefunded => {
+                        "(status = 'paid' AND refunded_amount > 0)".to_owned()
+                    }
+                    other => format!("status = '{}'", other.as_str()),
+                })
+                .collect();
+            list.when(&format!("({})", alternatives.join(" OR ")));
+        }
         customers_with_external_ids(&mut list, &self.external_customer_ids);
         let one_time = self.billing_types.contains(&ProductBillingType::OneTime);
         let recurring = self.billing_types.contains(&ProductBillingType::Recurring);
@@ -562,5 +578,41 @@ mod tests {
             sql.contains("ORDER BY (ended_at) IS NULL, ended_at DESC, id DESC"),
             "{sql}"
         );
+    }
+}
+
+/// What `GET /v1/refunds` selects.
+#[derive(Clone, Debug, Default)]
+pub struct RefundFilter {
+    pub organizations: Vec<OrganizationId>,
+    pub ids: Vec<crate::model::RefundId>,
+    pub order_ids: Vec<crate::model::OrderId>,
+    pub subscription_ids: Vec<SubscriptionId>,
+    pub customer_ids: Vec<CustomerId>,
+    pub external_customer_ids: Vec<String>,
+    /// Succeeded (`true`) or not (`false`).
+    pub succeeded: Option<bool>,
+    pub sorting: Sorting,
+}
+
+impl RefundFilter {
+    pub(super) fn sql(&self, organization: OrganizationId) -> ListSql {
+        let mut list = scoped(organization, &self.organizations);
+        list.any_of("id", self.ids.iter().copied())
+            .any_of("order_id", self.order_ids.iter().copied())
+            .any_of("subscription_id", self.subscription_ids.iter().copied())
+            .any_of("customer_id", self.customer_ids.iter().copied());
+        match self.succeeded {
+            Some(true) => {
+                list.when("status = 'succeeded'");
+            }
+            Some(false) => {
+                list.when("status <> 'succeeded'");
+            }
+            None => {}
+        }
+        customers_with_external_ids(&mut list, &self.external_customer_ids);
+        ordered(&mut list, &self.sorting, NEWEST_FIRST);
+        list
     }
 }

@@ -26,6 +26,7 @@ mod pools;
 mod pools_sql;
 mod postgres;
 mod records;
+mod refunds;
 mod seat_writes_sql;
 mod seats;
 mod seats_sql;
@@ -42,8 +43,8 @@ pub use billing::{
 };
 pub use catalog::{BenefitRecord, EventRecord, NewEvent, PriceKind, PriceRecord, ProductRecord};
 pub use contract::{
-    BillingStore, CatalogStore, CustomerStore, EmailStore, PaymentStore, PoolStore, SeatStore,
-    SeedStore, Store, SubscriptionStore,
+    BillingStore, CatalogStore, CustomerStore, EmailStore, PaymentStore, PoolStore, RefundStore,
+    SeatStore, SeedStore, Store, SubscriptionStore,
 };
 pub use customers::{CustomerRecord, MemberRecord, NewCustomerSession};
 pub use emails::{EmailRecord, EmailStatus, NewEmail};
@@ -51,7 +52,7 @@ pub use emails_sql::ERASED_BODY;
 pub use error::{Constraint, StoreError};
 pub use filters::{
     BenefitFilter, CheckoutFilter, CustomerFilter, GrantFilter, MemberFilter, OrderFilter,
-    OrganizationFilter, ProductFilter, SubscriptionFilter,
+    OrganizationFilter, ProductFilter, RefundFilter, SubscriptionFilter,
 };
 pub use idempotency::{
     IdempotencyClaim, IdempotencyHold, IdempotencyKey, IdempotencyRecord, StoredResponse,
@@ -60,6 +61,7 @@ pub use pools::{
     CallerOnPool, CallerRecord, CredentialHash, PoolContextRecord, PoolRead, PoolSeen, PoolStamp,
 };
 pub use records::{AccessTokenRecord, NewAccessToken, NewOrganization, OrganizationRecord};
+pub use refunds::{RefundRecord, RefundSettlement, TestRefund};
 pub use seats::{
     AuditRecord, GrantRecord, SeatAssignment, SeatClaimWrite, SeatRecord, SeatResendWrite,
     SeatRevokeWrite, SessionRecord,

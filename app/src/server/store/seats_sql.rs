@@ -41,9 +41,11 @@ pub(super) const SELECT_SEAT: &str = concatcp!(
 pub(super) const TAKE_SUBSCRIPTION_SEAT: &str = "UPDATE subscriptions SET used_seats = used_seats + 1 \
      WHERE id = $1 AND used_seats < seats AND (pending_seats IS NULL OR used_seats < pending_seats) \
      AND NOT seats_closed AND status IN ('active', 'trialing')";
-/// An order that pays for a subscription is not a pool: its seats are the subscription's.
+/// An order that pays for a subscription is not a pool: its seats are the subscription's. A
+/// refunded order takes no seat.
 pub(super) const TAKE_ORDER_SEAT: &str = "UPDATE orders SET used_seats = used_seats + 1 \
-     WHERE id = $1 AND used_seats < seats AND NOT seats_closed AND subscription_id IS NULL";
+     WHERE id = $1 AND used_seats < seats AND NOT seats_closed AND subscription_id IS NULL \
+     AND status = 'paid'";
 
 /// `$1` customer, `$2` closed: closes every pool of a customer being deleted, and so waits for, or
 /// orders itself before, any assignment into them; or reopens them, while the customer is live.

@@ -236,9 +236,9 @@ const MARK_PAST_DUE: &str = "UPDATE subscriptions SET status = 'past_due', \
      past_due_at = COALESCE(past_due_at, $2), retry_at = $3, modified_at = $2 \
      WHERE id = $1 AND current_period_end = $4 AND ended_at IS NULL";
 
-/// `$1` order, `$2` now: an invoiced change's order, charged.
-const PAY_ORDER: &str =
-    "UPDATE orders SET status = 'paid', modified_at = $2 WHERE id = $1 AND status = 'pending'";
+/// `$1` order, `$2` now, `$3` the charge's reference: an invoiced change's order, charged.
+const PAY_ORDER: &str = "UPDATE orders SET status = 'paid', modified_at = $2, payment_reference = $3 \
+     WHERE id = $1 AND status = 'pending'";
 /// `$1` order, `$2` now: an invoiced change's order whose charge was given back.
 const REFUND_PENDING_ORDER: &str =
     "UPDATE orders SET status = 'refunded', modified_at = $2 WHERE id = $1 AND status = 'pending'";
@@ -530,6 +530,7 @@ impl SubscriptionStore for SqlStore {
         &self,
         write: &SeatCountWrite,
         order_id: OrderId,
+        reference: &str,
     ) -> Result<(), StoreError> {
         let SeatCountTarget::Now { seats, amount, .. } = &write.target else {
             return Err(StoreError::Stale("an invoiced change applies now"));
@@ -547,6 +548,7 @@ impl SubscriptionStore for SqlStore {
         let paid = query(PAY_ORDER)
             .bind(order_id)
             .bind(write.now)
+            .bind(reference)
             .execute(&mut tx)
             .await?
             .rows_affected();

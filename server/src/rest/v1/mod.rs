@@ -10,6 +10,7 @@ pub(crate) mod lists;
 pub(crate) mod organizations;
 pub(crate) mod portal;
 pub(crate) mod products;
+pub(crate) mod refunds;
 pub(crate) mod seats;
 
 use axum::{
@@ -72,6 +73,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(billing::preview_subscription_change))
         .routes(routes!(billing::list_orders))
         .routes(routes!(billing::get_order))
+        .routes(routes!(refunds::create, refunds::list))
         .routes(routes!(seats::list, seats::assign))
         .routes(routes!(seats::get_one, seats::revoke))
         .routes(routes!(seats::resend))
