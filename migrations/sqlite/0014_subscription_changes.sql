@@ -38,10 +38,23 @@ CREATE INDEX billing_entries_unbilled_idx ON billing_entries (subscription_id, c
 -- grace period ends it.
 ALTER TABLE checkout_payments ADD COLUMN payment_method TEXT;
 ALTER TABLE subscriptions ADD COLUMN payment_method TEXT;
+-- Subscriptions bought before payment methods were saved were all paid through the built-in test
+-- provider (the only one) with a card that pays: they renew with its saved equivalent.
+UPDATE subscriptions SET payment_method = 'pm_card_visa' WHERE amount > 0;
+-- Every change of a subscription's terms moves its version: the scheduler's writes (renewal, past
+-- due, end) apply only to the version they were planned from, and a renewal's charge is keyed by it.
+ALTER TABLE subscriptions ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE subscriptions ADD COLUMN past_due_at TEXT;
 ALTER TABLE subscriptions ADD COLUMN retry_at TEXT;
 -- What the renewal scheduler looks for: live subscriptions by the time their period ends.
 CREATE INDEX subscriptions_due_idx ON subscriptions (current_period_end) WHERE ended_at IS NULL;
+-- A reminder to the billing manager before a renewal that will cost something else than the last
+-- period: due at `remind_at` (set with each period: its end less the organization's
+-- `renewal_reminder_days`), cleared once looked at.
+ALTER TABLE subscriptions ADD COLUMN remind_at TEXT;
+CREATE INDEX subscriptions_remind_idx ON subscriptions (remind_at) WHERE remind_at IS NOT NULL;
+ALTER TABLE organizations ADD COLUMN renewal_reminder_days BIGINT NOT NULL DEFAULT 7
+    CHECK (renewal_reminder_days >= 0 AND renewal_reminder_days <= 60);
 -- How long a past-due subscription keeps its seats before it is canceled.
 ALTER TABLE organizations ADD COLUMN past_due_grace_days BIGINT NOT NULL DEFAULT 7
     CHECK (past_due_grace_days >= 0 AND past_due_grace_days <= 60);

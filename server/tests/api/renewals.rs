@@ -87,6 +87,21 @@ async fn orders(app: &TestApp, org: &TestOrg) -> Vec<(String, i64)> {
         .collect()
 }
 
+/// The billing emails in the outbox, oldest first: (kind, to, text).
+async fn billing_emails(app: &TestApp) -> Vec<(String, String, String)> {
+    let mut emails: Vec<_> = app
+        .store()
+        .recent_emails(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind != "seat_invitation")
+        .map(|e| (e.kind, e.to, e.text_body))
+        .collect();
+    emails.reverse();
+    emails
+}
+
 async fn read(app: &TestApp, org: &TestOrg, path: &str) -> Value {
     let (status, subscription) = json(app.get_as(&org.token, path).await).await;
     assert_eq!(status, 200, "{subscription}");
@@ -277,6 +292,23 @@ async fn a_failing_saved_card_leaves_it_past_due_with_its_seats_until_the_grace_
         )
         .await;
     assert_eq!(refused.status(), 400, "no new seat while past due");
+    let (status, body) = json(app.patch_as(&org.token, &path, &json!({"seats": 4})).await).await;
+    assert_eq!(
+        (status, body["error"].clone()),
+        (403, json!("InactiveSubscription")),
+        "{body}"
+    );
+    let notices = billing_emails(&app).await;
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(
+        (notices[0].0.as_str(), notices[0].1.as_str()),
+        ("renewal_past_due", "billing@globex.example")
+    );
+    assert!(
+        notices[0].2.contains("$30.00") && notices[0].2.contains("February 8, 2027"),
+        "{}",
+        notices[0].2
+    );
 
     // Tried again every day; still past due on the sixth day.
     advance_to(&app, at(2, 7)).await;
@@ -304,6 +336,16 @@ async fn a_failing_saved_card_leaves_it_past_due_with_its_seats_until_the_grace_
         "{kinds:?}"
     );
     assert!(kinds.contains(&"subscription.revoked".to_owned()));
+    let notices: Vec<String> = billing_emails(&app)
+        .await
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
+    assert_eq!(
+        notices,
+        ["renewal_past_due", "subscription_ended_unpaid"],
+        "one email per step"
+    );
 }
 
 async fn two_servers_renewing_at_once_bill_one_order_and_charge_once(backend: Backend) {
@@ -542,7 +584,158 @@ async fn a_preview_shows_exactly_what_the_change_then_charges_and_the_renewal_bi
     .await;
 }
 
+async fn seats_added_then_cancelled_are_billed_when_the_subscription_ends(backend: Backend) {
+    let app = app_on_new_year(backend).await;
+    let org = app.create_org("acme").await;
+    let (path, _) = subscribe(&app, &org, 3, "tok_visa").await;
+    advance_to(&app, at(1, 16)).await;
+    patch(
+        &app,
+        &org,
+        &path,
+        json!({"seats": 8, "proration_behavior": "prorate"}),
+    )
+    .await;
+    patch(&app, &org, &path, json!({"cancel_at_period_end": true})).await;
+    advance_to(&app, at(2, 1)).await;
+    assert_eq!(read(&app, &org, &path).await["status"], "canceled");
+    assert_eq!(
+        orders(&app, &org).await,
+        [
+            ("subscription_create".into(), 3000),
+            ("subscription_cycle".into(), 1754)
+        ],
+        "the added seats' prorated debit is billed at the end"
+    );
+    let (_, page) = json(app.get_as(&org.token, "/v1/orders?status=paid").await).await;
+    assert_eq!(page["pagination"]["total_count"], 2);
+    let kinds: Vec<String> = app
+        .store()
+        .events(org.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind.to_owned())
+        .collect();
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| *k == "subscription.canceled")
+            .count(),
+        1,
+        "announced canceled once, when it was cancelled: {kinds:?}"
+    );
+}
+
+async fn the_portal_adds_seats_now_and_removes_them_at_the_renewal_whatever_the_default(
+    backend: Backend,
+) {
+    let app = app_on_new_year(backend).await;
+    let org = app.create_org("acme").await;
+    patch(
+        &app,
+        &org,
+        &format!("/v1/organizations/{}", org.id),
+        json!({"subscription_settings": {"proration_behavior": "invoice"}}),
+    )
+    .await;
+    let (path, paid) = subscribe(&app, &org, 3, "tok_visa").await;
+    // A portal session lasts an hour: made once the clock stands where it is used.
+    advance_to(&app, at(1, 16)).await;
+    let subscription = read(&app, &org, &path).await;
+    let (_, session) = json(
+        app.post_as(
+            &org.token,
+            "/v1/customer-sessions",
+            &json!({"customer_id": subscription["customer_id"]}),
+        )
+        .await,
+    )
+    .await;
+    let portal_token = session["token"].as_str().unwrap().to_owned();
+    let portal = format!(
+        "/v1/customer-portal/subscriptions/{}",
+        paid["subscription_id"].as_str().unwrap()
+    );
+    let (status, grown) = json(
+        app.patch_as(&portal_token, &portal, &json!({"seats": 8}))
+            .await,
+    )
+    .await;
+    assert_eq!((status, grown["seats"].clone()), (200, json!(8)), "{grown}");
+    assert_eq!(
+        orders(&app, &org).await.len(),
+        1,
+        "prorated to the renewal, not invoiced"
+    );
+    let (status, shrunk) = json(
+        app.patch_as(&portal_token, &portal, &json!({"seats": 4}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{shrunk}");
+    assert_eq!(
+        (
+            shrunk["seats"].clone(),
+            shrunk["pending_update"]["seats"].clone()
+        ),
+        (json!(8), json!(4))
+    );
+    advance_to(&app, at(2, 1)).await;
+    assert_eq!(
+        orders(&app, &org).await[1..],
+        [("subscription_cycle".into(), 4000 + 1754)]
+    );
+}
+
+async fn the_billing_manager_is_reminded_a_week_before_a_renewal_that_costs_more(backend: Backend) {
+    let app = app_on_new_year(backend).await;
+    let org = app.create_org("acme").await;
+    let (path, _) = subscribe(&app, &org, 3, "tok_visa").await;
+    let (_unchanged, _) = subscribe(&app, &org, 2, "tok_visa").await;
+    advance_to(&app, at(1, 16)).await;
+    patch(
+        &app,
+        &org,
+        &path,
+        json!({"seats": 8, "proration_behavior": "prorate"}),
+    )
+    .await;
+    advance_to(&app, at(1, 24)).await;
+    assert!(
+        billing_emails(&app).await.is_empty(),
+        "not yet: eight days before"
+    );
+    advance_to(&app, at(1, 25)).await;
+    let reminders = billing_emails(&app).await;
+    assert_eq!(
+        reminders.len(),
+        1,
+        "only the subscription whose renewal changes: {reminders:?}"
+    );
+    let (kind, to, text) = &reminders[0];
+    assert_eq!(
+        (kind.as_str(), to.as_str()),
+        ("renewal_reminder", "billing@globex.example")
+    );
+    assert!(
+        text.contains("February 1, 2027")
+            && text.contains("with 8 seats")
+            && text.contains("$81.54"),
+        "{text}"
+    );
+    advance_to(&app, at(1, 31)).await;
+    assert_eq!(
+        billing_emails(&app).await.len(),
+        1,
+        "one reminder per period"
+    );
+}
+
 both_backends!(
+    seats_added_then_cancelled_are_billed_when_the_subscription_ends,
+    the_portal_adds_seats_now_and_removes_them_at_the_renewal_whatever_the_default,
+    the_billing_manager_is_reminded_a_week_before_a_renewal_that_costs_more,
     a_preview_shows_exactly_what_the_change_then_charges_and_the_renewal_bills,
     an_invoiced_increase_is_charged_now_as_a_paid_subscription_update_order,
     an_invoiced_increase_whose_charge_is_declined_is_a_402_that_changes_nothing,

@@ -115,11 +115,12 @@ impl Services {
         };
         let reference = match self.payments.charge(&charge, now).await {
             Ok(receipt) => receipt.reference,
-            Err(PaymentError::Declined(why) | PaymentError::InvalidToken(why)) => {
+            Err(PaymentError::Declined(_) | PaymentError::InvalidToken(_)) => {
+                // The provider's words may name the payment method: a fixed answer instead.
                 self.store().drop_invoiced_change(order.id).await?;
-                return Err(ServiceError::PaymentFailed(format!(
-                    "Payment failed with reason: card_declined. {why}"
-                )));
+                return Err(ServiceError::PaymentFailed(
+                    "Payment failed with reason: card_declined.".into(),
+                ));
             }
             Err(err @ PaymentError::Unavailable(_)) => {
                 tracing::warn!(order_id = %order.id, error = %err, "invoiced change: charge outcome unknown; left to the sweeper");

@@ -5,6 +5,7 @@
 mod auth;
 mod benefits;
 mod billing;
+mod billing_emails;
 mod checkouts;
 mod claims;
 mod customers;
@@ -124,12 +125,16 @@ impl Services {
     /// cancelled and past-due subscriptions), and forgetting idempotency keys past their lifetime. The workers of `serve` call it
     /// periodically; the test clock after each advance.
     pub async fn run_due_work(&self) -> Result<(), error::ServiceError> {
-        self.settle_unsettled_payments().await?;
-        self.settle_invoiced_changes().await?;
-        self.settle_pending_refunds().await?;
-        self.renew_due_subscriptions().await?;
-        self.purge_idempotency_keys().await?;
-        Ok(())
+        // Each kind of work runs even when another failed; the first failure is answered.
+        let outcomes = [
+            self.settle_unsettled_payments().await.map(drop),
+            self.settle_invoiced_changes().await,
+            self.settle_pending_refunds().await,
+            self.renew_due_subscriptions().await,
+            self.remind_upcoming_renewals().await,
+            self.purge_idempotency_keys().await.map(drop),
+        ];
+        outcomes.into_iter().collect()
     }
 
     pub(crate) fn store(&self) -> &Arc<dyn Store> {

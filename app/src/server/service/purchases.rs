@@ -143,6 +143,13 @@ impl Services {
             refunded_amount: crate::model::MinorUnits::ZERO,
             payment_reference: payment_reference.clone(),
         };
+        let remind_at = match &subscription {
+            Some(s) => {
+                let days = self.store().renewal_reminder_days(org).await?;
+                Some(s.current_period_end - chrono::TimeDelta::days(i64::from(days)))
+            }
+            None => None,
+        };
         let mut checkout = record.clone();
         checkout.status = CheckoutStatus::Succeeded;
         checkout.modified_at = Some(now);
@@ -206,6 +213,7 @@ impl Services {
             payment: payment.id,
             payment_reference,
             payment_method: payment.payment_method.clone(),
+            remind_at,
             session,
         };
         Ok((purchase, session_secret))

@@ -6,7 +6,8 @@
 //! - A one-time order refunded whole has its seats revoked and its pool closed; `revoke_benefits`
 //!   does the same on a partial refund. A subscription's order keeps its seats (they end with the
 //!   subscription), so `revoke_benefits` is refused there.
-//! - Events `refund.created` and `order.refunded` (with the order as it then is).
+//! - Events `refund.created` (pending), then `refund.updated` (succeeded or failed) with
+//!   `order.refunded` (the order as it then is).
 //!
 //! The refund is written `pending` with its amount reserved on the order, then asked of the provider
 //! under the refund's id, then settled; the sweeper finishes a refund a crash left pending by asking
@@ -137,7 +138,12 @@ impl Services {
             revoke_benefits: input.revoke_benefits,
             metadata: input.metadata,
         };
-        if !self.store().start_refund(&refund).await? {
+        let created = self.event(
+            caller.organization_id,
+            "refund.created",
+            &refund_wire(&refund),
+        )?;
+        if !self.store().start_refund(&refund, &[created]).await? {
             // Another refund of the order got there first.
             return Err(ServiceError::invalid_field(
                 "amount",
@@ -226,8 +232,14 @@ impl Services {
         let mut revokes = Vec::new();
         let mut events = Vec::new();
         let mut close_pool = false;
+        // Whole once the succeeded refunds, this one included, are the order's total (refunds
+        // still pending do not count).
+        let refunded_before = self.store().succeeded_refunds_total(order.id).await?;
+        let whole =
+            succeeded && refunded_before.get() + refund.amount.get() == order.total_amount.get();
+        let org = refund.organization_id;
+        events.push(self.event(org, "refund.updated", &refund_wire(&settled))?);
         if succeeded {
-            let whole = order.refunded_amount == order.total_amount;
             close_pool = order.subscription_id.is_none() && (whole || refund.revoke_benefits);
             if close_pool {
                 revokes = self.revoke_all_of_order(&order).await?;
@@ -250,8 +262,6 @@ impl Services {
                 None => None,
             };
             let order_out = order_wire(&refunded, customer, product, subscription);
-            let org = refund.organization_id;
-            events.push(self.event(org, "refund.created", &refund_wire(&settled))?);
             events.push(self.event(org, "order.refunded", &order_out)?);
         }
         let settlement = RefundSettlement {
@@ -260,6 +270,7 @@ impl Services {
             now,
             succeeded,
             amount: refund.amount,
+            whole,
             revokes,
             close_pool,
             events,

@@ -18,7 +18,7 @@ use crate::{
         plan_seat_change,
     },
     model::{
-        Scope, SubscriptionId,
+        MinorUnits, Scope, SubscriptionId,
         billing::{CustomerSubscription, Subscription, SubscriptionStatus},
         organization::ProrationBehavior,
         subscription_update::{
@@ -33,6 +33,24 @@ use crate::{
 };
 
 use super::{OrganizationCaller, PortalCaller, SeatCaller, ServiceError, Services};
+
+/// How a subscription ends (see [`Services::end_with`]).
+pub(super) struct EndPlan {
+    pub reason: Option<CustomerCancellationReason>,
+    pub comment: Option<String>,
+    /// Now, or the end of its last period.
+    pub ended_at: chrono::DateTime<chrono::Utc>,
+    /// The scheduler's ends apply only to the version they were planned from.
+    pub version: Option<i64>,
+    /// The last order (prorations not billed yet) and the entries it bills.
+    pub final_order: Option<crate::server::store::OrderRecord>,
+    pub billed: Vec<uuid::Uuid>,
+    /// Whether to tell `subscription.canceled` (a revocation, or an end for lack of payment); a
+    /// subscription that reaches the end it was cancelled for was announced canceled already.
+    pub announce_cancel: bool,
+    pub extra_events: Vec<crate::server::store::NewEvent>,
+    pub emails: Vec<crate::server::store::NewEmail>,
+}
 
 /// How many times a change is planned again when the subscription changed under it.
 const ATTEMPTS: usize = 5;
@@ -558,10 +576,20 @@ impl Services {
         behavior: Option<ProrationBehavior>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(SeatChange, crate::model::MinorUnits), ServiceError> {
+        if record.status == SubscriptionStatus::PastDue {
+            return Err(ServiceError::refused(
+                "InactiveSubscription",
+                format!("Subscription {} is not active.", record.id),
+            ));
+        }
         let tiers = self.tiers_of(record).await?;
-        let behavior = match behavior {
-            Some(behavior) => behavior,
-            None => {
+        let behavior = match (caller, behavior) {
+            (_, Some(behavior)) => behavior,
+            // In the portal, added seats apply now (prorated to the renewal) and removed ones at the
+            // renewal.
+            (SeatCaller::Portal(_), None) if requested > record.seats => ProrationBehavior::Prorate,
+            (SeatCaller::Portal(_), None) => ProrationBehavior::NextPeriod,
+            (_, None) => {
                 self.store()
                     .organization(caller.organization_id())
                     .await?
@@ -613,49 +641,64 @@ impl Services {
         let (change, seat_charge) = self
             .plan_for(caller, &record, seats, body.proration_behavior, now)
             .await?;
-        let fixed = record.amount.get() - seat_charge.get();
-        let unbilled: i64 = self
-            .store()
-            .unbilled_entries(record.id)
-            .await?
-            .iter()
-            .map(|e| e.amount.get())
-            .sum();
-        let with_fixed =
-            |charge: crate::model::MinorUnits| crate::model::MinorUnits(charge.get() + fixed);
-        let (seats_after, amount, proration, due_now, applies_at) = match change {
-            SeatChange::Unchanged { .. } => (record.seats, record.amount, 0, 0, now),
+        let _ = seat_charge;
+        let unbilled = super::renewals::sum_of(&self.store().unbilled_entries(record.id).await?)?;
+        let add = |a: MinorUnits, b: MinorUnits| {
+            a.checked_add(b)
+                .ok_or_else(|| ServiceError::invalid_field("seats", "the amount is too large"))
+        };
+        // The count now, the count scheduled for the renewal, what waits for the renewal, and
+        // what is charged now: as the change and the renewal will do.
+        let (seats_now, scheduled, waiting, proration, due_now, applies_at) = match change {
+            SeatChange::Unchanged { .. } => (
+                record.seats,
+                None,
+                unbilled,
+                MinorUnits::ZERO,
+                MinorUnits::ZERO,
+                now,
+            ),
             SeatChange::Now {
                 seats,
-                seat_charge,
                 proration,
                 settlement,
+                ..
             } => {
-                let due = if settlement == Settlement::ChargeNow {
-                    proration.get()
+                if settlement == Settlement::ChargeNow {
+                    (seats, None, unbilled, proration, proration, now)
                 } else {
-                    0
-                };
-                (seats, with_fixed(seat_charge), proration.get(), due, now)
+                    (
+                        seats,
+                        None,
+                        add(unbilled, proration)?,
+                        proration,
+                        MinorUnits::ZERO,
+                        now,
+                    )
+                }
             }
             SeatChange::AtRenewal {
-                seats,
-                seat_charge,
+                seats, applies_at, ..
+            } => (
+                record.seats,
+                Some(seats),
+                unbilled,
+                MinorUnits::ZERO,
+                MinorUnits::ZERO,
                 applies_at,
-            } => (seats, with_fixed(seat_charge), 0, 0, applies_at),
+            ),
         };
-        // What the next renewal will bill: the new amount, with the prorations waiting for it
-        // (this change's too, unless it is charged now); a credit larger than that carries over.
-        let billed_later = if due_now > 0 { 0 } else { proration };
-        let next_renewal = (amount.get() + unbilled + billed_later).max(0);
+        let bill = self
+            .renewal_bill(&record, seats_now, scheduled, waiting)
+            .await?;
         Ok(SeatChangePreview {
-            seats: seats_after,
+            seats: scheduled.unwrap_or(seats_now),
             applies_at,
-            amount,
-            proration_amount: crate::model::MinorUnits(proration),
-            due_now: crate::model::MinorUnits(due_now),
+            amount: bill.amount,
+            proration_amount: proration,
+            due_now,
             next_renewal_at: record.current_period_end,
-            next_renewal_amount: crate::model::MinorUnits(next_renewal),
+            next_renewal_amount: bill.plan.total,
             currency: record.currency.clone(),
         })
     }
@@ -708,6 +751,7 @@ impl Services {
         Self::written(self.store().change_cancellation(&write).await, changed)
     }
 
+    /// Ends `record` now (the merchant's revocation): canceled, its seats revoked.
     pub(super) async fn end_subscription(
         &self,
         caller: &SeatCaller,
@@ -715,39 +759,74 @@ impl Services {
         reason: Option<CustomerCancellationReason>,
         comment: Option<String>,
     ) -> Result<Option<SubscriptionRecord>, ServiceError> {
+        let now = self.now();
+        let plan = EndPlan {
+            reason,
+            comment,
+            ended_at: now,
+            version: None,
+            final_order: None,
+            billed: Vec::new(),
+            announce_cancel: true,
+            extra_events: Vec::new(),
+            emails: Vec::new(),
+        };
+        self.end_with(caller, record, plan).await
+    }
+
+    /// Ends `record` as `plan` says; None when it changed meanwhile (nothing written).
+    pub(super) async fn end_with(
+        &self,
+        caller: &SeatCaller,
+        record: SubscriptionRecord,
+        plan: EndPlan,
+    ) -> Result<Option<SubscriptionRecord>, ServiceError> {
         if record.ended_at.is_some() || !may_cancel(&record) {
             return Err(already_canceled());
         }
         let now = self.now();
-        let reason: Option<String> = reason.map(|r| <&str>::from(r).to_owned());
+        let reason: Option<String> = plan.reason.map(|r| <&str>::from(r).to_owned());
         let mut changed = record.clone();
         changed.modified_at = Some(now);
         changed.status = SubscriptionStatus::Canceled;
         changed.canceled_at = record.canceled_at.or(Some(now));
-        changed.ended_at = Some(now);
+        changed.ended_at = Some(plan.ended_at);
         changed.changes.clear_scheduled();
+        changed.changes.retry_at = None;
         if reason.is_some() {
             changed.changes.customer_cancellation_reason = reason.clone();
         }
-        if comment.is_some() {
-            changed.changes.customer_cancellation_comment = comment.clone();
+        if plan.comment.is_some() {
+            changed.changes.customer_cancellation_comment = plan.comment.clone();
         }
         let revokes = self.revoke_all_of_subscription(caller, &record).await?;
-        let mut events = Vec::new();
-        for kind in [
-            "subscription.updated",
-            "subscription.canceled",
-            "subscription.revoked",
-        ] {
-            events.push(self.subscription_event(&changed, kind).await?);
+        let mut events = vec![
+            self.subscription_event(&changed, "subscription.updated")
+                .await?,
+        ];
+        if plan.announce_cancel {
+            events.push(
+                self.subscription_event(&changed, "subscription.canceled")
+                    .await?,
+            );
         }
+        events.push(
+            self.subscription_event(&changed, "subscription.revoked")
+                .await?,
+        );
+        events.extend(plan.extra_events);
         let write = SubscriptionEndWrite {
             subscription_id: record.id,
             now,
+            ended_at: plan.ended_at,
+            version: plan.version,
+            final_order: plan.final_order,
+            billed: plan.billed,
             reason,
-            comment,
+            comment: plan.comment,
             revokes,
             events,
+            emails: plan.emails,
         };
         Self::written(self.store().end_subscription(&write).await, changed)
     }

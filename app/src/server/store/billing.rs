@@ -82,8 +82,10 @@ pub struct SubscriptionChanges {
     pub customer_cancellation_comment: Option<String>,
     /// Since when a renewal's charge has been failing, if it is.
     pub past_due_at: Option<DateTime<Utc>>,
-    /// When a past-due renewal is charged again.
+    /// When a past-due renewal is charged again (or a postponed one tried).
     pub retry_at: Option<DateTime<Utc>>,
+    /// Moves with every change of its terms (see the migration `0014`).
+    pub version: i64,
 }
 
 /// A seat count scheduled for a subscription's renewal.
@@ -170,6 +172,8 @@ pub struct Purchase {
     pub payment_reference: Option<String>,
     /// The payment method the subscription's renewals charge, if one was saved.
     pub payment_method: Option<String>,
+    /// When to look whether to remind the customer of the subscription's first renewal.
+    pub remind_at: Option<DateTime<Utc>>,
     /// A portal session for the buyer, only when the checkout created the customer or the merchant
     /// bound it to one (see the checkouts service).
     pub session: Option<NewCustomerSession>,

@@ -30,7 +30,7 @@ pub(super) const SUBSCRIPTION_COLUMNS: &str = "id, organization_id, created_at, 
 pub(super) const SUBSCRIPTION_READ_COLUMNS: &str = concatcp!(
     SUBSCRIPTION_COLUMNS,
     ", used_seats, pending_seats, pending_update_id, pending_update_created_at, \
-     customer_cancellation_reason, customer_cancellation_comment, past_due_at, retry_at"
+     customer_cancellation_reason, customer_cancellation_comment, past_due_at, retry_at, version"
 );
 
 /// `$1` member, `$2` limit, `$3` offset: subscriptions where the member holds a claimed seat.
@@ -146,9 +146,10 @@ pub(super) const INSERT_SUBSCRIPTION: &str = concatcp!(
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
 );
 
-/// `$1` subscription, `$2` the payment method its renewals charge.
-pub(super) const SAVE_PAYMENT_METHOD: &str =
-    "UPDATE subscriptions SET payment_method = $2 WHERE id = $1";
+/// `$1` subscription, `$2` the payment method its renewals charge, `$3` when to look whether to
+/// remind its customer of its first renewal.
+pub(super) const SAVE_RENEWAL_TERMS: &str =
+    "UPDATE subscriptions SET payment_method = $2, remind_at = $3 WHERE id = $1";
 
 pub(super) const SELECT_SUBSCRIPTION: &str = concatcp!(
     "SELECT ",
@@ -399,13 +400,12 @@ impl BillingStore for SqlStore {
                 .bind(to_json(&s.metadata)?)
                 .execute(&mut tx)
                 .await?;
-            if let Some(method) = &purchase.payment_method {
-                query(SAVE_PAYMENT_METHOD)
-                    .bind(s.id)
-                    .bind(method.as_str())
-                    .execute(&mut tx)
-                    .await?;
-            }
+            query(SAVE_RENEWAL_TERMS)
+                .bind(s.id)
+                .bind(purchase.payment_method.as_deref())
+                .bind(purchase.remind_at)
+                .execute(&mut tx)
+                .await?;
         }
         Self::insert_order_with(&mut tx, &purchase.order).await?;
         if let Some(session) = &purchase.session {

@@ -9,10 +9,10 @@ use super::{
     CheckoutChange, CheckoutFilter, CheckoutRecord, CredentialHash, CustomerFilter, CustomerRecord,
     EmailRecord, EventRecord, GrantFilter, GrantRecord, IdempotencyClaim, IdempotencyHold,
     IdempotencyKey, IdempotencyRecord, MemberFilter, MemberRecord, NewAccessToken,
-    NewCustomerSession, NewEvent, NewOrganization, OrderFilter, OrderRecord, OrganizationRecord,
-    PaymentRecord, PaymentSettlement, PoolContextRecord, PoolRead, PriceRecord, ProductFilter,
-    ProductRecord, Purchase, RefundFilter, SeatAssignment, SeatClaimWrite, SeatRecord,
-    SeatResendWrite, SeatRevokeWrite, SeedCounts, SeedPlan, SessionRecord, StoreError,
+    NewCustomerSession, NewEmail, NewEvent, NewOrganization, OrderFilter, OrderRecord,
+    OrganizationRecord, PaymentRecord, PaymentSettlement, PoolContextRecord, PoolRead, PriceRecord,
+    ProductFilter, ProductRecord, Purchase, RefundFilter, SeatAssignment, SeatClaimWrite,
+    SeatRecord, SeatResendWrite, SeatRevokeWrite, SeedCounts, SeedPlan, SessionRecord, StoreError,
     StoredResponse, SubscriptionFilter, SubscriptionRecord, TestCharge,
     refunds::{RefundRecord, RefundSettlement, TestRefund},
     subscription_changes::{
@@ -22,9 +22,9 @@ use super::{
 };
 use crate::{
     model::{
-        BenefitId, CheckoutId, CustomerId, Email, EmailId, MemberId, OrderId, OrganizationId,
-        PageRequest, PriceId, ProductId, RefundId, SeatId, SubscriptionId, metadata::Metadata,
-        seat::SeatPool,
+        BenefitId, CheckoutId, CustomerId, Email, EmailId, MemberId, MinorUnits, OrderId,
+        OrganizationId, PageRequest, PriceId, ProductId, RefundId, SeatId, SubscriptionId,
+        metadata::Metadata, seat::SeatPool,
     },
     server::token::TokenHash,
 };
@@ -496,10 +496,44 @@ pub trait SubscriptionStore: Send + Sync {
     async fn past_due_grace_days(&self, organization_id: OrganizationId)
     -> Result<u32, StoreError>;
 
-    /// Renews a subscription. Stale (nothing written) when its period no longer ends at
-    /// `from_period_end` (another process renewed it), it has ended, more seats are given out than
-    /// the new count, or a proration to bill was billed meanwhile.
+    /// Renews a subscription. Stale (nothing written) when it is no longer at `version` (another
+    /// process renewed it, or it changed), it has ended, more seats are given out than the new
+    /// count, or a proration to bill was billed meanwhile.
     async fn renew_subscription(&self, write: &RenewalWrite) -> Result<(), StoreError>;
+
+    /// Renewing subscriptions whose renewal reminder is due at `now`, at most `limit`.
+    async fn due_reminders(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> Result<Vec<SubscriptionRecord>, StoreError>;
+
+    /// Marks the reminder of a subscription's coming renewal looked at, queueing `email` if any;
+    /// false (nothing written) when it changed since `version`.
+    async fn mark_reminded(
+        &self,
+        id: SubscriptionId,
+        version: i64,
+        email: Option<&NewEmail>,
+    ) -> Result<bool, StoreError>;
+
+    /// How many days before a renewal the organization's customers are reminded of it.
+    async fn renewal_reminder_days(
+        &self,
+        organization_id: OrganizationId,
+    ) -> Result<u32, StoreError>;
+
+    /// Whether an order names the charge `reference` (a renewal written by another process).
+    async fn charge_is_billed(&self, reference: &str) -> Result<bool, StoreError>;
+
+    /// Leaves a due subscription alone until `until` (its renewal could not be done now), unless it
+    /// changed since `version`.
+    async fn postpone_renewal(
+        &self,
+        id: SubscriptionId,
+        version: i64,
+        until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError>;
 
     /// Marks a subscription past due after a failed renewal charge. Stale as for a renewal.
     async fn mark_past_due(&self, write: &PastDueWrite) -> Result<(), StoreError>;
@@ -553,9 +587,16 @@ pub trait SubscriptionStore: Send + Sync {
 /// Refunds of orders (see `store/refunds.rs`), and the test provider's partial refunds.
 #[async_trait]
 pub trait RefundStore: Send + Sync {
-    /// Reserves `refund.amount` on its order and writes the refund `pending`; false (nothing
-    /// written) when the order is not paid or that much of it is not left to refund.
-    async fn start_refund(&self, refund: &RefundRecord) -> Result<bool, StoreError>;
+    /// Reserves `refund.amount` on its order and writes the refund `pending`, with its events;
+    /// false (nothing written) when the order is not paid or that much of it is not left to refund.
+    async fn start_refund(
+        &self,
+        refund: &RefundRecord,
+        events: &[NewEvent],
+    ) -> Result<bool, StoreError>;
+
+    /// What the succeeded refunds of an order gave back.
+    async fn succeeded_refunds_total(&self, order_id: OrderId) -> Result<MinorUnits, StoreError>;
 
     /// Settles a pending refund (see [`RefundSettlement`]). Stale (nothing written) when it was
     /// settled meanwhile, or a seat was assigned in a pool it closes after its seats were listed.

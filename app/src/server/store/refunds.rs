@@ -90,6 +90,9 @@ pub struct RefundSettlement {
     pub succeeded: bool,
     /// The amount reserved on the order (released when the refund failed).
     pub amount: MinorUnits,
+    /// Whether the refunds that succeeded, this one included, are the whole order (as the caller
+    /// planned: Stale when they are not, or the other way round).
+    pub whole: bool,
     pub revokes: Vec<SeatRevokeWrite>,
     /// Close the order's pool (its seats are revoked).
     pub close_pool: bool,
@@ -123,8 +126,13 @@ const SETTLE_REFUND: &str =
     "UPDATE refunds SET status = $3, modified_at = $2 WHERE id = $1 AND status = 'pending'";
 
 /// `$1` order, `$2` now: a wholly refunded order.
-const ORDER_REFUNDED: &str = "UPDATE orders SET status = 'refunded', modified_at = $2 \
-     WHERE id = $1 AND status = 'paid' AND refunded_amount = total_amount";
+const ORDER_REFUNDED: &str =
+    "UPDATE orders SET status = 'refunded', modified_at = $2 WHERE id = $1 AND status = 'paid'";
+
+/// `$1` order: what its succeeded refunds gave back, and what it cost.
+const SUCCEEDED_TOTAL: &str = "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds \
+     WHERE order_id = $1 AND status = 'succeeded'";
+const ORDER_TOTAL: &str = "SELECT total_amount FROM orders WHERE id = $1";
 
 /// `$1` order, `$2` amount, `$3` now: a failed refund's reservation released.
 const RELEASE_ON_ORDER: &str = "UPDATE orders SET refunded_amount = refunded_amount - $2, modified_at = $3 \
@@ -156,11 +164,23 @@ const TEST_REFUND_EXISTS: &str =
 const TEST_CHARGE_AMOUNT: &str = "SELECT amount FROM test_payment_charges WHERE reference = $1";
 const TEST_REFUNDED: &str = "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM test_payment_refunds WHERE charge_reference = $1";
 const INSERT_TEST_REFUND: &str = "INSERT INTO test_payment_refunds (idempotency_key, charge_reference, amount, created_at) \
-     VALUES ($1, $2, $3, $4)";
+     VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING";
 
 #[async_trait::async_trait]
 impl RefundStore for SqlStore {
-    async fn start_refund(&self, refund: &RefundRecord) -> Result<bool, StoreError> {
+    async fn succeeded_refunds_total(&self, order_id: OrderId) -> Result<MinorUnits, StoreError> {
+        let refunded: i64 = query_scalar(SUCCEEDED_TOTAL)
+            .bind(order_id)
+            .fetch_one(&self.db)
+            .await?;
+        Ok(MinorUnits(refunded))
+    }
+
+    async fn start_refund(
+        &self,
+        refund: &RefundRecord,
+        events: &[NewEvent],
+    ) -> Result<bool, StoreError> {
         let mut tx = self.db.begin_write().await?;
         let reserved = query(RESERVE_ON_ORDER)
             .bind(refund.order_id)
@@ -189,7 +209,7 @@ impl RefundStore for SqlStore {
             .bind(super::catalog::to_json(&refund.metadata)?)
             .execute(&mut tx)
             .await?;
-        tx.commit().await?;
+        Self::commit_with_events(tx, events).await?;
         Ok(true)
     }
 
@@ -220,11 +240,26 @@ impl RefundStore for SqlStore {
             tx.commit().await?;
             return Ok(());
         }
-        query(ORDER_REFUNDED)
+        let refunded: i64 = query_scalar(SUCCEEDED_TOTAL)
             .bind(settlement.order_id)
-            .bind(settlement.now)
-            .execute(&mut tx)
+            .fetch_one(&mut tx)
             .await?;
+        let total: i64 = query_scalar(ORDER_TOTAL)
+            .bind(settlement.order_id)
+            .fetch_one(&mut tx)
+            .await?;
+        if (refunded == total) != settlement.whole {
+            return Err(StoreError::Stale(
+                "another refund of the order settled meanwhile",
+            ));
+        }
+        if settlement.whole {
+            query(ORDER_REFUNDED)
+                .bind(settlement.order_id)
+                .bind(settlement.now)
+                .execute(&mut tx)
+                .await?;
+        }
         if settlement.close_pool {
             query(CLOSE_ORDER_POOL)
                 .bind(settlement.order_id)

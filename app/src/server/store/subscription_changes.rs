@@ -8,8 +8,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    NewEvent, OrderRecord, PriceRecord, SeatRevokeWrite, SqlStore, StoreError, SubscriptionRecord,
-    SubscriptionStore,
+    NewEmail, NewEvent, OrderRecord, PriceRecord, SeatRevokeWrite, SqlStore, StoreError,
+    SubscriptionRecord, SubscriptionStore,
     billing::{OrderRow, ScheduledSeats},
     billing_sql::{ORDER_COLUMNS, SUBSCRIPTION_READ_COLUMNS},
     catalog::{PriceRow, to_json},
@@ -79,10 +79,19 @@ pub struct CancellationWrite {
 pub struct SubscriptionEndWrite {
     pub subscription_id: SubscriptionId,
     pub now: DateTime<Utc>,
+    /// When it ended: now, or the end of its last period.
+    pub ended_at: DateTime<Utc>,
+    /// The version the end was planned from (the scheduler's ends); none: whatever it is now.
+    pub version: Option<i64>,
+    /// The last order: prorations not billed yet, billed when a subscription ends at its period's
+    /// end (paid, or `pending` when its charge failed), with the entries it bills.
+    pub final_order: Option<OrderRecord>,
+    pub billed: Vec<uuid::Uuid>,
     pub reason: Option<String>,
     pub comment: Option<String>,
     pub revokes: Vec<SeatRevokeWrite>,
     pub events: Vec<NewEvent>,
+    pub emails: Vec<NewEmail>,
 }
 
 /// A renewal: the subscription's next period with its seat count and amount, the order that bills
@@ -91,9 +100,9 @@ pub struct SubscriptionEndWrite {
 pub struct RenewalWrite {
     pub subscription_id: SubscriptionId,
     pub now: DateTime<Utc>,
-    /// The end of the period being renewed: nothing is written once it no longer is (renewed by
-    /// another process).
-    pub from_period_end: DateTime<Utc>,
+    /// The version the renewal was planned from: nothing is written once the subscription moved
+    /// on (renewed by another process, or changed).
+    pub version: i64,
     pub period_start: DateTime<Utc>,
     pub period_end: DateTime<Utc>,
     pub seats: u32,
@@ -102,6 +111,8 @@ pub struct RenewalWrite {
     pub billed: Vec<uuid::Uuid>,
     pub carried: Option<BillingEntryRecord>,
     pub events: Vec<NewEvent>,
+    /// When to look whether to remind the customer of the next renewal.
+    pub remind_at: Option<DateTime<Utc>>,
 }
 
 /// A renewal whose charge failed: the subscription is past due (since the first failure) and is
@@ -110,9 +121,10 @@ pub struct RenewalWrite {
 pub struct PastDueWrite {
     pub subscription_id: SubscriptionId,
     pub now: DateTime<Utc>,
-    pub from_period_end: DateTime<Utc>,
+    pub version: i64,
     pub retry_at: DateTime<Utc>,
     pub events: Vec<NewEvent>,
+    pub emails: Vec<NewEmail>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -159,7 +171,7 @@ const RENEWING: &str =
 
 /// `$1` id, `$2` seats, `$3` amount, `$4` now, `$5` the count the change was planned from.
 const CHANGE_SEATS_NOW: &str = const_format::concatcp!(
-    "UPDATE subscriptions SET seats = $2, amount = $3, modified_at = $4, pending_seats = NULL, \
+    "UPDATE subscriptions SET seats = $2, amount = $3, modified_at = $4, version = version + 1, pending_seats = NULL, \
      pending_update_id = NULL, pending_update_created_at = NULL \
      WHERE id = $1 AND seats = $5 AND used_seats <= $2 AND ",
     RENEWING
@@ -168,14 +180,14 @@ const CHANGE_SEATS_NOW: &str = const_format::concatcp!(
 /// `$1` id, `$2` scheduled seats, `$3` its id, `$4` now, `$5` the count the change was planned from.
 const SCHEDULE_SEATS: &str = const_format::concatcp!(
     "UPDATE subscriptions SET pending_seats = $2, pending_update_id = $3, \
-     pending_update_created_at = $4, modified_at = $4 \
+     pending_update_created_at = $4, modified_at = $4, version = version + 1 \
      WHERE id = $1 AND seats = $5 AND used_seats <= $2 AND ",
     RENEWING
 );
 
 /// `$1` id, `$2` now, `$3` the count the change was planned from.
 const DROP_SCHEDULED_SEATS: &str = "UPDATE subscriptions SET pending_seats = NULL, pending_update_id = NULL, \
-     pending_update_created_at = NULL, modified_at = $2 \
+     pending_update_created_at = NULL, modified_at = $2, version = version + 1 \
      WHERE id = $1 AND seats = $3 AND pending_seats IS NOT NULL";
 
 const INSERT_BILLING_ENTRY: &str = "INSERT INTO billing_entries (id, organization_id, subscription_id, \
@@ -184,23 +196,24 @@ const INSERT_BILLING_ENTRY: &str = "INSERT INTO billing_entries (id, organizatio
 
 /// `$1` id, `$2` now, `$3` reason, `$4` comment.
 const CANCEL_AT_PERIOD_END: &str = "UPDATE subscriptions SET cancel_at_period_end = TRUE, canceled_at = $2, \
-     modified_at = $2, customer_cancellation_reason = $3, customer_cancellation_comment = $4 \
+     modified_at = $2, version = version + 1, customer_cancellation_reason = $3, customer_cancellation_comment = $4 \
      WHERE id = $1 AND NOT cancel_at_period_end AND ended_at IS NULL \
      AND status IN ('active', 'trialing', 'past_due')";
 
 /// `$1` id, `$2` now.
 const UNCANCEL: &str = "UPDATE subscriptions SET cancel_at_period_end = FALSE, canceled_at = NULL, \
-     modified_at = $2, customer_cancellation_reason = NULL, customer_cancellation_comment = NULL \
+     modified_at = $2, version = version + 1, customer_cancellation_reason = NULL, customer_cancellation_comment = NULL \
      WHERE id = $1 AND cancel_at_period_end AND ended_at IS NULL \
      AND status IN ('active', 'trialing', 'past_due')";
 
-/// `$1` id, `$2` now, `$3` reason, `$4` comment (NULL keeps what a cancellation gave).
+/// `$1` id, `$2` now, `$3` reason, `$4` comment (NULL keeps what a cancellation gave), `$5` when it
+/// ended, `$6` the version it was planned from (NULL: any).
 const END_SUBSCRIPTION: &str = "UPDATE subscriptions SET status = 'canceled', \
-     canceled_at = COALESCE(canceled_at, $2), ended_at = $2, modified_at = $2, pending_seats = NULL, \
-     pending_update_id = NULL, pending_update_created_at = NULL, \
+     canceled_at = COALESCE(canceled_at, $2), ended_at = $5, modified_at = $2, version = version + 1, \
+     pending_seats = NULL, pending_update_id = NULL, pending_update_created_at = NULL, retry_at = NULL, \
      customer_cancellation_reason = COALESCE($3, customer_cancellation_reason), \
      customer_cancellation_comment = COALESCE($4, customer_cancellation_comment) \
-     WHERE id = $1 AND ended_at IS NULL";
+     WHERE id = $1 AND ended_at IS NULL AND ($6 IS NULL OR version = $6)";
 
 /// `$1` now, `$2` limit: live subscriptions whose period has ended, or whose past-due charge is to
 /// be tried again; the longest due first.
@@ -208,7 +221,7 @@ const DUE_SUBSCRIPTIONS: &str = const_format::concatcp!(
     "SELECT ",
     SUBSCRIPTION_READ_COLUMNS,
     " FROM subscriptions WHERE ended_at IS NULL AND current_period_end <= $1 \
-     AND (status IN ('active', 'trialing') OR (status = 'past_due' AND retry_at <= $1)) \
+     AND (retry_at IS NULL OR retry_at <= $1) AND status IN ('active', 'trialing', 'past_due') \
      ORDER BY current_period_end, id LIMIT $2"
 );
 
@@ -224,24 +237,29 @@ const BILL_ENTRY: &str =
 /// `$1` subscription.
 const PAYMENT_METHOD: &str = "SELECT payment_method FROM subscriptions WHERE id = $1";
 
-/// `$1` id, `$2` period start, `$3` period end, `$4` seats, `$5` amount, `$6` now, `$7` the end of
-/// the period renewed.
+/// `$1` id, `$2` period start, `$3` period end, `$4` seats, `$5` amount, `$6` now, `$7` the version
+/// the renewal was planned from, `$8` when to look whether to remind of the next renewal.
 const RENEW: &str = "UPDATE subscriptions SET current_period_start = $2, current_period_end = $3, \
-     seats = $4, amount = $5, status = 'active', past_due_at = NULL, retry_at = NULL, \
-     pending_seats = NULL, pending_update_id = NULL, pending_update_created_at = NULL, modified_at = $6 \
-     WHERE id = $1 AND current_period_end = $7 AND ended_at IS NULL AND used_seats <= $4";
+     seats = $4, amount = $5, status = 'active', past_due_at = NULL, retry_at = NULL, remind_at = $8, \
+     pending_seats = NULL, pending_update_id = NULL, pending_update_created_at = NULL, modified_at = $6, \
+     version = version + 1 \
+     WHERE id = $1 AND version = $7 AND ended_at IS NULL AND used_seats <= $4";
 
-/// `$1` id, `$2` now, `$3` retry at, `$4` the end of the period renewed.
+/// `$1` id, `$2` now, `$3` retry at, `$4` the version the renewal was planned from.
 const MARK_PAST_DUE: &str = "UPDATE subscriptions SET status = 'past_due', \
-     past_due_at = COALESCE(past_due_at, $2), retry_at = $3, modified_at = $2 \
-     WHERE id = $1 AND current_period_end = $4 AND ended_at IS NULL";
+     past_due_at = COALESCE(past_due_at, $2), retry_at = $3, modified_at = $2, version = version + 1 \
+     WHERE id = $1 AND version = $4 AND ended_at IS NULL";
+
+/// `$1` id, `$2` until, `$3` version: a renewal that could not be done now waits (without being a
+/// change of terms).
+const POSTPONE: &str = "UPDATE subscriptions SET retry_at = $2 WHERE id = $1 AND version = $3";
 
 /// `$1` order, `$2` now, `$3` the charge's reference: an invoiced change's order, charged.
 const PAY_ORDER: &str = "UPDATE orders SET status = 'paid', modified_at = $2, payment_reference = $3 \
      WHERE id = $1 AND status = 'pending'";
 /// `$1` order, `$2` now: an invoiced change's order whose charge was given back.
-const REFUND_PENDING_ORDER: &str =
-    "UPDATE orders SET status = 'refunded', modified_at = $2 WHERE id = $1 AND status = 'pending'";
+const REFUND_PENDING_ORDER: &str = "UPDATE orders SET status = 'refunded', modified_at = $2, \
+     refunded_amount = total_amount WHERE id = $1 AND status = 'pending'";
 /// `$1` order: an invoiced change that charged nothing leaves nothing behind.
 const DROP_ENTRY_OF_PENDING_ORDER: &str = "DELETE FROM billing_entries WHERE order_id = $1 \
      AND EXISTS (SELECT 1 FROM orders o WHERE o.id = $1 AND o.status = 'pending')";
@@ -258,12 +276,30 @@ const PENDING_UPDATE_ORDERS: &str = const_format::concatcp!(
 const ENTRY_OF_ORDER: &str = "SELECT id, organization_id, subscription_id, created_at, amount, currency, \
      seats_from, seats_to, period_start, period_end FROM billing_entries WHERE order_id = $1";
 
+/// `$1` a charge's reference: whether an order names it.
+const CHARGE_IS_BILLED: &str = "SELECT COUNT(*) FROM orders WHERE payment_reference = $1";
+
+/// `$1` now, `$2` limit: renewing subscriptions whose reminder is due.
+const DUE_REMINDERS: &str = const_format::concatcp!(
+    "SELECT ",
+    SUBSCRIPTION_READ_COLUMNS,
+    " FROM subscriptions WHERE remind_at <= $1 AND ended_at IS NULL \
+     AND status IN ('active', 'trialing') AND NOT cancel_at_period_end \
+     ORDER BY remind_at, id LIMIT $2"
+);
+
+/// `$1` id, `$2` version: the reminder of the coming renewal was looked at.
+const REMINDED: &str = "UPDATE subscriptions SET remind_at = NULL WHERE id = $1 AND version = $2";
+
+/// `$1` organization.
+const REMINDER_DAYS: &str = "SELECT renewal_reminder_days FROM organizations WHERE id = $1";
+
 /// `$1` organization.
 const GRACE_DAYS: &str = "SELECT past_due_grace_days FROM organizations WHERE id = $1";
 
 /// `$1` id, `$2` metadata, `$3` now.
-const CHANGE_METADATA: &str =
-    "UPDATE subscriptions SET metadata = $2, modified_at = $3 WHERE id = $1";
+const CHANGE_METADATA: &str = "UPDATE subscriptions SET metadata = $2, modified_at = $3, \
+     version = version + 1 WHERE id = $1";
 
 /// `$1` id: a price, archived or not.
 const SELECT_PRICE: &str = "SELECT id, product_id, created_at, amount_type, price_currency, \
@@ -273,6 +309,26 @@ const COUNT_ACTIVE_SEATS_OF_SUBSCRIPTION: &str = "SELECT COUNT(*) FROM customer_
      WHERE subscription_id = $1 AND status IN ('pending', 'claimed')";
 
 impl SqlStore {
+    /// Marks `entries` billed by `order`; Stale when one was billed meanwhile.
+    async fn bill_entries_with(
+        tx: &mut Tx,
+        entries: &[uuid::Uuid],
+        order: OrderId,
+    ) -> Result<(), StoreError> {
+        for entry in entries {
+            let billed = query(BILL_ENTRY)
+                .bind(*entry)
+                .bind(order)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if billed != 1 {
+                return Err(StoreError::Stale("a proration was billed meanwhile"));
+            }
+        }
+        Ok(())
+    }
+
     async fn insert_billing_entry_with(
         tx: &mut Tx,
         entry: &BillingEntryRecord,
@@ -372,11 +428,22 @@ impl SubscriptionStore for SqlStore {
             .bind(write.now)
             .bind(write.reason.as_deref())
             .bind(write.comment.as_deref())
+            .bind(write.ended_at)
+            .bind(write.version)
             .execute(&mut tx)
             .await?
             .rows_affected();
         if ended != 1 {
-            return Err(StoreError::Stale("the subscription has already ended"));
+            return Err(StoreError::Stale(
+                "the subscription has already ended, or changed",
+            ));
+        }
+        if let Some(order) = &write.final_order {
+            Self::insert_order_with(&mut tx, order).await?;
+            Self::bill_entries_with(&mut tx, &write.billed, order.id).await?;
+        }
+        for email in &write.emails {
+            Self::insert_email_with(&mut tx, email).await?;
         }
         for revoke in &write.revokes {
             Self::revoke_seat_with(&mut tx, revoke).await?;
@@ -464,7 +531,8 @@ impl SubscriptionStore for SqlStore {
             .bind(i64::from(write.seats))
             .bind(write.amount.get())
             .bind(write.now)
-            .bind(write.from_period_end)
+            .bind(write.version)
+            .bind(write.remind_at)
             .execute(&mut tx)
             .await?
             .rows_affected();
@@ -474,21 +542,80 @@ impl SubscriptionStore for SqlStore {
             ));
         }
         Self::insert_order_with(&mut tx, &write.order).await?;
-        for entry in &write.billed {
-            let billed = query(BILL_ENTRY)
-                .bind(*entry)
-                .bind(write.order.id)
-                .execute(&mut tx)
-                .await?
-                .rows_affected();
-            if billed != 1 {
-                return Err(StoreError::Stale("a proration was billed meanwhile"));
-            }
-        }
+        Self::bill_entries_with(&mut tx, &write.billed, write.order.id).await?;
         if let Some(entry) = &write.carried {
             Self::insert_billing_entry_with(&mut tx, entry).await?;
         }
         Self::commit_with_events(tx, &write.events).await
+    }
+
+    async fn due_reminders(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<SubscriptionRecord>, StoreError> {
+        Ok(query_as(DUE_REMINDERS)
+            .bind(now)
+            .bind(i64::from(limit))
+            .fetch_all(&self.db)
+            .await?)
+    }
+
+    async fn mark_reminded(
+        &self,
+        id: SubscriptionId,
+        version: i64,
+        email: Option<&NewEmail>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        let marked = query(REMINDED)
+            .bind(id)
+            .bind(version)
+            .execute(&mut tx)
+            .await?
+            .rows_affected();
+        if marked != 1 {
+            return Ok(false);
+        }
+        if let Some(email) = email {
+            Self::insert_email_with(&mut tx, email).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn renewal_reminder_days(
+        &self,
+        organization_id: OrganizationId,
+    ) -> Result<u32, StoreError> {
+        let days: i64 = query_scalar(REMINDER_DAYS)
+            .bind(organization_id)
+            .fetch_one(&self.db)
+            .await?;
+        u32::try_from(days).map_err(|_| StoreError::Corrupt(format!("reminder of {days} days")))
+    }
+
+    async fn charge_is_billed(&self, reference: &str) -> Result<bool, StoreError> {
+        let count: i64 = query_scalar(CHARGE_IS_BILLED)
+            .bind(reference)
+            .fetch_one(&self.db)
+            .await?;
+        Ok(count > 0)
+    }
+
+    async fn postpone_renewal(
+        &self,
+        id: SubscriptionId,
+        version: i64,
+        until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        query(POSTPONE)
+            .bind(id)
+            .bind(until)
+            .bind(version)
+            .execute(&self.db.writer().await?)
+            .await?;
+        Ok(())
     }
 
     async fn mark_past_due(&self, write: &PastDueWrite) -> Result<(), StoreError> {
@@ -497,7 +624,7 @@ impl SubscriptionStore for SqlStore {
             .bind(write.subscription_id)
             .bind(write.now)
             .bind(write.retry_at)
-            .bind(write.from_period_end)
+            .bind(write.version)
             .execute(&mut tx)
             .await?
             .rows_affected();
@@ -505,6 +632,9 @@ impl SubscriptionStore for SqlStore {
             return Err(StoreError::Stale(
                 "the subscription was renewed or changed meanwhile",
             ));
+        }
+        for email in &write.emails {
+            Self::insert_email_with(&mut tx, email).await?;
         }
         Self::commit_with_events(tx, &write.events).await
     }
