@@ -53,7 +53,7 @@ def test_the_sdk_updates_the_default_proration_of_its_organization(server):
         subscription_settings={
             "allow_multiple_subscriptions": True,
             "proration_behavior": "next_period",
-            "benefit_revocation_grace_period": 0,
+            "benefit_revocation_grace_period": 3,
             "prevent_trial_abuse": False,
             "allow_customer_updates": True,
         },
@@ -61,6 +61,7 @@ def test_the_sdk_updates_the_default_proration_of_its_organization(server):
     assert updated.name == "Renamed by the SDK"
     assert updated.subscription_settings.proration_behavior == "next_period"
     assert updated.proration_behavior == "next_period"
+    assert updated.subscription_settings.benefit_revocation_grace_period == 3
     assert polar.organizations.get(org["organization_id"]).proration_behavior == "next_period"
 
 
@@ -73,7 +74,7 @@ def test_a_setting_seatkeeper_keeps_fixed_is_a_validation_error_for_the_sdk(serv
             subscription_settings={
                 "allow_multiple_subscriptions": False,
                 "proration_behavior": "prorate",
-                "benefit_revocation_grace_period": 0,
+                "benefit_revocation_grace_period": 7,
                 "prevent_trial_abuse": False,
                 "allow_customer_updates": True,
             },

@@ -6,7 +6,7 @@
 //!
 //! A subscription's renewals charge a payment method saved when its checkout is confirmed
 //! ([`PaymentProvider::save_payment_method`]): a reusable reference, never card data. With the test
-//! provider, `tok_visa` (and `tok_visa_slow`) save `pm_card_visa`, which always pays;
+//! provider, `tok_visa` saves `pm_card_visa`, which always pays (`tok_visa_slow` a slow one);
 //! `tok_visa_renewal_declined` pays at checkout but saves `pm_card_renewal_declined`, which declines
 //! every later charge (how a test makes a renewal fail).
 //!
@@ -93,6 +93,8 @@ pub const TOKEN_VISA: &str = "tok_visa";
 pub const TOKEN_VISA_RENEWAL_DECLINED: &str = "tok_visa_renewal_declined";
 /// Saved payment methods of the test provider.
 pub const METHOD_VISA: &str = "pm_card_visa";
+/// Saved by [`TOKEN_VISA_SLOW`]: pays, answering after [`SLOW_CHARGE`] (for crash tests of renewals).
+pub const METHOD_VISA_SLOW: &str = "pm_card_visa_slow";
 pub const METHOD_RENEWAL_DECLINED: &str = "pm_card_renewal_declined";
 pub const TOKEN_DECLINED: &str = "tok_chargeDeclined";
 /// Pays, but answers only after [`SLOW_CHARGE`]: the charge is in the ledger before the answer, as
@@ -123,7 +125,7 @@ impl PaymentProvider for TestPaymentProvider {
     async fn charge(&self, charge: &Charge, now: DateTime<Utc>) -> Result<Receipt, PaymentError> {
         let slow = match charge.token.as_str() {
             TOKEN_VISA | TOKEN_VISA_RENEWAL_DECLINED | METHOD_VISA => false,
-            TOKEN_VISA_SLOW => true,
+            TOKEN_VISA_SLOW | METHOD_VISA_SLOW => true,
             TOKEN_DECLINED => {
                 return Err(PaymentError::Declined(
                     "Your card was declined. Try another card.".into(),
@@ -197,7 +199,8 @@ impl PaymentProvider for TestPaymentProvider {
 
     async fn save_payment_method(&self, token: &str) -> Result<String, PaymentError> {
         match token {
-            TOKEN_VISA | TOKEN_VISA_SLOW => Ok(METHOD_VISA.to_owned()),
+            TOKEN_VISA => Ok(METHOD_VISA.to_owned()),
+            TOKEN_VISA_SLOW => Ok(METHOD_VISA_SLOW.to_owned()),
             TOKEN_VISA_RENEWAL_DECLINED => Ok(METHOD_RENEWAL_DECLINED.to_owned()),
             TOKEN_DECLINED => Err(PaymentError::Declined(
                 "Your card was declined. Try another card.".into(),

@@ -486,6 +486,140 @@ async fn a_server_killed_between_the_charge_and_the_purchase_settles_the_payment
     server.wait().unwrap();
 }
 
+/// `seatkeeper serve --test-clock` whose clock starts at 2027-01-01, on `database_url`.
+fn serve_binary_on_new_year(database_url: &str, port: u16) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_seatkeeper"))
+        .args([
+            "serve",
+            "--test-clock",
+            "--test-clock-start",
+            "2027-01-01T00:00:00Z",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .args(["--database-url", database_url])
+        .env_remove("DATABASE_URL")
+        .env_remove("SMTP_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+async fn a_server_killed_between_a_renewal_charge_and_its_order_renews_once_after_a_restart(
+    backend: Backend,
+) {
+    let db = TestDatabase::new(backend).await;
+    let token = acme_token_from_cli(&db.url);
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut server = serve_binary_on_new_year(&db.url, port);
+    wait_ready(&client, &base).await;
+    let ledger = |client: reqwest::Client, base: String| async move {
+        client
+            .get(format!("{base}/v1/_test/payments"))
+            .send()
+            .await
+            .unwrap()
+            .json::<Vec<Value>>()
+            .await
+            .unwrap()
+    };
+
+    let product: Value = client.post(format!("{base}/v1/products")).bearer_auth(&token)
+        .json(&json!({"name": "Team plan", "recurring_interval": "month", "prices": [{"amount_type": "seat_based", "seat_tiers": {"seat_tier_type": "volume", "tiers": [{"min_seats": 1, "price_per_seat": 1000}]}}]}))
+        .send().await.unwrap().json().await.unwrap();
+    let open: Value = client.post(format!("{base}/v1/checkouts")).bearer_auth(&token)
+        .json(&json!({"products": [product["id"]], "seats": 2, "customer_email": "buyer@example.com"}))
+        .send().await.unwrap().json().await.unwrap();
+    let secret = open["client_secret"].as_str().unwrap().to_owned();
+    // The slow card saves a payment method whose charges answer seconds after they are made.
+    let bought = client
+        .post(format!("{base}/v1/checkouts/client/{secret}/confirm"))
+        .json(&json!({"confirmation_token_id": "tok_visa_slow"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bought.status(), 200);
+    assert_eq!(ledger(client.clone(), base.clone()).await.len(), 1);
+
+    let advancing = tokio::spawn({
+        let (client, base, token) = (client.clone(), base.clone(), token.clone());
+        async move {
+            client
+                .post(format!("{base}/v1/test-clock/advance"))
+                .bearer_auth(token)
+                .json(&json!({"to": "2027-02-01T00:00:00Z"}))
+                .send()
+                .await
+        }
+    });
+    // Kill -9 as soon as the renewal is charged (its answer comes only seconds later).
+    let mut charged = false;
+    for _ in 0..300 {
+        if ledger(client.clone(), base.clone()).await.len() == 2 {
+            charged = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(charged, "the renewal was charged");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(
+        advancing.await.unwrap().is_err(),
+        "the advance got no answer"
+    );
+
+    let mut server = serve_binary_on_new_year(&db.url, port);
+    wait_ready(&client, &base).await;
+    let orders = |client: reqwest::Client, base: String, token: String| async move {
+        let page: Value = client
+            .get(format!("{base}/v1/orders?sorting=created_at"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["billing_reason"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        orders(client.clone(), base.clone(), token.clone()).await,
+        ["subscription_create"],
+        "charged, never written"
+    );
+    let response = client
+        .post(format!("{base}/v1/test-clock/advance"))
+        .bearer_auth(&token)
+        .json(&json!({"to": "2027-02-01T00:00:00Z"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        orders(client.clone(), base.clone(), token.clone()).await,
+        ["subscription_create", "subscription_cycle"]
+    );
+    let charges = ledger(client.clone(), base.clone()).await;
+    assert_eq!(
+        charges.len(),
+        2,
+        "the renewal was charged once: {charges:?}"
+    );
+    assert!(charges.iter().all(|c| c["refunded_at"].is_null()));
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
 both_backends!(
     a_server_killed_between_the_charge_and_the_purchase_settles_the_payment_after_a_restart,
+    a_server_killed_between_a_renewal_charge_and_its_order_renews_once_after_a_restart,
 );

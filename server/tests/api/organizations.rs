@@ -92,13 +92,22 @@ async fn an_organization_changes_its_name_email_and_default_proration(backend: B
         "subscription_settings": {
             "proration_behavior": "next_period",
             "allow_multiple_subscriptions": true,
-            "benefit_revocation_grace_period": 0,
+            "benefit_revocation_grace_period": 14,
             "prevent_trial_abuse": false,
             "allow_customer_updates": true
         }
     });
+    let (_, before) = json(app.get_as(&org.token, &path).await).await;
+    assert_eq!(
+        before["subscription_settings"]["benefit_revocation_grace_period"], 7,
+        "a past-due subscription keeps its seats a week by default"
+    );
     let (status, updated) = json(app.patch_as(&org.token, &path, &body).await).await;
     assert_eq!(status, 200, "{updated}");
+    assert_eq!(
+        updated["subscription_settings"]["benefit_revocation_grace_period"],
+        14
+    );
     assert_eq!(updated["name"], "Acme Corp");
     assert_eq!(updated["email"], "billing@acme.example");
     assert_eq!(updated["proration_behavior"], "next_period");

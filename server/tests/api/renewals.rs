@@ -732,7 +732,38 @@ async fn the_billing_manager_is_reminded_a_week_before_a_renewal_that_costs_more
     );
 }
 
+async fn the_organizations_grace_period_decides_when_a_past_due_subscription_ends(
+    backend: Backend,
+) {
+    let app = app_on_new_year(backend).await;
+    let org = app.create_org("acme").await;
+    patch(
+        &app,
+        &org,
+        &format!("/v1/organizations/{}", org.id),
+        json!({"subscription_settings": {"benefit_revocation_grace_period": 2}}),
+    )
+    .await;
+    let (path, _) = subscribe(&app, &org, 3, "tok_visa_renewal_declined").await;
+    advance_to(&app, at(2, 2)).await;
+    assert_eq!(read(&app, &org, &path).await["status"], "past_due");
+    let (_, settings) = json(
+        app.get_as(&org.token, &format!("/v1/organizations/{}", org.id))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        settings["subscription_settings"]["benefit_revocation_grace_period"],
+        2
+    );
+    advance_to(&app, at(2, 3)).await;
+    let ended = read(&app, &org, &path).await;
+    assert_eq!(ended["status"], "canceled", "{ended}");
+    assert_eq!(ended["ended_at"], json!(at(2, 3)));
+}
+
 both_backends!(
+    the_organizations_grace_period_decides_when_a_past_due_subscription_ends,
     seats_added_then_cancelled_are_billed_when_the_subscription_ends,
     the_portal_adds_seats_now_and_removes_them_at_the_renewal_whatever_the_default,
     the_billing_manager_is_reminded_a_week_before_a_renewal_that_costs_more,

@@ -61,7 +61,12 @@ impl From<&OrganizationRecord> for CheckoutOrganization {
 
 impl From<OrganizationRecord> for Organization {
     fn from(record: OrganizationRecord) -> Self {
-        Self::new(CheckoutOrganization::from(&record), record.email)
+        let grace = record.past_due_grace_days;
+        let mut organization = Self::new(CheckoutOrganization::from(&record), record.email);
+        organization
+            .subscription_settings
+            .benefit_revocation_grace_period = grace;
+        organization
     }
 }
 
@@ -77,6 +82,9 @@ fn organization_name(raw: &str) -> Result<String, ValidationIssue> {
     }
     Ok(name.to_owned())
 }
+
+/// The longest grace period of a past-due subscription, in days.
+const MAX_GRACE_DAYS: i64 = 60;
 
 /// A `subscription_settings` key Seatkeeper keeps at `kept`: asking for another value is an issue.
 fn keep_fixed<T: PartialEq + std::fmt::Display>(
@@ -239,12 +247,19 @@ impl Services {
                 reported.allow_multiple_subscriptions,
                 &mut issues,
             );
-            keep_fixed(
-                "benefit_revocation_grace_period",
-                settings.benefit_revocation_grace_period,
-                reported.benefit_revocation_grace_period,
-                &mut issues,
-            );
+            match settings.benefit_revocation_grace_period {
+                Some(days) if (0..=MAX_GRACE_DAYS).contains(&days) => {
+                    record.past_due_grace_days = days;
+                }
+                Some(_) => issues.push(ValidationIssue::in_body(
+                    ["subscription_settings", "benefit_revocation_grace_period"],
+                    format!(
+                        "the days a past-due subscription keeps its seats: 0 to {MAX_GRACE_DAYS}"
+                    ),
+                    "value_error",
+                )),
+                None => {}
+            }
             keep_fixed(
                 "prevent_trial_abuse",
                 settings.prevent_trial_abuse,

@@ -526,7 +526,11 @@ impl Services {
             .store()
             .past_due_grace_days(record.organization_id)
             .await?;
-        let since = record.changes.past_due_at.unwrap_or(now);
+        // Past due since the payment was due: the end of the period (the pass may run later).
+        let since = record
+            .changes
+            .past_due_at
+            .unwrap_or(record.current_period_end.min(now));
         let grace_ends = since + TimeDelta::days(i64::from(days));
         let retry_at = (now + RETRY_AFTER).min(grace_ends).max(now);
         let mut changed = record.clone();
@@ -552,6 +556,7 @@ impl Services {
             subscription_id: record.id,
             now,
             version: record.changes.version,
+            since,
             retry_at,
             events,
             emails,

@@ -20,6 +20,9 @@ pub struct OrganizationRecord {
     /// How long an invitation link stays valid.
     pub invitation_ttl_seconds: i64,
     pub proration_behavior: ProrationBehavior,
+    /// How many days a past-due subscription keeps its seats (Polar's
+    /// `benefit_revocation_grace_period`).
+    pub past_due_grace_days: i64,
 }
 
 /// A new organization to insert.

@@ -125,6 +125,9 @@ const RESERVE_ON_ORDER: &str = "UPDATE orders SET refunded_amount = refunded_amo
 const SETTLE_REFUND: &str =
     "UPDATE refunds SET status = $3, modified_at = $2 WHERE id = $1 AND status = 'pending'";
 
+/// `$1` order, `$2` now: takes the order's row (its lock on PostgreSQL).
+const LOCK_ORDER: &str = "UPDATE orders SET modified_at = $2 WHERE id = $1";
+
 /// `$1` order, `$2` now: a wholly refunded order.
 const ORDER_REFUNDED: &str =
     "UPDATE orders SET status = 'refunded', modified_at = $2 WHERE id = $1 AND status = 'paid'";
@@ -215,6 +218,14 @@ impl RefundStore for SqlStore {
 
     async fn settle_refund(&self, settlement: &RefundSettlement) -> Result<(), StoreError> {
         let mut tx = self.db.begin_write().await?;
+        // The order's row first: settlements of one order's refunds wait for each other here, so
+        // each one's sum below sees the ones settled before it (no two refunds both finding the
+        // order not yet whole).
+        query(LOCK_ORDER)
+            .bind(settlement.order_id)
+            .bind(settlement.now)
+            .execute(&mut tx)
+            .await?;
         let status = if settlement.succeeded {
             "succeeded"
         } else {

@@ -122,6 +122,8 @@ pub struct PastDueWrite {
     pub subscription_id: SubscriptionId,
     pub now: DateTime<Utc>,
     pub version: i64,
+    /// Since when it is past due: when the payment was due.
+    pub since: DateTime<Utc>,
     pub retry_at: DateTime<Utc>,
     pub events: Vec<NewEvent>,
     pub emails: Vec<NewEmail>,
@@ -245,9 +247,10 @@ const RENEW: &str = "UPDATE subscriptions SET current_period_start = $2, current
      version = version + 1 \
      WHERE id = $1 AND version = $7 AND ended_at IS NULL AND used_seats <= $4";
 
-/// `$1` id, `$2` now, `$3` retry at, `$4` the version the renewal was planned from.
+/// `$1` id, `$2` now, `$3` retry at, `$4` the version the renewal was planned from, `$5` since when
+/// it is past due (kept from the first failure).
 const MARK_PAST_DUE: &str = "UPDATE subscriptions SET status = 'past_due', \
-     past_due_at = COALESCE(past_due_at, $2), retry_at = $3, modified_at = $2, version = version + 1 \
+     past_due_at = COALESCE(past_due_at, $5), retry_at = $3, modified_at = $2, version = version + 1 \
      WHERE id = $1 AND version = $4 AND ended_at IS NULL";
 
 /// `$1` id, `$2` until, `$3` version: a renewal that could not be done now waits (without being a
@@ -625,6 +628,7 @@ impl SubscriptionStore for SqlStore {
             .bind(write.now)
             .bind(write.retry_at)
             .bind(write.version)
+            .bind(write.since)
             .execute(&mut tx)
             .await?
             .rows_affected();
