@@ -119,7 +119,6 @@ pub struct Application {
     address: SocketAddr,
     state: AppState,
     store: Arc<dyn Store>,
-    transport: Option<Transport>,
     settings: Settings,
 }
 
@@ -169,8 +168,14 @@ impl Application {
             demo::ensure_demo(&services).await?;
             services = services.with_demo(demo::DEMO_SLUG);
         }
+        // The mailer the worker runs is also what a test-clock advance runs before it answers.
+        let mailer = transport
+            .clone()
+            .filter(|_| settings.workers.mailer)
+            .map(|transport| Mailer::new(services.clone(), transport));
         let state = AppState {
             leptos_options: leptos_options(settings.site_root.clone(), address),
+            mailer,
             services,
             test_clock,
             mail: settings.mail,
@@ -185,7 +190,6 @@ impl Application {
             address,
             state,
             store,
-            transport,
             settings,
         })
     }
@@ -219,7 +223,6 @@ impl Application {
             listener,
             state,
             store,
-            transport,
             settings,
             ..
         } = self;
@@ -231,12 +234,8 @@ impl Application {
                 workers_stopped.clone(),
             )));
         }
-        if settings.workers.mailer
-            && let Some(transport) = transport
-        {
-            running.push(tokio::spawn(
-                Mailer::new(state.services.clone(), transport).run(workers_stopped),
-            ));
+        if let Some(mailer) = state.mailer.clone() {
+            running.push(tokio::spawn(mailer.run(workers_stopped)));
         }
         let header_timeout = state.timeouts.header;
         let served = startup::serve(

@@ -58,6 +58,8 @@ pub struct AppState {
     pub timeouts: Timeouts,
     /// The gzip copies of kept seat lists.
     pub gzip_copies: Arc<GzipCopies>,
+    /// Sends the email outbox, when emails go somewhere and the mailer worker runs.
+    pub mailer: Option<crate::mailer::Mailer>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

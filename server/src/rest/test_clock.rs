@@ -60,7 +60,8 @@ async fn read(
     }))
 }
 
-/// Moves time forward, then runs what became due before answering, so a test can assert at once.
+/// Moves time forward, then runs what became due before answering (payments, renewals, reminders,
+/// and sending the email outbox when a mailer runs), so a test can assert at once.
 /// The clock is the whole server's: any organization's token may move it (test mode only).
 async fn advance(
     State(state): State<AppState>,
@@ -100,6 +101,10 @@ async fn advance(
         )
     })?;
     state.services.run_due_work().await?;
+    // The emails that work queued go out before the answer, as the mailer would send them.
+    if let Some(mailer) = &state.mailer {
+        mailer.deliver_due().await?;
+    }
     Ok(Json(ClockState {
         now: state.services.now(),
     }))

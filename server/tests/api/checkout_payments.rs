@@ -486,12 +486,14 @@ async fn a_server_killed_between_the_charge_and_the_purchase_settles_the_payment
     server.wait().unwrap();
 }
 
-/// `seatkeeper serve --test-clock` whose clock starts at 2027-01-01, on `database_url`.
+/// `seatkeeper serve --test-clock --dev-mailbox` whose clock starts at 2027-01-01, on
+/// `database_url`.
 fn serve_binary_on_new_year(database_url: &str, port: u16) -> std::process::Child {
     std::process::Command::new(env!("CARGO_BIN_EXE_seatkeeper"))
         .args([
             "serve",
             "--test-clock",
+            "--dev-mailbox",
             "--test-clock-start",
             "2027-01-01T00:00:00Z",
             "--bind",
@@ -619,7 +621,61 @@ async fn a_server_killed_between_a_renewal_charge_and_its_order_renews_once_afte
     server.wait().unwrap();
 }
 
+/// The outbox's emails of `kind`, with whether each was sent.
+async fn outbox(database_url: &str, kind: &str) -> Vec<String> {
+    let sql = format!("SELECT status FROM email_outbox WHERE kind = '{kind}'");
+    if database_url.starts_with("sqlite") {
+        let pool = sqlx::SqlitePool::connect(database_url).await.unwrap();
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+    } else {
+        let pool = sqlx::PgPool::connect(database_url).await.unwrap();
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+    }
+}
+
+async fn a_test_clock_advance_sends_the_emails_its_work_queued_before_it_answers(backend: Backend) {
+    let db = TestDatabase::new(backend).await;
+    let token = acme_token_from_cli(&db.url);
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut server = serve_binary_on_new_year(&db.url, port);
+    wait_ready(&client, &base).await;
+    let product: Value = client.post(format!("{base}/v1/products")).bearer_auth(&token)
+        .json(&json!({"name": "Team plan", "recurring_interval": "month", "prices": [{"amount_type": "seat_based", "seat_tiers": {"seat_tier_type": "volume", "tiers": [{"min_seats": 1, "price_per_seat": 1000}]}}]}))
+        .send().await.unwrap().json().await.unwrap();
+    let open: Value = client.post(format!("{base}/v1/checkouts")).bearer_auth(&token)
+        .json(&json!({"products": [product["id"]], "seats": 2, "customer_email": "buyer@example.com"}))
+        .send().await.unwrap().json().await.unwrap();
+    let secret = open["client_secret"].as_str().unwrap();
+    let bought = client
+        .post(format!("{base}/v1/checkouts/client/{secret}/confirm"))
+        .json(&json!({"confirmation_token_id": "tok_visa_renewal_declined"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bought.status(), 200);
+    let advanced = client
+        .post(format!("{base}/v1/test-clock/advance"))
+        .bearer_auth(&token)
+        .json(&json!({"to": "2027-02-01T00:00:00Z"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(advanced.status(), 200);
+    assert_eq!(outbox(&db.url, "renewal_past_due").await, ["sent"]);
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
 both_backends!(
+    a_test_clock_advance_sends_the_emails_its_work_queued_before_it_answers,
     a_server_killed_between_the_charge_and_the_purchase_settles_the_payment_after_a_restart,
     a_server_killed_between_a_renewal_charge_and_its_order_renews_once_after_a_restart,
 );
