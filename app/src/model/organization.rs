@@ -103,11 +103,16 @@ impl Organization {
             subscription_settings: SubscriptionSettings {
                 allow_multiple_subscriptions: true,
                 proration_behavior,
-                benefit_revocation_grace_period: 0,
+                benefit_revocation_grace_period: 7,
                 prevent_trial_abuse: false,
                 allow_customer_updates: true,
+                renewal_reminder_days: 7,
             },
-            customer_email_settings: CustomerEmailSettings::default(),
+            customer_email_settings: CustomerEmailSettings {
+                subscription_past_due: true,
+                subscription_renewal_reminder: true,
+                ..CustomerEmailSettings::default()
+            },
             customer_portal_settings: CustomerPortalSettings {
                 usage: Flag { show: false },
                 subscription: PortalSubscriptionSettings {
@@ -146,9 +151,13 @@ pub struct FeatureSettings {
 pub struct SubscriptionSettings {
     pub allow_multiple_subscriptions: bool,
     pub proration_behavior: ProrationBehavior,
+    /// Days a past-due subscription keeps its seats before it is canceled.
     pub benefit_revocation_grace_period: i64,
     pub prevent_trial_abuse: bool,
     pub allow_customer_updates: bool,
+    /// Seatkeeper's: days before a renewal that will cost something else than the last period
+    /// that the billing manager is reminded of it (0: no reminders).
+    pub renewal_reminder_days: i64,
 }
 
 /// Body of `PATCH /v1/organizations/{id}`: absent (or null) fields are unchanged. Polar's other
@@ -251,9 +260,14 @@ pub struct SubscriptionSettingsUpdate {
     pub prevent_trial_abuse: Option<bool>,
     #[serde(default)]
     pub allow_customer_updates: Option<bool>,
+    /// Seatkeeper's: days before a changed renewal that the billing manager is reminded (0 to 60;
+    /// 0: none).
+    #[serde(default)]
+    pub renewal_reminder_days: Option<i64>,
 }
 
-/// Polar's per-email switches; Seatkeeper sends only seat invitations, so all are off.
+/// Polar's per-email switches: Seatkeeper sends seat invitations, renewal reminders and past-due
+/// notices; the others are off.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CustomerEmailSettings {

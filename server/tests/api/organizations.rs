@@ -94,7 +94,8 @@ async fn an_organization_changes_its_name_email_and_default_proration(backend: B
             "allow_multiple_subscriptions": true,
             "benefit_revocation_grace_period": 14,
             "prevent_trial_abuse": false,
-            "allow_customer_updates": true
+            "allow_customer_updates": true,
+            "renewal_reminder_days": 3
         }
     });
     let (_, before) = json(app.get_as(&org.token, &path).await).await;
@@ -107,6 +108,11 @@ async fn an_organization_changes_its_name_email_and_default_proration(backend: B
     assert_eq!(
         updated["subscription_settings"]["benefit_revocation_grace_period"],
         14
+    );
+    assert_eq!(updated["subscription_settings"]["renewal_reminder_days"], 3);
+    assert_eq!(
+        before["subscription_settings"]["renewal_reminder_days"], 7,
+        "reminded a week before by default"
     );
     assert_eq!(updated["name"], "Acme Corp");
     assert_eq!(updated["email"], "billing@acme.example");

@@ -732,6 +732,40 @@ async fn the_billing_manager_is_reminded_a_week_before_a_renewal_that_costs_more
     );
 }
 
+async fn an_organization_that_sets_no_reminder_days_sends_no_reminders(backend: Backend) {
+    let app = app_on_new_year(backend).await;
+    let org = app.create_org("acme").await;
+    patch(
+        &app,
+        &org,
+        &format!("/v1/organizations/{}", org.id),
+        json!({"subscription_settings": {"renewal_reminder_days": 0}}),
+    )
+    .await;
+    assert_validation(
+        app.patch_as(
+            &org.token,
+            &format!("/v1/organizations/{}", org.id),
+            &json!({"subscription_settings": {"renewal_reminder_days": 61}}),
+        )
+        .await,
+        json!(["body", "subscription_settings", "renewal_reminder_days"]),
+        "value_error",
+    )
+    .await;
+    let (path, _) = subscribe(&app, &org, 3, "tok_visa").await;
+    advance_to(&app, at(1, 16)).await;
+    patch(
+        &app,
+        &org,
+        &path,
+        json!({"seats": 8, "proration_behavior": "prorate"}),
+    )
+    .await;
+    advance_to(&app, at(1, 31)).await;
+    assert!(billing_emails(&app).await.is_empty());
+}
+
 async fn the_organizations_grace_period_decides_when_a_past_due_subscription_ends(
     backend: Backend,
 ) {
@@ -763,6 +797,7 @@ async fn the_organizations_grace_period_decides_when_a_past_due_subscription_end
 }
 
 both_backends!(
+    an_organization_that_sets_no_reminder_days_sends_no_reminders,
     the_organizations_grace_period_decides_when_a_past_due_subscription_ends,
     seats_added_then_cancelled_are_billed_when_the_subscription_ends,
     the_portal_adds_seats_now_and_removes_them_at_the_renewal_whatever_the_default,

@@ -61,11 +61,11 @@ impl From<&OrganizationRecord> for CheckoutOrganization {
 
 impl From<OrganizationRecord> for Organization {
     fn from(record: OrganizationRecord) -> Self {
-        let grace = record.past_due_grace_days;
+        let (grace, reminder) = (record.past_due_grace_days, record.renewal_reminder_days);
         let mut organization = Self::new(CheckoutOrganization::from(&record), record.email);
-        organization
-            .subscription_settings
-            .benefit_revocation_grace_period = grace;
+        let settings = &mut organization.subscription_settings;
+        settings.benefit_revocation_grace_period = grace;
+        settings.renewal_reminder_days = reminder;
         organization
     }
 }
@@ -85,6 +85,8 @@ fn organization_name(raw: &str) -> Result<String, ValidationIssue> {
 
 /// The longest grace period of a past-due subscription, in days.
 const MAX_GRACE_DAYS: i64 = 60;
+/// The earliest a renewal reminder is sent, in days before the renewal.
+const MAX_REMINDER_DAYS: i64 = 60;
 
 /// A `subscription_settings` key Seatkeeper keeps at `kept`: asking for another value is an issue.
 fn keep_fixed<T: PartialEq + std::fmt::Display>(
@@ -255,6 +257,19 @@ impl Services {
                     ["subscription_settings", "benefit_revocation_grace_period"],
                     format!(
                         "the days a past-due subscription keeps its seats: 0 to {MAX_GRACE_DAYS}"
+                    ),
+                    "value_error",
+                )),
+                None => {}
+            }
+            match settings.renewal_reminder_days {
+                Some(days) if (0..=MAX_REMINDER_DAYS).contains(&days) => {
+                    record.renewal_reminder_days = days;
+                }
+                Some(_) => issues.push(ValidationIssue::in_body(
+                    ["subscription_settings", "renewal_reminder_days"],
+                    format!(
+                        "the days before a changed renewal its billing manager is reminded: 0 (none) to {MAX_REMINDER_DAYS}"
                     ),
                     "value_error",
                 )),

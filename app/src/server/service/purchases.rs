@@ -146,7 +146,8 @@ impl Services {
         let remind_at = match &subscription {
             Some(s) => {
                 let days = self.store().renewal_reminder_days(org).await?;
-                Some(s.current_period_end - chrono::TimeDelta::days(i64::from(days)))
+                // No reminders when the organization set 0 days.
+                (days > 0).then(|| s.current_period_end - chrono::TimeDelta::days(i64::from(days)))
             }
             None => None,
         };

@@ -311,7 +311,7 @@ impl Services {
             .renewal_reminder_days(record.organization_id)
             .await?;
         let write = RenewalWrite {
-            remind_at: Some(period.end - TimeDelta::days(i64::from(days))),
+            remind_at: (days > 0).then(|| period.end - TimeDelta::days(i64::from(days))),
             subscription_id: record.id,
             now,
             version: record.changes.version,

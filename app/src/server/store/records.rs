@@ -23,6 +23,8 @@ pub struct OrganizationRecord {
     /// How many days a past-due subscription keeps its seats (Polar's
     /// `benefit_revocation_grace_period`).
     pub past_due_grace_days: i64,
+    /// How many days before a changed renewal its billing manager is reminded (0: never).
+    pub renewal_reminder_days: i64,
 }
 
 /// A new organization to insert.

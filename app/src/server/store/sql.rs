@@ -33,19 +33,20 @@ pub(super) const INSERT_ORGANIZATION: &str = "INSERT INTO organizations \
      (id, created_at, modified_at, name, slug, email, invitation_ttl_seconds, proration_behavior) \
      VALUES ($1, $2, NULL, $3, $4, $5, $6, $7) \
      RETURNING id, created_at, modified_at, name, slug, email, invitation_ttl_seconds, proration_behavior, \
-     past_due_grace_days";
+     past_due_grace_days, renewal_reminder_days";
 
 pub(super) const SELECT_ORGANIZATION_BY_ID: &str = "SELECT id, created_at, modified_at, name, slug, email, \
-     invitation_ttl_seconds, proration_behavior, past_due_grace_days FROM organizations WHERE id = $1";
+     invitation_ttl_seconds, proration_behavior, past_due_grace_days, renewal_reminder_days FROM organizations WHERE id = $1";
 
 pub(super) const SELECT_ORGANIZATION_BY_SLUG: &str = "SELECT id, created_at, modified_at, name, slug, email, \
-     invitation_ttl_seconds, proration_behavior, past_due_grace_days FROM organizations WHERE slug = $1";
+     invitation_ttl_seconds, proration_behavior, past_due_grace_days, renewal_reminder_days FROM organizations WHERE slug = $1";
 
 pub(super) const COUNT_ORGANIZATIONS: &str = "SELECT COUNT(*) FROM organizations";
 
 /// `$1` id: the settings an organization may change.
 pub(super) const UPDATE_ORGANIZATION: &str = "UPDATE organizations SET name = $2, email = $3, \
-     proration_behavior = $4, modified_at = $5, past_due_grace_days = $6 WHERE id = $1";
+     proration_behavior = $4, modified_at = $5, past_due_grace_days = $6, renewal_reminder_days = $7 \
+     WHERE id = $1";
 
 pub(super) const INSERT_ACCESS_TOKEN: &str = "INSERT INTO access_tokens \
      (id, organization_id, token_hash, scopes, comment, created_at, expires_at) \
@@ -235,6 +236,7 @@ impl Store for SqlStore {
             .bind(organization.proration_behavior.as_str())
             .bind(organization.modified_at)
             .bind(organization.past_due_grace_days)
+            .bind(organization.renewal_reminder_days)
             .execute(&mut tx)
             .await?;
         Self::commit_with_events(tx, events).await
