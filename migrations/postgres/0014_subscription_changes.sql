@@ -96,3 +96,9 @@ CREATE TABLE test_payment_refunds (
     amount            BIGINT NOT NULL CHECK (amount >= 1),
     created_at        TIMESTAMPTZ NOT NULL
 );
+
+-- The test provider's cards that decline their first charge made without the customer
+-- (`tok_visa_renewal_declined_once`): one row once that first charge was declined.
+CREATE TABLE test_payment_declines (
+    payment_method  TEXT PRIMARY KEY NOT NULL
+);

@@ -8,7 +8,8 @@
 //! ([`PaymentProvider::save_payment_method`]): a reusable reference, never card data. With the test
 //! provider, `tok_visa` saves `pm_card_visa`, which always pays (`tok_visa_slow` a slow one);
 //! `tok_visa_renewal_declined` pays at checkout but saves `pm_card_renewal_declined`, which declines
-//! every later charge (how a test makes a renewal fail).
+//! every later charge (how a test makes a renewal fail); `tok_visa_renewal_declined_once` saves a
+//! card that declines its first later charge only (a past-due subscription that recovers).
 //!
 //! Every charge carries an idempotency key (the id of the checkout payment recorded before charging):
 //! charging twice with one key charges once, and [`PaymentProvider::find_charge`] tells, after a
@@ -91,6 +92,10 @@ pub trait PaymentProvider: Send + Sync + 'static {
 pub const TOKEN_VISA: &str = "tok_visa";
 /// Pays at checkout; the payment method it saves declines every later charge.
 pub const TOKEN_VISA_RENEWAL_DECLINED: &str = "tok_visa_renewal_declined";
+/// Pays at checkout; the payment method it saves declines its first later charge, then pays.
+pub const TOKEN_VISA_RENEWAL_DECLINED_ONCE: &str = "tok_visa_renewal_declined_once";
+/// The saved cards of [`TOKEN_VISA_RENEWAL_DECLINED_ONCE`]: this, then a unique suffix.
+pub const METHOD_DECLINES_ONCE: &str = "pm_card_declines_once_";
 /// Saved payment methods of the test provider.
 pub const METHOD_VISA: &str = "pm_card_visa";
 /// Saved by [`TOKEN_VISA_SLOW`]: pays, answering after [`SLOW_CHARGE`] (for crash tests of renewals).
@@ -123,8 +128,23 @@ fn unavailable(err: StoreError) -> PaymentError {
 #[async_trait]
 impl PaymentProvider for TestPaymentProvider {
     async fn charge(&self, charge: &Charge, now: DateTime<Utc>) -> Result<Receipt, PaymentError> {
+        if charge.token.starts_with(METHOD_DECLINES_ONCE)
+            && self
+                .ledger
+                .first_test_decline(&charge.token)
+                .await
+                .map_err(unavailable)?
+        {
+            return Err(PaymentError::Declined(
+                "The saved card was declined.".into(),
+            ));
+        }
         let slow = match charge.token.as_str() {
-            TOKEN_VISA | TOKEN_VISA_RENEWAL_DECLINED | METHOD_VISA => false,
+            method if method.starts_with(METHOD_DECLINES_ONCE) => false,
+            TOKEN_VISA
+            | TOKEN_VISA_RENEWAL_DECLINED
+            | TOKEN_VISA_RENEWAL_DECLINED_ONCE
+            | METHOD_VISA => false,
             TOKEN_VISA_SLOW | METHOD_VISA_SLOW => true,
             TOKEN_DECLINED => {
                 return Err(PaymentError::Declined(
@@ -202,6 +222,10 @@ impl PaymentProvider for TestPaymentProvider {
             TOKEN_VISA => Ok(METHOD_VISA.to_owned()),
             TOKEN_VISA_SLOW => Ok(METHOD_VISA_SLOW.to_owned()),
             TOKEN_VISA_RENEWAL_DECLINED => Ok(METHOD_RENEWAL_DECLINED.to_owned()),
+            TOKEN_VISA_RENEWAL_DECLINED_ONCE => Ok(format!(
+                "{METHOD_DECLINES_ONCE}{}",
+                uuid::Uuid::new_v4().simple()
+            )),
             TOKEN_DECLINED => Err(PaymentError::Declined(
                 "Your card was declined. Try another card.".into(),
             )),

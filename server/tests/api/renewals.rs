@@ -796,7 +796,43 @@ async fn the_organizations_grace_period_decides_when_a_past_due_subscription_end
     assert_eq!(ended["ended_at"], json!(at(2, 3)));
 }
 
+async fn a_past_due_subscription_whose_retry_pays_is_active_again_for_its_new_period(
+    backend: Backend,
+) {
+    let app = app_on_new_year(backend).await;
+    let org = app.create_org("acme").await;
+    let (path, _) = subscribe(&app, &org, 3, "tok_visa_renewal_declined_once").await;
+    advance_to(&app, at(2, 1)).await;
+    assert_eq!(read(&app, &org, &path).await["status"], "past_due");
+    advance_to(&app, at(2, 2)).await;
+    let recovered = read(&app, &org, &path).await;
+    assert_eq!(recovered["status"], "active", "{recovered}");
+    assert_eq!(recovered["past_due_at"], Value::Null);
+    assert_eq!(
+        (
+            recovered["current_period_start"].clone(),
+            recovered["current_period_end"].clone()
+        ),
+        (json!(at(2, 1)), json!(at(3, 1))),
+        "the period it paid for, anchored as ever"
+    );
+    assert_eq!(
+        orders(&app, &org).await,
+        [
+            ("subscription_create".into(), 3000),
+            ("subscription_cycle".into(), 3000)
+        ]
+    );
+    let notices: Vec<String> = billing_emails(&app)
+        .await
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
+    assert_eq!(notices, ["renewal_past_due"]);
+}
+
 both_backends!(
+    a_past_due_subscription_whose_retry_pays_is_active_again_for_its_new_period,
     an_organization_that_sets_no_reminder_days_sends_no_reminders,
     the_organizations_grace_period_decides_when_a_past_due_subscription_ends,
     seats_added_then_cancelled_are_billed_when_the_subscription_ends,

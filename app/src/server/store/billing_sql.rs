@@ -122,6 +122,9 @@ pub(super) const SELECT_TEST_CHARGE_BY_KEY: &str = concatcp!(
 pub(super) const REFUND_TEST_CHARGE: &str =
     "UPDATE test_payment_charges SET refunded_at = COALESCE(refunded_at, $2) WHERE reference = $1";
 
+/// `$1` a test card: records its first decline (no row when it declined already).
+pub(super) const RECORD_TEST_DECLINE: &str = "INSERT INTO test_payment_declines (payment_method) VALUES ($1) ON CONFLICT (payment_method) DO NOTHING";
+
 pub(super) const TEST_CHARGES: &str = concatcp!(
     "SELECT ",
     TEST_CHARGE_COLUMNS,
@@ -567,6 +570,15 @@ impl PaymentStore for SqlStore {
         let recorded = recorded
             .ok_or_else(|| StoreError::Corrupt("a recorded test charge vanished".into()))?;
         Ok(recorded.reference)
+    }
+
+    async fn first_test_decline(&self, payment_method: &str) -> Result<bool, StoreError> {
+        let recorded = query(RECORD_TEST_DECLINE)
+            .bind(payment_method)
+            .execute(&self.db.writer().await?)
+            .await?
+            .rows_affected();
+        Ok(recorded == 1)
     }
 
     async fn test_charge_by_key(

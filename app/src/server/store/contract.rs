@@ -427,6 +427,10 @@ pub trait PaymentStore: Send + Sync {
     /// answers the reference of the charge recorded under that key.
     async fn record_test_charge(&self, charge: &TestCharge) -> Result<String, StoreError>;
 
+    /// The test provider's ledger: true the first time a card that declines once is charged
+    /// (recording it), false afterwards.
+    async fn first_test_decline(&self, payment_method: &str) -> Result<bool, StoreError>;
+
     async fn test_charge_by_key(
         &self,
         idempotency_key: &str,
