@@ -17,6 +17,7 @@ from polar.v2026_10 import Polar, errors
 from polar.v2026_10.outputs import (
     CustomerSeat,
     CustomerSeatClaimResponse,
+    ListResourceCustomerOrder,
     ListResourceCustomerSubscription,
     SeatClaimInfo,
     SeatsList,
@@ -254,3 +255,14 @@ def test_the_sdk_lists_and_gets_the_customers_subscriptions_in_the_portal(server
     assert one.id == subscription_id and one.seats == 3 and one.product.organization is not None
     with pytest.raises(errors.ResourceNotFound):
         portal.subscriptions.get(stranger_id)
+
+
+def test_the_sdk_lists_and_gets_the_customers_orders_in_the_portal(server, polar):
+    subscription_id, customer_id = _pool(polar, 2)
+    portal = Polar(_session(polar, customer_id), base_url=server.base_url, timeout=30).customer_portal
+    page = portal.orders.list(product_billing_type="recurring", sorting=["-created_at"])
+    assert isinstance(page, ListResourceCustomerOrder)
+    assert [o.subscription_id for o in page.items] == [subscription_id]
+    one = portal.orders.get(page.items[0].id)
+    assert one.billing_reason == "subscription_create" and one.product.organization is not None
+    assert portal.orders.list(query="no such plan").items == []

@@ -431,7 +431,7 @@ pub struct OrderItem {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct Order {
+pub struct OrderCore {
     pub id: OrderId,
     pub created_at: DateTime<Utc>,
     pub modified_at: Option<DateTime<Utc>>,
@@ -462,6 +462,19 @@ pub struct Order {
     pub subscription_id: Option<SubscriptionId>,
     pub checkout_id: Option<CheckoutId>,
     pub next_payment_attempt_at: Option<DateTime<Utc>>,
+    pub subscription: Option<SubscriptionCore>,
+    pub items: Vec<OrderItem>,
+    pub description: String,
+    pub refundable_amount: MinorUnits,
+    pub refundable_tax_amount: MinorUnits,
+}
+
+/// An order as the merchant's API shows it (Polar's `Order`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Order {
+    #[serde(flatten)]
+    pub core: OrderCore,
     pub metadata: Metadata,
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub custom_field_data: serde_json::Value,
@@ -471,9 +484,14 @@ pub struct Order {
     pub product: Product,
     #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub discount: Option<serde_json::Value>,
-    pub subscription: Option<SubscriptionCore>,
-    pub items: Vec<OrderItem>,
-    pub description: String,
-    pub refundable_amount: MinorUnits,
-    pub refundable_tax_amount: MinorUnits,
+}
+
+/// An order as the customer portal shows it (Polar's `CustomerOrder`): the product names its
+/// organization.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerOrder {
+    #[serde(flatten)]
+    pub core: OrderCore,
+    pub product: CustomerSubscriptionProduct,
 }

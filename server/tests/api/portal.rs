@@ -886,7 +886,112 @@ async fn a_member_may_read_the_customers_subscriptions(backend: Backend) {
     assert_eq!(list["items"][0]["id"], paid["subscription_id"]);
 }
 
+async fn the_portal_lists_and_gets_the_customers_own_orders_each_one_time_order_a_pool(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let first = buy(&app, &org, 2, None).await;
+    let second = buy(&app, &org, 3, None).await;
+    let monthly = buy(&app, &org, 1, Some("month")).await;
+    let (_, order) = json(
+        app.get_as(
+            &org.token,
+            &format!("/v1/orders/{}", first["order_id"].as_str().unwrap()),
+        )
+        .await,
+    )
+    .await;
+    let owner = session(&app, &org, &order["customer_id"], None).await;
+    let ids = |page: &Value| -> Vec<Value> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].clone())
+            .collect()
+    };
+
+    let (status, all) = json(app.get_as(&owner, "/v1/customer-portal/orders").await).await;
+    assert_eq!(status, 200, "{all}");
+    assert_eq!(all["pagination"]["total_count"], 3);
+    assert!(
+        all["items"][0]["product"]["organization"].is_object(),
+        "a CustomerOrder"
+    );
+    let (_, pools) = json(
+        app.get_as(
+            &owner,
+            "/v1/customer-portal/orders?product_billing_type=one_time&sorting=created_at",
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        ids(&pools),
+        [first["order_id"].clone(), second["order_id"].clone()],
+        "each purchase its own pool"
+    );
+    let (_, of_subscription) = json(
+        app.get_as(
+            &owner,
+            &format!(
+                "/v1/customer-portal/orders?subscription_id={}",
+                monthly["subscription_id"].as_str().unwrap()
+            ),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(of_subscription["pagination"]["total_count"], 1);
+    assert_eq!(
+        of_subscription["items"][0]["subscription"]["id"],
+        monthly["subscription_id"]
+    );
+    let (_, none) = json(
+        app.get_as(&owner, "/v1/customer-portal/orders?query=no%20such%20plan")
+            .await,
+    )
+    .await;
+    assert_eq!(none["pagination"]["total_count"], 0);
+    let (_, by_amount) = json(
+        app.get_as(&owner, "/v1/customer-portal/orders?sorting=-amount")
+            .await,
+    )
+    .await;
+    assert_eq!(by_amount["items"][0]["id"], second["order_id"]);
+    assert_validation(
+        app.get_as(&owner, "/v1/customer-portal/orders?sorting=status")
+            .await,
+        json!(["query", "sorting"]),
+        "enum",
+    )
+    .await;
+    let path = format!(
+        "/v1/customer-portal/orders/{}",
+        first["order_id"].as_str().unwrap()
+    );
+    let (status, one) = json(app.get_as(&owner, &path).await).await;
+    assert_eq!(
+        (status, one["seats"].clone(), one["billing_reason"].clone()),
+        (200, json!(2), json!("purchase"))
+    );
+
+    let stranger = create_customer(&app, &org, json!({"email": "boss@initech.example"})).await;
+    let stranger = session(&app, &org, &stranger["id"], None).await;
+    assert_error(app.get_as(&stranger, &path).await, 404, "ResourceNotFound").await;
+    let (_, theirs) = json(app.get_as(&stranger, "/v1/customer-portal/orders").await).await;
+    assert_eq!(theirs["pagination"]["total_count"], 0);
+    assert_error(
+        app.get_as(&org.token, "/v1/customer-portal/orders").await,
+        401,
+        "Unauthorized",
+    )
+    .await;
+}
+
 both_backends!(
+    the_portal_lists_and_gets_the_customers_own_orders_each_one_time_order_a_pool,
     the_owner_lists_assigns_resends_and_revokes_in_its_own_pool_and_the_audit_log_names_the_actor,
     the_owner_manages_a_one_time_orders_pool_too,
     another_customers_session_gets_404_on_this_customers_pool_and_seats,

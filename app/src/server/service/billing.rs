@@ -3,7 +3,7 @@
 use crate::{
     model::{
         ListResource, OrderId, PageRequest, Scope, SubscriptionId,
-        billing::{Order, OrderStatus, Subscription, SubscriptionCore},
+        billing::{Order, OrderCore, OrderStatus, Subscription, SubscriptionCore},
         customer::Customer,
         product::Product,
         subscription_update::PendingSubscriptionUpdate,
@@ -84,12 +84,13 @@ pub(super) fn subscription_wire(
     }
 }
 
-pub(super) fn order_wire(
+/// The fields of an order both the merchant and the customer see.
+pub(super) fn order_core(
     o: &OrderRecord,
-    customer: Customer,
-    product: Product,
+    billing_name: Option<String>,
+    product_name: &str,
     subscription: Option<SubscriptionCore>,
-) -> Order {
+) -> OrderCore {
     let paid = matches!(o.status, OrderStatus::Paid | OrderStatus::Refunded);
     // A paid order partly refunded (or being refunded) is `partially_refunded`.
     let status = if o.status == OrderStatus::Paid && o.refunded_amount.get() > 0 {
@@ -102,7 +103,7 @@ pub(super) fn order_wire(
     } else {
         crate::model::MinorUnits::ZERO
     };
-    Order {
+    OrderCore {
         id: o.id,
         created_at: o.created_at,
         modified_at: o.modified_at,
@@ -123,7 +124,7 @@ pub(super) fn order_wire(
         refunded_tax_amount: Default::default(),
         currency: o.currency.clone(),
         billing_reason: o.billing_reason,
-        billing_name: customer.name.clone(),
+        billing_name,
         billing_address: None,
         invoice_number: None,
         is_invoice_generated: false,
@@ -136,18 +137,29 @@ pub(super) fn order_wire(
         subscription_id: o.subscription_id,
         checkout_id: o.checkout_id,
         next_payment_attempt_at: None,
-        metadata: o.metadata.clone(),
-        custom_field_data: serde_json::json!({}),
-        platform_fee_amount: Default::default(),
-        platform_fee_currency: None,
-        description: product.name.clone(),
-        customer,
-        product,
-        discount: None,
+        description: product_name.to_owned(),
         subscription,
         items: o.items.clone(),
         refundable_amount: refundable,
         refundable_tax_amount: Default::default(),
+    }
+}
+
+pub(super) fn order_wire(
+    o: &OrderRecord,
+    customer: Customer,
+    product: Product,
+    subscription: Option<SubscriptionCore>,
+) -> Order {
+    Order {
+        core: order_core(o, customer.name.clone(), &product.name, subscription),
+        metadata: o.metadata.clone(),
+        custom_field_data: serde_json::json!({}),
+        platform_fee_amount: Default::default(),
+        platform_fee_currency: None,
+        customer,
+        product,
+        discount: None,
     }
 }
 

@@ -80,6 +80,17 @@ pub const ORDER_SORTS: &[SortKey] = &[
     key("net_amount", "total_amount"),
 ];
 pub const REFUND_SORTS: &[SortKey] = &[key("created_at", "created_at"), key("amount", "amount")];
+/// What the customer portal sorts its orders by (Polar's `CustomerOrderSortProperty`).
+pub const PORTAL_ORDER_SORTS: &[SortKey] = &[
+    key("created_at", "created_at"),
+    key("amount", "total_amount"),
+    key("net_amount", "total_amount"),
+    key(
+        "product",
+        "(SELECT pr.name FROM products pr WHERE pr.id = orders.product_id)",
+    ),
+    key("subscription", "subscription_id"),
+];
 pub const GRANT_SORTS: &[SortKey] = &[
     key("created_at", "created_at"),
     key("granted_at", "granted_at"),
@@ -431,8 +442,16 @@ pub struct OrderFilter {
     pub created_after: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
     pub metadata: MetadataFilter,
+    /// Text in the product's or the organization's name (the customer portal's search).
+    pub query: Option<String>,
     pub sorting: Sorting,
 }
+
+/// An order's product name and organization name, for searching and sorting by them.
+const ORDER_PRODUCT_NAME: &str =
+    "(SELECT pr.name FROM products pr WHERE pr.id = orders.product_id)";
+const ORDER_ORGANIZATION_NAME: &str =
+    "(SELECT o.name FROM organizations o WHERE o.id = orders.organization_id)";
 
 impl OrderFilter {
     pub(super) fn sql(&self, organization: OrganizationId, backend: Backend) -> ListSql {
@@ -443,6 +462,10 @@ impl OrderFilter {
             .any_of("subscription_id", self.subscription_ids.iter().copied())
             .with("created_at >= {}", self.created_after)
             .with("created_at <= {}", self.created_before)
+            .search(
+                &[ORDER_PRODUCT_NAME, ORDER_ORGANIZATION_NAME],
+                self.query.as_deref(),
+            )
             .metadata(backend, &self.metadata);
         if !self.statuses.is_empty() {
             // `paid` and `partially_refunded` are one stored status told apart by what was

@@ -273,6 +273,7 @@ pub(crate) async fn list_orders(
         created_after: time(params.created_after),
         created_before: time(params.created_before),
         metadata: lists::metadata(metadata)?,
+        query: None,
         sorting: lists::sorting(ORDER_SORTS, &params.sorting)?,
     };
     Ok(Json(

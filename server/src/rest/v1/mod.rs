@@ -92,5 +92,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             portal::cancel_subscription
         ))
         .routes(routes!(portal::preview_subscription_change))
+        .routes(routes!(portal::list_orders))
+        .routes(routes!(portal::get_order))
         .routes(routes!(benefit_grants::list))
 }

@@ -5,8 +5,8 @@
 
 use app::{
     model::{
-        ErrorBody, ListResource, ProductId, SeatId, SubscriptionId,
-        billing::CustomerSubscription,
+        ErrorBody, ListResource, OrderId, ProductId, SeatId, SubscriptionId,
+        billing::{CustomerOrder, CustomerSubscription, ProductBillingType},
         seat::{CustomerSeat, SeatAssign, SeatAuditLog, SeatsList},
         subscription_update::{
             CustomerSubscriptionUpdate, SeatChangePreview, SeatChangePreviewRequest,
@@ -14,7 +14,10 @@ use app::{
     },
     server::{
         service::{Credential, SeatCaller},
-        store::{SubscriptionFilter, filters::PORTAL_SUBSCRIPTION_SORTS},
+        store::{
+            OrderFilter, SubscriptionFilter,
+            filters::{PORTAL_ORDER_SORTS, PORTAL_SUBSCRIPTION_SORTS},
+        },
     },
 };
 use axum::{Json, extract::State, response::Response};
@@ -271,4 +274,70 @@ pub(crate) async fn preview_subscription_change(
             .preview_seat_change(&caller, id, body)
             .await?,
     ))
+}
+
+/// The filters the official SDK sends (`customer_portal.orders.list`).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OrderListParams {
+    /// Only orders of these products.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    product_id: Vec<ProductId>,
+    /// `recurring` (a subscription's orders) or `one_time` (purchases).
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    product_billing_type: Vec<ProductBillingType>,
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    subscription_id: Vec<SubscriptionId>,
+    /// Text in the product's or the organization's name.
+    query: Option<String>,
+    page: Option<u32>,
+    limit: Option<u32>,
+    /// `created_at`, `amount`, `net_amount`, `product` or `subscription`; `-` first for
+    /// descending. Newest first by default.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    sorting: Vec<String>,
+}
+
+/// List the orders of the session's customer: each one-time purchase is a seat pool of its own.
+#[utoipa::path(get, path = "/v1/customer-portal/orders", tag = "customer-portal", params(OrderListParams),
+    responses((status = 200, body = ListResource<CustomerOrder>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("customer_session" = [])))]
+pub(crate) async fn list_orders(
+    State(state): State<AppState>,
+    PortalAuth(caller): PortalAuth,
+    ListQuery { params, metadata }: ListQuery<OrderListParams>,
+) -> Result<Json<ListResource<CustomerOrder>>, ApiError> {
+    lists::no_metadata(&metadata)?;
+    let page = lists::page(params.page, params.limit)?;
+    let filter = OrderFilter {
+        product_ids: params.product_id,
+        billing_types: params.product_billing_type,
+        subscription_ids: params.subscription_id,
+        query: params.query,
+        sorting: lists::sorting(PORTAL_ORDER_SORTS, &params.sorting)?,
+        ..OrderFilter::default()
+    };
+    Ok(Json(
+        state.services.portal_orders(&caller, filter, page).await?,
+    ))
+}
+
+/// Get an order of the session's customer.
+#[utoipa::path(get, path = "/v1/customer-portal/orders/{id}", tag = "customer-portal",
+    params(("id" = String, Path, format = Uuid, description = "The order ID.")),
+    responses((status = 200, body = CustomerOrder), (status = 401, body = ErrorBody),
+        (status = 404, description = "No such order of the caller's customer.", body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("customer_session" = [])))]
+pub(crate) async fn get_order(
+    State(state): State<AppState>,
+    PortalAuth(caller): PortalAuth,
+    Path(id): Path<OrderId>,
+) -> Result<Json<CustomerOrder>, ApiError> {
+    Ok(Json(state.services.portal_order(&caller, id).await?))
 }
