@@ -353,6 +353,11 @@ both_backends!(
 
 /// `seatkeeper serve --test-clock` on `database_url`, answering on `port`.
 fn serve_binary(database_url: &str, port: u16) -> std::process::Child {
+    serve_binary_with(database_url, port, &[])
+}
+
+/// [`serve_binary`] with `extra` arguments.
+fn serve_binary_with(database_url: &str, port: u16, extra: &[&str]) -> std::process::Child {
     std::process::Command::new(env!("CARGO_BIN_EXE_seatkeeper"))
         .args([
             "serve",
@@ -360,6 +365,7 @@ fn serve_binary(database_url: &str, port: u16) -> std::process::Child {
             "--bind",
             &format!("127.0.0.1:{port}"),
         ])
+        .args(extra)
         .args(["--database-url", database_url])
         .env_remove("DATABASE_URL")
         .env_remove("SMTP_URL")
@@ -489,23 +495,15 @@ async fn a_server_killed_between_the_charge_and_the_purchase_settles_the_payment
 /// `seatkeeper serve --test-clock --dev-mailbox` whose clock starts at 2027-01-01, on
 /// `database_url`.
 fn serve_binary_on_new_year(database_url: &str, port: u16) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_seatkeeper"))
-        .args([
-            "serve",
-            "--test-clock",
+    serve_binary_with(
+        database_url,
+        port,
+        &[
             "--dev-mailbox",
             "--test-clock-start",
             "2027-01-01T00:00:00Z",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .args(["--database-url", database_url])
-        .env_remove("DATABASE_URL")
-        .env_remove("SMTP_URL")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap()
+        ],
+    )
 }
 
 async fn a_server_killed_between_a_renewal_charge_and_its_order_renews_once_after_a_restart(
