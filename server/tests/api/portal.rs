@@ -886,6 +886,19 @@ async fn a_member_may_read_the_customers_subscriptions(backend: Backend) {
     assert_eq!(list["items"][0]["id"], paid["subscription_id"]);
 }
 
+/// The product a paid checkout bought.
+async fn one_product(app: &TestApp, org: &TestOrg, paid: &Value) -> String {
+    let (_, order) = json(
+        app.get_as(
+            &org.token,
+            &format!("/v1/orders/{}", paid["order_id"].as_str().unwrap()),
+        )
+        .await,
+    )
+    .await;
+    order["product_id"].as_str().unwrap().to_owned()
+}
+
 async fn the_portal_lists_and_gets_the_customers_own_orders_each_one_time_order_a_pool(
     backend: Backend,
 ) {
@@ -948,6 +961,18 @@ async fn the_portal_lists_and_gets_the_customers_own_orders_each_one_time_order_
         of_subscription["items"][0]["subscription"]["id"],
         monthly["subscription_id"]
     );
+    let (_, of_product) = json(
+        app.get_as(
+            &owner,
+            &format!(
+                "/v1/customer-portal/orders?product_id={}",
+                one_product(&app, &org, &second).await
+            ),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(ids(&of_product), [second["order_id"].clone()]);
     let (_, none) = json(
         app.get_as(&owner, "/v1/customer-portal/orders?query=no%20such%20plan")
             .await,

@@ -129,14 +129,7 @@ async fn a_one_time_order_refunded_in_two_parts_loses_its_seats_only_when_whole(
     )
     .await;
 
-    let kinds: Vec<String> = app
-        .store()
-        .events(org.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind.to_owned())
-        .collect();
+    let kinds = app.event_kinds(&org).await;
     assert_eq!(kinds.iter().filter(|k| *k == "refund.created").count(), 2);
     assert_eq!(kinds.iter().filter(|k| *k == "order.refunded").count(), 2);
     assert!(kinds.contains(&"customer_seat.revoked".to_owned()));
@@ -294,6 +287,33 @@ async fn a_subscription_orders_partial_refund_keeps_its_seats_and_the_lists_filt
     .await;
     assert_eq!(ids(&all), [other["id"].clone(), made["id"].clone()]);
     assert_eq!(all["pagination"]["total_count"], 2);
+    let (_, by_id) = json(
+        app.get_as(
+            &org.token,
+            &format!("/v1/refunds?id={}", made["id"].as_str().unwrap()),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(ids(&by_id), [made["id"].clone()]);
+    let (_, by_customer) = json(
+        app.get_as(
+            &org.token,
+            &format!(
+                "/v1/refunds?customer_id={}",
+                made["customer_id"].as_str().unwrap()
+            ),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(by_customer["pagination"]["total_count"], 2);
+    let (_, by_external) = json(
+        app.get_as(&org.token, "/v1/refunds?external_customer_id=nobody")
+            .await,
+    )
+    .await;
+    assert_eq!(ids(&by_external), Vec::<Value>::new());
     let (_, failed) = json(app.get_as(&org.token, "/v1/refunds?succeeded=false").await).await;
     assert_eq!(ids(&failed), Vec::<Value>::new());
     let (_, partly) = json(

@@ -156,14 +156,7 @@ async fn the_acceptance_example_bills_every_renewal_to_the_cent(backend: Backend
     );
     assert_eq!(march["current_period_end"], json!(at(4, 1)));
 
-    let kinds: Vec<String> = app
-        .store()
-        .events(org.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind.to_owned())
-        .collect();
+    let kinds = app.event_kinds(&org).await;
     for kind in ["subscription.cycled", "order.created", "order.paid"] {
         assert_eq!(
             kinds.iter().filter(|k| *k == kind).count(),
@@ -319,14 +312,7 @@ async fn a_failing_saved_card_leaves_it_past_due_with_its_seats_until_the_grace_
     let (_, gone) = json(app.get_as(&org.token, &seat_path).await).await;
     assert_eq!(gone["status"], "revoked");
     assert_eq!(orders(&app, &org).await.len(), 1, "no renewal was billed");
-    let kinds: Vec<String> = app
-        .store()
-        .events(org.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind.to_owned())
-        .collect();
+    let kinds = app.event_kinds(&org).await;
     assert_eq!(
         kinds
             .iter()
@@ -609,14 +595,7 @@ async fn seats_added_then_cancelled_are_billed_when_the_subscription_ends(backen
     );
     let (_, page) = json(app.get_as(&org.token, "/v1/orders?status=paid").await).await;
     assert_eq!(page["pagination"]["total_count"], 2);
-    let kinds: Vec<String> = app
-        .store()
-        .events(org.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind.to_owned())
-        .collect();
+    let kinds = app.event_kinds(&org).await;
     assert_eq!(
         kinds
             .iter()

@@ -79,16 +79,6 @@ async fn prorations(app: &TestApp) -> Vec<i64> {
         .await
 }
 
-async fn event_kinds(app: &TestApp, org: &TestOrg) -> Vec<String> {
-    app.store()
-        .events(org.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind.to_owned())
-        .collect()
-}
-
 async fn an_increase_with_prorate_applies_now_and_keeps_the_prorated_debit_for_the_renewal(
     backend: Backend,
 ) {
@@ -113,7 +103,7 @@ async fn an_increase_with_prorate_applies_now_and_keeps_the_prorated_debit_for_t
     let (_, read) = json(app.get_as(&org.token, &path).await).await;
     assert_eq!(read["seats"], 8);
     assert!(
-        event_kinds(&app, &org)
+        app.event_kinds(&org)
             .await
             .contains(&"subscription.updated".to_owned())
     );
@@ -274,11 +264,11 @@ async fn the_same_count_changes_nothing_and_tells_nobody(backend: Backend) {
     let app = app_on_new_year(backend).await;
     let org = app.create_org("acme").await;
     let (_, path) = subscribe(&app, &org, 3).await;
-    let before = event_kinds(&app, &org).await.len();
+    let before = app.event_kinds(&org).await.len();
     let (status, same) = patch(&app, &org, &path, json!({"seats": 3})).await;
     assert_eq!(status, 200, "{same}");
     assert_eq!(same["modified_at"], Value::Null);
-    assert_eq!(event_kinds(&app, &org).await.len(), before);
+    assert_eq!(app.event_kinds(&org).await.len(), before);
 }
 
 async fn the_organization_default_bills_a_change_that_names_no_behavior(backend: Backend) {
@@ -365,7 +355,7 @@ async fn cancelling_at_period_end_can_be_taken_back_and_blocks_seat_changes_mean
         (status, body["error"].clone()),
         (409, json!("SubscriptionNotScheduledToCancel"))
     );
-    let kinds = event_kinds(&app, &org).await;
+    let kinds = app.event_kinds(&org).await;
     assert!(
         kinds.contains(&"subscription.canceled".to_owned()),
         "{kinds:?}"
@@ -420,7 +410,7 @@ async fn revoking_ends_the_subscription_now_and_revokes_its_seats(backend: Backe
         (status, body["error"].clone()),
         (403, json!("AlreadyCanceledSubscription"))
     );
-    let kinds = event_kinds(&app, &org).await;
+    let kinds = app.event_kinds(&org).await;
     for kind in [
         "subscription.revoked",
         "subscription.canceled",

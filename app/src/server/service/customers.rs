@@ -278,19 +278,7 @@ impl Services {
         for _ in 0..3 {
             let mut record = self.customer_record(caller, id).await?;
             let seats = self.store().active_seats_of_customer(id).await?;
-            let members = self.store().all_members(id).await?;
-            let mut revokes = Vec::new();
-            for seat in seats {
-                let member = members
-                    .iter()
-                    .find(|m| m.id == seat.member_id)
-                    .cloned()
-                    .ok_or_else(|| ServiceError::not_found("Member"))?;
-                revokes.push(
-                    self.revoke_write(&system, &seat, Member::from(member), &record)
-                        .await?,
-                );
-            }
+            let revokes = self.revoke_writes(&system, &record, seats).await?;
             let now = self.now();
             record.deleted_at = Some(now);
             record.modified_at = Some(now);

@@ -43,8 +43,8 @@ impl Services {
     ) -> Result<Option<SubscriptionRecord>, ServiceError> {
         let SeatCountTarget::Now {
             seats,
-            amount,
             proration: Some(entry),
+            ..
         } = target
         else {
             return Err(ServiceError::invalid_field(
@@ -58,7 +58,7 @@ impl Services {
             ));
         };
         let now = self.now();
-        let (customer, product) = self
+        let (_, product) = self
             .parties(
                 record.organization_id,
                 record.customer_id,
@@ -127,13 +127,38 @@ impl Services {
                 return Err(ServiceError::PaymentPending);
             }
         };
+        Ok(self
+            .apply_invoiced(record, &changed, &order, &reference)
+            .await?
+            .then_some(changed))
+    }
+
+    /// Applies a charged invoiced change: the subscription becomes `changed`, its `order` paid by
+    /// the charge `reference`, with the events. False when the subscription changed meanwhile:
+    /// then the money goes back.
+    async fn apply_invoiced(
+        &self,
+        record: &SubscriptionRecord,
+        changed: &SubscriptionRecord,
+        order: &OrderRecord,
+        reference: &str,
+    ) -> Result<bool, ServiceError> {
+        let now = self.now();
+        let (customer, product) = self
+            .parties(
+                record.organization_id,
+                record.customer_id,
+                record.product_id,
+            )
+            .await?;
         let mut paid = order.clone();
         paid.status = OrderStatus::Paid;
         paid.modified_at = Some(now);
-        let order_out = order_wire(&paid, customer, product, Some(subscription_core(&changed)));
+        paid.payment_reference = Some(reference.to_owned());
+        let order_out = order_wire(&paid, customer, product, Some(subscription_core(changed)));
         let org = record.organization_id;
         let events = vec![
-            self.subscription_event(&changed, "subscription.updated")
+            self.subscription_event(changed, "subscription.updated")
                 .await?,
             self.event(org, "order.created", &order_out)?,
             self.event(org, "order.paid", &order_out)?,
@@ -143,22 +168,21 @@ impl Services {
             now,
             from_seats: record.seats,
             target: SeatCountTarget::Now {
-                seats,
-                amount,
+                seats: changed.seats,
+                amount: changed.amount,
                 proration: None,
             },
             events,
         };
         match self
             .store()
-            .finish_invoiced_change(&write, order.id, &reference)
+            .finish_invoiced_change(&write, order.id, reference)
             .await
         {
-            Ok(()) => Ok(Some(changed)),
+            Ok(()) => Ok(true),
             Err(StoreError::Stale(_)) => {
-                // Changed meanwhile: the money goes back, and the caller plans again.
-                self.give_back_invoiced(order.id, &reference).await?;
-                Ok(None)
+                self.give_back_invoiced(order.id, reference).await?;
+                Ok(false)
             }
             Err(err) => Err(err.into()),
         }
@@ -232,51 +256,20 @@ impl Services {
             return self.give_back_invoiced(order.id, &receipt.reference).await;
         };
         let now = self.now();
-        let amount = MinorUnits(record.amount.get() - old.get() + new.get());
+        let Some(amount) = record
+            .amount
+            .checked_sub(old)
+            .and_then(|a| a.checked_add(new))
+        else {
+            return self.give_back_invoiced(order.id, &receipt.reference).await;
+        };
         let mut changed = record.clone();
         changed.seats = entry.seats_to;
         changed.amount = amount;
         changed.modified_at = Some(now);
         changed.changes.clear_scheduled();
-        let (customer, product) = self
-            .parties(
-                record.organization_id,
-                record.customer_id,
-                record.product_id,
-            )
-            .await?;
-        let mut paid = order.clone();
-        paid.status = OrderStatus::Paid;
-        paid.modified_at = Some(now);
-        let order_out = order_wire(&paid, customer, product, Some(subscription_core(&changed)));
-        let org = record.organization_id;
-        let events = vec![
-            self.subscription_event(&changed, "subscription.updated")
-                .await?,
-            self.event(org, "order.created", &order_out)?,
-            self.event(org, "order.paid", &order_out)?,
-        ];
-        let write = SeatCountWrite {
-            subscription_id: record.id,
-            now,
-            from_seats: record.seats,
-            target: SeatCountTarget::Now {
-                seats: entry.seats_to,
-                amount,
-                proration: None,
-            },
-            events,
-        };
-        match self
-            .store()
-            .finish_invoiced_change(&write, order.id, &receipt.reference)
+        self.apply_invoiced(&record, &changed, order, &receipt.reference)
             .await
-        {
-            Ok(()) => Ok(()),
-            Err(StoreError::Stale(_)) => {
-                self.give_back_invoiced(order.id, &receipt.reference).await
-            }
-            Err(err) => Err(err.into()),
-        }
+            .map(drop)
     }
 }

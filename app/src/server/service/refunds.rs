@@ -19,13 +19,12 @@ use crate::{
     model::{
         ListResource, MinorUnits, PageRequest, RefundId, Scope,
         billing::OrderStatus,
-        customer::Member,
         refund::{Refund, RefundCreate, RefundStatus},
         seat::SeatPool,
     },
     server::{
         payment::PaymentError,
-        store::{OrderRecord, RefundFilter, RefundRecord, RefundSettlement, StoreError},
+        store::{RefundFilter, RefundRecord, RefundSettlement, StoreError},
     },
 };
 
@@ -242,7 +241,10 @@ impl Services {
         if succeeded {
             close_pool = order.subscription_id.is_none() && (whole || refund.revoke_benefits);
             if close_pool {
-                revokes = self.revoke_all_of_order(&order).await?;
+                let system = SeatCaller::System(order.organization_id);
+                revokes = self
+                    .revoke_pool_writes(&system, SeatPool::Order(order.id), order.customer_id)
+                    .await?;
             }
             let mut refunded = order.clone();
             refunded.modified_at = Some(now);
@@ -280,44 +282,6 @@ impl Services {
             Err(StoreError::Stale(_)) => Ok(None),
             Err(err) => Err(err.into()),
         }
-    }
-
-    /// The revocation of every seat given out of a one-time order.
-    async fn revoke_all_of_order(
-        &self,
-        order: &OrderRecord,
-    ) -> Result<Vec<crate::server::store::SeatRevokeWrite>, ServiceError> {
-        let pool = SeatPool::Order(order.id);
-        let seats: Vec<_> = self
-            .store()
-            .active_seats_of_customer(order.customer_id)
-            .await?
-            .into_iter()
-            .filter(|seat| seat.pool == pool)
-            .collect();
-        if seats.is_empty() {
-            return Ok(Vec::new());
-        }
-        let customer = self
-            .store()
-            .customer(order.organization_id, order.customer_id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("Customer"))?;
-        let members = self.store().all_members(order.customer_id).await?;
-        let system = SeatCaller::System(order.organization_id);
-        let mut revokes = Vec::with_capacity(seats.len());
-        for seat in seats {
-            let member = members
-                .iter()
-                .find(|m| m.id == seat.member_id)
-                .cloned()
-                .ok_or_else(|| ServiceError::not_found("Member"))?;
-            revokes.push(
-                self.revoke_write(&system, &seat, Member::from(member), &customer)
-                    .await?,
-            );
-        }
-        Ok(revokes)
     }
 
     /// `GET /v1/refunds`.

@@ -15,7 +15,7 @@ use crate::model::Named;
 use crate::{
     domain::seats::{PoolKind, SeatEvent, transition, why_pool_refuses_seats},
     model::{
-        MemberId, PageRequest, Pagination, SeatAuditId, SeatId,
+        CustomerId, MemberId, PageRequest, Pagination, SeatAuditId, SeatId,
         customer::Member,
         seat::{
             CustomerSeat, SeatAction, SeatAssign, SeatAuditEntry, SeatAuditLog, SeatPool,
@@ -301,6 +301,58 @@ impl Services {
             audit: self.audit(caller, seat, SeatAction::Revoked),
             events,
         })
+    }
+
+    /// What revoking `seats` of `customer` writes (its members read once).
+    pub(super) async fn revoke_writes(
+        &self,
+        caller: &SeatCaller,
+        customer: &CustomerRecord,
+        seats: Vec<SeatRecord>,
+    ) -> Result<Vec<SeatRevokeWrite>, ServiceError> {
+        if seats.is_empty() {
+            return Ok(Vec::new());
+        }
+        let members = self.store().all_members(customer.id).await?;
+        let mut revokes = Vec::with_capacity(seats.len());
+        for seat in seats {
+            let member = members
+                .iter()
+                .find(|m| m.id == seat.member_id)
+                .cloned()
+                .ok_or_else(|| ServiceError::not_found("Member"))?;
+            revokes.push(
+                self.revoke_write(caller, &seat, Member::from(member), customer)
+                    .await?,
+            );
+        }
+        Ok(revokes)
+    }
+
+    /// What revoking every seat given out of `pool`, a pool of `customer_id`, writes (pending and
+    /// claimed ones).
+    pub(super) async fn revoke_pool_writes(
+        &self,
+        caller: &SeatCaller,
+        pool: SeatPool,
+        customer_id: CustomerId,
+    ) -> Result<Vec<SeatRevokeWrite>, ServiceError> {
+        let seats: Vec<SeatRecord> = self
+            .store()
+            .active_seats_of_customer(customer_id)
+            .await?
+            .into_iter()
+            .filter(|seat| seat.pool == pool)
+            .collect();
+        if seats.is_empty() {
+            return Ok(Vec::new());
+        }
+        let customer = self
+            .store()
+            .customer(caller.organization_id(), customer_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Customer"))?;
+        self.revoke_writes(caller, &customer, seats).await
     }
 
     /// Revokes a seat and its benefit grants. Idempotent: revoking a revoked seat changes nothing

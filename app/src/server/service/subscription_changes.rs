@@ -638,10 +638,9 @@ impl Services {
         let seats = seats_at_least_one(body.seats)?;
         let record = self.subscription_for(caller, id).await?;
         let now = self.now();
-        let (change, seat_charge) = self
+        let (change, _) = self
             .plan_for(caller, &record, seats, body.proration_behavior, now)
             .await?;
-        let _ = seat_charge;
         let unbilled = super::renewals::sum_of(&self.store().unbilled_entries(record.id).await?)?;
         let add = |a: MinorUnits, b: MinorUnits| {
             a.checked_add(b)
@@ -799,7 +798,13 @@ impl Services {
         if plan.comment.is_some() {
             changed.changes.customer_cancellation_comment = plan.comment.clone();
         }
-        let revokes = self.revoke_all_of_subscription(caller, &record).await?;
+        let revokes = self
+            .revoke_pool_writes(
+                caller,
+                crate::model::seat::SeatPool::Subscription(record.id),
+                record.customer_id,
+            )
+            .await?;
         let mut events = vec![
             self.subscription_event(&changed, "subscription.updated")
                 .await?,
@@ -857,49 +862,6 @@ impl Services {
             events,
         };
         Self::written(self.store().change_seat_count(&write).await, changed)
-    }
-
-    /// The revocation of every seat given out of a subscription (pending and claimed).
-    async fn revoke_all_of_subscription(
-        &self,
-        caller: &SeatCaller,
-        record: &SubscriptionRecord,
-    ) -> Result<Vec<crate::server::store::SeatRevokeWrite>, ServiceError> {
-        let pool = crate::model::seat::SeatPool::Subscription(record.id);
-        let seats: Vec<_> = self
-            .store()
-            .active_seats_of_customer(record.customer_id)
-            .await?
-            .into_iter()
-            .filter(|seat| seat.pool == pool)
-            .collect();
-        if seats.is_empty() {
-            return Ok(Vec::new());
-        }
-        let customer = self
-            .store()
-            .customer(caller.organization_id(), record.customer_id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("Customer"))?;
-        let members = self.store().all_members(record.customer_id).await?;
-        let mut revokes = Vec::with_capacity(seats.len());
-        for seat in seats {
-            let member = members
-                .iter()
-                .find(|m| m.id == seat.member_id)
-                .cloned()
-                .ok_or_else(|| ServiceError::not_found("Member"))?;
-            revokes.push(
-                self.revoke_write(
-                    caller,
-                    &seat,
-                    crate::model::customer::Member::from(member),
-                    &customer,
-                )
-                .await?,
-            );
-        }
-        Ok(revokes)
     }
 
     /// An event of `kind` carrying the subscription as the API answers it.

@@ -86,13 +86,7 @@ pub(crate) async fn list(
     OrgAuth(caller): OrgAuth,
     ListQuery { params, metadata }: ListQuery<RefundListParams>,
 ) -> Result<axum::Json<ListResource<Refund>>, ApiError> {
-    if !lists::metadata(metadata)?.is_empty() {
-        return Err(ApiError::validation(
-            vec!["query".into(), "metadata".into()],
-            "refunds are not filtered by metadata",
-            "value_error",
-        ));
-    }
+    lists::no_metadata(&metadata)?;
     let page = lists::page(params.page, params.limit)?;
     let filter = RefundFilter {
         organizations: params.organization_id,

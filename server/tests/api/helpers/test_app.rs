@@ -249,6 +249,17 @@ impl TestApp {
             .await
     }
 
+    /// The kinds of the outbox events of `org`, oldest first.
+    pub async fn event_kinds(&self, org: &TestOrg) -> Vec<String> {
+        self.store
+            .events(org.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind.to_owned())
+            .collect()
+    }
+
     /// The integers `sql` selects, straight from the database (what no endpoint shows).
     pub async fn integers(&self, sql: &str) -> Vec<i64> {
         if self.database_url.starts_with("sqlite") {
