@@ -1,4 +1,4 @@
-//! One PostgreSQL statement out of a guarded update and the inserts that go with it.
+//! One execution out of a guarded update and the inserts that go with it.
 //!
 //! PostgreSQL runs data-modifying statements inside `WITH`:
 //!
@@ -15,20 +15,36 @@
 //! Foreign keys are checked at the end of the statement, so an insert may refer to a row another
 //! insert of the same statement creates.
 //!
+//! SQLite has no data-modifying `WITH`, but runs several statements handed over at once, each
+//! binding the numbered placeholders it names. The same chain becomes one script, run in the
+//! caller's transaction (one hand-over to SQLite's connection thread instead of one per write):
+//!
+//! ```sql
+//! UPDATE subscriptions SET used_seats = used_seats + 1 WHERE id = $1 AND used_seats < seats;
+//! INSERT INTO customer_seats (...) SELECT $2, $3, ... WHERE changes() = 1;
+//! INSERT INTO seat_audit_log (...) SELECT $17, ... WHERE changes() = 1;
+//! SELECT changes()
+//! ```
+//!
+//! `changes()` counts the rows the statement before changed (never a trigger's), so each insert runs
+//! only when the one before it wrote its row, and the last answer is 1 exactly when the guard
+//! matched and every insert followed; a failing insert fails the script and the caller's transaction
+//! rolls the rest back.
+//!
 //! The inserts are the store's own `INSERT INTO t (...) VALUES (...)` statements, with their
 //! placeholders renumbered to follow the ones before them; the caller binds their parameters in the
 //! same order, with the same bind helpers as when they run alone, so each table's columns stay
-//! written down once. SQLite has no data-modifying `WITH`: it runs the same statements in a
-//! transaction.
+//! written down once.
 
-use super::StoreError;
+use super::{Backend, StoreError};
 
 /// A statement being built: the guard, then the inserts, each with its placeholders.
 #[derive(Debug)]
 pub(super) struct Chain {
-    sql: String,
+    guard: String,
+    /// Each insert's `INSERT INTO t (...)` and its renumbered values.
+    inserts: Vec<(String, String)>,
     params: usize,
-    inserts: usize,
 }
 
 impl Chain {
@@ -36,9 +52,9 @@ impl Chain {
     /// run only when it changes a row.
     pub(super) fn new(guard: &str, params: usize) -> Self {
         Self {
-            sql: format!("WITH guard AS ({guard} RETURNING 1)"),
+            guard: guard.to_owned(),
+            inserts: Vec::new(),
             params,
-            inserts: 0,
         }
     }
 
@@ -53,19 +69,35 @@ impl Chain {
                 StoreError::Corrupt(format!("not an INSERT ... VALUES (...): {insert}"))
             })?;
         let (values, used) = renumber(values, self.params);
-        self.inserts += 1;
         self.params += used;
-        self.sql.push_str(&format!(
-            ", w{} AS ({head} SELECT {values} FROM guard)",
-            self.inserts
-        ));
+        self.inserts.push((head.to_owned(), values));
         Ok(self)
     }
 
-    /// The statement: it answers one row, the number of rows the guard changed (0 or 1).
-    pub(super) fn finish(mut self) -> String {
-        self.sql.push_str(" SELECT count(*) FROM guard");
-        self.sql
+    /// The statement for `backend`: it answers one row, the number of rows the guard changed
+    /// (0 or 1) with every insert done.
+    pub(super) fn finish(self, backend: Backend) -> String {
+        let mut sql = String::with_capacity(256 * (self.inserts.len() + 1));
+        match backend {
+            Backend::Postgres => {
+                sql.push_str(&format!("WITH guard AS ({} RETURNING 1)", self.guard));
+                for (i, (head, values)) in self.inserts.iter().enumerate() {
+                    sql.push_str(&format!(
+                        ", w{} AS ({head} SELECT {values} FROM guard)",
+                        i + 1
+                    ));
+                }
+                sql.push_str(" SELECT count(*) FROM guard");
+            }
+            Backend::Sqlite => {
+                sql.push_str(&self.guard);
+                for (head, values) in &self.inserts {
+                    sql.push_str(&format!("; {head} SELECT {values} WHERE changes() = 1"));
+                }
+                sql.push_str("; SELECT changes()");
+            }
+        }
+        sql
     }
 }
 
@@ -116,12 +148,24 @@ mod tests {
             .unwrap()
             .insert("INSERT INTO outbox (id, status, due) VALUES ($1, 'pending', $1)")
             .unwrap();
+        let sqlite = Chain {
+            guard: chain.guard.clone(),
+            inserts: chain.inserts.clone(),
+            params: chain.params,
+        };
         assert_eq!(
-            chain.finish(),
+            chain.finish(Backend::Postgres),
             "WITH guard AS (UPDATE pools SET used = used + 1 WHERE id = $1 RETURNING 1), \
              w1 AS (INSERT INTO seats (id, email) SELECT $2, $3 FROM guard), \
              w2 AS (INSERT INTO outbox (id, status, due) SELECT $4, 'pending', $4 FROM guard) \
              SELECT count(*) FROM guard"
+        );
+        assert_eq!(
+            sqlite.finish(Backend::Sqlite),
+            "UPDATE pools SET used = used + 1 WHERE id = $1; \
+             INSERT INTO seats (id, email) SELECT $2, $3 WHERE changes() = 1; \
+             INSERT INTO outbox (id, status, due) SELECT $4, 'pending', $4 WHERE changes() = 1; \
+             SELECT changes()"
         );
     }
 
@@ -150,7 +194,7 @@ mod tests {
         assert_eq!(chain.params, 64);
         assert!(
             chain
-                .finish()
+                .finish(Backend::Postgres)
                 .ends_with(" FROM guard) SELECT count(*) FROM guard")
         );
     }

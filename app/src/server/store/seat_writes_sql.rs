@@ -1,9 +1,10 @@
 //! The writes of a seat's life shared by the seat store's transactions: inserting a seat, its
-//! grants and audit entries (each also as parameters bound onto a longer statement), PostgreSQL's
-//! one-statement assignment, and a revocation with everything it frees.
+//! grants and audit entries (each also as parameters bound onto a longer statement), the
+//! one-execution assignment, and a revocation with everything it frees.
 
 use super::{
-    AuditRecord, GrantRecord, SeatAssignment, SeatRecord, SeatRevokeWrite, SqlStore, StoreError,
+    AuditRecord, Backend, GrantRecord, SeatAssignment, SeatRecord, SeatRevokeWrite, SqlStore,
+    Store, StoreError,
     catalog::to_json,
     catalog_sql,
     chain::Chain,
@@ -21,20 +22,10 @@ use crate::{
 };
 
 impl SqlStore {
-    pub(super) async fn insert_seat_with(
-        executor: impl Into<On<'_>>,
-        seat: &SeatRecord,
-        invitation: Option<&TokenHash>,
-    ) -> Result<(), StoreError> {
-        Self::bind_seat(query(INSERT_SEAT), seat, invitation)?
-            .execute(executor)
-            .await?;
-        Ok(())
-    }
-
-    /// PostgreSQL's assignment: the same writes as the transaction of `assign_seat`, as one
-    /// statement (see `store/chain.rs`), so one round trip.
-    pub(super) async fn assign_in_one_statement(
+    /// An assignment: the capacity taken and every write that goes with it, handed to the
+    /// database at once (see `store/chain.rs`): on PostgreSQL one statement, so one round trip; on
+    /// SQLite one script in a write transaction.
+    pub(super) async fn assign_in_one_execution(
         &self,
         assignment: &SeatAssignment,
     ) -> Result<(), StoreError> {
@@ -59,7 +50,8 @@ impl SqlStore {
         for _ in &assignment.events {
             chain.insert(catalog_sql::INSERT_EVENT)?;
         }
-        let mut statement = query(sqlx::AssertSqlSafe(chain.finish()));
+        let backend = self.backend();
+        let mut statement = query(sqlx::AssertSqlSafe(chain.finish(backend)));
         statement = match seat.pool {
             SeatPool::Subscription(id) => statement.bind(id),
             SeatPool::Order(id) => statement.bind(id),
@@ -80,9 +72,20 @@ impl SqlStore {
         for event in &assignment.events {
             statement = Self::bind_event(statement, event)?;
         }
-        let taken: i64 = statement.scalar().fetch_one(&self.db).await?;
-        if taken != 1 {
-            return Err(StoreError::NoCapacity);
+        let statement = statement.scalar::<i64>();
+        match backend {
+            Backend::Postgres => {
+                if statement.fetch_one(&self.db).await? != 1 {
+                    return Err(StoreError::NoCapacity);
+                }
+            }
+            Backend::Sqlite => {
+                let mut tx = self.db.begin_write().await?;
+                if statement.fetch_one(&mut tx).await? != 1 {
+                    return Err(StoreError::NoCapacity);
+                }
+                tx.commit().await?;
+            }
         }
         Ok(())
     }

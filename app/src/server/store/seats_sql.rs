@@ -5,9 +5,9 @@
 use const_format::concatcp;
 
 use super::{
-    AuditRecord, Backend, CustomerRecord, GrantFilter, GrantRecord, MemberRecord, NewEvent,
-    SeatAssignment, SeatClaimWrite, SeatRecord, SeatResendWrite, SeatRevokeWrite, SeatStore,
-    SqlStore, Store, StoreError, customers_sql,
+    AuditRecord, CustomerRecord, GrantFilter, GrantRecord, MemberRecord, NewEvent, SeatAssignment,
+    SeatClaimWrite, SeatRecord, SeatResendWrite, SeatRevokeWrite, SeatStore, SqlStore, StoreError,
+    customers_sql,
     db::{query, query_as, query_scalar},
     filters::pool_rows,
     seats::{AuditRow, GrantRow, SeatRow},
@@ -37,13 +37,15 @@ pub(super) const SELECT_SEAT: &str = concatcp!(
 
 /// The capacity check: a pool that is full, closed (its customer was deleted) or no longer active
 /// takes no seat, whatever the request read before (a cancellation racing an assignment wins or
-/// waits for it, on the pool's row).
-pub(super) const TAKE_SUBSCRIPTION_SEAT: &str = "UPDATE subscriptions SET used_seats = used_seats + 1 \
+/// waits for it, on the pool's row). Every seat is inserted after this statement took its place,
+/// so it also moves the pool's stamp (`seats_version`, which seat updates move by trigger): one
+/// new version of the pool's row per assignment.
+pub(super) const TAKE_SUBSCRIPTION_SEAT: &str = "UPDATE subscriptions SET used_seats = used_seats + 1, seats_version = seats_version + 1 \
      WHERE id = $1 AND used_seats < seats AND (pending_seats IS NULL OR used_seats < pending_seats) \
      AND NOT seats_closed AND status IN ('active', 'trialing')";
 /// An order that pays for a subscription is not a pool: its seats are the subscription's. A
 /// refunded order takes no seat.
-pub(super) const TAKE_ORDER_SEAT: &str = "UPDATE orders SET used_seats = used_seats + 1 \
+pub(super) const TAKE_ORDER_SEAT: &str = "UPDATE orders SET used_seats = used_seats + 1, seats_version = seats_version + 1 \
      WHERE id = $1 AND used_seats < seats AND NOT seats_closed AND subscription_id IS NULL \
      AND status = 'paid'";
 
@@ -120,37 +122,7 @@ pub(super) const INSERT_AUDIT: &str = concatcp!(
 #[async_trait::async_trait]
 impl SeatStore for SqlStore {
     async fn assign_seat(&self, assignment: &SeatAssignment) -> Result<(), StoreError> {
-        if self.backend() == Backend::Postgres {
-            return self.assign_in_one_statement(assignment).await;
-        }
-        let seat = &assignment.seat;
-        let mut tx = self.db.begin_write().await?;
-        if let Some(member) = &assignment.new_member {
-            Self::write_member_with(&mut tx, member, true).await?;
-        }
-        let taken = match seat.pool {
-            SeatPool::Subscription(id) => {
-                query(TAKE_SUBSCRIPTION_SEAT)
-                    .bind(id)
-                    .execute(&mut tx)
-                    .await?
-            }
-            SeatPool::Order(id) => query(TAKE_ORDER_SEAT).bind(id).execute(&mut tx).await?,
-        };
-        if taken.rows_affected() != 1 {
-            return Err(StoreError::NoCapacity);
-        }
-        Self::insert_seat_with(&mut tx, seat, assignment.invitation.as_ref()).await?;
-        for grant in &assignment.grants {
-            Self::insert_grant_with(&mut tx, grant).await?;
-        }
-        if let Some(email) = &assignment.email {
-            Self::insert_email_with(&mut tx, email).await?;
-        }
-        for entry in &assignment.audit {
-            Self::insert_audit_with(&mut tx, entry).await?;
-        }
-        Self::commit_with_events(tx, &assignment.events).await
+        self.assign_in_one_execution(assignment).await
     }
 
     async fn claim_seat(&self, claim: &SeatClaimWrite) -> Result<bool, StoreError> {
