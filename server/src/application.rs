@@ -22,7 +22,7 @@ use crate::{
     demo,
     limits::{ClientAddress, PublicLimiter, Timeouts},
     mailer::{Mailer, Transport},
-    startup::{self, AppState},
+    startup::{self, AppParts, AppState},
     workers,
 };
 
@@ -173,7 +173,7 @@ impl Application {
             .clone()
             .filter(|_| settings.workers.mailer)
             .map(|transport| Mailer::new(services.clone(), transport));
-        let state = AppState {
+        let state = AppState::new(AppParts {
             leptos_options: leptos_options(settings.site_root.clone(), address),
             mailer,
             services,
@@ -184,7 +184,7 @@ impl Application {
                 .and_then(|per_minute| PublicLimiter::new(per_minute, settings.client_address)),
             timeouts: settings.timeouts,
             gzip_copies: Arc::default(),
-        };
+        });
         Ok(Self {
             listener,
             address,
@@ -209,7 +209,7 @@ impl Application {
         self.store.clone()
     }
 
-    pub const fn services(&self) -> &Services {
+    pub fn services(&self) -> &Services {
         &self.state.services
     }
 

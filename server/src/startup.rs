@@ -43,9 +43,28 @@ use crate::{
     rest::{self, gzip::GzipCopies},
 };
 
-/// What every handler can reach.
+/// What every handler can reach: a handle on [`AppParts`], so the state that axum hands each
+/// request costs one reference count to clone, not a copy of every part (the options' strings,
+/// the services' handles).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppParts>);
+
+impl AppState {
+    pub fn new(parts: AppParts) -> Self {
+        Self(Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+/// The parts of the application state.
+pub struct AppParts {
     pub leptos_options: LeptosOptions,
     pub services: Services,
     /// Present only in test mode (`--test-clock`).
