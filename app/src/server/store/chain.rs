@@ -39,7 +39,7 @@
 use super::{Backend, StoreError};
 
 /// A statement being built: the guard, then the inserts, each with its placeholders.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(super) struct Chain {
     guard: String,
     /// Each insert's `INSERT INTO t (...)` and its renumbered values.
@@ -148,11 +148,7 @@ mod tests {
             .unwrap()
             .insert("INSERT INTO outbox (id, status, due) VALUES ($1, 'pending', $1)")
             .unwrap();
-        let sqlite = Chain {
-            guard: chain.guard.clone(),
-            inserts: chain.inserts.clone(),
-            params: chain.params,
-        };
+        let sqlite = chain.clone();
         assert_eq!(
             chain.finish(Backend::Postgres),
             "WITH guard AS (UPDATE pools SET used = used + 1 WHERE id = $1 RETURNING 1), \
