@@ -69,7 +69,9 @@ def _serve(backend, extra_args=()):
     proc = subprocess.Popen(
         # Every test calls the public checkout endpoints from this one address: the per-address
         # limit (tested in the Rust API tests) is raised so the suite is not throttled.
-        [BIN, "serve", "--dev-mailbox", "--rate-limit", "100000", "--bind", f"127.0.0.1:{port}",
+        # Webhook receivers in the tests listen on loopback: private targets are allowed.
+        [BIN, "serve", "--dev-mailbox", "--webhook-allow-private", "--rate-limit", "100000",
+         "--bind", f"127.0.0.1:{port}",
          "--database-url", database_url,
          *extra_args],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

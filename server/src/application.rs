@@ -23,6 +23,7 @@ use crate::{
     limits::{ClientAddress, PublicLimiter, Timeouts},
     mailer::{Mailer, Transport},
     startup::{self, AppParts, AppState},
+    webhooks::WebhookSender,
     workers,
 };
 
@@ -48,6 +49,8 @@ pub struct Settings {
     pub client_address: ClientAddress,
     /// Invitation re-sends per organization and hour (0 lifts the limit).
     pub resend_limit: u32,
+    /// Webhook endpoints may be plain http and private addresses (tests, development).
+    pub webhook_allow_private: bool,
     pub timeouts: Timeouts,
     /// How long in-flight requests may take to finish after shutdown is asked.
     pub shutdown_timeout: Duration,
@@ -74,23 +77,27 @@ pub struct WorkerSettings {
     pub sweeper: bool,
     /// Sends the email outbox, when email goes somewhere (SMTP or the development mailbox).
     pub mailer: bool,
+    /// Sends webhooks to the organizations' endpoints (`crate::webhooks`).
+    pub webhooks: bool,
 }
 
 impl WorkerSettings {
     pub const ALL: Self = Self {
         sweeper: true,
         mailer: true,
+        webhooks: true,
     };
     pub const NONE: Self = Self {
         sweeper: false,
         mailer: false,
+        webhooks: false,
     };
 }
 
 impl Settings {
     /// A loopback server on `database_url` with the defaults of `seatkeeper serve`, but a free port,
-    /// no rate limit, emails in the development mailbox and no workers: what tests and the benchmark
-    /// start from.
+    /// no rate limit, emails in the development mailbox, webhooks allowed to loopback receivers and
+    /// no workers: what tests and the benchmark start from.
     pub fn local(database_url: impl Into<String>) -> Self {
         Self {
             database_url: database_url.into(),
@@ -106,6 +113,7 @@ impl Settings {
             rate_limit: None,
             client_address: ClientAddress::Peer,
             resend_limit: DEFAULT_RESEND_LIMIT,
+            webhook_allow_private: true,
             timeouts: Timeouts::default(),
             shutdown_timeout: Duration::from_secs(5),
             workers: WorkerSettings::NONE,
@@ -163,7 +171,8 @@ impl Application {
             MailDelivery::Queued => None,
         };
         let mut services = Services::new(store.clone(), clock, public_url)
-            .with_resend_limit(settings.resend_limit);
+            .with_resend_limit(settings.resend_limit)
+            .with_webhooks_allow_private(settings.webhook_allow_private);
         if settings.demo {
             demo::ensure_demo(&services).await?;
             services = services.with_demo(demo::DEMO_SLUG);
@@ -233,6 +242,10 @@ impl Application {
                 state.services.clone(),
                 workers_stopped.clone(),
             )));
+        }
+        if settings.workers.webhooks {
+            let sender = WebhookSender::new(state.services.clone())?;
+            running.push(tokio::spawn(sender.run(workers_stopped.clone())));
         }
         if let Some(mailer) = state.mailer.clone() {
             running.push(tokio::spawn(mailer.run(workers_stopped)));

@@ -113,6 +113,12 @@ pub struct ServeArgs {
     #[arg(long, env = "SEATKEEPER_RESEND_LIMIT", default_value_t = app::server::service::DEFAULT_RESEND_LIMIT)]
     pub resend_limit: u32,
 
+    /// Development and tests only: let webhook endpoints use plain http and private, loopback or
+    /// link-local addresses (refused by default: a webhook is a request this server makes to an
+    /// address someone else chose). `--demo` turns it on.
+    #[arg(long, env = "SEATKEEPER_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
+
     /// Seconds a request may take before it is abandoned with a 503.
     #[arg(long, env = "SEATKEEPER_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout: u64,
@@ -162,6 +168,7 @@ impl ServeArgs {
             rate_limit: Some(self.rate_limit),
             client_address: self.client_address,
             resend_limit: self.resend_limit,
+            webhook_allow_private: self.webhook_allow_private || self.demo,
             timeouts: self.timeouts(),
             shutdown_timeout: Duration::from_secs(self.shutdown_timeout),
             workers: WorkerSettings::ALL,

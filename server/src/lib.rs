@@ -11,4 +11,5 @@ pub mod mailer;
 pub mod rest;
 pub mod startup;
 pub mod telemetry;
+pub mod webhooks;
 pub mod workers;

@@ -3,8 +3,8 @@
 //! lease (safe with several server processes: see `EmailStore::lease_due_emails`), hands them to the
 //! transport at once and records the outcomes only while its lease still holds, so a slow send is
 //! never sent again by another process meanwhile; the bookkeeping of a batch is two statements, not
-//! two per email. A failed send is retried with exponential backoff and jitter, up to
-//! [`MAX_ATTEMPTS`], then given up (its body erased); a restart loses nothing because the outbox is
+//! two per email. A failed send is retried with exponential backoff and jitter (the outboxes' one
+//! rule, `service::retry`), then given up (its body erased); a restart loses nothing because the outbox is
 //! the database. It runs in the shared worker loop ([`crate::workers`]).
 //!
 //! Transports: SMTP (`--smtp-url`, via lettre) in production, or the development mailbox
@@ -13,18 +13,18 @@
 
 use std::time::Duration;
 
-use app::server::{service::ServiceError, service::Services, store::EmailRecord};
+use app::server::{
+    service::{ServiceError, Services, retry},
+    store::EmailRecord,
+};
 use chrono::TimeDelta;
 use futures_util::future::join_all;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{Mailbox, MultiPart},
 };
-use rand::Rng;
 use tokio::sync::watch;
 
-/// After this many failed attempts an email is marked failed and no longer retried.
-pub const MAX_ATTEMPTS: u32 = 10;
 /// How long a leased batch is reserved for this worker: longer than its sends may take
 /// (`BATCH / SENDS_AT_ONCE` rounds of at most `SEND_TIMEOUT`: 80 s).
 const LEASE: TimeDelta = TimeDelta::seconds(120);
@@ -104,15 +104,6 @@ impl Transport {
             .map(|_| ())
             .map_err(|e| format!("SMTP: {e}"))
     }
-}
-
-/// The wait before attempt `attempts + 1`: 5 s doubling per attempt, at most an hour, plus up to
-/// 20 % jitter so retries of many emails do not arrive together.
-pub fn backoff(attempts: u32) -> Duration {
-    let base = 5u64.saturating_mul(1u64 << attempts.saturating_sub(1).min(20));
-    let capped = base.min(3_600);
-    let jitter = rand::rng().random_range(0..=capped / 5);
-    Duration::from_secs(capped + jitter)
 }
 
 /// What one batch did.
@@ -215,7 +206,8 @@ impl Mailer {
             .unwrap_or_else(|_| Err(format!("no answer within {} s", SEND_TIMEOUT.as_secs())))
     }
 
-    /// Records a failed send: retried later with backoff, or given up after [`MAX_ATTEMPTS`].
+    /// Records a failed send: retried later with backoff, or given up after
+    /// [`retry::MAX_ATTEMPTS`].
     async fn record_failure(
         &self,
         email: &EmailRecord,
@@ -223,10 +215,7 @@ impl Mailer {
         error: &str,
     ) -> Result<(), ServiceError> {
         let attempts = email.attempts.max(1);
-        let retry_at = (attempts < MAX_ATTEMPTS).then(|| {
-            self.services.now()
-                + TimeDelta::from_std(backoff(attempts)).unwrap_or(TimeDelta::hours(1))
-        });
+        let retry_at = retry::retry_at(attempts, self.services.now());
         tracing::warn!(email_id = %email.id, attempts, %error, will_retry = retry_at.is_some(), "email not sent");
         self.services
             .record_email_failed(email.id, lease, error, retry_at)
@@ -254,18 +243,6 @@ impl Mailer {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_doubles_from_five_seconds_and_stops_at_an_hour() {
-        for (attempt, base) in [(1, 5), (2, 10), (3, 20), (4, 40)] {
-            let wait = backoff(attempt).as_secs();
-            assert!(
-                (base..=base + base / 5).contains(&wait),
-                "attempt {attempt}: {wait}"
-            );
-        }
-        assert!((3_600..=4_320).contains(&backoff(30).as_secs()));
-    }
 
     #[test]
     fn without_an_smtp_url_emails_go_to_the_development_mailbox() {

@@ -132,6 +132,19 @@ uuid_id!(
     /// A refund of an order (also the payment provider's idempotency key of the refund).
     RefundId
 );
+uuid_id!(
+    /// A merchant's webhook endpoint.
+    WebhookEndpointId
+);
+uuid_id!(
+    /// One event to send to one endpoint: what the API calls a webhook event (its id is the
+    /// `webhook-id` header, the same on every attempt).
+    WebhookSendId
+);
+uuid_id!(
+    /// One attempt to send a webhook event (the API's delivery).
+    WebhookDeliveryId
+);
 
 #[cfg(test)]
 mod tests {

@@ -21,13 +21,15 @@ pub mod seat;
 pub mod slug;
 pub mod status;
 pub mod subscription_update;
+pub mod webhook;
 
 pub use email::Email;
 pub use error::{AppError, ErrorBody, ErrorDetail, LocSegment, ValidationIssue};
 pub use ids::{
     AccessTokenId, BenefitGrantId, BenefitId, CheckoutId, CustomerId, CustomerSessionId, EmailId,
     EventId, MemberId, OrderId, OrganizationId, PaymentId, PriceId, ProductId, RefundId,
-    SeatAuditId, SeatId, SubscriptionId, TypedId,
+    SeatAuditId, SeatId, SubscriptionId, TypedId, WebhookDeliveryId, WebhookEndpointId,
+    WebhookSendId,
 };
 pub use money::{Currency, MinorUnits};
 pub use named::Named;

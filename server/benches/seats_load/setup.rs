@@ -150,6 +150,7 @@ impl Server {
             workers: WorkerSettings {
                 sweeper: false,
                 mailer: true,
+                webhooks: true,
             },
             ..Settings::local(database_url)
         };

@@ -27,6 +27,7 @@ use utoipa::{
         (name = "customer-seats", description = "Seats of a pool: assign, list, revoke, resend, audit log; claiming an invitation."),
         (name = "customer-portal", description = "The billing customer's portal (customer or member session): seats and claimed subscriptions."),
         (name = "benefit-grants", description = "Benefits given to members holding claimed seats."),
+        (name = "webhooks", description = "Signed event deliveries to the merchant's endpoints, and their log."),
     )
 )]
 pub struct ApiDoc;

@@ -396,14 +396,17 @@ async fn an_email_given_up_after_its_last_attempt_keeps_no_link(backend: Backend
         )
         .unwrap(),
     );
-    for _ in 0..server::mailer::MAX_ATTEMPTS {
+    for _ in 0..app::server::service::retry::MAX_ATTEMPTS {
         down.deliver_due().await.unwrap();
         app.advance_clock(&json!({"seconds": 5000})).await;
     }
     let email = email_to(&app, "jane@globex.example").await;
     assert_eq!(
         (email.status, email.attempts),
-        (EmailStatus::Failed, server::mailer::MAX_ATTEMPTS)
+        (
+            EmailStatus::Failed,
+            app::server::service::retry::MAX_ATTEMPTS
+        )
     );
     assert!(!keeps_a_link(&email), "{email:?}");
 }

@@ -37,3 +37,4 @@ mod store_contract;
 mod store_seats_contract;
 mod subscription_changes;
 mod test_clock;
+mod webhooks;

@@ -25,6 +25,7 @@ mod products;
 mod purchases;
 mod refunds;
 mod renewals;
+pub mod retry;
 mod seat_assign;
 mod seat_lists;
 mod seats;
@@ -34,6 +35,8 @@ mod shared_reads;
 mod status;
 mod subscription_changes;
 mod text;
+mod webhook_urls;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -47,6 +50,11 @@ pub use payments::PAYMENT_GRACE;
 pub use seat_lists::SeatListJson;
 pub use seed::{SEED_BATCH_POOLS, SeedRequest, Seeded};
 pub use sessions::SESSION_TTL;
+pub use webhook_urls::is_public_address;
+pub use webhooks::{
+    AttemptOutcome, DISABLE_AFTER_FAILED_EVENTS, OutgoingWebhook, RESPONSE_EXCERPT_BYTES, excerpt,
+    render_body, signature,
+};
 
 use crate::server::{
     clock::Clock,
@@ -69,6 +77,8 @@ pub struct Services {
     caller_reads: Arc<shared_reads::SharedReads<auth::CallerOnPoolKey, auth::CallerOnPoolRead>>,
     /// How often invitations may be re-sent, in this process.
     invitation_limits: Arc<invitation_limits::InvitationLimits>,
+    /// Whether webhook endpoints may be plain http or private addresses (`webhook_urls`).
+    webhook_allow_private: bool,
 }
 
 impl Services {
@@ -87,6 +97,7 @@ impl Services {
             seat_lists: Arc::default(),
             caller_reads: Arc::default(),
             invitation_limits: Arc::default(),
+            webhook_allow_private: false,
         }
     }
 

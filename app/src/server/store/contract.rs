@@ -19,12 +19,17 @@ use super::{
         BillingEntryRecord, CancellationWrite, PastDueWrite, RenewalWrite, SeatCountWrite,
         SubscriptionEndWrite,
     },
+    webhook_outbox::{AttemptRecorded, LeasedWebhookEndpoint, WebhookAttempt},
+    webhooks::{
+        WebhookDeliveryFilter, WebhookDeliveryRecord, WebhookEndpointChange, WebhookEndpointRecord,
+        WebhookSendRecord,
+    },
 };
 use crate::{
     model::{
         BenefitId, CheckoutId, CustomerId, Email, EmailId, MemberId, MinorUnits, OrderId,
         OrganizationId, PageRequest, PriceId, ProductId, RefundId, SeatId, SubscriptionId,
-        metadata::Metadata, seat::SeatPool,
+        WebhookEndpointId, WebhookSendId, metadata::Metadata, seat::SeatPool,
     },
     server::token::TokenHash,
 };
@@ -42,6 +47,7 @@ pub trait Store:
     + SubscriptionStore
     + RefundStore
     + EmailStore
+    + WebhookStore
     + SeedStore
     + Send
     + Sync
@@ -798,6 +804,103 @@ pub trait EmailStore: Send + Sync {
 
     /// The newest emails, for the development mailbox.
     async fn recent_emails(&self, limit: u32) -> Result<Vec<EmailRecord>, StoreError>;
+}
+
+/// Webhook endpoints, the fan-out of outbox events to them, their delivery under leases, and the
+/// delivery log.
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    async fn insert_webhook_endpoint(
+        &self,
+        endpoint: &WebhookEndpointRecord,
+    ) -> Result<(), StoreError>;
+
+    async fn webhook_endpoint(
+        &self,
+        organization_id: OrganizationId,
+        id: WebhookEndpointId,
+    ) -> Result<Option<WebhookEndpointRecord>, StoreError>;
+
+    /// The organization's endpoints, oldest first, and how many there are.
+    async fn list_webhook_endpoints(
+        &self,
+        organization_id: OrganizationId,
+        page: PageRequest,
+    ) -> Result<(Vec<WebhookEndpointRecord>, u64), StoreError>;
+
+    /// Applies `change` field by field (see [`WebhookEndpointChange`]); the endpoint as it is
+    /// now, or none when the organization has no such endpoint.
+    async fn update_webhook_endpoint(
+        &self,
+        organization_id: OrganizationId,
+        id: WebhookEndpointId,
+        change: &WebhookEndpointChange,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<WebhookEndpointRecord>, StoreError>;
+
+    /// Deletes the endpoint with its events and their deliveries; false when there is none.
+    async fn delete_webhook_endpoint(
+        &self,
+        organization_id: OrganizationId,
+        id: WebhookEndpointId,
+    ) -> Result<bool, StoreError>;
+
+    /// Fans out up to `limit` queued outbox events to the endpoints subscribed to them, oldest
+    /// first, and how many were handled (0: the queue is empty). One dispatcher runs at a time,
+    /// also across processes.
+    async fn dispatch_webhook_events(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> Result<usize, StoreError>;
+
+    /// Leases up to `limit` enabled endpoints whose oldest pending event is due to the worker
+    /// `lease` until `lease_until`; endpoints another worker holds are skipped.
+    async fn lease_due_webhook_endpoints(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        lease_until: chrono::DateTime<chrono::Utc>,
+        lease: uuid::Uuid,
+        limit: u32,
+    ) -> Result<Vec<LeasedWebhookEndpoint>, StoreError>;
+
+    /// Up to `limit` pending events of an endpoint, in the order they must be sent.
+    async fn pending_webhook_sends(
+        &self,
+        endpoint: WebhookEndpointId,
+        limit: u32,
+    ) -> Result<Vec<WebhookSendRecord>, StoreError>;
+
+    /// Records an attempt (the delivery log, the event's state, the endpoint's run of failures),
+    /// only while the attempt's lease holds.
+    async fn record_webhook_attempt(
+        &self,
+        attempt: &WebhookAttempt,
+    ) -> Result<AttemptRecorded, StoreError>;
+
+    /// Ends `lease` on the endpoint; it is next due when its oldest pending event is.
+    async fn release_webhook_endpoint(
+        &self,
+        endpoint: WebhookEndpointId,
+        lease: uuid::Uuid,
+    ) -> Result<(), StoreError>;
+
+    /// A page of the organization's delivery log, newest first, each attempt with its event.
+    async fn list_webhook_deliveries(
+        &self,
+        organization_id: OrganizationId,
+        filter: &WebhookDeliveryFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<(WebhookDeliveryRecord, WebhookSendRecord)>, u64), StoreError>;
+
+    /// Makes an event pending again, due now, with a fresh count of attempts; false when the
+    /// organization has no such event.
+    async fn redeliver_webhook_send(
+        &self,
+        organization_id: OrganizationId,
+        id: WebhookSendId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError>;
 }
 
 /// Bulk seeding for measurements at scale (`seatkeeper dev seed`): not used while serving.

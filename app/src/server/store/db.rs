@@ -121,6 +121,23 @@ impl Db {
         }
     }
 
+    /// The statement that leases due webhook endpoints: PostgreSQL skips rows another process holds.
+    pub(super) const fn lease_due_webhook_endpoints_sql(&self) -> &'static str {
+        match self {
+            Self::Sqlite(..) => super::sqlite::LEASE_DUE_WEBHOOK_ENDPOINTS,
+            Self::Postgres(_) => super::postgres::LEASE_DUE_WEBHOOK_ENDPOINTS,
+        }
+    }
+
+    /// The statement that locks a webhook endpoint's row until the transaction ends (`$1` the
+    /// endpoint); none on SQLite, whose writing transaction already holds the whole database.
+    pub(super) const fn lock_webhook_endpoint_sql(&self) -> Option<&'static str> {
+        match self {
+            Self::Sqlite(..) => None,
+            Self::Postgres(_) => Some(super::postgres::LOCK_WEBHOOK_ENDPOINT),
+        }
+    }
+
     /// Applies the pending migrations of this backend.
     pub(super) async fn migrate(&self) -> Result<(), StoreError> {
         match self {

@@ -34,6 +34,8 @@ mod seed;
 mod sql;
 mod sqlite;
 mod subscription_changes;
+mod webhook_outbox;
+mod webhooks;
 
 use std::{sync::Arc, time::Duration};
 
@@ -44,7 +46,7 @@ pub use billing::{
 pub use catalog::{BenefitRecord, EventRecord, NewEvent, PriceKind, PriceRecord, ProductRecord};
 pub use contract::{
     BillingStore, CatalogStore, CustomerStore, EmailStore, PaymentStore, PoolStore, RefundStore,
-    SeatStore, SeedStore, Store, SubscriptionStore,
+    SeatStore, SeedStore, Store, SubscriptionStore, WebhookStore,
 };
 pub use customers::{CustomerRecord, MemberRecord, NewCustomerSession};
 pub use emails::{EmailRecord, EmailStatus, NewEmail};
@@ -71,6 +73,11 @@ pub use sql::SqlStore;
 pub use subscription_changes::{
     BillingEntryRecord, CancellationWrite, PastDueWrite, RenewalWrite, SeatCountTarget,
     SeatCountWrite, SubscriptionEndWrite,
+};
+pub use webhook_outbox::{AttemptRecorded, LeasedWebhookEndpoint, WebhookAttempt};
+pub use webhooks::{
+    WebhookDeliveryFilter, WebhookDeliveryRecord, WebhookEndpointChange, WebhookEndpointRecord,
+    WebhookSendRecord, WebhookSendStatus,
 };
 
 use crate::model::seat::SeatPool;

@@ -29,6 +29,13 @@ pub(super) const LEASE_DUE_EMAILS: &str = concatcp!(
     EMAIL_COLUMNS
 );
 
+/// `$1` now, `$2` lease end, `$3` lease, `$4` limit: enabled endpoints whose oldest pending event
+/// is due and that no worker holds.
+pub(super) const LEASE_DUE_WEBHOOK_ENDPOINTS: &str = "UPDATE webhook_endpoints SET locked_until = $2, lease_id = $3 \
+     WHERE id IN (SELECT id FROM webhook_endpoints WHERE enabled AND next_delivery_at <= $1 \
+     AND (locked_until IS NULL OR locked_until <= $1) ORDER BY next_delivery_at, id LIMIT $4) \
+     RETURNING id, organization_id, url, secret, api_version";
+
 pub(super) static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 
 /// How long a writer waits for the write lock before giving up.

@@ -12,6 +12,7 @@ pub(crate) mod portal;
 pub(crate) mod products;
 pub(crate) mod refunds;
 pub(crate) mod seats;
+pub(crate) mod webhooks;
 
 use axum::{
     Json,
@@ -95,4 +96,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(portal::list_orders))
         .routes(routes!(portal::get_order))
         .routes(routes!(benefit_grants::list))
+        .routes(routes!(webhooks::create_endpoint, webhooks::list_endpoints))
+        .routes(routes!(
+            webhooks::get_endpoint,
+            webhooks::update_endpoint,
+            webhooks::delete_endpoint
+        ))
+        .routes(routes!(webhooks::reset_secret))
+        .routes(routes!(webhooks::list_deliveries))
+        .routes(routes!(webhooks::redeliver))
 }

@@ -26,6 +26,8 @@ pub struct AppOptions {
     pub timeouts: server::limits::Timeouts,
     /// Where the frozen test clock starts (now when none).
     pub clock_start: Option<chrono::DateTime<chrono::Utc>>,
+    /// Webhook endpoints may be plain http and loopback (`--webhook-allow-private`).
+    pub webhook_allow_private: bool,
 }
 
 impl Default for AppOptions {
@@ -35,6 +37,7 @@ impl Default for AppOptions {
             rate_limit: None,
             timeouts: server::limits::Timeouts::default(),
             clock_start: None,
+            webhook_allow_private: true,
         }
     }
 }
@@ -99,6 +102,7 @@ async fn serve_database(
         },
         rate_limit: options.rate_limit,
         timeouts: options.timeouts,
+        webhook_allow_private: options.webhook_allow_private,
         ..Settings::local(database_url.clone())
     };
     let app = Application::build(settings).await.unwrap();
