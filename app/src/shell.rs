@@ -9,7 +9,11 @@ use leptos_router::{
 };
 
 use crate::pages::{
-    checkout::CheckoutPage, claim::ClaimPage, home::HomePage, my_seats::MySeatsPage,
+    checkout::CheckoutPage,
+    claim::ClaimPage,
+    dashboard::{DashboardSignInPage, WebhooksPage},
+    home::HomePage,
+    my_seats::MySeatsPage,
     not_found::NotFound,
 };
 
@@ -50,6 +54,8 @@ pub fn App() -> impl IntoView {
                 <Route path=(StaticSegment("checkout"), ParamSegment("client_secret")) view=CheckoutPage ssr=SsrMode::Async />
                 <Route path=(ParamSegment("org_slug"), StaticSegment("portal"), StaticSegment("claim")) view=ClaimPage ssr=SsrMode::Async />
                 <Route path=(ParamSegment("org_slug"), StaticSegment("portal"), StaticSegment("seats")) view=MySeatsPage ssr=SsrMode::Async />
+                <Route path=StaticSegment("dashboard") view=DashboardSignInPage ssr=SsrMode::Async />
+                <Route path=(StaticSegment("dashboard"), StaticSegment("webhooks")) view=WebhooksPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

@@ -61,7 +61,7 @@ pub async fn claim_seat(org: String, token: String) -> Result<ClaimedSeat, AppEr
 #[server(prefix = "/api", endpoint = "my_seats")]
 pub async fn my_seats(org: String) -> Result<Vec<ClaimedSeat>, AppError> {
     let call = super::Call::start()?;
-    let Some(token) = call.session_cookie.clone() else {
+    let Some(token) = call.session_cookie() else {
         return Err(
             call.fail(crate::server::service::ServiceError::Unauthorized(
                 "you are not signed in",

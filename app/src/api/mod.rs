@@ -8,6 +8,7 @@
 
 pub mod checkout;
 pub mod claim;
+pub mod dashboard;
 
 use leptos::prelude::*;
 
@@ -29,8 +30,8 @@ struct Call {
     /// Posted by a plain HTML form (no JavaScript): the browser navigates to the answer, so the
     /// function answers with a redirect to a page showing the result.
     plain_form: bool,
-    /// The portal session of the request's `seatkeeper_session` cookie.
-    session_cookie: Option<String>,
+    /// The request's `Cookie` headers.
+    cookies: Vec<String>,
 }
 
 /// The HttpOnly cookie that carries a portal session in the browser (never a page or a URL).
@@ -60,12 +61,21 @@ impl Call {
                 .and_then(|h| h.get(axum::http::header::ACCEPT))
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|accept| accept.contains("text/html"));
-        let session_cookie = headers.and_then(session_cookie);
+        let cookies = headers
+            .map(|headers| {
+                headers
+                    .get_all(axum::http::header::COOKIE)
+                    .iter()
+                    .filter_map(|value| value.to_str().ok())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(Self {
             services,
             response,
             plain_form,
-            session_cookie,
+            cookies,
         })
     }
 
@@ -79,18 +89,41 @@ impl Call {
         }
     }
 
-    /// Keeps a portal session in the browser: an HttpOnly, SameSite=Strict cookie (Secure when the
-    /// server is reached over HTTPS) that lasts as long as the session.
+    /// The value of the request's cookie `name`.
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies
+            .iter()
+            .flat_map(|value| value.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(found, value)| *found == name && !value.is_empty())
+            .map(|(_, value)| value.to_owned())
+    }
+
+    /// The portal session of the request's cookie.
+    fn session_cookie(&self) -> Option<String> {
+        self.cookie(SESSION_COOKIE)
+    }
+
+    /// Keeps a portal session in the browser for as long as the session lasts.
     fn keep_session(&self, token: &str) {
+        self.keep_cookie(
+            SESSION_COOKIE,
+            token,
+            crate::server::service::SESSION_TTL.num_seconds(),
+        );
+    }
+
+    /// Sets cookie `name` to `value` for `max_age` seconds (0 drops it): HttpOnly (no script
+    /// reads it), SameSite=Strict (no other site's page sends it), Secure when the server is
+    /// reached over HTTPS.
+    fn keep_cookie(&self, name: &str, value: &str, max_age: i64) {
         let secure = if self.services.public_url().starts_with("https://") {
             "; Secure"
         } else {
             ""
         };
-        let cookie = format!(
-            "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
-            crate::server::service::SESSION_TTL.num_seconds()
-        );
+        let cookie =
+            format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
         if let (Some(response), Ok(value)) =
             (&self.response, axum::http::HeaderValue::from_str(&cookie))
         {
@@ -108,19 +141,6 @@ impl Call {
         }
         AppError::from(err)
     }
-}
-
-/// The portal session in a request's cookies.
-#[cfg(feature = "ssr")]
-fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_owned())
 }
 
 /// The live state of the server: version, database reachability, organizations, demo.

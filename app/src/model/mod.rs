@@ -6,6 +6,7 @@ pub mod billing;
 pub mod checkout_view;
 pub mod claim_view;
 pub mod customer;
+pub mod dashboard;
 pub mod email;
 pub mod error;
 pub mod ids;

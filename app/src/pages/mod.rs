@@ -2,6 +2,7 @@
 
 pub mod checkout;
 pub mod claim;
+pub mod dashboard;
 pub mod home;
 pub mod my_seats;
 pub mod not_found;

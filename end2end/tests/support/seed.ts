@@ -59,6 +59,12 @@ export function watchErrors(page: Page): string[] {
 /** A paid 3-seat monthly pool of a product with a license-key and a note benefit; one seat assigned to `email`. */
 export async function invite(request: APIRequestContext, email: string): Promise<Org> {
   const org = createOrg();
+  await inviteIn(request, org, email);
+  return org;
+}
+
+/** [`invite`] in an existing organization. */
+export async function inviteIn(request: APIRequestContext, org: Org, email: string): Promise<void> {
   const keys = await api(request, org, '/v1/benefits', {
     type: 'license_keys',
     description: 'License key',
@@ -83,5 +89,4 @@ export async function invite(request: APIRequestContext, email: string): Promise
   const paid = await (await request.get(`/v1/checkouts/client/${checkout.client_secret}`)).json();
   const seat = await request.post('/v1/customer-seats', { data: { subscription_id: paid.subscription_id, email }, headers: auth });
   expect(seat.status(), await seat.text()).toBe(200);
-  return org;
 }

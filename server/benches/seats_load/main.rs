@@ -14,6 +14,8 @@
 //!   with `Accept-Encoding: gzip, deflate`, as the official Python SDK (httpx) asks it;
 //! - claim: `POST /v1/customer-seats/claim` with invitation tokens read (untimed) from the email
 //!   outbox of the assign phase; "n/a" while the claim route does not exist;
+//! - webhook delivery (`delivery.rs`): an endpoint on loopback subscribed to `benefit_grant.created`,
+//!   1,000 claims queueing one event each; deliveries/s and claim-to-delivery p50/p99;
 //! - oversell: rounds of 64 simultaneous assigns into a 10-seat pool; successes must equal the
 //!   capacity and the pool's `SeatsList` must agree. Every assign-phase pool is checked the same way.
 //!
@@ -61,6 +63,7 @@ use serde_json::{Value, json};
 use server::application::{Application, Settings, WorkerSettings};
 use sqlx::{Connection, Executor};
 
+mod delivery;
 mod load;
 mod phases;
 mod reference;
@@ -68,6 +71,7 @@ mod report;
 mod scale;
 mod setup;
 
+use delivery::*;
 use load::*;
 use phases::*;
 use reference::*;

@@ -1,4 +1,4 @@
-//! One database's phases: assign, list, claim and oversell.
+//! One database's phases: assign, list, claim, webhook delivery (`delivery.rs`) and oversell.
 
 use super::*;
 
@@ -20,6 +20,8 @@ pub(crate) struct DatabaseRun {
     pub(crate) list_body: PhaseResult,
     pub(crate) list_body_bytes: usize,
     pub(crate) claim: Measured<PhaseResult>,
+    /// Webhooks: claims queueing `benefit_grant.created` for an endpoint on loopback.
+    pub(crate) delivery: PhaseResult,
     pub(crate) oversell: Oversell,
 }
 
@@ -64,6 +66,7 @@ pub(crate) async fn measure_database(
         let list_body_bytes = body.len();
         let list_body = bare_route_phase(config, "same body", body).await?;
         let claim = claim_phase(config, &server).await?;
+        let delivery = delivery_phase(&server).await?;
         oversell.absorb(oversell_phase(&server, &product).await?);
         anyhow::Ok(DatabaseRun {
             kind,
@@ -75,6 +78,7 @@ pub(crate) async fn measure_database(
             list_body,
             list_body_bytes,
             claim,
+            delivery,
             oversell,
         })
     };
@@ -297,7 +301,7 @@ pub(crate) async fn claim_phase(
         println!("  claim: n/a ({reason})");
         return Ok(Measured::NotAvailable(reason));
     }
-    let tokens = match invitation_tokens(&server.database_url).await {
+    let tokens = match invitation_tokens(&server.database_url, InvitationsOf::Assign).await {
         Ok(tokens) if !tokens.is_empty() => Arc::new(tokens),
         Ok(_) => return Ok(not_available("no invitation tokens in email_outbox")),
         Err(e) => return Ok(not_available(&format!("email_outbox unreadable: {e:#}"))),
@@ -346,16 +350,32 @@ pub(crate) async fn claim_unavailable(server: &Server) -> anyhow::Result<Option<
 }
 
 /// Invitation tokens from the claim links of the assign phase's emails (untimed, straight SQL).
-pub(crate) async fn invitation_tokens(database_url: &str) -> anyhow::Result<Vec<String>> {
-    let bodies: Vec<String> = column(
-        database_url,
-        "SELECT text_body FROM email_outbox WHERE to_address LIKE '%@assign.bench.example%'",
-    )
-    .await?;
+pub(crate) async fn invitation_tokens(
+    database_url: &str,
+    of: InvitationsOf,
+) -> anyhow::Result<Vec<String>> {
+    let query = match of {
+        InvitationsOf::Assign => {
+            "SELECT text_body FROM email_outbox WHERE to_address LIKE '%@assign.bench.example%'"
+        }
+        InvitationsOf::Delivery => {
+            "SELECT text_body FROM email_outbox WHERE to_address LIKE '%@delivery.bench.example%'"
+        }
+    };
+    let bodies: Vec<String> = column(database_url, query).await?;
     let mut tokens: Vec<String> = bodies.iter().filter_map(|b| claim_token(b)).collect();
     tokens.sort_unstable();
     tokens.dedup();
     Ok(tokens)
+}
+
+/// Whose invitations to read.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum InvitationsOf {
+    /// The assign phase's (`@assign.bench.example`).
+    Assign,
+    /// The delivery phase's (`@delivery.bench.example`).
+    Delivery,
 }
 
 /// Waits until the mailer has sent every queued email, and says how long that took: each measured

@@ -64,6 +64,10 @@ impl Report {
                     let _ = writeln!(out, "| {name} | claim | n/a | | | | | {reason} |");
                 }
             }
+            let delivery = format!(
+                "webhook delivery: {DELIVERY_EVENTS} benefit_grant.created, latency from the claim's answer to the receiver"
+            );
+            row(&mut out, name, &delivery, &run.delivery);
         }
         if self.postgres.is_none() {
             out.push_str("| PostgreSQL | all | skipped | | | | | no PostgreSQL reachable |\n");

@@ -74,6 +74,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "missing",
         ));
     }
+    if has_escaped_nul(bytes) {
+        return Err(nul_refused("body"));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let mut loc = vec![LocSegment::from("body")];
@@ -214,6 +217,9 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
+        if has_nul_value(query) {
+            return Err(nul_refused("query"));
+        }
         let deserializer =
             serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(deserializer)
@@ -261,6 +267,9 @@ where
                 format!("a list takes at most {MAX_QUERY_VALUES} query values (got {pairs})"),
                 "too_long",
             ));
+        }
+        if has_nul_value(query) {
+            return Err(nul_refused("query"));
         }
         let mut metadata = Vec::new();
         let mut rest = form_urlencoded::Serializer::new(String::new());
@@ -459,5 +468,53 @@ mod tests {
             issue(parse_json::<Body>(br#"{"seats": 5, "email": "x"} x"#).unwrap_err()).kind,
             "json_invalid"
         );
+    }
+}
+
+/// Whether a JSON text holds an escaped NUL character (`\u0000`, its backslash not itself escaped):
+/// a raw NUL byte is not valid JSON, and a NUL in a stored text is refused by PostgreSQL and
+/// breaks C strings elsewhere, so no text the API takes may hold one.
+fn has_escaped_nul(json: &[u8]) -> bool {
+    let needle = b"u0000";
+    json.windows(needle.len())
+        .enumerate()
+        .filter(|(_, window)| *window == needle)
+        .any(|(at, _)| {
+            let backslashes = json[..at].iter().rev().take_while(|b| **b == b'\\').count();
+            backslashes % 2 == 1
+        })
+}
+
+/// Whether a query string has a key or value with a NUL character (`%00`).
+fn has_nul_value(query: &str) -> bool {
+    form_urlencoded::parse(query.as_bytes())
+        .any(|(key, value)| key.contains('\0') || value.contains('\0'))
+}
+
+fn nul_refused(place: &str) -> ApiError {
+    ApiError::validation(
+        vec![LocSegment::from(place)],
+        "text must not contain the NUL character (\\u0000)",
+        "string_type",
+    )
+}
+
+#[cfg(test)]
+mod nul_tests {
+    use super::*;
+
+    #[test]
+    fn an_escaped_nul_is_found_but_an_escaped_backslash_before_u0000_is_text() {
+        assert!(has_escaped_nul(br#"{"name": "a\u0000b"}"#));
+        assert!(has_escaped_nul(br#"{"name": "\\\u0000"}"#));
+        assert!(!has_escaped_nul(br#"{"name": "a\\u0000b"}"#));
+        assert!(!has_escaped_nul(br#"{"name": "u0000"}"#));
+    }
+
+    #[test]
+    fn a_nul_in_a_query_key_or_value_is_found() {
+        assert!(has_nul_value("query=a%00b"));
+        assert!(has_nul_value("a%00=1"));
+        assert!(!has_nul_value("query=a%2500b"));
     }
 }

@@ -356,37 +356,6 @@ fn serve_binary(database_url: &str, port: u16) -> std::process::Child {
     serve_binary_with(database_url, port, &[])
 }
 
-/// [`serve_binary`] with `extra` arguments.
-fn serve_binary_with(database_url: &str, port: u16, extra: &[&str]) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_seatkeeper"))
-        .args([
-            "serve",
-            "--test-clock",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .args(extra)
-        .args(["--database-url", database_url])
-        .env_remove("DATABASE_URL")
-        .env_remove("SMTP_URL")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-async fn wait_ready(client: &reqwest::Client, base: &str) {
-    for _ in 0..200 {
-        if let Ok(response) = client.get(format!("{base}/readyz")).send().await
-            && response.status() == 200
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the server at {base} did not become ready");
-}
-
 async fn a_server_killed_between_the_charge_and_the_purchase_settles_the_payment_after_a_restart(
     backend: Backend,
 ) {

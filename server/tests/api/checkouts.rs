@@ -105,6 +105,7 @@ async fn a_paid_recurring_checkout_creates_an_active_subscription_and_its_order(
             "member.created",
             "checkout.updated",
             "subscription.created",
+            "subscription.active",
             "order.created",
             "order.paid",
         ]

@@ -147,7 +147,53 @@ async fn responses_are_compressed_when_the_client_accepts_it(backend: Backend) {
     assert_eq!(response.headers()["content-encoding"], "gzip");
 }
 
+async fn a_nul_character_in_any_text_is_a_422_that_writes_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    for path in [
+        "/v1/customers?query=a%00b",
+        "/v1/products?query=%00",
+        "/v1/webhooks/deliveries?query=x%00",
+        "/v1/customer-seats?subscription_id=00000000-0000-0000-0000-000000000000&x%00=1",
+    ] {
+        assert_validation(
+            app.get_as(&org.token, path).await,
+            json!(["query"]),
+            "string_type",
+        )
+        .await;
+    }
+    let response = app
+        .post_raw_as(
+            &org.token,
+            "/v1/customers",
+            "application/json",
+            r#"{"email": "jane@globex.example", "name": "Jane\u0000Doe"}"#,
+        )
+        .await;
+    assert_validation(response, json!(["body"]), "string_type").await;
+    // A backslash followed by "u0000" is text like any other.
+    let response = app
+        .post_raw_as(
+            &org.token,
+            "/v1/customers",
+            "application/json",
+            r#"{"email": "jane@globex.example", "name": "Jane\\u0000Doe"}"#,
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(app.integers("SELECT COUNT(*) FROM customers").await, [1]);
+    // A path the server looks up as text: not found, never a failure of the server.
+    let response = app.get_as(&org.token, "/v1/customers/external/a%00b").await;
+    assert!(
+        [404, 422].contains(&response.status().as_u16()),
+        "{}",
+        response.status()
+    );
+}
+
 both_backends!(
+    a_nul_character_in_any_text_is_a_422_that_writes_nothing,
     an_unknown_v1_path_is_a_json_404,
     a_wrong_method_on_a_known_path_is_a_json_405,
     a_malformed_uuid_in_the_path_is_a_422_at_path_id,

@@ -808,6 +808,14 @@ async fn a_past_due_subscription_whose_retry_pays_is_active_again_for_its_new_pe
         .map(|e| e.0)
         .collect();
     assert_eq!(notices, ["renewal_past_due"]);
+    let kinds = app.event_kinds(&org).await;
+    let position = |kind: &str| kinds.iter().rposition(|k| k == kind);
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "subscription.active").count(),
+        2,
+        "active at the purchase and again on recovery: {kinds:?}"
+    );
+    assert!(position("subscription.past_due") < position("subscription.active"));
 }
 
 both_backends!(

@@ -2,8 +2,12 @@
 //! worker's passes (the worker does not run by itself in tests) and the test clock.
 
 use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
+    collections::{HashMap, HashSet},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
 };
 
 use axum::{
@@ -33,6 +37,7 @@ both_backends!(
     a_redelivered_event_is_sent_again_with_the_same_webhook_id,
     deliveries_filter_by_what_the_sdk_sends,
     two_workers_on_one_database_send_each_event_once,
+    a_server_killed_mid_delivery_delivers_every_committed_event_after_a_restart,
 );
 
 /// One request the receiver got.
@@ -56,6 +61,8 @@ impl Received {
 struct ReceiverState {
     received: Arc<Mutex<Vec<Received>>>,
     status: Arc<Mutex<u16>>,
+    /// How long it takes to answer, in milliseconds.
+    delay_ms: Arc<AtomicU64>,
 }
 
 /// A webhook receiver on loopback that records every request and answers with a status the test
@@ -82,6 +89,13 @@ impl Receiver {
         *self.state.status.lock().unwrap() = status;
     }
 
+    /// Answers each request only after `delay` (a slow receiver keeps deliveries in flight).
+    pub fn take(&self, delay: Duration) {
+        self.state
+            .delay_ms
+            .store(u64::try_from(delay.as_millis()).unwrap(), Ordering::Relaxed);
+    }
+
     pub fn received(&self) -> Vec<Received> {
         self.state.received.lock().unwrap().clone()
     }
@@ -99,6 +113,8 @@ async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> (StatusCode, &'static str) {
+    let delay = state.delay_ms.load(Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_millis(delay)).await;
     state.received.lock().unwrap().push(Received {
         headers,
         body: String::from_utf8(body.to_vec()).unwrap(),
@@ -800,4 +816,141 @@ async fn two_workers_on_one_database_send_each_event_once(backend: Backend) {
         let expected: Vec<String> = (0..30).map(|i| format!("p{i}@globex.example")).collect();
         assert_eq!(emails, expected, "in the order the seats were assigned");
     }
+}
+
+async fn a_server_killed_mid_delivery_delivers_every_committed_event_after_a_restart(
+    backend: Backend,
+) {
+    let db = TestDatabase::new(backend).await;
+    let token = acme_token_from_cli(&db.url);
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let serve = || {
+        serve_binary_with(
+            &db.url,
+            port,
+            &[
+                "--webhook-allow-private",
+                "--test-clock-start",
+                "2027-01-01T00:00:00Z",
+            ],
+        )
+    };
+    let mut server = serve();
+    wait_ready(&client, &base).await;
+    let receiver = Receiver::start().await;
+    receiver.take(Duration::from_millis(100));
+    let post = |path: &str, body: Value| {
+        client
+            .post(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let response = post(
+        "/v1/webhooks/endpoints",
+        json!({"url": receiver.url, "format": "raw", "events": ["customer_seat.assigned"]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 201);
+    let product: Value = post("/v1/products", json!({"name": "Team", "recurring_interval": "month",
+        "prices": [{"amount_type": "seat_based", "seat_tiers": {"tiers": [{"min_seats": 1, "price_per_seat": 1000}]}}]}))
+        .await.unwrap().json().await.unwrap();
+    let checkout: Value = post(
+        "/v1/checkouts",
+        json!({"products": [product["id"]], "seats": 40, "customer_email": "billing@globex.example"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let secret = checkout["client_secret"].as_str().unwrap();
+    let response = client
+        .post(format!("{base}/v1/checkouts/client/{secret}/confirm"))
+        .json(&json!({"confirmation_token_id": "tok_visa"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let paid: Value = client
+        .get(format!(
+            "{base}/v1/checkouts/{}",
+            checkout["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let subscription = paid["subscription_id"].as_str().unwrap().to_owned();
+    for i in 0..41 {
+        let response = post(
+            "/v1/customer-seats",
+            json!({"subscription_id": subscription, "email": format!("p{i}@globex.example")}),
+        )
+        .await
+        .unwrap();
+        // The 41st does not fit: refused, and no event of it is ever sent.
+        assert_eq!(
+            response.status(),
+            if i < 40 { 200 } else { 400 },
+            "seat {i}"
+        );
+    }
+    for _ in 0..200 {
+        if receiver.received().len() >= 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(receiver.received().len() >= 5, "deliveries under way");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let before = receiver.received().len();
+    assert!(
+        before < 40,
+        "killed while deliveries were still due ({before} sent)"
+    );
+
+    let mut server = serve();
+    wait_ready(&client, &base).await;
+    // The killed process's lease (120 s) must run out before another worker takes the endpoint.
+    let response = post("/v1/test-clock/advance", json!({"seconds": 180}))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let emails = || -> HashSet<String> {
+        receiver
+            .received()
+            .iter()
+            .map(|r| r.json()["data"]["email"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for _ in 0..600 {
+        if emails().len() >= 40 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let expected: HashSet<String> = (0..40).map(|i| format!("p{i}@globex.example")).collect();
+    assert_eq!(
+        emails(),
+        expected,
+        "every committed assignment, none refused"
+    );
+    let received = receiver.received();
+    let distinct: HashSet<&str> = received.iter().map(|r| r.header("webhook-id")).collect();
+    assert_eq!(distinct.len(), 40);
+    assert!(
+        received.len() <= 41,
+        "at most the one in flight at the kill is sent twice ({})",
+        received.len()
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
 }

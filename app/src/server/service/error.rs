@@ -66,6 +66,11 @@ impl From<StoreError> for ServiceError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Unavailable(_) => Self::Unavailable(err),
+            StoreError::NulInText => Self::Validation(vec![crate::model::ValidationIssue {
+                loc: vec!["request".into()],
+                msg: "text must not contain the NUL character (\\u0000)".into(),
+                kind: "string_type".into(),
+            }]),
             other => Self::Internal(other),
         }
     }

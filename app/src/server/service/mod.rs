@@ -9,6 +9,7 @@ mod billing_emails;
 mod checkouts;
 mod claims;
 mod customers;
+mod dashboard;
 mod error;
 mod events;
 mod idempotency;

@@ -184,6 +184,8 @@ impl Services {
                 product_wire.clone(),
             );
             events.push(self.event(org, "subscription.created", &wire)?);
+            // Paid at once: the subscription starts active.
+            events.push(self.event(org, "subscription.active", &wire)?);
         }
         let subscription_core = subscription.as_ref().map(super::billing::subscription_core);
         let order_wire =

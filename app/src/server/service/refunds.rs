@@ -7,7 +7,7 @@
 //!   does the same on a partial refund. A subscription's order keeps its seats (they end with the
 //!   subscription), so `revoke_benefits` is refused there.
 //! - Events `refund.created` (pending), then `refund.updated` (succeeded or failed) with
-//!   `order.refunded` (the order as it then is).
+//!   `order.updated` and `order.refunded` (the order as it then is).
 //!
 //! The refund is written `pending` with its amount reserved on the order, then asked of the provider
 //! under the refund's id, then settled; the sweeper finishes a refund a crash left pending by asking
@@ -264,6 +264,7 @@ impl Services {
                 None => None,
             };
             let order_out = order_wire(&refunded, customer, product, subscription);
+            events.push(self.event(org, "order.updated", &order_out)?);
             events.push(self.event(org, "order.refunded", &order_out)?);
         }
         let settlement = RefundSettlement {

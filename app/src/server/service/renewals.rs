@@ -298,14 +298,21 @@ impl Services {
             product.clone(),
             Some(subscription_core(&renewed)),
         );
-        let events = vec![
+        let mut events = vec![
             self.subscription_event(&renewed, "subscription.cycled")
                 .await?,
             self.subscription_event(&renewed, "subscription.updated")
                 .await?,
-            self.event(org, "order.created", &order_out)?,
-            self.event(org, "order.paid", &order_out)?,
         ];
+        // A past-due subscription whose payment went through is active again.
+        if record.status == SubscriptionStatus::PastDue {
+            events.push(
+                self.subscription_event(&renewed, "subscription.active")
+                    .await?,
+            );
+        }
+        events.push(self.event(org, "order.created", &order_out)?);
+        events.push(self.event(org, "order.paid", &order_out)?);
         let days = self
             .store()
             .renewal_reminder_days(record.organization_id)

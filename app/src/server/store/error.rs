@@ -127,6 +127,11 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database unavailable: {0}")]
     Unavailable(#[source] sqlx::Error),
+    /// A text the request gave holds what PostgreSQL cannot store in text: the NUL character
+    /// (`\u0000`, SQLSTATE 22021 or 22P05). The client's mistake, never the server's: the
+    /// statement (and its transaction) wrote nothing.
+    #[error("text with a NUL character")]
+    NulInText,
     #[error(transparent)]
     Database(sqlx::Error),
     #[error("migration failed: {0}")]
@@ -141,6 +146,11 @@ impl From<sqlx::Error> for StoreError {
             },
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
                 Self::Unavailable(err)
+            }
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("22021" | "22P05")) =>
+            {
+                Self::NulInText
             }
             _ => Self::Database(err),
         }

@@ -1,14 +1,17 @@
 //! Test support, one file per concern: fresh databases on either backend (`database.rs`), the real
-//! server on port 0 with request helpers (`test_app.rs`), and one file per resource the tests create
+//! server on port 0 with request helpers (`test_app.rs`), the binary in a process of its own
+//! (`binary.rs`), and one file per resource the tests create
 //! through the API: products and checkouts (`checkouts.rs`), customers and members
 //! (`customers.rs`), seat pools and seats (`seats.rs`). Tests `use crate::helpers::*`.
 
+pub mod binary;
 pub mod checkouts;
 pub mod customers;
 pub mod database;
 pub mod seats;
 pub mod test_app;
 
+pub use binary::*;
 pub use checkouts::*;
 pub use customers::*;
 pub use database::*;
