@@ -197,12 +197,12 @@ fn EndpointTable(endpoints: Vec<EndpointSummary>) -> impl IntoView {
                             };
                             view! {
                                 <tr>
-                                    <td>
+                                    <td data-label="Endpoint">
                                         {endpoint.name.clone().map(|name| view! { <strong>{name}</strong><br /> })}
                                         <code class="url">{endpoint.url.clone()}</code>
                                     </td>
-                                    <td>{if endpoint.enabled { "Enabled" } else { "Disabled" }}</td>
-                                    <td class="events">{events}</td>
+                                    <td data-label="Status">{if endpoint.enabled { "Enabled" } else { "Disabled" }}</td>
+                                    <td data-label="Events" class="events">{events}</td>
                                 </tr>
                             }
                         })
@@ -242,10 +242,14 @@ fn DeliveryTable(
                             let label = format!("Redeliver {} of {}", delivery.event_type, delivery.at_text());
                             view! {
                                 <tr data-testid="delivery">
-                                    <td>{delivery.at_text()}</td>
-                                    <td><code>{delivery.event_type.clone()}</code></td>
-                                    <td><code class="url">{delivery.endpoint_url.clone()}</code></td>
-                                    <td class=if delivery.succeeded { "ok" } else { "error" } title=delivery.response.clone().unwrap_or_default()>
+                                    <td data-label="When">{delivery.at_text()}</td>
+                                    <td data-label="Event"><code>{delivery.event_type.clone()}</code></td>
+                                    <td data-label="Endpoint"><code class="url">{delivery.endpoint_url.clone()}</code></td>
+                                    <td
+                                        data-label="Result"
+                                        class=if delivery.succeeded { "ok" } else { "error" }
+                                        title=delivery.response.clone().unwrap_or_default()
+                                    >
                                         {result}
                                     </td>
                                     <td>
