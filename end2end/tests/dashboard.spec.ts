@@ -48,7 +48,7 @@ test('a merchant signs in with a token, sees an endpoint and its delivery, and r
   await expect(page.getByText(hook.url).first()).toBeVisible();
   const row = page.getByTestId('delivery').first();
   await expect(row).toContainText('customer_seat.assigned');
-  await expect(row).toContainText('Delivered (204)');
+  await expect(row).toContainText(/Delivered \(204\) in \d+ ms/);
 
   await row.getByRole('button', { name: /^Redeliver customer_seat.assigned/ }).click();
   await expect(page.getByTestId('redeliver-outcome')).toHaveText(/Redelivery scheduled/);
@@ -99,8 +99,18 @@ test('the dashboard works without JavaScript', async ({ browser, request }) => {
 
 test('the webhooks page in light, dark and on a phone', async ({ page, request }) => {
   const { org, hook } = await withDeliveries(request);
+  // A second endpoint nobody listens on: its failed attempt shows what went wrong.
+  await api(request, org, '/v1/webhooks/endpoints', { url: 'http://127.0.0.1:9/closed', format: 'raw', events: ['customer_seat.assigned'] });
+  await inviteIn(request, org, `${unique('failing')}@example.com`);
+  await expect.poll(() => hook.received.length, { timeout: 15_000 }).toBe(2);
+  const failed = async () => {
+    const log = await request.get('/v1/webhooks/deliveries?succeeded=false', { headers: { Authorization: `Bearer ${org.access_token}` } });
+    return (await log.json()).pagination.total_count;
+  };
+  await expect.poll(failed, { timeout: 15_000 }).toBeGreaterThan(0);
   await signIn(page, org);
   await waitForHydration(page);
+  await expect(page.getByTestId('delivery').filter({ hasText: 'Failed (no answer)' })).toContainText('could not connect');
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21aa']).analyze();

@@ -6,6 +6,9 @@
 //! process killed mid-send leaves the endpoint to whoever leases it after the lease runs out (the
 //! event is then sent again: delivery is at least once, and `webhook-id` names the duplicate).
 //!
+//! Attempts are recorded in runs of up to 16 events (one transaction each), so a process killed
+//! mid-run may send that run's events again.
+//!
 //! Requests carry `webhook-id`, `webhook-timestamp` (this machine's clock at sending: receivers
 //! compare it with theirs) and `webhook-signature` (Standard Webhooks), are never redirected, and go
 //! only to public addresses unless private ones are allowed (`--webhook-allow-private`): every
@@ -41,6 +44,10 @@ const ENDPOINTS_AT_ONCE: u32 = 8;
 const DISPATCH_BATCH: u32 = 200;
 /// How many pending events of an endpoint are read at a time.
 const SENDS_PER_READ: u32 = 32;
+/// Attempts are recorded once this many are made, or once the first of them is this old, or at a
+/// failure: one commit per run of events, not one per event.
+const RECORD_EVERY: usize = 16;
+const RECORD_AFTER: Duration = Duration::from_millis(500);
 /// How often the worker looks for work when there is none.
 pub const POLL: Duration = Duration::from_millis(250);
 
@@ -106,6 +113,9 @@ impl WebhookSender {
 
     /// Sends an endpoint's due events in order until none is due, one fails (the ones after it wait
     /// for its retry), the endpoint is disabled, or the lease is nearly over; then releases it.
+    /// Attempts are recorded in runs (one transaction for up to [`RECORD_EVERY`] events or
+    /// [`RECORD_AFTER`]), so a killed process may send the last run's events again: delivery is at
+    /// least once.
     async fn serve_endpoint(
         &self,
         lease: uuid::Uuid,
@@ -120,25 +130,48 @@ impl WebhookSender {
             if due.is_empty() {
                 break;
             }
-            for webhook in &due {
+            let mut run = Vec::new();
+            let mut run_started = Instant::now();
+            let mut stop = false;
+            for (i, webhook) in due.iter().enumerate() {
                 if Instant::now() >= deadline {
-                    break 'reads;
+                    stop = true;
+                    break;
+                }
+                if run.is_empty() {
+                    run_started = Instant::now();
                 }
                 let outcome = self.send(endpoint, webhook).await;
                 let succeeded = outcome.succeeded();
-                match self
-                    .services
-                    .record_webhook_attempt(lease, endpoint, webhook, outcome)
-                    .await?
+                run.push(
+                    self.services
+                        .webhook_attempt(lease, endpoint, webhook, outcome)
+                        .await?,
+                );
+                let last = i + 1 == due.len();
+                if succeeded
+                    && !last
+                    && run.len() < RECORD_EVERY
+                    && run_started.elapsed() < RECORD_AFTER
                 {
+                    continue;
+                }
+                match self.services.record_webhook_attempts(&run).await? {
                     // Another worker holds the endpoint now: it is theirs to release.
                     AttemptRecorded::LeaseLost => return Ok(()),
                     AttemptRecorded::Recorded { enabled, .. } => {
+                        run.clear();
                         if !succeeded || !enabled {
                             break 'reads;
                         }
                     }
                 }
+            }
+            if let AttemptRecorded::LeaseLost = self.services.record_webhook_attempts(&run).await? {
+                return Ok(());
+            }
+            if stop {
+                break;
             }
         }
         self.services

@@ -38,6 +38,8 @@ pub struct DeliverySummary {
     pub http_code: Option<u16>,
     /// The start of the response, or what went wrong.
     pub response: Option<String>,
+    /// How long the attempt took.
+    pub duration_ms: u64,
 }
 
 impl DeliverySummary {
@@ -47,6 +49,20 @@ impl DeliverySummary {
             Some(code) => code.to_string(),
             None => "no answer".to_owned(),
         }
+    }
+
+    /// The start of what the endpoint answered (or what went wrong), at most 160 characters.
+    pub fn response_excerpt(&self) -> Option<String> {
+        const SHOWN: usize = 160;
+        let text = self.response.as_deref()?.trim();
+        if text.is_empty() {
+            return None;
+        }
+        let mut excerpt: String = text.chars().take(SHOWN).collect();
+        if text.chars().count() > SHOWN {
+            excerpt.push('…');
+        }
+        Some(excerpt)
     }
 
     /// When it happened, in UTC, to the second.
@@ -70,8 +86,18 @@ mod tests {
             succeeded: false,
             http_code: None,
             response: Some("could not connect".into()),
+            duration_ms: 12,
         };
         assert_eq!(delivery.outcome(), "no answer");
+        assert_eq!(
+            delivery.response_excerpt().as_deref(),
+            Some("could not connect")
+        );
+        let long = DeliverySummary {
+            response: Some("x".repeat(500)),
+            ..delivery.clone()
+        };
+        assert_eq!(long.response_excerpt().unwrap().chars().count(), 161);
         assert_eq!(delivery.at_text(), "2027-01-15 08:00:00 UTC");
         assert_eq!(
             DeliverySummary {

@@ -235,9 +235,9 @@ fn DeliveryTable(
                         .into_iter()
                         .map(|delivery| {
                             let result = if delivery.succeeded {
-                                format!("Delivered ({})", delivery.outcome())
+                                format!("Delivered ({}) in {} ms", delivery.outcome(), delivery.duration_ms)
                             } else {
-                                format!("Failed ({})", delivery.outcome())
+                                format!("Failed ({}) after {} ms", delivery.outcome(), delivery.duration_ms)
                             };
                             let label = format!("Redeliver {} of {}", delivery.event_type, delivery.at_text());
                             view! {
@@ -245,12 +245,12 @@ fn DeliveryTable(
                                     <td data-label="When">{delivery.at_text()}</td>
                                     <td data-label="Event"><code>{delivery.event_type.clone()}</code></td>
                                     <td data-label="Endpoint"><code class="url">{delivery.endpoint_url.clone()}</code></td>
-                                    <td
-                                        data-label="Result"
-                                        class=if delivery.succeeded { "ok" } else { "error" }
-                                        title=delivery.response.clone().unwrap_or_default()
-                                    >
+                                    <td data-label="Result" class=if delivery.succeeded { "ok" } else { "error" }>
                                         {result}
+                                        {(!delivery.succeeded)
+                                            .then(|| delivery.response_excerpt())
+                                            .flatten()
+                                            .map(|said| view! { <span class="said">{said}</span> })}
                                     </td>
                                     <td>
                                         <ActionForm action=redeliver>

@@ -63,6 +63,7 @@ impl Services {
                 succeeded: delivery.succeeded,
                 http_code: delivery.http_code,
                 response: delivery.response,
+                duration_ms: delivery.duration_ms,
             })
             .collect();
         Ok(WebhooksDashboard {

@@ -507,16 +507,16 @@ impl Services {
             .collect())
     }
 
-    /// Records an attempt under `lease`: a failure is retried by the outboxes' rule or given up,
-    /// and the run of given-up events that reaches [`DISABLE_AFTER_FAILED_EVENTS`] disables the
-    /// endpoint and emails the organization's address.
-    pub async fn record_webhook_attempt(
+    /// What an attempt under `lease` comes to: a failure is retried by the outboxes' rule or given
+    /// up, and the given-up event that makes a run of [`DISABLE_AFTER_FAILED_EVENTS`] disables the
+    /// endpoint and emails the organization's address (see [`Services::record_webhook_attempts`]).
+    pub async fn webhook_attempt(
         &self,
         lease: Uuid,
         endpoint: &LeasedWebhookEndpoint,
         webhook: &OutgoingWebhook,
         outcome: AttemptOutcome,
-    ) -> Result<AttemptRecorded, ServiceError> {
+    ) -> Result<WebhookAttempt, ServiceError> {
         let now = self.now();
         let succeeded = outcome.succeeded();
         let attempts = webhook.attempts + 1;
@@ -531,7 +531,7 @@ impl Services {
         } else {
             None
         };
-        let attempt = WebhookAttempt {
+        Ok(WebhookAttempt {
             lease,
             endpoint_id: endpoint.id,
             organization_id: endpoint.organization_id,
@@ -546,10 +546,24 @@ impl Services {
             retry_at,
             disable_after: DISABLE_AFTER_FAILED_EVENTS,
             disabled_notice,
-        };
-        let recorded = self.store().record_webhook_attempt(&attempt).await?;
+        })
+    }
+
+    /// Records attempts of one endpoint in one transaction, while their lease holds (the worker
+    /// sends a run of events, then records the run: one commit, not one per event).
+    pub async fn record_webhook_attempts(
+        &self,
+        attempts: &[WebhookAttempt],
+    ) -> Result<AttemptRecorded, ServiceError> {
+        if attempts.is_empty() {
+            return Ok(AttemptRecorded::Recorded {
+                disabled: false,
+                enabled: true,
+            });
+        }
+        let recorded = self.store().record_webhook_attempts(attempts).await?;
         if let AttemptRecorded::Recorded { disabled: true, .. } = recorded {
-            tracing::warn!(endpoint_id = %endpoint.id, "webhook endpoint disabled after repeated failures");
+            tracing::warn!(endpoint_id = %attempts[0].endpoint_id, "webhook endpoint disabled after repeated failures");
         }
         Ok(recorded)
     }

@@ -871,11 +871,12 @@ pub trait WebhookStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<WebhookSendRecord>, StoreError>;
 
-    /// Records an attempt (the delivery log, the event's state, the endpoint's run of failures),
-    /// only while the attempt's lease holds.
-    async fn record_webhook_attempt(
+    /// Records attempts of one endpoint, in the order made, in one transaction (the delivery log,
+    /// each event's state, the endpoint's run of failures), only while their lease holds: when it
+    /// no longer does, none is recorded. `enabled` of the answer is the endpoint's after the last.
+    async fn record_webhook_attempts(
         &self,
-        attempt: &WebhookAttempt,
+        attempts: &[WebhookAttempt],
     ) -> Result<AttemptRecorded, StoreError>;
 
     /// Ends `lease` on the endpoint; it is next due when its oldest pending event is.

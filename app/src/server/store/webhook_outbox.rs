@@ -274,56 +274,74 @@ impl SqlStore {
             .collect())
     }
 
-    pub(super) async fn record_webhook_attempt_impl(
+    pub(super) async fn record_webhook_attempts_impl(
         &self,
-        attempt: &WebhookAttempt,
+        attempts: &[WebhookAttempt],
     ) -> Result<AttemptRecorded, StoreError> {
-        let status = match (attempt.succeeded, attempt.retry_at) {
-            (true, _) => WebhookSendStatus::Succeeded,
-            (false, Some(_)) => WebhookSendStatus::Pending,
-            (false, None) => WebhookSendStatus::Failed,
-        };
         let mut tx = self.db.begin_write().await?;
-        let Some((failures, enabled)) = query_as::<(i64, bool)>(RECORD_ON_ENDPOINT)
-            .bind(attempt.endpoint_id)
-            .bind(attempt.lease)
-            .bind(status.as_str())
-            .bind(i64::from(attempt.disable_after))
-            .bind(attempt.at)
-            .fetch_optional(&mut tx)
-            .await?
-        else {
-            return Ok(AttemptRecorded::LeaseLost);
+        let mut recorded = AttemptRecorded::Recorded {
+            disabled: false,
+            enabled: true,
         };
-        query(INSERT_DELIVERY)
-            .bind(attempt.delivery_id)
-            .bind(attempt.organization_id)
-            .bind(attempt.endpoint_id)
-            .bind(attempt.send_id)
-            .bind(attempt.kind.as_str())
-            .bind(attempt.at)
-            .bind(attempt.succeeded)
-            .bind(attempt.http_code.map(i64::from))
-            .bind(attempt.response.as_deref())
-            .bind(i64::try_from(attempt.duration_ms).unwrap_or(i64::MAX))
-            .execute(&mut tx)
-            .await?;
-        query(RECORD_ON_SEND)
-            .bind(attempt.send_id)
-            .bind(status.as_str())
-            .bind(attempt.retry_at)
-            .bind(attempt.http_code.map(i64::from))
-            .bind(attempt.at)
-            .execute(&mut tx)
-            .await?;
-        // The run of failures reached the limit with this attempt: the endpoint was just disabled.
-        let disabled =
-            status == WebhookSendStatus::Failed && failures == i64::from(attempt.disable_after);
-        if disabled && let Some(notice) = &attempt.disabled_notice {
-            Self::insert_email_with(&mut tx, notice).await?;
+        for attempt in attempts {
+            let status = match (attempt.succeeded, attempt.retry_at) {
+                (true, _) => WebhookSendStatus::Succeeded,
+                (false, Some(_)) => WebhookSendStatus::Pending,
+                (false, None) => WebhookSendStatus::Failed,
+            };
+            let Some((failures, enabled)) = query_as::<(i64, bool)>(RECORD_ON_ENDPOINT)
+                .bind(attempt.endpoint_id)
+                .bind(attempt.lease)
+                .bind(status.as_str())
+                .bind(i64::from(attempt.disable_after))
+                .bind(attempt.at)
+                .fetch_optional(&mut tx)
+                .await?
+            else {
+                // Rolled back: none of the batch is recorded, and the next holder sends them again.
+                return Ok(AttemptRecorded::LeaseLost);
+            };
+            query(INSERT_DELIVERY)
+                .bind(attempt.delivery_id)
+                .bind(attempt.organization_id)
+                .bind(attempt.endpoint_id)
+                .bind(attempt.send_id)
+                .bind(attempt.kind.as_str())
+                .bind(attempt.at)
+                .bind(attempt.succeeded)
+                .bind(attempt.http_code.map(i64::from))
+                .bind(attempt.response.as_deref())
+                .bind(i64::try_from(attempt.duration_ms).unwrap_or(i64::MAX))
+                .execute(&mut tx)
+                .await?;
+            query(RECORD_ON_SEND)
+                .bind(attempt.send_id)
+                .bind(status.as_str())
+                .bind(attempt.retry_at)
+                .bind(attempt.http_code.map(i64::from))
+                .bind(attempt.at)
+                .execute(&mut tx)
+                .await?;
+            // The run of failures reached the limit with this attempt: the endpoint was just
+            // disabled.
+            let disabled =
+                status == WebhookSendStatus::Failed && failures == i64::from(attempt.disable_after);
+            if disabled && let Some(notice) = &attempt.disabled_notice {
+                Self::insert_email_with(&mut tx, notice).await?;
+            }
+            if let AttemptRecorded::Recorded {
+                disabled: any_disabled,
+                ..
+            } = recorded
+            {
+                recorded = AttemptRecorded::Recorded {
+                    disabled: any_disabled || disabled,
+                    enabled,
+                };
+            }
         }
         tx.commit().await?;
-        Ok(AttemptRecorded::Recorded { disabled, enabled })
+        Ok(recorded)
     }
 
     pub(super) async fn release_webhook_endpoint_impl(

@@ -521,11 +521,11 @@ impl super::WebhookStore for SqlStore {
         self.pending_webhook_sends_impl(endpoint, limit).await
     }
 
-    async fn record_webhook_attempt(
+    async fn record_webhook_attempts(
         &self,
-        attempt: &super::WebhookAttempt,
+        attempts: &[super::WebhookAttempt],
     ) -> Result<super::AttemptRecorded, StoreError> {
-        self.record_webhook_attempt_impl(attempt).await
+        self.record_webhook_attempts_impl(attempts).await
     }
 
     async fn release_webhook_endpoint(
