@@ -190,6 +190,9 @@ pub async fn guard(State(guard): State<Arc<Guard>>, mut request: Request, next: 
         })
         .into_response();
     }
+    if let Some(refused) = cross_site_refusal(&request, guard.services.public_url()) {
+        return refusal(refused);
+    }
     let headers = request.headers();
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -239,6 +242,43 @@ pub async fn guard(State(guard): State<Arc<Guard>>, mut request: Request, next: 
     };
     secure_headers(&mut response, is_static_asset, page_nonce.as_ref());
     response
+}
+
+/// A request that changes something through the web app's server functions (`/api/...`, which
+/// read the portal's and the dashboard's cookies) from a page of another site: refused, whatever
+/// its cookies' `SameSite` would let through (a form on another site could otherwise sign a
+/// browser in to someone else's dashboard). Browsers name the page's origin in `Origin` on every
+/// such request; it must be this server's (as the browser reached it, `Host`, or its public URL).
+/// A request without `Origin` is not a browser's cross-site one and carries no cookie of a victim.
+fn cross_site_refusal(request: &Request, public_url: &str) -> Option<ServiceError> {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) || !request.uri().path().starts_with("/api/")
+    {
+        return None;
+    }
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)?
+        .to_str()
+        .unwrap_or("null");
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let same_site = origin != "null"
+        && (origin.trim_end_matches('/') == public_url
+            || origin
+                .split_once("://")
+                .is_some_and(|(_, authority)| !host.is_empty() && authority == host));
+    (!same_site).then(|| {
+        ServiceError::refused(
+            "CrossSiteRequest",
+            "this request came from a page of another site; use this site's own pages",
+        )
+    })
 }
 
 /// Whether a request may be answered with a page (a GET outside the API and the static files): it
@@ -349,6 +389,48 @@ mod tests {
         let wait = limiter.check(a).unwrap_err();
         assert!((1..=2).contains(&wait), "{wait}");
         assert!(limiter.check(b).is_ok());
+    }
+
+    fn api_post(origin: Option<&str>, host: &str) -> Request {
+        let mut builder = axum::http::Request::builder()
+            .method(Method::POST)
+            .uri("/api/dashboard_sign_in")
+            .header(header::HOST, host);
+        if let Some(origin) = origin {
+            builder = builder.header(header::ORIGIN, origin);
+        }
+        builder.body(axum::body::Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn a_server_function_called_from_another_sites_page_is_refused() {
+        let public = "https://seats.example.com";
+        for origin in [
+            "https://evil.example",
+            "null",
+            "http://seats.example.com.evil.example",
+        ] {
+            assert!(
+                cross_site_refusal(&api_post(Some(origin), "seats.example.com"), public).is_some(),
+                "{origin}"
+            );
+        }
+        for (origin, host) in [
+            (Some("https://seats.example.com"), "internal:3000"),
+            (Some("http://127.0.0.1:3000"), "127.0.0.1:3000"),
+            (None, "anything"),
+        ] {
+            assert!(
+                cross_site_refusal(&api_post(origin, host), public).is_none(),
+                "{origin:?} {host}"
+            );
+        }
+        let mut get = api_post(Some("https://evil.example"), "seats.example.com");
+        *get.method_mut() = Method::GET;
+        assert!(
+            cross_site_refusal(&get, public).is_none(),
+            "reads are not refused"
+        );
     }
 
     #[test]

@@ -315,7 +315,48 @@ async fn every_page_of_many_requested_in_parallel_carries_its_own_policy_naming_
     }
 }
 
+async fn a_form_on_another_site_cannot_sign_a_browser_in_to_the_dashboard(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let sign_in = |origin: &'static str| {
+        app.client
+            .post(app.url("/api/dashboard_sign_in"))
+            .header("origin", origin)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("token={}", org.token))
+            .send()
+    };
+    let refused = sign_in("https://evil.example").await.unwrap();
+    assert_eq!(refused.status(), 403);
+    assert!(
+        refused.headers().get("set-cookie").is_none(),
+        "no cookie set"
+    );
+    assert_eq!(
+        refused.json::<serde_json::Value>().await.unwrap()["error"],
+        "CrossSiteRequest"
+    );
+    let own = format!("http://{}", app.address);
+    let accepted = app
+        .client
+        .post(app.url("/api/dashboard_sign_in"))
+        .header("origin", own)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={}", org.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 200);
+    let cookie = accepted.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("seatkeeper_dashboard="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+}
+
 both_backends!(
+    a_form_on_another_site_cannot_sign_a_browser_in_to_the_dashboard,
     every_page_of_many_requested_in_parallel_carries_its_own_policy_naming_its_own_nonce,
     the_public_claim_and_checkout_endpoints_are_rate_limited_per_address_and_merchant_calls_are_not,
     a_body_over_the_limit_is_refused_with_413_whether_declared_or_streamed,
