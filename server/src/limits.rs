@@ -247,9 +247,11 @@ pub async fn guard(State(guard): State<Arc<Guard>>, mut request: Request, next: 
 /// A request that changes something through the web app's server functions (`/api/...`, which
 /// read the portal's and the dashboard's cookies) from a page of another site: refused, whatever
 /// its cookies' `SameSite` would let through (a form on another site could otherwise sign a
-/// browser in to someone else's dashboard). Browsers name the page's origin in `Origin` on every
-/// such request; it must be this server's (as the browser reached it, `Host`, or its public URL).
-/// A request without `Origin` is not a browser's cross-site one and carries no cookie of a victim.
+/// browser in to someone else's dashboard). Browsers say where a request comes from in
+/// `Sec-Fetch-Site` (only `same-origin` passes); a browser that does not send it is judged by
+/// `Origin`, which must then be this server's (as reached, `Host`, or its public URL). `Origin:
+/// null` passes: this site's own plain forms send it, their pages' referrer policy being
+/// `no-referrer`. A request with neither header is not a browser's and carries no victim's cookie.
 fn cross_site_refusal(request: &Request, public_url: &str) -> Option<ServiceError> {
     if matches!(
         *request.method(),
@@ -258,21 +260,25 @@ fn cross_site_refusal(request: &Request, public_url: &str) -> Option<ServiceErro
     {
         return None;
     }
-    let origin = request
-        .headers()
-        .get(header::ORIGIN)?
-        .to_str()
-        .unwrap_or("null");
-    let host = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let same_site = origin != "null"
-        && (origin.trim_end_matches('/') == public_url
-            || origin
-                .split_once("://")
-                .is_some_and(|(_, authority)| !host.is_empty() && authority == host));
+    let header = |name| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let same_site = match header(header::HeaderName::from_static("sec-fetch-site")) {
+        Some(site) => site == "same-origin",
+        None => match header(header::ORIGIN) {
+            None | Some("null") => true,
+            Some(origin) => {
+                let host = header(header::HOST).unwrap_or_default();
+                origin.trim_end_matches('/') == public_url
+                    || origin
+                        .split_once("://")
+                        .is_some_and(|(_, authority)| !host.is_empty() && authority == host)
+            }
+        },
+    };
     (!same_site).then(|| {
         ServiceError::refused(
             "CrossSiteRequest",
@@ -391,7 +397,7 @@ mod tests {
         assert!(limiter.check(b).is_ok());
     }
 
-    fn api_post(origin: Option<&str>, host: &str) -> Request {
+    fn api_post(origin: Option<&str>, site: Option<&str>, host: &str) -> Request {
         let mut builder = axum::http::Request::builder()
             .method(Method::POST)
             .uri("/api/dashboard_sign_in")
@@ -399,33 +405,42 @@ mod tests {
         if let Some(origin) = origin {
             builder = builder.header(header::ORIGIN, origin);
         }
+        if let Some(site) = site {
+            builder = builder.header("sec-fetch-site", site);
+        }
         builder.body(axum::body::Body::empty()).unwrap()
     }
 
     #[test]
     fn a_server_function_called_from_another_sites_page_is_refused() {
         let public = "https://seats.example.com";
-        for origin in [
-            "https://evil.example",
-            "null",
-            "http://seats.example.com.evil.example",
+        let host = "seats.example.com";
+        for (origin, site) in [
+            (Some("https://evil.example"), None),
+            (Some("http://seats.example.com.evil.example"), None),
+            (Some("null"), Some("cross-site")),
+            (Some("https://evil.example"), Some("cross-site")),
+            (Some("https://a.example.com"), Some("same-site")),
         ] {
             assert!(
-                cross_site_refusal(&api_post(Some(origin), "seats.example.com"), public).is_some(),
-                "{origin}"
+                cross_site_refusal(&api_post(origin, site, host), public).is_some(),
+                "{origin:?} {site:?}"
             );
         }
-        for (origin, host) in [
-            (Some("https://seats.example.com"), "internal:3000"),
-            (Some("http://127.0.0.1:3000"), "127.0.0.1:3000"),
-            (None, "anything"),
+        for (origin, site, host) in [
+            (Some("https://seats.example.com"), None, "internal:3000"),
+            (Some("http://127.0.0.1:3000"), None, "127.0.0.1:3000"),
+            // This site's own plain form under `Referrer-Policy: no-referrer`.
+            (Some("null"), Some("same-origin"), host),
+            (Some("null"), None, host),
+            (None, None, "anything"),
         ] {
             assert!(
-                cross_site_refusal(&api_post(origin, host), public).is_none(),
-                "{origin:?} {host}"
+                cross_site_refusal(&api_post(origin, site, host), public).is_none(),
+                "{origin:?} {site:?} {host}"
             );
         }
-        let mut get = api_post(Some("https://evil.example"), "seats.example.com");
+        let mut get = api_post(Some("https://evil.example"), Some("cross-site"), host);
         *get.method_mut() = Method::GET;
         assert!(
             cross_site_refusal(&get, public).is_none(),

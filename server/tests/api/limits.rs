@@ -327,6 +327,18 @@ async fn a_form_on_another_site_cannot_sign_a_browser_in_to_the_dashboard(backen
             .send()
     };
     let refused = sign_in("https://evil.example").await.unwrap();
+    // What a browser sends from another site's form (its page's origin, or `null`).
+    let from_a_form = app
+        .client
+        .post(app.url("/api/dashboard_sign_in"))
+        .header("origin", "null")
+        .header("sec-fetch-site", "cross-site")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={}", org.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(from_a_form.status(), 403);
     assert_eq!(refused.status(), 403);
     assert!(
         refused.headers().get("set-cookie").is_none(),
