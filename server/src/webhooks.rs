@@ -40,8 +40,9 @@ const LEASE: TimeDelta = TimeDelta::seconds(120);
 const LEASE_MARGIN: Duration = Duration::from_secs(15);
 /// How many endpoints one pass leases (each is sent to on its own, in parallel).
 const ENDPOINTS_AT_ONCE: u32 = 8;
-/// How many queued events one fan-out reads.
+/// How many queued events one fan-out reads, and how many fan-outs one pass makes at most.
 const DISPATCH_BATCH: u32 = 200;
+const DISPATCH_BATCHES_PER_PASS: usize = 5;
 /// How many pending events of an endpoint are read at a time.
 const SENDS_PER_READ: u32 = 32;
 /// Attempts are recorded once this many are made, or once the first of them is this old, or at a
@@ -81,13 +82,17 @@ impl WebhookSender {
     /// [`ENDPOINTS_AT_ONCE`] endpoints; whether it found work.
     pub async fn run_pass(&self) -> Result<bool, ServiceError> {
         let mut worked = false;
-        while self
-            .services
-            .dispatch_webhook_events(DISPATCH_BATCH)
-            .await?
-            > 0
-        {
-            worked = true;
+        // A bounded number of fan-out batches per pass, so a steady stream of events never keeps
+        // the worker from delivering.
+        for _ in 0..DISPATCH_BATCHES_PER_PASS {
+            let dispatched = self
+                .services
+                .dispatch_webhook_events(DISPATCH_BATCH)
+                .await?;
+            worked |= dispatched > 0;
+            if dispatched < DISPATCH_BATCH as usize {
+                break;
+            }
         }
         let lease = uuid::Uuid::new_v4();
         let leased_at = Instant::now();

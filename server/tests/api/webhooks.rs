@@ -38,7 +38,25 @@ both_backends!(
     deliveries_filter_by_what_the_sdk_sends,
     two_workers_on_one_database_send_each_event_once,
     a_server_killed_mid_delivery_delivers_every_committed_event_after_a_restart,
+    a_receiver_answering_binary_is_logged_and_its_next_events_still_go,
 );
+
+async fn a_receiver_answering_binary_is_logged_and_its_next_events_still_go(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let receiver = Receiver::start().await;
+    receiver.say(b"bin\0ary \xff");
+    create_endpoint(&app, &org, &receiver.url, &["customer_seat.assigned"]).await;
+    let paid = buy(&app, &org, 3, Some("month")).await;
+    assign(&app, &org, &paid, "jane@globex.example").await;
+    assign(&app, &org, &paid, "joe@globex.example").await;
+    let sender = WebhookSender::new(app.services.clone()).unwrap();
+    drain(&sender).await;
+    assert_eq!(receiver.received().len(), 2);
+    let log = deliveries(&app, &org, "").await;
+    assert_eq!(log["pagination"]["total_count"], 2);
+    assert_eq!(log["items"][0]["response"], "bin\u{fffd}ary \u{fffd}");
+}
 
 /// One request the receiver got.
 #[derive(Clone, Debug)]
@@ -63,6 +81,8 @@ struct ReceiverState {
     status: Arc<Mutex<u16>>,
     /// How long it takes to answer, in milliseconds.
     delay_ms: Arc<AtomicU64>,
+    /// What it answers (none: a greeting).
+    body: Arc<Mutex<Option<Vec<u8>>>>,
 }
 
 /// A webhook receiver on loopback that records every request and answers with a status the test
@@ -89,6 +109,11 @@ impl Receiver {
         *self.state.status.lock().unwrap() = status;
     }
 
+    /// Answers with `body` from now on.
+    pub fn say(&self, body: &[u8]) {
+        *self.state.body.lock().unwrap() = Some(body.to_vec());
+    }
+
     /// Answers each request only after `delay` (a slow receiver keeps deliveries in flight).
     pub fn take(&self, delay: Duration) {
         self.state
@@ -112,7 +137,7 @@ async fn receive(
     State(state): State<ReceiverState>,
     headers: HeaderMap,
     body: Bytes,
-) -> (StatusCode, &'static str) {
+) -> (StatusCode, Vec<u8>) {
     let delay = state.delay_ms.load(Ordering::Relaxed);
     tokio::time::sleep(Duration::from_millis(delay)).await;
     state.received.lock().unwrap().push(Received {
@@ -120,7 +145,13 @@ async fn receive(
         body: String::from_utf8(body.to_vec()).unwrap(),
     });
     let status = *state.status.lock().unwrap();
-    (StatusCode::from_u16(status).unwrap(), "receiver says hello")
+    let said = state
+        .body
+        .lock()
+        .unwrap()
+        .clone()
+        .unwrap_or_else(|| b"receiver says hello".to_vec());
+    (StatusCode::from_u16(status).unwrap(), said)
 }
 
 const SEAT_EVENTS: [&str; 5] = [

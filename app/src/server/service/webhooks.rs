@@ -165,12 +165,25 @@ fn new_secret() -> String {
 /// The start of a response body as the log keeps it: at most [`RESPONSE_EXCERPT_BYTES`], cut at a
 /// character boundary.
 pub fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+    // A NUL cannot be stored in PostgreSQL text (and would jam the endpoint's log): shown as U+FFFD.
+    let text = String::from_utf8_lossy(body).replace('\0', "\u{fffd}");
     let mut end = text.len().min(RESPONSE_EXCERPT_BYTES);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
     text[..end].to_owned()
+}
+
+/// An endpoint's URL as an email may show it: without user, password, query or fragment.
+fn shown_url(raw: &str) -> String {
+    let Ok(mut url) = url::Url::parse(raw) else {
+        return "(an endpoint)".to_owned();
+    };
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.set_query(None);
+    url.set_fragment(None);
+    url.to_string()
 }
 
 /// The settings a person types, checked; every problem is reported.
@@ -580,7 +593,8 @@ impl Services {
             .await?)
     }
 
-    /// The email telling the organization its endpoint was disabled; none without an address.
+    /// The email telling the organization its endpoint was disabled; none without an address. The
+    /// endpoint is named without credentials or query (they may hold a receiver's secret).
     async fn endpoint_disabled_notice(
         &self,
         endpoint: &LeasedWebhookEndpoint,
@@ -592,13 +606,14 @@ impl Services {
         let Some(to) = organization.email.filter(|e| !e.trim().is_empty()) else {
             return Ok(None);
         };
+        let shown = shown_url(&endpoint.url);
         let text_body = format!(
             "Hello,\n\nThe webhook endpoint {url} of {org} failed {n} events in a row (each tried {attempts} \
              times), so Seatkeeper disabled it. Events that happen while it is disabled are not sent to it.\n\n\
              Fix the receiver, then enable the endpoint again (PATCH /v1/webhooks/endpoints/{id} with \
              {{\"enabled\": true}}); events given up can be sent again with \
              POST /v1/webhooks/events/{{id}}/redeliver.\n",
-            url = endpoint.url,
+            url = shown,
             org = organization.name,
             n = DISABLE_AFTER_FAILED_EVENTS,
             attempts = retry::MAX_ATTEMPTS,
@@ -609,7 +624,7 @@ impl Services {
              (each tried {attempts} times), so Seatkeeper disabled it. Events that happen while it is \
              disabled are not sent to it.</p><p>Fix the receiver, then enable the endpoint again; events \
              given up can be sent again with the redeliver endpoint.</p>",
-            url = html_escape(&endpoint.url),
+            url = html_escape(&shown),
             org = html_escape(&organization.name),
             n = DISABLE_AFTER_FAILED_EVENTS,
             attempts = retry::MAX_ATTEMPTS,
@@ -620,7 +635,7 @@ impl Services {
             created_at: now,
             kind: "webhook_endpoint_disabled",
             to,
-            subject: format!("Webhook endpoint disabled: {}", endpoint.url),
+            subject: format!("Webhook endpoint disabled: {shown}"),
             text_body,
             html_body,
             seat_id: None,
@@ -663,6 +678,15 @@ mod tests {
         assert!(cut.len() <= RESPONSE_EXCERPT_BYTES);
         assert!(cut.chars().all(|c| c == 'é'));
         assert_eq!(excerpt(b"ok"), "ok");
+        assert_eq!(excerpt(b"a\0b"), "a\u{fffd}b", "no NUL reaches the log");
+    }
+
+    #[test]
+    fn an_email_names_an_endpoint_without_its_credentials_or_query() {
+        assert_eq!(
+            shown_url("https://user:pw@hooks.example.com/in?token=abc"),
+            "https://hooks.example.com/in"
+        );
     }
 
     #[test]

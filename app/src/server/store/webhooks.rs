@@ -270,6 +270,10 @@ const DELETE_ENDPOINT: &str =
 const REDELIVER_SEND: &str = "UPDATE webhook_sends SET status = 'pending', attempts = 0, next_attempt_at = $3, \
      modified_at = $3 WHERE id = $1 AND organization_id = $2";
 
+/// `$1` send: locks its endpoint's row (PostgreSQL only) until the transaction ends.
+const LOCK_ENDPOINT_OF_SEND: &str = "SELECT id FROM webhook_endpoints \
+     WHERE id = (SELECT endpoint_id FROM webhook_sends WHERE id = $1) FOR UPDATE";
+
 /// `$1` send, `$2` now: its endpoint looks for work now.
 const WAKE_ENDPOINT_OF_SEND: &str = "UPDATE webhook_endpoints SET next_delivery_at = $2 \
      WHERE id = (SELECT endpoint_id FROM webhook_sends WHERE id = $1)";
@@ -425,6 +429,15 @@ impl SqlStore {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.db.begin_write().await?;
+        // The endpoint's row first, as recording and releasing lock it: one order everywhere, so a
+        // redelivery racing a worker waits instead of deadlocking (PostgreSQL; SQLite's writing
+        // transaction holds the whole database).
+        if self.db.backend() == super::Backend::Postgres {
+            query(LOCK_ENDPOINT_OF_SEND)
+                .bind(id)
+                .execute(&mut tx)
+                .await?;
+        }
         let done = query(REDELIVER_SEND)
             .bind(id)
             .bind(organization_id)
