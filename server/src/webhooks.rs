@@ -302,18 +302,18 @@ impl Resolve for PublicOnly {
     fn resolve(&self, name: Name) -> Resolving {
         let host = name.as_str().to_owned();
         Box::pin(async move {
-            let all: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let public: Vec<SocketAddr> = all
-                .iter()
-                .copied()
-                .filter(|address| is_public_address(address.ip()))
-                .collect();
+            // One answer whether the name does not resolve or resolves only inside: the delivery
+            // log must not tell a merchant which internal names exist.
+            let public: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await
+                .map(|addresses| {
+                    addresses
+                        .filter(|address| is_public_address(address.ip()))
+                        .collect()
+                })
+                .unwrap_or_default();
             if public.is_empty() {
-                return Err(format!(
-                    "refused: {host} resolves to no public address ({} private)",
-                    all.len()
-                )
-                .into());
+                return Err(format!("refused: {host} has no public address").into());
             }
             let addrs: Addrs = Box::new(public.into_iter());
             Ok(addrs)
@@ -333,6 +333,16 @@ mod tests {
             .resolve(Name::from_str("localhost").unwrap_or_else(|_| unreachable!()))
             .await;
         let error = refused.err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(error.contains("no public address"), "{error}");
+        assert!(error.contains("has no public address"), "{error}");
+        let unknown = PublicOnly
+            .resolve(Name::from_str("no-such-host.invalid").unwrap_or_else(|_| unreachable!()))
+            .await
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            unknown.contains("has no public address"),
+            "the same answer for a name that does not resolve: {unknown}"
+        );
     }
 }

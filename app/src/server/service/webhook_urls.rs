@@ -52,9 +52,10 @@ fn is_public_name(name: &str) -> bool {
         && !private_suffixes.iter().any(|suffix| name.ends_with(suffix))
 }
 
-/// Whether a webhook may be sent to `address`: not loopback, private, link-local, shared (CGNAT),
-/// unspecified, multicast, broadcast, documentation, benchmarking or reserved, nor an IPv6 form of
-/// one of those (IPv4-mapped, NAT64, 6to4).
+/// Whether a webhook may be sent to `address`: not loopback, private, link-local, site-local,
+/// shared (CGNAT), unspecified, multicast, broadcast, documentation, benchmarking or reserved, nor
+/// an IPv6 form of one of those (IPv4-mapped, NAT64, 6to4) or a tunnel to IPv4 (Teredo, local-use
+/// NAT64).
 pub fn is_public_address(address: IpAddr) -> bool {
     match address {
         IpAddr::V4(v4) => is_public_v4(v4),
@@ -100,6 +101,11 @@ fn is_public_v6(v6: Ipv6Addr) -> bool {
         || v6.is_multicast()
         || (segments[0] & 0xfe00) == 0xfc00
         || (segments[0] & 0xffc0) == 0xfe80
+        // Site-local (deprecated, still routed inside some networks).
+        || (segments[0] & 0xffc0) == 0xfec0
+        // Teredo (2001::/32) and local-use NAT64 (64:ff9b:1::/48) tunnel to IPv4 addresses.
+        || (segments[0] == 0x2001 && segments[1] == 0)
+        || segments[..3] == [0x64, 0xff9b, 1]
         || (segments[0] == 0x2001 && segments[1] == 0x0db8)
         || segments[..6] == [0, 0, 0, 0, 0, 0])
 }
