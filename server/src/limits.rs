@@ -146,6 +146,9 @@ pub fn is_public_capability(path: &str) -> bool {
         || path.starts_with("/v1/checkouts/client/")
         || path.starts_with("/checkout/")
         || path.ends_with("/portal/claim")
+        || path.starts_with("/v1/customer-portal/license-keys/validate")
+        || path.starts_with("/v1/customer-portal/license-keys/activate")
+        || path.starts_with("/v1/customer-portal/license-keys/deactivate")
         || matches!(
             path,
             "/api/claim" | "/api/claim_info" | "/api/checkout" | "/api/checkout_pay"

@@ -117,6 +117,14 @@ uuid_id!(
     BenefitGrantId
 );
 uuid_id!(
+    /// A license key (what a license-key grant gives).
+    LicenseKeyId
+);
+uuid_id!(
+    /// One activation of a license key (a device or installation).
+    LicenseKeyActivationId
+);
+uuid_id!(
     /// One entry of the seat audit log.
     SeatAuditId
 );

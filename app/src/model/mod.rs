@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod email;
 pub mod error;
 pub mod ids;
+pub mod license_key;
 pub mod metadata;
 pub mod money;
 pub mod named;
@@ -28,9 +29,9 @@ pub use email::Email;
 pub use error::{AppError, ErrorBody, ErrorDetail, LocSegment, ValidationIssue};
 pub use ids::{
     AccessTokenId, BenefitGrantId, BenefitId, CheckoutId, CustomerId, CustomerSessionId, EmailId,
-    EventId, MemberId, OrderId, OrganizationId, PaymentId, PriceId, ProductId, RefundId,
-    SeatAuditId, SeatId, SubscriptionId, TypedId, WebhookDeliveryId, WebhookEndpointId,
-    WebhookSendId,
+    EventId, LicenseKeyActivationId, LicenseKeyId, MemberId, OrderId, OrganizationId, PaymentId,
+    PriceId, ProductId, RefundId, SeatAuditId, SeatId, SubscriptionId, TypedId, WebhookDeliveryId,
+    WebhookEndpointId, WebhookSendId,
 };
 pub use money::{Currency, MinorUnits};
 pub use named::Named;

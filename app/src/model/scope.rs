@@ -55,6 +55,8 @@ scopes! {
     RefundsWrite => "refunds:write",
     BenefitsRead => "benefits:read",
     BenefitsWrite => "benefits:write",
+    LicenseKeysRead => "license_keys:read",
+    LicenseKeysWrite => "license_keys:write",
     WebhooksRead => "webhooks:read",
     WebhooksWrite => "webhooks:write",
     CustomerSessionsWrite => "customer_sessions:write",

@@ -255,13 +255,14 @@ pub struct BenefitGrant {
     pub properties: BenefitGrantProperties,
 }
 
-/// What a grant gives: for a license-key benefit, the key (unique across the system).
+/// What a grant gives: for a license-key benefit, its key's id and the key with all but its last
+/// six characters hidden (the key itself is read at `/v1/license-keys/{license_key_id}`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BenefitGrantProperties {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub license_key: Option<String>,
-    /// The key with all but its last four characters hidden.
+    pub license_key_id: Option<crate::model::LicenseKeyId>,
+    /// The key with all but its last six characters hidden.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_key: Option<String>,
     /// A custom benefit's note for the holder.

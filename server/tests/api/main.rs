@@ -18,6 +18,7 @@ mod customers;
 mod errors;
 mod health;
 mod idempotency;
+mod license_keys;
 mod limits;
 mod list_filters;
 mod mail;

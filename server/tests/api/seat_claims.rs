@@ -171,11 +171,35 @@ async fn claiming_grants_every_benefit_and_opens_a_member_session(backend: Backe
             .iter()
             .all(|g| g["is_granted"] == true && g["seat_id"] == seat["id"])
     );
-    let key = granted
+    let properties = granted
         .iter()
-        .find_map(|g| g["properties"]["license_key"].as_str())
-        .expect("a license key");
-    assert!(key.starts_with("ACME-"), "{key}");
+        .map(|g| &g["properties"])
+        .find(|p| p["license_key_id"].is_string())
+        .expect("a license-key grant");
+    assert!(
+        properties.get("license_key").is_none(),
+        "a grant shows no whole key: {properties}"
+    );
+    let (status, key) = json(
+        app.get_as(
+            &org.token,
+            &format!(
+                "/v1/license-keys/{}",
+                properties["license_key_id"].as_str().unwrap()
+            ),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{key}");
+    let whole = key["key"].as_str().unwrap();
+    assert!(whole.starts_with("ACME-"), "{whole}");
+    assert_eq!(
+        properties["display_key"].as_str().unwrap(),
+        format!("****-{}", &whole[whole.len() - 6..])
+    );
+    assert_eq!(key["member_id"], seat["member_id"]);
+    assert_eq!(key["status"], "granted");
     assert!(
         granted
             .iter()

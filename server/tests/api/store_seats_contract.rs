@@ -84,6 +84,7 @@ impl Pool {
             invitation: Some(invitation.hash.clone()),
             new_member: Some(member),
             grants: Vec::new(),
+            license_keys: Vec::new(),
             email: None,
             audit: Vec::new(),
             events: Vec::new(),
@@ -108,6 +109,7 @@ impl Pool {
             invitation,
             now,
             grants: Vec::new(),
+            license_keys: Vec::new(),
             session: NewCustomerSession {
                 id: app::model::CustomerSessionId::new(),
                 organization_id: self.org.id,

@@ -6,14 +6,13 @@
 //! live benefit of the product; license keys generated here), a member session, the audit entry
 //! and the events.
 
-use rand::RngCore;
-
 use crate::{
     domain::seats::{SeatEvent, transition},
     model::{
         BenefitGrantId, CustomerSessionId, ListResource, PageRequest, Scope, SeatId,
         benefit::BenefitProperties,
         claim_view::{ClaimPage, ClaimedSeat, GrantedBenefit},
+        license_key::display_key,
         seat::{
             BenefitGrant, BenefitGrantProperties, CustomerSeatClaimResponse, SeatAction,
             SeatClaimInfo, SeatStatus,
@@ -21,7 +20,8 @@ use crate::{
     },
     server::{
         store::{
-            GrantFilter, GrantRecord, NewCustomerSession, NewEvent, SeatClaimWrite, SeatRecord,
+            GrantFilter, GrantRecord, LicenseKeyRecord, NewCustomerSession, NewEvent,
+            SeatClaimWrite, SeatRecord,
         },
         token::{self, TokenHash},
     },
@@ -29,84 +29,60 @@ use crate::{
 
 use super::{
     OrganizationCaller, PortalCaller, SeatCaller, ServiceError, Services,
+    license_keys::key_of_grant,
     seats::{INVITATION_TOKEN_PREFIX, seat_wire},
     sessions::{SESSION_TOKEN_PREFIX, SESSION_TTL},
 };
-
-/// A new license key: the benefit's prefix (if any) and 128 random bits in four groups.
-fn license_key(prefix: Option<&str>) -> String {
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    let hex: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
-    let groups: Vec<&str> = (0..4).map(|i| &hex[i * 8..(i + 1) * 8]).collect();
-    match prefix.map(str::trim).filter(|p| !p.is_empty()) {
-        Some(prefix) => format!("{prefix}-{}", groups.join("-")),
-        None => groups.join("-"),
-    }
-}
-
-/// The key with all but its last four characters hidden.
-fn display_key(key: &str) -> String {
-    let visible: String = key
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    format!("****-{visible}")
-}
 
 fn invalid_token(detail: &str) -> ServiceError {
     ServiceError::rejected("InvalidInvitationToken", detail)
 }
 
 impl Services {
-    /// The grants a claimed `seat` gives: one per live benefit of the pool's product.
+    /// The grants a claimed `seat` gives (one per live benefit of the pool's product), and the
+    /// license keys they give.
     pub(super) async fn grants_for(
         &self,
         seat: &SeatRecord,
         product_id: crate::model::ProductId,
-    ) -> Result<Vec<GrantRecord>, ServiceError> {
+    ) -> Result<(Vec<GrantRecord>, Vec<LicenseKeyRecord>), ServiceError> {
         let product = self
             .store()
             .product(seat.organization_id, product_id)
             .await?
             .ok_or_else(|| ServiceError::not_found("Product"))?;
         let now = self.now();
-        Ok(product
-            .benefits
-            .iter()
-            .filter(|b| b.deleted_at.is_none())
-            .map(|benefit| {
-                let (license_key, note) = match &benefit.properties {
-                    BenefitProperties::LicenseKeys(p) => {
-                        (Some(license_key(p.prefix.as_deref())), None)
-                    }
-                    BenefitProperties::Custom(p) => (None, p.note.clone()),
-                };
-                GrantRecord {
-                    id: BenefitGrantId::new(),
-                    organization_id: seat.organization_id,
-                    created_at: now,
-                    modified_at: None,
-                    benefit_id: benefit.id,
-                    customer_id: seat.customer_id,
-                    member_id: seat.member_id,
-                    seat_id: seat.id,
-                    pool: seat.pool,
-                    granted_at: now,
-                    revoked_at: None,
-                    properties: BenefitGrantProperties {
-                        display_key: license_key.as_deref().map(display_key),
-                        license_key: license_key.clone(),
-                        note,
-                    },
-                    license_key,
+        let mut grants = Vec::new();
+        let mut keys = Vec::new();
+        for benefit in product.benefits.iter().filter(|b| b.deleted_at.is_none()) {
+            let mut grant = GrantRecord {
+                id: BenefitGrantId::new(),
+                organization_id: seat.organization_id,
+                created_at: now,
+                modified_at: None,
+                benefit_id: benefit.id,
+                customer_id: seat.customer_id,
+                member_id: seat.member_id,
+                seat_id: seat.id,
+                pool: seat.pool,
+                granted_at: now,
+                revoked_at: None,
+                properties: BenefitGrantProperties::default(),
+            };
+            match &benefit.properties {
+                BenefitProperties::LicenseKeys(properties) => {
+                    let key = key_of_grant(&grant, properties);
+                    grant.properties.license_key_id = Some(key.id);
+                    grant.properties.display_key = Some(display_key(&key.key));
+                    keys.push(key);
                 }
-            })
-            .collect())
+                BenefitProperties::Custom(properties) => {
+                    grant.properties.note.clone_from(&properties.note);
+                }
+            }
+            grants.push(grant);
+        }
+        Ok((grants, keys))
     }
 
     /// Grants as the API returns them, with their customer, member and benefit.
@@ -263,6 +239,8 @@ impl Services {
         organization_name: String,
     ) -> Result<ClaimedSeat, ServiceError> {
         let grants = self.store().grants_of_seat(seat).await?;
+        let ids: Vec<_> = grants.iter().map(|g| g.id).collect();
+        let keys = self.store().license_keys_of_grants(&ids).await?;
         let benefits = self
             .grant_wires(&grants)
             .await?
@@ -270,7 +248,10 @@ impl Services {
             .filter(|g| g.is_granted)
             .map(|g| GrantedBenefit {
                 description: g.benefit.description,
-                license_key: g.properties.license_key,
+                license_key: keys
+                    .iter()
+                    .find(|k| k.grant_id == g.id)
+                    .map(|k| k.key.clone()),
                 note: g.properties.note,
             })
             .collect();
@@ -336,7 +317,7 @@ impl Services {
         claimed.claimed_at = Some(now);
         claimed.modified_at = Some(now);
         claimed.invitation_token_expires_at = None;
-        let grants = self.grants_for(&claimed, context.product_id).await?;
+        let (grants, license_keys) = self.grants_for(&claimed, context.product_id).await?;
         let session_token = token::generate(SESSION_TOKEN_PREFIX);
         let session = NewCustomerSession {
             id: CustomerSessionId::new(),
@@ -361,6 +342,7 @@ impl Services {
             invitation: hash,
             now,
             grants,
+            license_keys,
             session,
             audit,
             events,
@@ -398,23 +380,5 @@ impl Services {
             total,
             page,
         ))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_license_key_carries_its_prefix_and_128_random_bits() {
-        let key = license_key(Some("ACME"));
-        assert!(key.starts_with("ACME-"));
-        assert_eq!(key.len(), "ACME-".len() + 4 * 8 + 3);
-        assert_ne!(license_key(None), license_key(None));
-    }
-
-    #[test]
-    fn a_display_key_shows_only_the_last_four_characters() {
-        assert_eq!(display_key("ACME-0123-ABCD"), "****-ABCD");
     }
 }

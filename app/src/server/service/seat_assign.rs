@@ -334,7 +334,7 @@ impl Services {
             )?);
         }
         let mut audit = vec![self.audit(caller, &seat, SeatAction::Assigned)];
-        let (invitation, email, grants) = if input.immediate_claim {
+        let (invitation, email, (grants, license_keys)) = if input.immediate_claim {
             seat.status = initial_status(true);
             seat.claimed_at = Some(now);
             seat.invitation_token_expires_at = None;
@@ -344,7 +344,7 @@ impl Services {
         } else {
             let invitation = token::generate(INVITATION_TOKEN_PREFIX);
             let email = self.invitation_email(context, &seat, invitation.expose());
-            (Some(invitation.hash), Some(email), Vec::new())
+            (Some(invitation.hash), Some(email), (Vec::new(), Vec::new()))
         };
         let wire = seat_wire(
             seat.clone(),
@@ -362,6 +362,7 @@ impl Services {
             invitation,
             new_member: is_new.then_some(member),
             grants,
+            license_keys,
             email,
             audit,
             events,

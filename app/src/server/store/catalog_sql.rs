@@ -330,8 +330,7 @@ impl CatalogStore for SqlStore {
         if rows.is_empty() {
             return Ok((Vec::new(), total));
         }
-        let placeholders: Vec<String> = (1..=rows.len()).map(|n| format!("${n}")).collect();
-        let ids = placeholders.join(", ");
+        let ids = super::sql::placeholders(rows.len());
         let mut prices = query_as::<PriceRow>(sqlx::AssertSqlSafe(format!(
             "{} AND product_id IN ({ids}) ORDER BY created_at, id",
             LIVE_PRICES

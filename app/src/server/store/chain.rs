@@ -174,20 +174,23 @@ mod tests {
 
     #[test]
     fn the_store_s_own_inserts_chain() {
-        use crate::server::store::{catalog_sql, customers_sql, emails_sql, seats_sql};
+        use crate::server::store::{
+            catalog_sql, customers_sql, emails_sql, license_keys, seats_sql,
+        };
         let mut chain = Chain::new(seats_sql::TAKE_SUBSCRIPTION_SEAT, 1);
         for insert in [
             customers_sql::INSERT_MEMBER,
             seats_sql::INSERT_SEAT,
             seats_sql::INSERT_GRANT,
+            license_keys::INSERT_LICENSE_KEY,
             emails_sql::INSERT_EMAIL,
             seats_sql::INSERT_AUDIT,
             catalog_sql::INSERT_EVENT,
         ] {
             chain.insert(insert).unwrap();
         }
-        // 1 + member 10 + seat 15 + grant 14 + email 9 + audit 10 + event 5.
-        assert_eq!(chain.params, 64);
+        // 1 + member 10 + seat 15 + grant 13 + license key 17 + email 9 + audit 10 + event 5.
+        assert_eq!(chain.params, 80);
         assert!(
             chain
                 .finish(Backend::Postgres)

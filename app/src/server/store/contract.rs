@@ -14,6 +14,7 @@ use super::{
     ProductFilter, ProductRecord, Purchase, RefundFilter, SeatAssignment, SeatClaimWrite,
     SeatRecord, SeatResendWrite, SeatRevokeWrite, SeedCounts, SeedPlan, SessionRecord, StoreError,
     StoredResponse, SubscriptionFilter, SubscriptionRecord, TestCharge,
+    license_keys::{ActivationRecord, LicenseKeyChange, LicenseKeyFilter, LicenseKeyRecord},
     refunds::{RefundRecord, RefundSettlement, TestRefund},
     subscription_changes::{
         BillingEntryRecord, CancellationWrite, PastDueWrite, RenewalWrite, SeatCountWrite,
@@ -27,9 +28,10 @@ use super::{
 };
 use crate::{
     model::{
-        BenefitId, CheckoutId, CustomerId, Email, EmailId, MemberId, MinorUnits, OrderId,
-        OrganizationId, PageRequest, PriceId, ProductId, RefundId, SeatId, SubscriptionId,
-        WebhookEndpointId, WebhookSendId, metadata::Metadata, seat::SeatPool,
+        BenefitGrantId, BenefitId, CheckoutId, CustomerId, Email, EmailId, LicenseKeyActivationId,
+        LicenseKeyId, MemberId, MinorUnits, OrderId, OrganizationId, PageRequest, PriceId,
+        ProductId, RefundId, SeatId, SubscriptionId, WebhookEndpointId, WebhookSendId,
+        metadata::Metadata, seat::SeatPool,
     },
     server::token::TokenHash,
 };
@@ -48,6 +50,7 @@ pub trait Store:
     + RefundStore
     + EmailStore
     + WebhookStore
+    + LicenseKeyStore
     + SeedStore
     + Send
     + Sync
@@ -744,6 +747,13 @@ pub trait SeatStore: Send + Sync {
         member_id: MemberId,
     ) -> Result<Vec<SeatRecord>, StoreError>;
 
+    /// One grant of the organization, revoked or not.
+    async fn grant(
+        &self,
+        organization_id: OrganizationId,
+        id: BenefitGrantId,
+    ) -> Result<Option<GrantRecord>, StoreError>;
+
     /// The grants a seat gave, revoked ones too.
     async fn grants_of_seat(&self, seat_id: SeatId) -> Result<Vec<GrantRecord>, StoreError>;
 
@@ -762,6 +772,80 @@ pub trait SeatStore: Send + Sync {
         pool: SeatPool,
         page: PageRequest,
     ) -> Result<(Vec<AuditRecord>, u64), StoreError>;
+}
+
+/// License keys (inserted and revoked with their grants, see [`SeatStore`]) and their activations.
+/// Activation limits, usage limits, status and expiry are enforced by single guarded updates, so
+/// they hold under any concurrency and across processes.
+#[async_trait]
+pub trait LicenseKeyStore: Send + Sync {
+    async fn license_key(
+        &self,
+        organization_id: OrganizationId,
+        id: LicenseKeyId,
+    ) -> Result<Option<LicenseKeyRecord>, StoreError>;
+
+    async fn license_key_by_key(
+        &self,
+        organization_id: OrganizationId,
+        key: &str,
+    ) -> Result<Option<LicenseKeyRecord>, StoreError>;
+
+    /// Keys, oldest first, filtered; and how many match.
+    async fn list_license_keys(
+        &self,
+        organization_id: OrganizationId,
+        filter: &LicenseKeyFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<LicenseKeyRecord>, u64), StoreError>;
+
+    /// The keys `grants` gave (any order).
+    async fn license_keys_of_grants(
+        &self,
+        grants: &[BenefitGrantId],
+    ) -> Result<Vec<LicenseKeyRecord>, StoreError>;
+
+    /// A key's live activations, oldest first.
+    async fn activations_of(&self, key: LicenseKeyId) -> Result<Vec<ActivationRecord>, StoreError>;
+
+    async fn activation(
+        &self,
+        key: LicenseKeyId,
+        id: LicenseKeyActivationId,
+    ) -> Result<Option<ActivationRecord>, StoreError>;
+
+    /// Adds `activation` to its key, taking one of the key's places: false (nothing written) when
+    /// the key is not granted, expired at the activation's time, allows no activations or has no
+    /// free place.
+    async fn activate_license_key(&self, activation: &ActivationRecord)
+    -> Result<bool, StoreError>;
+
+    /// Removes an activation of `key`, freeing its place; false when there is no such activation.
+    async fn deactivate_license_key(
+        &self,
+        key: LicenseKeyId,
+        activation: LicenseKeyActivationId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Counts a validation (and adds `increment_usage` to the usage) and answers the key after it;
+    /// none (nothing written) when the key is not granted, expired at `now`, or the usage would
+    /// pass its limit.
+    async fn validate_license_key(
+        &self,
+        key: LicenseKeyId,
+        increment_usage: u32,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<LicenseKeyRecord>, StoreError>;
+
+    /// Writes `change` field by field; the key after it, none when there is no such key.
+    async fn update_license_key(
+        &self,
+        organization_id: OrganizationId,
+        id: LicenseKeyId,
+        change: &LicenseKeyChange,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<LicenseKeyRecord>, StoreError>;
 }
 
 /// The email outbox. Emails are inserted by the writes that cause them (see [`SeatStore`]); this

@@ -21,6 +21,7 @@ mod emails_sql;
 mod error;
 pub mod filters;
 mod idempotency;
+mod license_keys;
 mod list_sql;
 mod pools;
 mod pools_sql;
@@ -45,8 +46,8 @@ pub use billing::{
 };
 pub use catalog::{BenefitRecord, EventRecord, NewEvent, PriceKind, PriceRecord, ProductRecord};
 pub use contract::{
-    BillingStore, CatalogStore, CustomerStore, EmailStore, PaymentStore, PoolStore, RefundStore,
-    SeatStore, SeedStore, Store, SubscriptionStore, WebhookStore,
+    BillingStore, CatalogStore, CustomerStore, EmailStore, LicenseKeyStore, PaymentStore,
+    PoolStore, RefundStore, SeatStore, SeedStore, Store, SubscriptionStore, WebhookStore,
 };
 pub use customers::{CustomerRecord, MemberRecord, NewCustomerSession};
 pub use emails::{EmailRecord, EmailStatus, NewEmail};
@@ -59,6 +60,7 @@ pub use filters::{
 pub use idempotency::{
     IdempotencyClaim, IdempotencyHold, IdempotencyKey, IdempotencyRecord, StoredResponse,
 };
+pub use license_keys::{ActivationRecord, LicenseKeyChange, LicenseKeyFilter, LicenseKeyRecord};
 pub use pools::{
     CallerOnPool, CallerRecord, CredentialHash, PoolContextRecord, PoolRead, PoolSeen, PoolStamp,
 };

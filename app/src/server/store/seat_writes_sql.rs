@@ -10,7 +10,7 @@ use super::{
     chain::Chain,
     customers_sql,
     db::{On, Query, Tx, query},
-    emails_sql,
+    emails_sql, license_keys,
     seats_sql::{
         FREE_ORDER_SEAT, FREE_SUBSCRIPTION_SEAT, INSERT_AUDIT, INSERT_GRANT, INSERT_SEAT,
         REVOKE_GRANTS_OF_SEAT, REVOKE_SEAT, TAKE_ORDER_SEAT, TAKE_SUBSCRIPTION_SEAT,
@@ -41,6 +41,9 @@ impl SqlStore {
         for _ in &assignment.grants {
             chain.insert(INSERT_GRANT)?;
         }
+        for _ in &assignment.license_keys {
+            chain.insert(license_keys::INSERT_LICENSE_KEY)?;
+        }
         if assignment.email.is_some() {
             chain.insert(emails_sql::INSERT_EMAIL)?;
         }
@@ -62,6 +65,9 @@ impl SqlStore {
         statement = Self::bind_seat(statement, seat, assignment.invitation.as_ref())?;
         for grant in &assignment.grants {
             statement = Self::bind_grant(statement, grant)?;
+        }
+        for key in &assignment.license_keys {
+            statement = Self::bind_license_key(statement, key);
         }
         if let Some(email) = &assignment.email {
             statement = Self::bind_email(statement, email);
@@ -142,7 +148,6 @@ impl SqlStore {
             .bind(grant.pool.order_id())
             .bind(grant.granted_at)
             .bind(grant.revoked_at)
-            .bind(grant.license_key.as_deref())
             .bind(to_json(&grant.properties)?))
     }
 
@@ -197,6 +202,16 @@ impl SqlStore {
             SeatPool::Order(id) => query(FREE_ORDER_SEAT).bind(id).execute(&mut *tx).await?,
         };
         query(REVOKE_GRANTS_OF_SEAT)
+            .bind(seat.id)
+            .bind(revoke.now)
+            .execute(&mut *tx)
+            .await?;
+        // Its license keys stop validating, and the devices they were activated on lose them.
+        query(license_keys::DELETE_ACTIVATIONS_OF_SEAT)
+            .bind(seat.id)
+            .execute(&mut *tx)
+            .await?;
+        query(license_keys::REVOKE_LICENSE_KEYS_OF_SEAT)
             .bind(seat.id)
             .bind(revoke.now)
             .execute(&mut *tx)

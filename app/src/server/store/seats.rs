@@ -13,7 +13,7 @@ use crate::{
     server::token::TokenHash,
 };
 
-use super::{MemberRecord, NewCustomerSession, NewEmail, NewEvent, StoreError};
+use super::{LicenseKeyRecord, MemberRecord, NewCustomerSession, NewEmail, NewEvent, StoreError};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct SeatRecord {
@@ -93,8 +93,6 @@ pub struct GrantRecord {
     pub pool: SeatPool,
     pub granted_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
-    /// Also in `properties`; a column of its own so a unique index can guard it.
-    pub license_key: Option<String>,
     pub properties: BenefitGrantProperties,
 }
 
@@ -112,7 +110,6 @@ pub(super) struct GrantRow {
     order_id: Option<OrderId>,
     granted_at: DateTime<Utc>,
     revoked_at: Option<DateTime<Utc>>,
-    license_key: Option<String>,
     properties: String,
 }
 
@@ -133,7 +130,6 @@ impl TryFrom<GrantRow> for GrantRecord {
             seat_id: r.seat_id,
             granted_at: r.granted_at,
             revoked_at: r.revoked_at,
-            license_key: r.license_key,
             properties: serde_json::from_str(&r.properties)
                 .map_err(|e| corrupt("grant properties", e))?,
         })
@@ -195,8 +191,9 @@ pub struct SeatAssignment {
     pub invitation: Option<TokenHash>,
     /// A member to create first (the holder was not yet a member of the billing customer).
     pub new_member: Option<MemberRecord>,
-    /// Grants of a seat claimed at once.
+    /// Grants of a seat claimed at once, and the license keys they give.
     pub grants: Vec<GrantRecord>,
+    pub license_keys: Vec<LicenseKeyRecord>,
     /// The invitation email.
     pub email: Option<NewEmail>,
     pub audit: Vec<AuditRecord>,
@@ -210,6 +207,8 @@ pub struct SeatClaimWrite {
     pub invitation: TokenHash,
     pub now: DateTime<Utc>,
     pub grants: Vec<GrantRecord>,
+    /// The license keys the grants give.
+    pub license_keys: Vec<LicenseKeyRecord>,
     pub session: NewCustomerSession,
     pub audit: AuditRecord,
     pub events: Vec<NewEvent>,

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     model::{
-        CustomerId, MemberId, Named, OrganizationId, PageRequest, SeatId,
+        BenefitGrantId, CustomerId, MemberId, Named, OrganizationId, PageRequest, SeatId,
         seat::{SeatPool, SeatStatus},
     },
     server::token::TokenHash,
@@ -95,15 +95,21 @@ pub(super) const RESEND_SEAT: &str = "UPDATE customer_seats SET invitation_token
      invitation_token_expires_at = $3, modified_at = $4 WHERE id = $1 AND status = 'pending'";
 
 pub(super) const GRANT_COLUMNS: &str = "id, organization_id, created_at, modified_at, benefit_id, customer_id, member_id, seat_id, subscription_id, \
-         order_id, granted_at, revoked_at, license_key, properties";
+         order_id, granted_at, revoked_at, properties";
 
 pub(super) const INSERT_GRANT: &str = concatcp!(
     "INSERT INTO benefit_grants (",
     GRANT_COLUMNS,
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
 );
 
 pub(super) const REVOKE_GRANTS_OF_SEAT: &str = "UPDATE benefit_grants SET revoked_at = $2, modified_at = $2 WHERE seat_id = $1 AND revoked_at IS NULL";
+
+const SELECT_GRANT: &str = concatcp!(
+    "SELECT ",
+    GRANT_COLUMNS,
+    " FROM benefit_grants WHERE id = $1 AND organization_id = $2"
+);
 
 pub(super) const GRANTS_OF_SEAT: &str = concatcp!(
     "SELECT ",
@@ -139,6 +145,9 @@ impl SeatStore for SqlStore {
         Self::erase_emails_of_seat_with(&mut tx, claim.seat_id).await?;
         for grant in &claim.grants {
             Self::insert_grant_with(&mut tx, grant).await?;
+        }
+        for key in &claim.license_keys {
+            Self::insert_license_key_with(&mut tx, key).await?;
         }
         Self::insert_customer_session_with(&mut tx, &claim.session).await?;
         Self::insert_audit_with(&mut tx, &claim.audit).await?;
@@ -302,6 +311,15 @@ impl SeatStore for SqlStore {
             .fetch_all(&self.db)
             .await?;
         rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn grant(
+        &self,
+        organization_id: OrganizationId,
+        id: BenefitGrantId,
+    ) -> Result<Option<GrantRecord>, StoreError> {
+        self.find_by::<GrantRow, _>(SELECT_GRANT, id, organization_id)
+            .await
     }
 
     async fn grants_of_seat(&self, seat_id: SeatId) -> Result<Vec<GrantRecord>, StoreError> {

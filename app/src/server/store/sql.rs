@@ -80,6 +80,14 @@ pub(super) const RELEASE_IDEMPOTENCY_KEY: &str =
 pub(super) const PURGE_IDEMPOTENCY_KEYS: &str =
     "DELETE FROM idempotency_keys WHERE created_at < $1";
 
+/// `$1, $2, ...` up to `count`: the placeholders of an `IN (...)` list of `count` values.
+pub(super) fn placeholders(count: usize) -> String {
+    (1..=count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl SqlStore {
     pub(super) const fn new(db: Db) -> Self {
         Self { db }

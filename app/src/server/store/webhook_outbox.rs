@@ -195,11 +195,10 @@ impl SqlStore {
                 .execute(&mut tx)
                 .await?;
         }
-        let placeholders: Vec<String> = (1..=queued.len()).map(|i| format!("${i}")).collect();
         // Only placeholders are added to the constant text: no value enters it.
         let delete = format!(
             "DELETE FROM webhook_queue WHERE seq IN ({})",
-            placeholders.join(", ")
+            super::sql::placeholders(queued.len())
         );
         let mut statement = query(sqlx::AssertSqlSafe(delete));
         for event in &queued {
@@ -219,13 +218,11 @@ impl SqlStore {
         if organizations.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders: Vec<String> =
-            (1..=organizations.len()).map(|i| format!("${i}")).collect();
         // Only placeholders are added to the constant text: no value enters it.
         let sql = format!(
             "SELECT id, organization_id, events, created_at FROM webhook_endpoints \
              WHERE enabled AND organization_id IN ({}) ORDER BY created_at, id",
-            placeholders.join(", ")
+            super::sql::placeholders(organizations.len())
         );
         let mut statement = query_as::<SubscriberRow>(sqlx::AssertSqlSafe(sql));
         for organization in organizations {

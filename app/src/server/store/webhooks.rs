@@ -403,12 +403,11 @@ impl SqlStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
         // Only placeholders are added to the constant text: no value enters it.
         let sql = format!(
             "SELECT {SEND_COLUMNS} FROM webhook_sends s JOIN webhook_events e ON e.id = s.event_id \
              WHERE s.id IN ({})",
-            placeholders.join(", ")
+            super::sql::placeholders(ids.len())
         );
         let mut statement = query_as::<SendRow>(sqlx::AssertSqlSafe(sql));
         for id in ids {

@@ -6,6 +6,7 @@ pub(crate) mod billing;
 pub(crate) mod checkouts;
 pub(crate) mod customer_sessions;
 pub(crate) mod customers;
+pub(crate) mod license_keys;
 pub(crate) mod lists;
 pub(crate) mod organizations;
 pub(crate) mod portal;
@@ -96,6 +97,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(portal::list_orders))
         .routes(routes!(portal::get_order))
         .routes(routes!(benefit_grants::list))
+        .routes(routes!(license_keys::list))
+        .routes(routes!(license_keys::get_one, license_keys::update))
+        .routes(routes!(license_keys::get_activation))
+        .routes(routes!(license_keys::validate))
+        .routes(routes!(license_keys::activate))
+        .routes(routes!(license_keys::deactivate))
+        .routes(routes!(license_keys::public_validate))
+        .routes(routes!(license_keys::public_activate))
+        .routes(routes!(license_keys::public_deactivate))
+        .routes(routes!(license_keys::portal_list))
+        .routes(routes!(license_keys::portal_get))
         .routes(routes!(webhooks::create_endpoint, webhooks::list_endpoints))
         .routes(routes!(
             webhooks::get_endpoint,
