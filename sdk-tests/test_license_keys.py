@@ -1,8 +1,8 @@
-"""The official Polar SDK reads and uses the license keys claimed seats give: the merchant's
-`license_keys` group (list with its filters, get, update, get_activation, validate, activate,
-deactivate), the public `customer_portal.license_keys` calls an app makes with only its key, and the
-session's own keys. Every answer must parse as the SDK's models; every refusal must raise the SDK's
-error class.
+"""The official Polar SDK reads and uses what claimed seats give: the merchant's `license_keys`
+group (list with its filters, get, update, get_activation, validate, activate, deactivate), the
+public `customer_portal.license_keys` calls an app makes with only its key, the session's own keys,
+`benefits.grants`, and `customer_portal.customer_session` (introspect, get_authenticated_user).
+Every answer must parse as the SDK's models; every refusal must raise the SDK's error class.
 """
 
 import uuid
@@ -10,11 +10,14 @@ import uuid
 import pytest
 from polar.v2026_10 import Polar, errors
 from polar.v2026_10.outputs import (
+    CustomerCustomerSession,
     LicenseKeyActivationCreated,
     LicenseKeyActivationRead,
     LicenseKeyRead,
     LicenseKeyWithActivations,
+    ListResourceBenefitGrant,
     ListResourceLicenseKeyRead,
+    PortalAuthenticatedUser,
     ValidatedLicenseKey,
 )
 
@@ -160,3 +163,39 @@ def test_a_session_lists_its_own_keys(server, polar, org):
     johns = next(k for k in polar.license_keys.list().items if k.member_id != jane.member_id)
     with pytest.raises(errors.ResourceNotFound):
         portal.customer_portal.license_keys.get(johns.id)
+
+
+def test_the_sdk_lists_the_grants_of_one_benefit(polar, org):
+    subscription_id, customer_id, benefit_id = _keyed_pool(polar, {})
+    jane = _holder(polar, subscription_id, "jane")
+    john = _holder(polar, subscription_id, "john")
+
+    grants = polar.benefits.grants(benefit_id)
+    assert isinstance(grants, ListResourceBenefitGrant)
+    assert grants.pagination.total_count == 2
+    assert [g.member_id for g in grants.items] == [john.member_id, jane.member_id]  # newest first
+    assert [g.member_id for g in polar.benefits.grants(benefit_id, member_id=jane.member_id).items] == [jane.member_id]
+    assert polar.benefits.grants(benefit_id, customer_id=customer_id).pagination.total_count == 2
+
+    polar.customer_seats.revoke_seat(jane.id)
+    assert [g.member_id for g in polar.benefits.grants(benefit_id, is_granted=True).items] == [john.member_id]
+    assert [g.member_id for g in polar.benefits.grants(benefit_id, is_granted=False).items] == [jane.member_id]
+    with pytest.raises(errors.ResourceNotFound):
+        polar.benefits.grants(str(uuid.uuid4()))
+
+
+def test_a_session_says_who_it_signs_in(server, polar, org):
+    subscription_id, customer_id, _ = _keyed_pool(polar, {})
+    jane = _holder(polar, subscription_id, "jane")
+    created = polar.customer_sessions.create(customer_id=customer_id, member_id=jane.member_id)
+    portal = Polar(created.token, base_url=server.base_url, timeout=30)
+
+    terms = portal.customer_portal.customer_session.introspect()
+    assert isinstance(terms, CustomerCustomerSession)
+    assert terms.expires_at == created.expires_at
+    user = portal.customer_portal.customer_session.get_authenticated_user()
+    assert isinstance(user, PortalAuthenticatedUser)
+    assert (user.type, user.role, user.member_id, user.customer_id) == ("member", "member", jane.member_id, customer_id)
+
+    owner = Polar(polar.customer_sessions.create(customer_id=customer_id).token, base_url=server.base_url, timeout=30)
+    assert owner.customer_portal.customer_session.get_authenticated_user().role == "owner"

@@ -192,6 +192,29 @@ pub struct CustomerSessionCreate {
     pub return_url: Option<String>,
 }
 
+/// What a session is (`GET /v1/customer-portal/customer-session/introspect`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerCustomerSession {
+    pub expires_at: DateTime<Utc>,
+    pub return_url: Option<String>,
+}
+
+/// Who a session signs in (`GET /v1/customer-portal/customer-session/user`). Every Seatkeeper session
+/// names a member (the customer's owner unless another was asked for), so `type` is `member`, and
+/// `role` tells the billing side (`owner`, `billing_manager`) from a seat holder (`member`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PortalAuthenticatedUser {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: Option<String>,
+    pub email: Email,
+    pub customer_id: CustomerId,
+    pub member_id: Option<MemberId>,
+    pub role: Option<MemberRole>,
+}
+
 /// A customer session: a short-lived bearer token for the portal and the widget.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -15,6 +15,7 @@ mod checkout_payments;
 mod checkouts;
 mod cli;
 mod customers;
+mod entitlements;
 mod errors;
 mod health;
 mod idempotency;

@@ -274,6 +274,44 @@ impl Services {
     }
 }
 
+impl Services {
+    /// When the session `token` ends and where it returns to (401 when it is not live).
+    pub async fn introspect_session(
+        &self,
+        token: &str,
+    ) -> Result<crate::model::customer::CustomerCustomerSession, ServiceError> {
+        let (expires_at, return_url) = self
+            .store()
+            .live_session_terms(&SESSION_TOKEN.hash(token)?, self.now())
+            .await?
+            .ok_or(UNKNOWN_SESSION)?;
+        Ok(crate::model::customer::CustomerCustomerSession {
+            expires_at,
+            return_url,
+        })
+    }
+
+    /// Who the session signs in: its member, with their role.
+    pub async fn session_user(
+        &self,
+        caller: &PortalCaller,
+    ) -> Result<crate::model::customer::PortalAuthenticatedUser, ServiceError> {
+        let member = self
+            .store()
+            .member_even_removed(caller.customer_id, caller.member_id)
+            .await?
+            .ok_or(UNKNOWN_SESSION)?;
+        Ok(crate::model::customer::PortalAuthenticatedUser {
+            kind: "member".to_owned(),
+            name: member.name,
+            email: member.email,
+            customer_id: caller.customer_id,
+            member_id: Some(caller.member_id),
+            role: Some(caller.role),
+        })
+    }
+}
+
 impl From<SessionRecord> for PortalCaller {
     fn from(session: SessionRecord) -> Self {
         Self {

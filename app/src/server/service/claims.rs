@@ -358,6 +358,34 @@ impl Services {
         })
     }
 
+    /// The grants of one benefit, newest first (404 when the organization has no such benefit).
+    pub async fn list_grants_of_benefit(
+        &self,
+        caller: &OrganizationCaller,
+        benefit_id: crate::model::BenefitId,
+        filter: GrantFilter,
+        page: PageRequest,
+    ) -> Result<ListResource<BenefitGrant>, ServiceError> {
+        caller.require_any(&[Scope::BenefitsRead, Scope::BenefitsWrite])?;
+        self.store()
+            .benefit(caller.organization_id, benefit_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("Benefit"))?;
+        let filter = GrantFilter {
+            benefit_ids: vec![benefit_id],
+            ..filter
+        };
+        let (grants, total) = self
+            .store()
+            .list_grants(caller.organization_id, &filter, page)
+            .await?;
+        Ok(ListResource::new(
+            self.grant_wires(&grants).await?,
+            total,
+            page,
+        ))
+    }
+
     /// Benefit grants of the organization, newest first.
     pub async fn list_benefit_grants(
         &self,

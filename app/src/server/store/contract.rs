@@ -303,6 +303,13 @@ pub trait CustomerStore: Send + Sync {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<SessionRecord>, StoreError>;
 
+    /// When a live session ends, and its return URL.
+    async fn live_session_terms(
+        &self,
+        hash: &TokenHash,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<(chrono::DateTime<chrono::Utc>, Option<String>)>, StoreError>;
+
     /// The live member of `customer_id` with this email.
     async fn member_by_email(
         &self,

@@ -509,6 +509,7 @@ pub struct GrantFilter {
     pub customer_ids: Vec<CustomerId>,
     pub external_customer_ids: Vec<String>,
     pub member_ids: Vec<MemberId>,
+    pub benefit_ids: Vec<BenefitId>,
     /// `true`: live grants only; `false`: revoked ones only.
     pub is_granted: Option<bool>,
     pub sorting: Sorting,
@@ -518,7 +519,8 @@ impl GrantFilter {
     pub(super) fn sql(&self, organization: OrganizationId) -> ListSql {
         let mut list = scoped(organization, &self.organizations);
         list.any_of("customer_id", self.customer_ids.iter().copied())
-            .any_of("member_id", self.member_ids.iter().copied());
+            .any_of("member_id", self.member_ids.iter().copied())
+            .any_of("benefit_id", self.benefit_ids.iter().copied());
         customers_with_external_ids(&mut list, &self.external_customer_ids);
         match self.is_granted {
             Some(true) => {

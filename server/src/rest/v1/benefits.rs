@@ -2,10 +2,11 @@
 
 use app::{
     model::{
-        BenefitId, ErrorBody, ListResource, OrganizationId,
+        BenefitId, CustomerId, ErrorBody, ListResource, MemberId, OrganizationId,
         benefit::{Benefit, BenefitCreate, BenefitUpdate},
+        seat::BenefitGrant,
     },
-    server::store::{BenefitFilter, filters::BENEFIT_SORTS},
+    server::store::{BenefitFilter, GrantFilter, filters::BENEFIT_SORTS},
 };
 use axum::{Json, extract::State, http::StatusCode};
 use serde::Deserialize;
@@ -124,4 +125,48 @@ pub(crate) async fn delete(
 ) -> Result<StatusCode, ApiError> {
     state.services.delete_benefit(&caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The filters the official SDK sends (`benefits.grants`).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GrantListParams {
+    /// `true`: granted only; `false`: revoked only.
+    is_granted: Option<bool>,
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    customer_id: Vec<CustomerId>,
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    member_id: Vec<MemberId>,
+    page: Option<u32>,
+    limit: Option<u32>,
+}
+
+/// The grants of one benefit, newest first.
+#[utoipa::path(get, path = "/v1/benefits/{id}/grants", tag = "benefits", params(("id" = String, Path, format = Uuid), GrantListParams),
+    responses((status = 200, body = ListResource<BenefitGrant>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("access_token" = ["benefits:read", "benefits:write"])))]
+pub(crate) async fn list_grants(
+    State(state): State<AppState>,
+    OrgAuth(caller): OrgAuth,
+    Path(id): Path<BenefitId>,
+    ListQuery { params, metadata }: ListQuery<GrantListParams>,
+) -> Result<Json<ListResource<BenefitGrant>>, ApiError> {
+    lists::no_metadata(&metadata)?;
+    let page = lists::page(params.page, params.limit)?;
+    let filter = GrantFilter {
+        customer_ids: params.customer_id,
+        member_ids: params.member_id,
+        is_granted: params.is_granted,
+        ..GrantFilter::default()
+    };
+    Ok(Json(
+        state
+            .services
+            .list_grants_of_benefit(&caller, id, filter, page)
+            .await?,
+    ))
 }

@@ -62,6 +62,9 @@ pub fn router() -> OpenApiRouter<AppState> {
             customers::delete_member
         ))
         .routes(routes!(customer_sessions::create))
+        .routes(routes!(customer_sessions::introspect))
+        .routes(routes!(customer_sessions::user))
+        .routes(routes!(benefits::list_grants))
         .routes(routes!(checkouts::create, checkouts::list))
         .routes(routes!(checkouts::get_one))
         .routes(routes!(checkouts::client_get, checkouts::client_update))
