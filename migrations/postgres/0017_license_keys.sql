@@ -53,8 +53,8 @@ INSERT INTO license_keys (id, organization_id, created_at, modified_at, grant_id
 SELECT g.id, g.organization_id, g.created_at, g.revoked_at, g.id, g.benefit_id, g.customer_id,
        g.member_id, g.license_key,
        CASE WHEN g.revoked_at IS NULL THEN 'granted' ELSE 'revoked' END,
-       (b.properties::jsonb -> 'activations' ->> 'limit')::bigint,
-       (b.properties::jsonb ->> 'limit_usage')::bigint
+       NULLIF((b.properties::jsonb -> 'activations' ->> 'limit')::bigint, 0),
+       NULLIF((b.properties::jsonb ->> 'limit_usage')::bigint, 0)
 FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id
 WHERE g.license_key IS NOT NULL;
 

@@ -41,8 +41,8 @@ INSERT INTO license_keys (id, organization_id, created_at, modified_at, grant_id
 SELECT g.id, g.organization_id, g.created_at, g.revoked_at, g.id, g.benefit_id, g.customer_id,
        g.member_id, g.license_key,
        CASE WHEN g.revoked_at IS NULL THEN 'granted' ELSE 'revoked' END,
-       json_extract(b.properties, '$.activations.limit'),
-       json_extract(b.properties, '$.limit_usage')
+       NULLIF(json_extract(b.properties, '$.activations.limit'), 0),
+       NULLIF(json_extract(b.properties, '$.limit_usage'), 0)
 FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id
 WHERE g.license_key IS NOT NULL;
 

@@ -191,6 +191,12 @@ impl Application {
             public_limiter: settings
                 .rate_limit
                 .and_then(|per_minute| PublicLimiter::new(per_minute, settings.client_address)),
+            license_limiter: settings.rate_limit.and_then(|per_minute| {
+                PublicLimiter::new(
+                    per_minute.saturating_mul(crate::limits::LICENSE_CALLS_FACTOR),
+                    settings.client_address,
+                )
+            }),
             timeouts: settings.timeouts,
             gzip_copies: Arc::default(),
         });

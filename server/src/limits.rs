@@ -1,6 +1,6 @@
 //! Limits that keep one client from exhausting the server: a per-client-address rate limit on the
-//! public endpoints that take a capability instead of a login (a claim link, a checkout link), the
-//! request body size, and how long a request may take.
+//! public endpoints that take a capability instead of a login (a claim link, a checkout link, a
+//! license key), the request body size, and how long a request may take.
 //!
 //! The rate limit is governor's keyed GCRA limiter (a kept crate), in this process's memory: with
 //! several processes behind a load balancer each one keeps its own count, so a client gets at most
@@ -146,20 +146,36 @@ pub fn is_public_capability(path: &str) -> bool {
         || path.starts_with("/v1/checkouts/client/")
         || path.starts_with("/checkout/")
         || path.ends_with("/portal/claim")
-        || path.starts_with("/v1/customer-portal/license-keys/validate")
-        || path.starts_with("/v1/customer-portal/license-keys/activate")
-        || path.starts_with("/v1/customer-portal/license-keys/deactivate")
+        || is_public_license_call(path)
         || matches!(
             path,
             "/api/claim" | "/api/claim_info" | "/api/checkout" | "/api/checkout_pay"
         )
 }
 
+/// Whether `path` is one of the public license-key calls (validate, activate, deactivate with only
+/// the key), which apps make routinely: counted in a bucket of their own ([`LICENSE_CALLS_FACTOR`]
+/// times the public rate), so an office of app users behind one address neither runs out nor eats
+/// the budget of claim and checkout links.
+pub fn is_public_license_call(path: &str) -> bool {
+    matches!(
+        path,
+        "/v1/customer-portal/license-keys/validate"
+            | "/v1/customer-portal/license-keys/activate"
+            | "/v1/customer-portal/license-keys/deactivate"
+    )
+}
+
+/// How many times the public rate one address may make public license-key calls.
+pub const LICENSE_CALLS_FACTOR: u32 = 10;
+
 /// What the [`guard`] middleware needs.
 #[derive(Clone)]
 pub struct Guard {
     /// The per-address limit of the public capability endpoints (none: off).
     pub limiter: Option<Arc<PublicLimiter>>,
+    /// The per-address limit of the public license-key calls (none: off).
+    pub license_limiter: Option<Arc<PublicLimiter>>,
     pub timeouts: Timeouts,
     /// For `Idempotency-Key` (see `rest::idempotency`).
     pub services: app::server::service::Services,
@@ -180,8 +196,14 @@ pub async fn guard(State(guard): State<Arc<Guard>>, mut request: Request, next: 
     if let Some(nonce) = &page_nonce {
         request.extensions_mut().insert(nonce.clone());
     }
-    if let Some(limiter) = &guard.limiter
-        && is_public_capability(request.uri().path())
+    let limiter = if is_public_license_call(request.uri().path()) {
+        guard.license_limiter.as_ref()
+    } else if is_public_capability(request.uri().path()) {
+        guard.limiter.as_ref()
+    } else {
+        None
+    };
+    if let Some(limiter) = limiter
         && let Some(client) = limiter.client_of(&request)
         && let Err(retry_after_secs) = limiter.check(client)
     {

@@ -73,6 +73,8 @@ pub struct AppParts {
     pub mail: MailDelivery,
     /// The per-address limit of the public capability endpoints (none: off).
     pub public_limiter: Option<Arc<PublicLimiter>>,
+    /// The per-address limit of the public license-key calls (none: off).
+    pub license_limiter: Option<Arc<PublicLimiter>>,
     /// How long requests may take.
     pub timeouts: Timeouts,
     /// The gzip copies of kept seat lists.
@@ -106,6 +108,7 @@ pub fn build_router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let guard = Guard {
         limiter: state.public_limiter.clone(),
+        license_limiter: state.license_limiter.clone(),
         timeouts: state.timeouts,
         services: state.services.clone(),
     };

@@ -171,9 +171,9 @@ pub struct LicenseKeyDeactivate {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LicenseKeyUpdate {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "not_null")]
     pub status: Option<LicenseKeyStatus>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "not_null")]
     pub usage: Option<u32>,
     #[serde(default, deserialize_with = "nullable")]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<u32>))]
@@ -194,6 +194,17 @@ where
     T: Deserialize<'de>,
 {
     Option::<T>::deserialize(d).map(Some)
+}
+
+/// A key that may be absent but, when present, not `null` (a status or a usage cannot be cleared).
+fn not_null<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d)?
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom("must not be null"))
 }
 
 /// The key with all but its last six characters hidden (Polar's `display_key`).
@@ -226,5 +237,6 @@ mod tests {
         assert_eq!(update.limit_usage, Some(None));
         assert_eq!(update.limit_activations, None);
         assert_eq!(update.usage, Some(3));
+        assert!(serde_json::from_str::<LicenseKeyUpdate>(r#"{"status": null}"#).is_err());
     }
 }

@@ -10,6 +10,8 @@ use crate::{
 };
 
 both_backends!(
+    a_license_key_benefit_refuses_limits_and_lifetimes_a_key_could_not_have,
+    a_key_the_merchant_revokes_loses_its_activations_and_stays_revoked,
     a_claimed_seat_gives_its_holder_a_key_the_merchant_can_read_and_list,
     a_key_validates_counts_its_validations_and_keeps_its_usage_within_the_limit,
     activations_stop_at_the_limit_and_deactivating_frees_a_place,
@@ -763,6 +765,9 @@ async fn the_merchant_changes_a_keys_limits_status_and_expiry(backend: Backend) 
 
     for bad in [
         json!({"limit_activations": 0}),
+        json!({"limit_usage": 3_000_000_000_u64}),
+        json!({"status": null}),
+        json!({"usage": null}),
         json!({"status": "lost"}),
         json!({"usage": -1}),
         json!({"color": "red"}),
@@ -942,4 +947,75 @@ async fn license_keys_need_their_scopes_and_stay_in_their_organization(backend: 
     .await;
     let seats_only = app.token_with(&org, "customer_seats:write").await;
     assert_error(app.get_as(&seats_only, &path).await, 403, "NotPermitted").await;
+}
+
+async fn a_license_key_benefit_refuses_limits_and_lifetimes_a_key_could_not_have(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    for properties in [
+        json!({"activations": {"limit": 0, "enable_customer_admin": false}}),
+        json!({"limit_usage": 0}),
+        json!({"expires": {"ttl": 0, "timeframe": "day"}}),
+        json!({"expires": {"ttl": 458, "timeframe": "year"}}),
+        json!({"expires": {"ttl": 36_501, "timeframe": "day"}}),
+    ] {
+        let body = json!({"type": "license_keys", "description": "Key", "properties": properties});
+        let (status, refused) = json(app.post_as(&org.token, "/v1/benefits", &body).await).await;
+        assert_eq!(status, 422, "{properties} gave {refused}");
+    }
+    let body = json!({"type": "license_keys", "description": "Key",
+        "properties": {"expires": {"ttl": 457, "timeframe": "year"}, "limit_usage": 1}});
+    let (status, _) = json(app.post_as(&org.token, "/v1/benefits", &body).await).await;
+    assert_eq!(status, 201);
+}
+
+async fn a_key_the_merchant_revokes_loses_its_activations_and_stays_revoked(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let paid = keyed_pool(
+        &app,
+        &org,
+        json!({"activations": {"limit": 2, "enable_customer_admin": false}}),
+        1,
+        Some("month"),
+    )
+    .await;
+    let seat = claimed_seat(&app, &org, &paid, "jane@globex.example").await;
+    let key = key_of(&app, &org, &seat).await;
+    let (status, _) = json(
+        use_key(
+            &app,
+            &org,
+            "activate",
+            with(key_body(&org, &key), json!({"label": "laptop"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let path = format!("/v1/license-keys/{}", key["id"].as_str().unwrap());
+    let (status, revoked) = json(
+        app.patch_as(&org.token, &path, &json!({"status": "revoked"}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{revoked}");
+    let (_, now) = json(app.get_as(&org.token, &path).await).await;
+    assert_eq!(
+        (now["status"].clone(), now["activations"].clone()),
+        (json!("revoked"), json!([]))
+    );
+    for status in ["granted", "disabled"] {
+        let (code, body) = json(
+            app.patch_as(&org.token, &path, &json!({"status": status}))
+                .await,
+        )
+        .await;
+        assert_eq!(code, 422, "{body}");
+    }
+    let (status, _) = json(app.patch_as(&org.token, &path, &json!({"usage": 1})).await).await;
+    assert_eq!(status, 200, "other fields of a revoked key may change");
+    // Revoking the seat afterwards leaves nothing behind.
+    let response = app.delete_as(&org.token, &seat_path(&seat)).await;
+    assert_eq!(response.status().as_u16(), 200);
 }

@@ -5,7 +5,7 @@ use crate::model::{
     BenefitId, ListResource, PageRequest, Scope, ValidationIssue,
     benefit::{
         Benefit, BenefitCreate, BenefitProperties, BenefitUpdate, CustomProperties,
-        LicenseKeysProperties,
+        LicenseKeysProperties, Timeframe,
     },
 };
 use crate::server::store::{BenefitFilter, BenefitRecord};
@@ -30,6 +30,44 @@ impl From<BenefitRecord> for Benefit {
             metadata: r.metadata,
             visibility: "public".into(),
             visibility_configurable: false,
+        }
+    }
+}
+
+/// The longest key lifetimes Polar accepts, per timeframe.
+const MAX_TTL_DAYS: u32 = 36_500;
+const MAX_TTL_MONTHS: u32 = 1_200;
+const MAX_TTL_YEARS: u32 = 457;
+/// Limits are 32-bit signed integers on the wire (Polar's `Int32`).
+const MAX_LIMIT: u32 = i32::MAX as u32;
+
+/// A license-key benefit's limits: each greater than 0 (no limit is `null`), and a lifetime
+/// within Polar's bounds (a key expired when granted, or one whose expiry cannot be computed, is
+/// a mistake to refuse, not to store).
+fn license_key_limits(keys: &LicenseKeysProperties, issues: &mut Vec<ValidationIssue>) {
+    let mut limit = |name: &str, value: Option<u32>| {
+        if value.is_some_and(|v| v == 0 || v > MAX_LIMIT) {
+            issues.push(ValidationIssue::in_body(
+                ["properties", name],
+                format!("{name} must be between 1 and {MAX_LIMIT}, or null for no limit"),
+                "value_error",
+            ));
+        }
+    };
+    limit("activations", keys.activations.as_ref().map(|a| a.limit));
+    limit("limit_usage", keys.limit_usage);
+    if let Some(expires) = &keys.expires {
+        let most = match expires.timeframe {
+            Timeframe::Day => MAX_TTL_DAYS,
+            Timeframe::Month => MAX_TTL_MONTHS,
+            Timeframe::Year => MAX_TTL_YEARS,
+        };
+        if expires.ttl == 0 || expires.ttl > most {
+            issues.push(ValidationIssue::in_body(
+                ["properties", "expires"],
+                format!("expires.ttl must be 1 to {most} for this timeframe"),
+                "value_error",
+            ));
         }
     }
 }
@@ -67,6 +105,9 @@ fn validate(
             format!("prefix must be 1 to {MAX_PREFIX_LEN} letters, digits, '-' or '_'"),
             "value_error",
         ));
+    }
+    if let BenefitProperties::LicenseKeys(keys) = properties {
+        license_key_limits(keys, &mut issues);
     }
     if let BenefitProperties::Custom(custom) = properties
         && let Some(note) = &custom.note

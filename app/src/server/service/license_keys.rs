@@ -5,10 +5,10 @@
 //! (`/v1/customer-portal/license-keys/...`, as in Polar: a desktop or command-line app knows only
 //! its key); both name the organization and the key, and answer the same. A key is found only
 //! within the named organization, and a token of another organization finds nothing, so a key of
-//! one merchant never answers for another. Whether a key may be used is decided in this order, as
-//! Polar does: it exists, it is granted (a revoked seat's key answers 404), it has not expired, the
-//! activation named exists and its conditions match, the benefit and customer named match, the
-//! usage stays within its limit. The limits themselves are enforced by the store's guarded
+//! one merchant never answers for another. Whether a key validates is decided in this order, as
+//! Polar does: it exists, it is granted (a revoked seat's key answers 404 to a validation and 403
+//! to an activation), it has not expired, the activation named exists and its conditions match,
+//! the benefit and customer named match, the usage stays within its limit. The limits themselves are enforced by the store's guarded
 //! updates, so parallel activations cannot pass `limit_activations`.
 
 use std::collections::{HashMap, hash_map::Entry};
@@ -83,15 +83,23 @@ pub(super) fn key_of_grant(
         member_id: grant.member_id,
         key: new_key(properties.prefix.as_deref()),
         status: LicenseKeyStatus::Granted,
-        limit_activations: properties.activations.as_ref().map(|a| a.limit),
+        // A benefit saved before its limits were checked may say 0: no limit then.
+        limit_activations: properties
+            .activations
+            .as_ref()
+            .map(|a| a.limit)
+            .filter(|limit| *limit > 0),
         activations: 0,
         usage: 0,
-        limit_usage: properties.limit_usage,
+        limit_usage: properties.limit_usage.filter(|limit| *limit > 0),
         validations: 0,
         last_validated_at: None,
         expires_at: expiry(properties, grant.pool, grant.granted_at),
     }
 }
+
+/// The largest count or limit a key keeps (Polar's `Int32`).
+const MAX_COUNT: u32 = i32::MAX as u32;
 
 /// Who uses a key: the merchant's token (which must be of the organization named), or anyone who
 /// holds the key (the public customer-portal routes).
@@ -271,7 +279,7 @@ impl Services {
             conditions: body.conditions,
             meta: body.meta,
         };
-        if !self.store().activate_license_key(&activation).await? {
+        let Some(key) = self.store().activate_license_key(&activation).await? else {
             // Refused by the guarded update: read again to say why.
             let now = self
                 .store()
@@ -279,12 +287,8 @@ impl Services {
                 .await?
                 .ok_or_else(key_not_found)?;
             return Err(self.activation_refusal(&now));
-        }
-        let key = self
-            .store()
-            .license_key(key.organization_id, key.id)
-            .await?
-            .ok_or_else(key_not_found)?;
+        };
+        // The key as the activation left it (granted), not as a later change may have.
         let mut wires = self.license_key_wires(&[key]).await?;
         let license_key = wires.pop().ok_or_else(key_not_found)?;
         Ok(LicenseKeyActivationRead {
@@ -414,8 +418,9 @@ impl Services {
         })
     }
 
-    /// The merchant changes a key's status, usage, limits or expiry. A key whose seat was revoked
-    /// stays revoked: the seat holder gets a new key when a seat is assigned to them again.
+    /// The merchant changes a key's status, usage, limits or expiry. A revoked key (its seat was
+    /// revoked, or the merchant revoked it) stays revoked and has no activations; `disabled`
+    /// suspends a key and `granted` restores it.
     pub async fn update_license_key(
         &self,
         caller: &OrganizationCaller,
@@ -434,25 +439,15 @@ impl Services {
                 ));
             }
         }
-        let key = self
-            .store()
-            .license_key(caller.organization_id, id)
-            .await?
-            .ok_or_else(key_not_found)?;
-        if key.status == LicenseKeyStatus::Revoked
-            && update
-                .status
-                .is_some_and(|status| status != LicenseKeyStatus::Revoked)
-        {
-            let grant_revoked = self
-                .store()
-                .grant(key.organization_id, key.grant_id)
-                .await?
-                .is_none_or(|grant| grant.revoked_at.is_some());
-            if grant_revoked {
+        for (field, value) in [
+            ("usage", update.usage),
+            ("limit_activations", update.limit_activations.flatten()),
+            ("limit_usage", update.limit_usage.flatten()),
+        ] {
+            if value.is_some_and(|v| v > MAX_COUNT) {
                 return Err(ServiceError::invalid_field(
-                    "status",
-                    "this key's seat was revoked; assign the seat again to give its holder a new key",
+                    field,
+                    format!("must be at most {MAX_COUNT}"),
                 ));
             }
         }
@@ -463,11 +458,22 @@ impl Services {
             limit_usage: update.limit_usage,
             expires_at: update.expires_at,
         };
-        let key = self
+        let Some(key) = self
             .store()
             .update_license_key(caller.organization_id, id, &change, self.now())
             .await?
-            .ok_or_else(key_not_found)?;
+        else {
+            // No such key, or one that is revoked: that is final.
+            self.store()
+                .license_key(caller.organization_id, id)
+                .await?
+                .ok_or_else(key_not_found)?;
+            return Err(ServiceError::invalid_field(
+                "status",
+                "a revoked key stays revoked; the seat's holder gets a new key with a new seat \
+                 (to suspend a key for a while, disable it)",
+            ));
+        };
         let mut wires = self.license_key_wires(&[key]).await?;
         wires.pop().ok_or_else(key_not_found)
     }

@@ -821,11 +821,13 @@ pub trait LicenseKeyStore: Send + Sync {
         id: LicenseKeyActivationId,
     ) -> Result<Option<ActivationRecord>, StoreError>;
 
-    /// Adds `activation` to its key, taking one of the key's places: false (nothing written) when
-    /// the key is not granted, expired at the activation's time, allows no activations or has no
-    /// free place.
-    async fn activate_license_key(&self, activation: &ActivationRecord)
-    -> Result<bool, StoreError>;
+    /// Adds `activation` to its key, taking one of the key's places; the key as it then is. None
+    /// (nothing written) when the key is not granted, expired at the activation's time, allows no
+    /// activations or has no free place.
+    async fn activate_license_key(
+        &self,
+        activation: &ActivationRecord,
+    ) -> Result<Option<LicenseKeyRecord>, StoreError>;
 
     /// Removes an activation of `key`, freeing its place; false when there is no such activation.
     async fn deactivate_license_key(
@@ -845,7 +847,9 @@ pub trait LicenseKeyStore: Send + Sync {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<LicenseKeyRecord>, StoreError>;
 
-    /// Writes `change` field by field; the key after it, none when there is no such key.
+    /// Writes `change` field by field; the key after it, none when there is no such key or the
+    /// change would take a revoked key out of `revoked` (which is final). Revoking a key deletes
+    /// its activations.
     async fn update_license_key(
         &self,
         organization_id: OrganizationId,

@@ -226,16 +226,22 @@ const SELECT_ACTIVATION: &str = concatcp!(
 
 /// `$1` key, `$2` now: takes a place for an activation, only while the key is granted, unexpired,
 /// allows activations and has a free place. Concurrent activations serialise on the row.
-const TAKE_ACTIVATION: &str = "UPDATE license_keys SET activations = activations + 1, modified_at = $2 \
+const TAKE_ACTIVATION: &str = concatcp!(
+    "UPDATE license_keys SET activations = activations + 1, modified_at = $2 \
      WHERE id = $1 AND status = 'granted' AND (expires_at IS NULL OR expires_at > $2) \
-     AND limit_activations IS NOT NULL AND activations < limit_activations";
+     AND limit_activations IS NOT NULL AND activations < limit_activations RETURNING ",
+    LICENSE_KEY_COLUMNS
+);
 
 const DELETE_ACTIVATION: &str =
     "DELETE FROM license_key_activations WHERE id = $1 AND license_key_id = $2";
 
-/// `$1` key, `$2` now.
+/// `$1` key, `$2` now, `$3` activation: frees a place, taking the key's row first (the order a
+/// revocation takes too, so the two never wait for each other crosswise); nothing when the key has
+/// no live activation left (a revocation took them all meanwhile).
 const FREE_ACTIVATION: &str = "UPDATE license_keys SET activations = activations - 1, modified_at = $2 \
-     WHERE id = $1 AND activations > 0";
+     WHERE id = $1 AND activations > 0 \
+     AND EXISTS (SELECT 1 FROM license_key_activations WHERE id = $3 AND license_key_id = $1)";
 
 /// `$1` key, `$2` now, `$3` usage to add: counts a validation, only while the key is granted,
 /// unexpired and the usage stays within its limit.
@@ -249,18 +255,24 @@ const VALIDATE: &str = concatcp!(
 
 /// `$1` key, `$2` organization, `$3` now; then status, usage, whether the activation limit changes
 /// and its value, the same for the usage limit and for the expiry (a null leaves a field as it is).
+/// A revoked key stays revoked (checked on the row itself, so a revocation committed meanwhile is
+/// seen); revoking one also ends its activations' count (their rows go in the same transaction).
 const UPDATE_LICENSE_KEY: &str = "UPDATE license_keys SET modified_at = $3, status = COALESCE($4, status), \
      usage = COALESCE($5, usage), \
      limit_activations = CASE WHEN $6 THEN $7 ELSE limit_activations END, \
      limit_usage = CASE WHEN $8 THEN $9 ELSE limit_usage END, \
-     expires_at = CASE WHEN $10 THEN $11 ELSE expires_at END \
-     WHERE id = $1 AND organization_id = $2";
+     expires_at = CASE WHEN $10 THEN $11 ELSE expires_at END, \
+     activations = CASE WHEN $4 = 'revoked' THEN 0 ELSE activations END \
+     WHERE id = $1 AND organization_id = $2 AND (status <> 'revoked' OR $4 IS NULL OR $4 = 'revoked')";
+
+const DELETE_ACTIVATIONS_OF_KEY: &str =
+    "DELETE FROM license_key_activations WHERE license_key_id = $1";
 
 /// `$1` seat, `$2` now: the keys of the seat's grants are revoked and lose their activations.
 pub(super) const DELETE_ACTIVATIONS_OF_SEAT: &str = "DELETE FROM license_key_activations WHERE license_key_id IN \
      (SELECT k.id FROM license_keys k JOIN benefit_grants g ON g.id = k.grant_id WHERE g.seat_id = $1)";
 pub(super) const REVOKE_LICENSE_KEYS_OF_SEAT: &str = "UPDATE license_keys SET status = 'revoked', activations = 0, modified_at = $2 \
-     WHERE grant_id IN (SELECT id FROM benefit_grants WHERE seat_id = $1) AND status <> 'revoked'";
+     WHERE grant_id IN (SELECT id FROM benefit_grants WHERE seat_id = $1)";
 
 /// A stored count from the API's.
 fn stored(value: u32) -> i64 {
@@ -398,16 +410,16 @@ impl SqlStore {
     pub(super) async fn activate_license_key_impl(
         &self,
         activation: &ActivationRecord,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<LicenseKeyRecord>, StoreError> {
         let mut tx = self.db.begin_write().await?;
-        let taken = query(TAKE_ACTIVATION)
+        let Some(key) = query_as::<LicenseKeyRow>(TAKE_ACTIVATION)
             .bind(activation.license_key_id)
             .bind(activation.created_at)
-            .execute(&mut tx)
-            .await?;
-        if taken.rows_affected() != 1 {
-            return Ok(false);
-        }
+            .fetch_optional(&mut tx)
+            .await?
+        else {
+            return Ok(None);
+        };
         query(INSERT_ACTIVATION)
             .bind(activation.id)
             .bind(activation.license_key_id)
@@ -419,7 +431,7 @@ impl SqlStore {
             .execute(&mut tx)
             .await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Some(key.try_into()?))
     }
 
     pub(super) async fn deactivate_license_key_impl(
@@ -429,19 +441,24 @@ impl SqlStore {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.db.begin_write().await?;
+        let freed = query(FREE_ACTIVATION)
+            .bind(key)
+            .bind(now)
+            .bind(activation)
+            .execute(&mut tx)
+            .await?;
+        if freed.rows_affected() != 1 {
+            return Ok(false);
+        }
         let deleted = query(DELETE_ACTIVATION)
             .bind(activation)
             .bind(key)
             .execute(&mut tx)
             .await?;
         if deleted.rows_affected() != 1 {
+            // Another deactivation of it won meanwhile: undo this one's count (rolled back).
             return Ok(false);
         }
-        query(FREE_ACTIVATION)
-            .bind(key)
-            .bind(now)
-            .execute(&mut tx)
-            .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -489,6 +506,12 @@ impl SqlStore {
             .await?;
         if done.rows_affected() == 0 {
             return Ok(None);
+        }
+        if change.status == Some(LicenseKeyStatus::Revoked) {
+            query(DELETE_ACTIVATIONS_OF_KEY)
+                .bind(id)
+                .execute(&mut tx)
+                .await?;
         }
         let key = query_as::<LicenseKeyRow>(SELECT_LICENSE_KEY)
             .bind(id)
@@ -552,7 +575,7 @@ impl super::LicenseKeyStore for SqlStore {
     async fn activate_license_key(
         &self,
         activation: &ActivationRecord,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<LicenseKeyRecord>, StoreError> {
         self.activate_license_key_impl(activation).await
     }
 

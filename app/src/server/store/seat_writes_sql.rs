@@ -206,14 +206,16 @@ impl SqlStore {
             .bind(revoke.now)
             .execute(&mut *tx)
             .await?;
-        // Its license keys stop validating, and the devices they were activated on lose them.
-        query(license_keys::DELETE_ACTIVATIONS_OF_SEAT)
-            .bind(seat.id)
-            .execute(&mut *tx)
-            .await?;
+        // Its license keys stop validating, and the devices they were activated on lose them. The
+        // keys' rows first: an activation committed meanwhile is then one this statement's delete
+        // sees, and one that waits for the row finds the key revoked.
         query(license_keys::REVOKE_LICENSE_KEYS_OF_SEAT)
             .bind(seat.id)
             .bind(revoke.now)
+            .execute(&mut *tx)
+            .await?;
+        query(license_keys::DELETE_ACTIVATIONS_OF_SEAT)
+            .bind(seat.id)
             .execute(&mut *tx)
             .await?;
         Self::insert_audit_with(&mut *tx, &revoke.audit).await?;
