@@ -131,7 +131,7 @@ def test_an_app_with_only_its_key_uses_the_public_portal_calls(server, polar, or
     key = _key_of(polar, seat)
     named = {"key": key.key, "organization_id": org["organization_id"]}
     # The app's client holds no token of ours: whatever it sends is not looked at.
-    app = Polar("", base_url=server.base_url, timeout=30)
+    app = Polar("an-app-has-no-token", base_url=server.base_url, timeout=30)
 
     validated = app.customer_portal.license_keys.validate(**named)
     assert isinstance(validated, ValidatedLicenseKey) and validated.validations == 1
