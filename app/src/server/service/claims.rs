@@ -375,15 +375,7 @@ impl Services {
             benefit_ids: vec![benefit_id],
             ..filter
         };
-        let (grants, total) = self
-            .store()
-            .list_grants(caller.organization_id, &filter, page)
-            .await?;
-        Ok(ListResource::new(
-            self.grant_wires(&grants).await?,
-            total,
-            page,
-        ))
+        self.grant_page(caller, &filter, page).await
     }
 
     /// Benefit grants of the organization, newest first.
@@ -399,9 +391,19 @@ impl Services {
             Scope::CustomerSeatsRead,
             Scope::CustomerSeatsWrite,
         ])?;
+        self.grant_page(caller, &filter, page).await
+    }
+
+    /// One page of the caller's grants, as the API returns them.
+    async fn grant_page(
+        &self,
+        caller: &OrganizationCaller,
+        filter: &GrantFilter,
+        page: PageRequest,
+    ) -> Result<ListResource<BenefitGrant>, ServiceError> {
         let (grants, total) = self
             .store()
-            .list_grants(caller.organization_id, &filter, page)
+            .list_grants(caller.organization_id, filter, page)
             .await?;
         Ok(ListResource::new(
             self.grant_wires(&grants).await?,

@@ -88,15 +88,19 @@ pub(super) const SELECT_MEMBER_EVEN_REMOVED: &str = "SELECT id, customer_id, org
 pub(super) const ALL_MEMBERS_OF_CUSTOMER: &str = "SELECT id, customer_id, organization_id, created_at, modified_at, \
      email, name, external_id, role, deleted_at FROM members WHERE customer_id = $1";
 
-/// `$1` token hash, `$2` now: when a live session ends and where it returns to.
-pub(super) const SELECT_LIVE_SESSION_TERMS: &str = "SELECT s.expires_at, s.return_url \
-     FROM customer_sessions s JOIN members m ON m.id = s.member_id \
+/// `$1` token hash, `$2` now: a live session of a live member.
+const LIVE_SESSION: &str = " FROM customer_sessions s JOIN members m ON m.id = s.member_id \
      WHERE s.token_hash = $1 AND s.expires_at > $2 AND m.deleted_at IS NULL";
 
-/// `$1` token hash, `$2` now: a live session of a live member.
-pub(super) const SELECT_LIVE_SESSION: &str = "SELECT s.organization_id, s.customer_id, s.member_id, m.role \
-     FROM customer_sessions s JOIN members m ON m.id = s.member_id \
-     WHERE s.token_hash = $1 AND s.expires_at > $2 AND m.deleted_at IS NULL";
+/// The holder of a live session.
+pub(super) const SELECT_LIVE_SESSION: &str = const_format::concatcp!(
+    "SELECT s.organization_id, s.customer_id, s.member_id, m.role",
+    LIVE_SESSION
+);
+
+/// When a live session ends and where it returns to.
+pub(super) const SELECT_LIVE_SESSION_TERMS: &str =
+    const_format::concatcp!("SELECT s.expires_at, s.return_url", LIVE_SESSION);
 
 impl SqlStore {
     pub(super) async fn write_customer_with(

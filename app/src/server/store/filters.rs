@@ -6,12 +6,16 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Backend, list_sql::ListSql};
+use super::{
+    Backend,
+    list_sql::{Bound, ListSql},
+};
 use crate::model::{
     BenefitId, CheckoutId, CustomerId, Email, MemberId, Named, OrganizationId, ProductId,
     SubscriptionId,
     billing::{CheckoutStatus, OrderStatus, ProductBillingType, SubscriptionStatus},
     customer::MemberRole,
+    license_key::LicenseKeyStatus,
     seat::SeatPool,
 };
 
@@ -499,6 +503,33 @@ impl OrderFilter {
             list.nothing();
         }
         ordered(&mut list, &self.sorting, NEWEST_FIRST);
+        list
+    }
+}
+
+/// Which license keys a list shows, oldest first.
+#[derive(Clone, Debug, Default)]
+pub struct LicenseKeyFilter {
+    pub organizations: Vec<OrganizationId>,
+    pub benefit_ids: Vec<BenefitId>,
+    pub statuses: Vec<LicenseKeyStatus>,
+    /// Only the keys of this customer (a portal session's team).
+    pub customer_id: Option<CustomerId>,
+    /// Only the keys of this member (a seat holder's own).
+    pub member_id: Option<MemberId>,
+}
+
+impl LicenseKeyFilter {
+    pub(super) fn sql(&self, organization: OrganizationId) -> ListSql {
+        let mut list = scoped(organization, &self.organizations);
+        list.any_of("benefit_id", self.benefit_ids.iter().copied())
+            .any_of(
+                "status",
+                self.statuses.iter().map(|s| Bound::from(s.as_str())),
+            )
+            .with("customer_id = {}", self.customer_id)
+            .with("member_id = {}", self.member_id)
+            .order_by("created_at ASC, id ASC".to_owned());
         list
     }
 }

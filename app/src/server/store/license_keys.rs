@@ -14,7 +14,6 @@ use super::{
     SqlStore, StoreError,
     catalog::to_json,
     db::{On, Query, query, query_as},
-    list_sql::{Bound, ListSql},
     sql::placeholders,
 };
 use crate::model::{
@@ -69,32 +68,6 @@ pub struct LicenseKeyChange {
     pub limit_activations: Option<Option<u32>>,
     pub limit_usage: Option<Option<u32>>,
     pub expires_at: Option<Option<DateTime<Utc>>>,
-}
-
-/// Which keys a list shows.
-#[derive(Clone, Debug, Default)]
-pub struct LicenseKeyFilter {
-    pub benefit_ids: Vec<BenefitId>,
-    pub statuses: Vec<LicenseKeyStatus>,
-    /// Only the keys of this customer (a portal session's team).
-    pub customer_id: Option<CustomerId>,
-    /// Only the keys of this member (a seat holder's own).
-    pub member_id: Option<MemberId>,
-}
-
-impl LicenseKeyFilter {
-    pub(super) fn sql(&self, organization: OrganizationId) -> ListSql {
-        let mut list = ListSql::of_organization(organization);
-        list.any_of("benefit_id", self.benefit_ids.iter().copied())
-            .any_of(
-                "status",
-                self.statuses.iter().map(|s| Bound::from(s.as_str())),
-            )
-            .with("customer_id = {}", self.customer_id)
-            .with("member_id = {}", self.member_id)
-            .order_by("created_at ASC, id ASC".to_owned());
-        list
-    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -343,7 +316,7 @@ impl SqlStore {
     pub(super) async fn list_license_keys_impl(
         &self,
         organization_id: OrganizationId,
-        filter: &LicenseKeyFilter,
+        filter: &super::LicenseKeyFilter,
         page: PageRequest,
     ) -> Result<(Vec<LicenseKeyRecord>, u64), StoreError> {
         self.run_list::<LicenseKeyRow, _>(
@@ -469,17 +442,14 @@ impl SqlStore {
         increment_usage: u32,
         now: DateTime<Utc>,
     ) -> Result<Option<LicenseKeyRecord>, StoreError> {
-        let mut tx = self.db.begin_write().await?;
-        let validated = query_as::<LicenseKeyRow>(VALIDATE)
+        query_as::<LicenseKeyRow>(VALIDATE)
             .bind(key)
             .bind(now)
             .bind(stored(increment_usage))
-            .fetch_optional(&mut tx)
+            .fetch_optional(&self.db.writer().await?)
             .await?
             .map(TryInto::try_into)
-            .transpose()?;
-        tx.commit().await?;
-        Ok(validated)
+            .transpose()
     }
 
     pub(super) async fn update_license_key_impl(
@@ -546,7 +516,7 @@ impl super::LicenseKeyStore for SqlStore {
     async fn list_license_keys(
         &self,
         organization_id: OrganizationId,
-        filter: &LicenseKeyFilter,
+        filter: &super::LicenseKeyFilter,
         page: PageRequest,
     ) -> Result<(Vec<LicenseKeyRecord>, u64), StoreError> {
         self.list_license_keys_impl(organization_id, filter, page)

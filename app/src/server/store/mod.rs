@@ -54,13 +54,13 @@ pub use emails::{EmailRecord, EmailStatus, NewEmail};
 pub use emails_sql::ERASED_BODY;
 pub use error::{Constraint, StoreError};
 pub use filters::{
-    BenefitFilter, CheckoutFilter, CustomerFilter, GrantFilter, MemberFilter, OrderFilter,
-    OrganizationFilter, ProductFilter, RefundFilter, SubscriptionFilter,
+    BenefitFilter, CheckoutFilter, CustomerFilter, GrantFilter, LicenseKeyFilter, MemberFilter,
+    OrderFilter, OrganizationFilter, ProductFilter, RefundFilter, SubscriptionFilter,
 };
 pub use idempotency::{
     IdempotencyClaim, IdempotencyHold, IdempotencyKey, IdempotencyRecord, StoredResponse,
 };
-pub use license_keys::{ActivationRecord, LicenseKeyChange, LicenseKeyFilter, LicenseKeyRecord};
+pub use license_keys::{ActivationRecord, LicenseKeyChange, LicenseKeyRecord};
 pub use pools::{
     CallerOnPool, CallerRecord, CredentialHash, PoolContextRecord, PoolRead, PoolSeen, PoolStamp,
 };
