@@ -172,6 +172,7 @@ impl Application {
         };
         let mut services = Services::new(store.clone(), clock, public_url)
             .with_resend_limit(settings.resend_limit)
+            .with_license_key_limit(settings.rate_limit.unwrap_or(0))
             .with_webhooks_allow_private(settings.webhook_allow_private);
         if settings.demo {
             demo::ensure_demo(&services).await?;

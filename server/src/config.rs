@@ -98,8 +98,9 @@ pub struct ServeArgs {
 
     /// Requests per minute one client address may make to the public endpoints that take a
     /// capability instead of a login (claim links, checkout links), on average; bursts of a quarter
-    /// of it are allowed; the public license-key calls of apps count apart, at ten times this. 0
-    /// turns the limits off. Merchant API calls are never limited.
+    /// of it are allowed; the public license-key calls of apps count apart, at ten times this, and
+    /// one license key may be used this many times a minute. 0 turns the limits off. Merchant API
+    /// calls are never limited.
     #[arg(long, env = "SEATKEEPER_RATE_LIMIT", default_value_t = 120)]
     pub rate_limit: u32,
 

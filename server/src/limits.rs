@@ -163,7 +163,8 @@ pub fn is_public_license_call(path: &str) -> bool {
         "/v1/customer-portal/license-keys/validate"
             | "/v1/customer-portal/license-keys/activate"
             | "/v1/customer-portal/license-keys/deactivate"
-    )
+            | "/v1/customer-portal/license-keys/certificate"
+    ) || (path.starts_with("/v1/organizations/") && path.ends_with("/license-public-key"))
 }
 
 /// How many times the public rate one address may make public license-key calls.

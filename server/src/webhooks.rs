@@ -94,6 +94,23 @@ impl WebhookSender {
                 break;
             }
         }
+        // The customers whose state those events changed get their `customer.state_changed`,
+        // read now, and it is fanned out in this pass too.
+        if self
+            .services
+            .write_state_changed_events(DISPATCH_BATCH)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "cannot read the customers whose state changed");
+                0
+            })
+            > 0
+        {
+            worked = true;
+            self.services
+                .dispatch_webhook_events(DISPATCH_BATCH)
+                .await?;
+        }
         let lease = uuid::Uuid::new_v4();
         let leased_at = Instant::now();
         let endpoints = self

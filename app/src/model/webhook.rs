@@ -54,6 +54,37 @@ pub const EVENT_TYPES: &[&str] = &[
     "organization.updated",
 ];
 
+/// The events after which a customer's state (its active subscriptions and granted benefits) may
+/// have changed, so a `customer.state_changed` event follows them, as in Polar.
+pub const STATE_CHANGING_EVENTS: &[&str] = &[
+    "customer.created",
+    "customer.updated",
+    "customer.deleted",
+    "subscription.created",
+    "subscription.updated",
+    "subscription.active",
+    "subscription.canceled",
+    "subscription.uncanceled",
+    "subscription.revoked",
+    "benefit_grant.created",
+    "benefit_grant.updated",
+    "benefit_grant.revoked",
+];
+
+/// The customer whose state an event of `kind` with `payload` may have changed: the customer
+/// itself for `customer.*`, the resource's `customer_id` otherwise; none for other events.
+pub fn state_changed_customer(kind: &str, payload: &serde_json::Value) -> Option<uuid::Uuid> {
+    if !STATE_CHANGING_EVENTS.contains(&kind) {
+        return None;
+    }
+    let field = if kind.starts_with("customer.") {
+        "id"
+    } else {
+        "customer_id"
+    };
+    payload.get(field)?.as_str()?.parse().ok()
+}
+
 /// The API version of every payload Seatkeeper renders.
 pub const API_VERSION: &str = "2026-10";
 
@@ -181,5 +212,39 @@ mod tests {
             assert!(is_event_type(kind), "{kind}");
         }
         assert!(!is_event_type("customer_seat.*"));
+    }
+
+    #[test]
+    fn grant_subscription_and_customer_events_name_the_customer_whose_state_changed() {
+        let customer = uuid::Uuid::now_v7();
+        let grant = serde_json::json!({"id": uuid::Uuid::now_v7(), "customer_id": customer});
+        assert_eq!(
+            state_changed_customer("benefit_grant.revoked", &grant),
+            Some(customer)
+        );
+        assert_eq!(
+            state_changed_customer("subscription.canceled", &grant),
+            Some(customer)
+        );
+        let itself = serde_json::json!({"id": customer});
+        assert_eq!(
+            state_changed_customer("customer.updated", &itself),
+            Some(customer)
+        );
+        assert_eq!(
+            state_changed_customer("customer_seat.claimed", &grant),
+            None
+        );
+        assert_eq!(
+            state_changed_customer("customer.state_changed", &itself),
+            None
+        );
+        assert_eq!(
+            state_changed_customer("benefit_grant.created", &serde_json::json!({})),
+            None
+        );
+        for kind in STATE_CHANGING_EVENTS {
+            assert!(is_event_type(kind), "{kind}");
+        }
     }
 }

@@ -12,6 +12,8 @@
 //!   the rest is counted too ("with its emails sent": an assignment's cost includes its email);
 //! - list: `GET /v1/customer-seats?subscription_id=` of a full 100-seat pool; then the same list
 //!   with `Accept-Encoding: gzip, deflate`, as the official Python SDK (httpx) asks it;
+//! - validate (`license.rs`): `POST /v1/customer-portal/license-keys/validate` with only the key,
+//!   rotating over 100 keys of claimed seats (each validation counts itself on the key's row);
 //! - claim: `POST /v1/customer-seats/claim` with invitation tokens read (untimed) from the email
 //!   outbox of the assign phase; "n/a" while the claim route does not exist;
 //! - webhook delivery (`delivery.rs`): an endpoint on loopback subscribed to `benefit_grant.created`,
@@ -64,6 +66,7 @@ use server::application::{Application, Settings, WorkerSettings};
 use sqlx::{Connection, Executor};
 
 mod delivery;
+mod license;
 mod load;
 mod phases;
 mod reference;
@@ -72,6 +75,7 @@ mod scale;
 mod setup;
 
 use delivery::*;
+use license::*;
 use load::*;
 use phases::*;
 use reference::*;
@@ -97,6 +101,8 @@ const PGBENCH_SCALE: &str = "10";
 /// Targets of the issue (reported, not asserted).
 const ASSIGN_VS_PGBENCH_TARGET: f64 = 0.6;
 const LIST_VS_HELLO_TARGET: f64 = 0.4;
+/// Validations (public, a write each) against the list's throughput.
+const VALIDATE_VS_LIST_TARGET: f64 = 0.5;
 const LIST_P99_TARGET: Duration = Duration::from_millis(5);
 const SQLITE_ASSIGN_P99_TARGET: Duration = Duration::from_millis(50);
 /// At scale: p99 seeded / p99 empty, and the server's peak resident memory.

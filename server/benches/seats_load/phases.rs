@@ -19,6 +19,8 @@ pub(crate) struct DatabaseRun {
     /// A bare axum route answering the list's exact body: what the transport alone allows.
     pub(crate) list_body: PhaseResult,
     pub(crate) list_body_bytes: usize,
+    /// The public license-key validation an app makes on every start.
+    pub(crate) validate: PhaseResult,
     pub(crate) claim: Measured<PhaseResult>,
     /// Webhooks: claims queueing `benefit_grant.created` for an endpoint on loopback.
     pub(crate) delivery: PhaseResult,
@@ -65,6 +67,7 @@ pub(crate) async fn measure_database(
         );
         let list_body_bytes = body.len();
         let list_body = bare_route_phase(config, "same body", body).await?;
+        let validate = validate_phase(config, &server).await?;
         let claim = claim_phase(config, &server).await?;
         let delivery = delivery_phase(&server).await?;
         oversell.absorb(oversell_phase(&server, &product).await?);
@@ -77,6 +80,7 @@ pub(crate) async fn measure_database(
             list_gzip_bytes,
             list_body,
             list_body_bytes,
+            validate,
             claim,
             delivery,
             oversell,

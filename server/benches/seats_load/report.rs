@@ -58,6 +58,12 @@ impl Report {
                 run.list_body_bytes
             );
             row(&mut out, name, &bare, &run.list_body);
+            row(
+                &mut out,
+                name,
+                "license-key validate (public, key alone, 100 keys)",
+                &run.validate,
+            );
             match &run.claim {
                 Measured::Done(claim) => row(&mut out, name, "claim", claim),
                 Measured::NotAvailable(reason) => {
@@ -216,6 +222,14 @@ impl Report {
                 "| list {}, gzip accepted / hello RPS (no target: the list as the official SDK asks it) | {:.2} | | |",
                 run.kind.name(),
                 run.list_gzip.rate() / hello.max(1e-9)
+            );
+        }
+        for run in self.runs() {
+            ratio_row(
+                out,
+                &format!("validate {} / list RPS", run.kind.name()),
+                Some(run.validate.rate() / run.list.rate().max(1e-9)),
+                VALIDATE_VS_LIST_TARGET,
             );
         }
         for run in self.runs() {

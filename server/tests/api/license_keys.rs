@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::{
     both_backends,
-    helpers::{seats::*, *},
+    helpers::{entitlements::*, seats::*, *},
 };
 
 both_backends!(
@@ -23,58 +23,8 @@ both_backends!(
     a_one_time_orders_key_expires_after_the_benefits_ttl,
     a_session_sees_its_own_keys_and_a_billing_manager_the_teams,
     license_keys_need_their_scopes_and_stay_in_their_organization,
+    one_key_used_too_often_by_its_holders_is_slowed_while_others_go_on,
 );
-
-/// A product whose seats give a license key with `properties`, bought with `seats` seats
-/// (`interval` none: a one-time order).
-async fn keyed_pool(
-    app: &TestApp,
-    org: &TestOrg,
-    properties: Value,
-    seats: u32,
-    interval: Option<&str>,
-) -> Value {
-    let benefit =
-        json!({"type": "license_keys", "description": "Desktop app", "properties": properties});
-    let (status, benefit) = json(app.post_as(&org.token, "/v1/benefits", &benefit).await).await;
-    assert_eq!(status, 201, "{benefit}");
-    let product = json!({
-        "name": "Team plan",
-        "recurring_interval": interval,
-        "prices": [{"amount_type": "seat_based", "seat_tiers": {"tiers": [{"min_seats": 1, "price_per_seat": 1000}]}}]
-    });
-    let (_, product) = json(app.post_as(&org.token, "/v1/products", &product).await).await;
-    let path = format!("/v1/products/{}/benefits", product["id"].as_str().unwrap());
-    let (status, _) = json(
-        app.post_as(&org.token, &path, &json!({"benefits": [benefit["id"]]}))
-            .await,
-    )
-    .await;
-    assert_eq!(status, 200);
-    pay_for(app, org, &product, seats).await
-}
-
-/// Assigns a seat to `email`, claimed at once; the seat.
-async fn claimed_seat(app: &TestApp, org: &TestOrg, paid: &Value, email: &str) -> Value {
-    let mut body = assign_body(paid, email);
-    body["immediate_claim"] = json!(true);
-    let (status, seat) = json(app.post_as(&org.token, "/v1/customer-seats", &body).await).await;
-    assert_eq!(status, 200, "{seat}");
-    seat
-}
-
-/// The license key a member holds (through the merchant's list).
-async fn key_of(app: &TestApp, org: &TestOrg, seat: &Value) -> Value {
-    let (status, list) = json(app.get_as(&org.token, "/v1/license-keys?limit=100").await).await;
-    assert_eq!(status, 200, "{list}");
-    list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["member_id"] == seat["member_id"] && k["status"] != "revoked")
-        .cloned()
-        .unwrap_or_else(|| panic!("no key for {seat} in {list}"))
-}
 
 async fn use_key(app: &TestApp, org: &TestOrg, action: &str, body: Value) -> reqwest::Response {
     app.post_as(&org.token, &format!("/v1/license-keys/{action}"), &body)
@@ -1018,4 +968,56 @@ async fn a_key_the_merchant_revokes_loses_its_activations_and_stays_revoked(back
     // Revoking the seat afterwards leaves nothing behind.
     let response = app.delete_as(&org.token, &seat_path(&seat)).await;
     assert_eq!(response.status().as_u16(), 200);
+}
+
+async fn one_key_used_too_often_by_its_holders_is_slowed_while_others_go_on(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        AppOptions {
+            rate_limit: Some(8),
+            ..AppOptions::default()
+        },
+    )
+    .await;
+    let org = app.create_org("acme").await;
+    let paid = keyed_pool(&app, &org, json!({}), 2, Some("month")).await;
+    let jane = key_of(
+        &app,
+        &org,
+        &claimed_seat(&app, &org, &paid, "jane@globex.example").await,
+    )
+    .await;
+    let john = key_of(
+        &app,
+        &org,
+        &claimed_seat(&app, &org, &paid, "john@globex.example").await,
+    )
+    .await;
+    let validate = |key: &Value| {
+        let body = key_body(&org, key);
+        let app = &app;
+        async move {
+            app.post_json("/v1/customer-portal/license-keys/validate", &body)
+                .await
+        }
+    };
+    // 8 a minute per key (one more every 7.5 s), in bursts of 10; the address's own budget for
+    // these calls (ten times the public rate, in bursts of 20) is not spent.
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        statuses.push(validate(&jane).await.status().as_u16());
+    }
+    assert_eq!(statuses[..10], [200; 10]);
+    assert_eq!(statuses[10..], [429, 429]);
+    let refused = validate(&jane).await;
+    assert!(refused.headers().get("retry-after").is_some());
+    assert_error(refused, 429, "TooManyRequests").await;
+    assert_eq!(validate(&john).await.status(), 200, "another key goes on");
+    // The merchant's own calls with its token are not the key holders'.
+    assert_eq!(
+        use_key(&app, &org, "validate", key_body(&org, &jane))
+            .await
+            .status(),
+        200
+    );
 }

@@ -19,6 +19,7 @@ mod entitlements;
 mod errors;
 mod health;
 mod idempotency;
+mod license_certificates;
 mod license_keys;
 mod limits;
 mod list_filters;

@@ -22,7 +22,7 @@ use server::webhooks::WebhookSender;
 
 use crate::{
     both_backends,
-    helpers::{seats::*, *},
+    helpers::{entitlements::*, seats::*, *},
 };
 
 both_backends!(
@@ -39,6 +39,7 @@ both_backends!(
     two_workers_on_one_database_send_each_event_once,
     a_server_killed_mid_delivery_delivers_every_committed_event_after_a_restart,
     a_receiver_answering_binary_is_logged_and_its_next_events_still_go,
+    a_customers_state_follows_its_grants_in_one_event_after_them,
 );
 
 async fn a_receiver_answering_binary_is_logged_and_its_next_events_still_go(backend: Backend) {
@@ -984,4 +985,104 @@ async fn a_server_killed_mid_delivery_delivers_every_committed_event_after_a_res
     );
     server.kill().unwrap();
     server.wait().unwrap();
+}
+
+/// The `customer.state_changed` events the receiver got, oldest first.
+fn states(receiver: &Receiver) -> Vec<Value> {
+    receiver
+        .received()
+        .iter()
+        .map(Received::json)
+        .filter(|event| event["type"] == "customer.state_changed")
+        .collect()
+}
+
+async fn a_customers_state_follows_its_grants_in_one_event_after_them(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let receiver = Receiver::start().await;
+    create_endpoint(
+        &app,
+        &org,
+        &receiver.url,
+        &[
+            "customer.state_changed",
+            "benefit_grant.created",
+            "benefit_grant.revoked",
+        ],
+    )
+    .await;
+    let sender = WebhookSender::new(app.services.clone()).unwrap();
+    let paid = keyed_pool(&app, &org, json!({}), 3, Some("month")).await;
+    drain(&sender).await;
+    let bought = states(&receiver);
+    let last = bought
+        .last()
+        .expect("the purchase changed the customer's state");
+    assert_eq!(last["data"]["id"], paid["customer_id"]);
+    assert_eq!(
+        last["data"]["active_subscriptions"][0]["id"],
+        paid["subscription_id"]
+    );
+    assert_eq!(last["data"]["granted_benefits"], json!([]));
+
+    // Two claims: their grant events, then one state with both grants, even with two workers
+    // passing at once (only the one that clears the note writes its event).
+    let jane = claimed_seat(&app, &org, &paid, "jane@globex.example").await;
+    let john = claimed_seat(&app, &org, &paid, "john@globex.example").await;
+    let other = WebhookSender::new(app.services.clone()).unwrap();
+    tokio::join!(drain(&sender), drain(&other));
+    let types = receiver.types();
+    let after_purchase = &types[bought.len()..];
+    assert_eq!(
+        after_purchase,
+        [
+            "benefit_grant.created",
+            "benefit_grant.created",
+            "customer.state_changed"
+        ],
+        "one state for both changes, after them"
+    );
+    let state = states(&receiver).pop().unwrap();
+    let holders: Vec<&Value> = state["data"]["granted_benefits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| &g["member_id"])
+        .collect();
+    assert_eq!(holders.len(), 2);
+    assert!(holders.contains(&&jane["member_id"]) && holders.contains(&&john["member_id"]));
+
+    let response = app.delete_as(&org.token, &seat_path(&jane)).await;
+    assert_eq!(response.status(), 200);
+    drain(&sender).await;
+    let state = states(&receiver).pop().unwrap();
+    assert_eq!(
+        state["data"]["granted_benefits"][0]["member_id"],
+        john["member_id"]
+    );
+    assert_eq!(
+        state["data"]["granted_benefits"].as_array().unwrap().len(),
+        1
+    );
+    assert_eq!(
+        app.integers("SELECT COUNT(*) FROM customer_state_changes")
+            .await,
+        [0],
+        "every change was told"
+    );
+
+    // An organization whose endpoints do not want states notes no changes.
+    let quiet = app.create_org("quiet").await;
+    create_endpoint(&app, &quiet, &receiver.url, &["benefit_grant.created"]).await;
+    let paid = keyed_pool(&app, &quiet, json!({}), 1, Some("month")).await;
+    claimed_seat(&app, &quiet, &paid, "ann@globex.example").await;
+    let before = states(&receiver).len();
+    drain(&sender).await;
+    assert_eq!(states(&receiver).len(), before);
+    assert_eq!(
+        app.integers("SELECT COUNT(*) FROM customer_state_changes")
+            .await,
+        [0]
+    );
 }

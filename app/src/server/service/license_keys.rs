@@ -134,7 +134,7 @@ fn not_permitted(detail: &str) -> ServiceError {
 
 impl Services {
     /// The key named by organization and key, for `user`: 404 for a token of another organization.
-    async fn key_for_use(
+    pub(super) async fn key_for_use(
         &self,
         user: KeyUser<'_>,
         organization_id: OrganizationId,
@@ -146,10 +146,15 @@ impl Services {
                 return Err(key_not_found());
             }
         }
-        self.store()
+        let key = self
+            .store()
             .license_key_by_key(organization_id, key)
             .await?
-            .ok_or_else(key_not_found)
+            .ok_or_else(key_not_found)?;
+        if let KeyUser::KeyHolder = user {
+            self.license_key_limits.check(key.id)?;
+        }
+        Ok(key)
     }
 
     fn is_expired(&self, key: &LicenseKeyRecord) -> bool {
@@ -223,7 +228,7 @@ impl Services {
         })
     }
 
-    fn usable_for_validation(&self, key: &LicenseKeyRecord) -> Result<(), ServiceError> {
+    pub(super) fn usable_for_validation(&self, key: &LicenseKeyRecord) -> Result<(), ServiceError> {
         if key.status != LicenseKeyStatus::Granted {
             return Err(no_longer_active());
         }

@@ -10,12 +10,15 @@ mod checkouts;
 mod claims;
 mod customers;
 mod dashboard;
+mod entitlements;
 mod error;
 mod events;
 mod idempotency;
 mod invitation_limits;
 mod invitations;
 mod invoicing;
+mod license_certificates;
+mod license_key_limits;
 mod license_keys;
 mod members;
 mod organizations;
@@ -43,6 +46,7 @@ mod webhooks;
 use std::sync::Arc;
 
 pub use auth::{Credential, OrganizationCaller, PortalCaller, SeatCaller};
+pub use entitlements::CustomerRef;
 pub use error::ServiceError;
 pub use idempotency::{Begun, IdempotentRequest, Replayed};
 pub use invitation_limits::DEFAULT_ORGANIZATION_PER_HOUR as DEFAULT_RESEND_LIMIT;
@@ -80,6 +84,8 @@ pub struct Services {
     caller_reads: Arc<shared_reads::SharedReads<auth::CallerOnPoolKey, auth::CallerOnPoolRead>>,
     /// How often invitations may be re-sent, in this process.
     invitation_limits: Arc<invitation_limits::InvitationLimits>,
+    /// How often one license key may be used by its holders, in this process.
+    license_key_limits: Arc<license_key_limits::LicenseKeyLimits>,
     /// Whether webhook endpoints may be plain http or private addresses (`webhook_urls`).
     webhook_allow_private: bool,
 }
@@ -100,6 +106,7 @@ impl Services {
             seat_lists: Arc::default(),
             caller_reads: Arc::default(),
             invitation_limits: Arc::default(),
+            license_key_limits: Arc::default(),
             webhook_allow_private: false,
         }
     }
@@ -126,6 +133,12 @@ impl Services {
     /// Allows `per_hour` invitation re-sends per organization and hour (0: no such limit).
     pub fn with_resend_limit(mut self, per_hour: u32) -> Self {
         self.invitation_limits = Arc::new(invitation_limits::InvitationLimits::new(per_hour));
+        self
+    }
+
+    /// Allows `per_minute` public calls with one license key (0: no such limit).
+    pub fn with_license_key_limit(mut self, per_minute: u32) -> Self {
+        self.license_key_limits = Arc::new(license_key_limits::LicenseKeyLimits::new(per_minute));
         self
     }
 

@@ -14,6 +14,7 @@ use super::{
     PriceRecord, ProductFilter, ProductRecord, Purchase, RefundFilter, SeatAssignment,
     SeatClaimWrite, SeatRecord, SeatResendWrite, SeatRevokeWrite, SeedCounts, SeedPlan,
     SessionRecord, StoreError, StoredResponse, SubscriptionFilter, SubscriptionRecord, TestCharge,
+    entitlements::{CustomerStateRecords, SigningKeyRecord, StateChange},
     license_keys::{ActivationRecord, LicenseKeyChange, LicenseKeyRecord},
     refunds::{RefundRecord, RefundSettlement, TestRefund},
     subscription_changes::{
@@ -51,6 +52,7 @@ pub trait Store:
     + EmailStore
     + WebhookStore
     + LicenseKeyStore
+    + EntitlementStore
     + SeedStore
     + Send
     + Sync
@@ -857,6 +859,52 @@ pub trait LicenseKeyStore: Send + Sync {
         change: &LicenseKeyChange,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<LicenseKeyRecord>, StoreError>;
+}
+
+/// What a customer is entitled to, the changes of it that still owe a `customer.state_changed`
+/// event, and the keys that sign offline license certificates.
+#[async_trait]
+pub trait EntitlementStore: Send + Sync {
+    /// A customer's active subscriptions, live grants and their benefits: three reads, whatever
+    /// the number of grants.
+    async fn customer_state(
+        &self,
+        organization_id: OrganizationId,
+        customer_id: CustomerId,
+    ) -> Result<CustomerStateRecords, StoreError>;
+
+    /// Up to `limit` customers whose state changed since their last event, oldest change first.
+    async fn pending_state_changes(&self, limit: u32) -> Result<Vec<StateChange>, StoreError>;
+
+    /// Clears `change` and writes the `customer.state_changed` event computed for it (none: only
+    /// clears it), unless a newer change came meanwhile or another worker told this one: then
+    /// nothing is written and the answer is false (the newer change gets its own event).
+    async fn write_state_changed(
+        &self,
+        change: StateChange,
+        event: Option<&NewEvent>,
+    ) -> Result<bool, StoreError>;
+
+    /// The organization's signing key in use, if it has made one.
+    async fn live_signing_key(
+        &self,
+        organization_id: OrganizationId,
+    ) -> Result<Option<SigningKeyRecord>, StoreError>;
+
+    /// Every signing key of the organization, newest first (retired ones too).
+    async fn signing_keys(
+        &self,
+        organization_id: OrganizationId,
+    ) -> Result<Vec<SigningKeyRecord>, StoreError>;
+
+    /// Makes `key` the organization's key in use, retiring the one in use first when
+    /// `retire_live` (a rotation); without it, a key made concurrently by another first use
+    /// wins. The key in use afterwards.
+    async fn insert_signing_key(
+        &self,
+        key: &SigningKeyRecord,
+        retire_live: bool,
+    ) -> Result<SigningKeyRecord, StoreError>;
 }
 
 /// The email outbox. Emails are inserted by the writes that cause them (see [`SeatStore`]); this

@@ -100,6 +100,24 @@ pub const GRANT_SORTS: &[SortKey] = &[
     key("granted_at", "granted_at"),
     key("revoked_at", "revoked_at"),
 ];
+/// The type of a grant's benefit.
+const GRANT_BENEFIT_TYPE: &str =
+    "(SELECT b.type FROM benefits b WHERE b.id = benefit_grants.benefit_id)";
+/// What the customer portal sorts grants by (Polar's `CustomerBenefitGrantSortProperty`):
+/// `product_benefit` is the benefit's place in the product of the grant's seat; a portal session
+/// sees one organization, so `organization` orders nothing.
+pub const PORTAL_GRANT_SORTS: &[SortKey] = &[
+    key("granted_at", "granted_at"),
+    key("type", GRANT_BENEFIT_TYPE),
+    key("organization", "organization_id"),
+    key(
+        "product_benefit",
+        "(SELECT pb.position FROM product_benefits pb WHERE pb.benefit_id = benefit_grants.benefit_id \
+         AND pb.product_id = COALESCE(\
+         (SELECT s.product_id FROM subscriptions s WHERE s.id = benefit_grants.subscription_id), \
+         (SELECT o.product_id FROM orders o WHERE o.id = benefit_grants.order_id)))",
+    ),
+];
 
 /// Resolves `sorting=-created_at&sorting=name` against a list's sort keys; the first name it does
 /// not know is the error.
@@ -541,6 +559,14 @@ pub struct GrantFilter {
     pub external_customer_ids: Vec<String>,
     pub member_ids: Vec<MemberId>,
     pub benefit_ids: Vec<BenefitId>,
+    /// `custom` or `license_keys`.
+    pub benefit_types: Vec<String>,
+    /// Case-insensitive part of the benefit's description.
+    pub benefit_query: Option<String>,
+    pub subscription_ids: Vec<SubscriptionId>,
+    pub order_ids: Vec<crate::model::OrderId>,
+    /// Grants of the subscriptions or orders these checkouts bought.
+    pub checkout_ids: Vec<CheckoutId>,
     /// `true`: live grants only; `false`: revoked ones only.
     pub is_granted: Option<bool>,
     pub sorting: Sorting,
@@ -551,7 +577,23 @@ impl GrantFilter {
         let mut list = scoped(organization, &self.organizations);
         list.any_of("customer_id", self.customer_ids.iter().copied())
             .any_of("member_id", self.member_ids.iter().copied())
-            .any_of("benefit_id", self.benefit_ids.iter().copied());
+            .any_of("benefit_id", self.benefit_ids.iter().copied())
+            .any_of(
+                GRANT_BENEFIT_TYPE,
+                self.benefit_types.iter().map(|t| Bound::from(t.as_str())),
+            )
+            .search(
+                &["(SELECT b.description FROM benefits b WHERE b.id = benefit_grants.benefit_id)"],
+                self.benefit_query.as_deref(),
+            )
+            .any_of("subscription_id", self.subscription_ids.iter().copied())
+            .any_of("order_id", self.order_ids.iter().copied())
+            .any_of(
+                "COALESCE(\
+                 (SELECT s.checkout_id FROM subscriptions s WHERE s.id = benefit_grants.subscription_id), \
+                 (SELECT o.checkout_id FROM orders o WHERE o.id = benefit_grants.order_id))",
+                self.checkout_ids.iter().copied(),
+            );
         customers_with_external_ids(&mut list, &self.external_customer_ids);
         match self.is_granted {
             Some(true) => {

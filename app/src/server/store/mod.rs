@@ -18,6 +18,7 @@ mod customers_sql;
 mod db;
 mod emails;
 mod emails_sql;
+mod entitlements;
 mod error;
 pub mod filters;
 mod idempotency;
@@ -46,12 +47,14 @@ pub use billing::{
 };
 pub use catalog::{BenefitRecord, EventRecord, NewEvent, PriceKind, PriceRecord, ProductRecord};
 pub use contract::{
-    BillingStore, CatalogStore, CustomerStore, EmailStore, LicenseKeyStore, PaymentStore,
-    PoolStore, RefundStore, SeatStore, SeedStore, Store, SubscriptionStore, WebhookStore,
+    BillingStore, CatalogStore, CustomerStore, EmailStore, EntitlementStore, LicenseKeyStore,
+    PaymentStore, PoolStore, RefundStore, SeatStore, SeedStore, Store, SubscriptionStore,
+    WebhookStore,
 };
 pub use customers::{CustomerRecord, MemberRecord, NewCustomerSession};
 pub use emails::{EmailRecord, EmailStatus, NewEmail};
 pub use emails_sql::ERASED_BODY;
+pub use entitlements::{CustomerStateRecords, SigningKeyRecord, StateChange};
 pub use error::{Constraint, StoreError};
 pub use filters::{
     BenefitFilter, CheckoutFilter, CustomerFilter, GrantFilter, LicenseKeyFilter, MemberFilter,

@@ -5,7 +5,10 @@
 //!   a transaction-scoped advisory lock; SQLite: its one writer) reads the oldest queued events in
 //!   `seq` order, writes one send per enabled endpoint of the event's organization that subscribes
 //!   to its type and existed when it happened, and deletes exactly the queue rows it read (a row
-//!   committed meanwhile with a lower `seq` stays for the next pass).
+//!   committed meanwhile with a lower `seq` stays for the next pass). An event that may change a
+//!   customer's state, of an organization with an endpoint subscribed to `customer.state_changed`,
+//!   also notes the customer in `customer_state_changes`, in the same transaction (the event that
+//!   tells the new state is written from a fresh read afterwards: `store/entitlements.rs`).
 //! - **Delivery**: a worker leases due endpoints (PostgreSQL skips rows another process locked),
 //!   reads an endpoint's pending sends oldest first, and records each attempt only while its lease
 //!   holds; releasing the lease sets when the endpoint's oldest pending send is due. Release and
@@ -21,7 +24,7 @@ use super::{
     webhooks::{SEND_COLUMNS, SendRow, WebhookSendRecord, WebhookSendStatus},
 };
 use crate::model::{
-    EventId, Named, OrganizationId, WebhookDeliveryId, WebhookEndpointId, WebhookSendId,
+    CustomerId, EventId, Named, OrganizationId, WebhookDeliveryId, WebhookEndpointId, WebhookSendId,
 };
 
 /// An endpoint leased to one worker.
@@ -74,7 +77,11 @@ pub enum AttemptRecorded {
 const DISPATCH_LOCK: &str = "SELECT pg_advisory_xact_lock(7365627386515)";
 
 /// `$1` limit: the oldest queued events (an event gone with its organization has no type).
-const QUEUED_EVENTS: &str = "SELECT q.seq, q.event_id, e.organization_id, e.type, e.created_at \
+/// The payload is read only for events that may change a customer's state (see
+/// [`STATE_CHANGING_EVENTS`](crate::model::webhook::STATE_CHANGING_EVENTS)).
+const QUEUED_EVENTS: &str = "SELECT q.seq, q.event_id, e.organization_id, e.type, e.created_at, \
+     CASE WHEN e.type LIKE 'benefit_grant.%' OR e.type LIKE 'subscription.%' \
+     OR (e.type LIKE 'customer.%' AND e.type <> 'customer.state_changed') THEN e.payload END AS payload \
      FROM webhook_queue q LEFT JOIN webhook_events e ON e.id = q.event_id ORDER BY q.seq LIMIT $1";
 
 #[derive(sqlx::FromRow)]
@@ -85,6 +92,7 @@ struct QueuedRow {
     #[sqlx(rename = "type")]
     kind: Option<String>,
     created_at: Option<DateTime<Utc>>,
+    payload: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -136,6 +144,12 @@ const RELEASE_ENDPOINT: &str = "UPDATE webhook_endpoints SET lease_id = NULL, lo
      AND s.status = 'pending' ORDER BY s.seq LIMIT 1) \
      WHERE id = $1 AND lease_id = $2";
 
+/// The customer whose state a queued event may have changed.
+fn state_changed_customer(kind: &str, payload: Option<&str>) -> Option<CustomerId> {
+    let payload: serde_json::Value = serde_json::from_str(payload?).ok()?;
+    crate::model::webhook::state_changed_customer(kind, &payload).map(CustomerId::from_uuid)
+}
+
 impl SqlStore {
     pub(super) async fn dispatch_webhook_events_impl(
         &self,
@@ -165,6 +179,14 @@ impl SqlStore {
             else {
                 continue;
             };
+            if let Some(customer_id) = state_changed_customer(kind, event.payload.as_deref())
+                && subscribers.iter().any(|(endpoint, events)| {
+                    endpoint.organization_id == organization_id
+                        && events.iter().any(|e| e == "customer.state_changed")
+                })
+            {
+                Self::record_state_change_with(&mut tx, organization_id, customer_id, now).await?;
+            }
             for (endpoint, events) in &subscribers {
                 let subscribed = endpoint.organization_id == organization_id
                     && endpoint.created_at <= created_at

@@ -64,9 +64,9 @@ pub(crate) async fn list(
         customer_ids: params.customer_id,
         external_customer_ids: params.external_customer_id,
         member_ids: params.member_id,
-        benefit_ids: Vec::new(),
         is_granted: params.is_granted,
         sorting: lists::sorting(GRANT_SORTS, &params.sorting)?,
+        ..GrantFilter::default()
     };
     Ok(Json(
         state

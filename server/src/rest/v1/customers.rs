@@ -7,7 +7,9 @@ use app::{
             Customer, CustomerCreate, CustomerUpdate, Member, MemberCreate, MemberRole,
             MemberUpdate,
         },
+        entitlements::CustomerState,
     },
+    server::service::CustomerRef,
     server::store::{
         CustomerFilter, MemberFilter,
         filters::{CUSTOMER_SORTS, MEMBER_SORTS},
@@ -113,6 +115,43 @@ pub(crate) async fn get_external(
         state
             .services
             .get_customer_by_external_id(&caller, &external_id)
+            .await?,
+    ))
+}
+
+/// Get a customer's state: its active subscriptions and the benefits granted to it (for a team, to
+/// its members, each grant naming its member).
+#[utoipa::path(get, path = "/v1/customers/{id}/state", tag = "customers", params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = CustomerState), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("access_token" = ["customers:read", "customers:write"])))]
+pub(crate) async fn get_state(
+    State(state): State<AppState>,
+    OrgAuth(caller): OrgAuth,
+    Path(id): Path<CustomerId>,
+) -> Result<Json<CustomerState>, ApiError> {
+    Ok(Json(
+        state
+            .services
+            .get_customer_state(&caller, CustomerRef::Id(id))
+            .await?,
+    ))
+}
+
+/// Get the state of a customer named by the external ID the merchant gave it.
+#[utoipa::path(get, path = "/v1/customers/external/{external_id}/state", tag = "customers", params(("external_id" = String, Path)),
+    responses((status = 200, body = CustomerState), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security(("access_token" = ["customers:read", "customers:write"])))]
+pub(crate) async fn get_state_external(
+    State(state): State<AppState>,
+    OrgAuth(caller): OrgAuth,
+    Path(external_id): Path<String>,
+) -> Result<Json<CustomerState>, ApiError> {
+    Ok(Json(
+        state
+            .services
+            .get_customer_state(&caller, CustomerRef::External(&external_id))
             .await?,
     ))
 }

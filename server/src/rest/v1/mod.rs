@@ -6,10 +6,12 @@ pub(crate) mod billing;
 pub(crate) mod checkouts;
 pub(crate) mod customer_sessions;
 pub(crate) mod customers;
+pub(crate) mod license_certificates;
 pub(crate) mod license_keys;
 pub(crate) mod lists;
 pub(crate) mod organizations;
 pub(crate) mod portal;
+pub(crate) mod portal_grants;
 pub(crate) mod products;
 pub(crate) mod refunds;
 pub(crate) mod seats;
@@ -55,6 +57,8 @@ pub fn router() -> OpenApiRouter<AppState> {
             customers::delete
         ))
         .routes(routes!(customers::get_external))
+        .routes(routes!(customers::get_state))
+        .routes(routes!(customers::get_state_external))
         .routes(routes!(customers::list_members, customers::create_member))
         .routes(routes!(
             customers::get_member,
@@ -111,6 +115,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(license_keys::public_deactivate))
         .routes(routes!(license_keys::portal_list))
         .routes(routes!(license_keys::portal_get))
+        .routes(routes!(license_certificates::certificate))
+        .routes(routes!(license_certificates::public_certificate))
+        .routes(routes!(license_certificates::public_key))
+        .routes(routes!(license_certificates::rotate))
+        .routes(routes!(portal_grants::list_benefit_grants))
+        .routes(routes!(portal_grants::get_benefit_grant))
         .routes(routes!(webhooks::create_endpoint, webhooks::list_endpoints))
         .routes(routes!(
             webhooks::get_endpoint,

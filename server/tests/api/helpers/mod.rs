@@ -2,12 +2,14 @@
 //! server on port 0 with request helpers (`test_app.rs`), the binary in a process of its own
 //! (`binary.rs`), and one file per resource the tests create
 //! through the API: products and checkouts (`checkouts.rs`), customers and members
-//! (`customers.rs`), seat pools and seats (`seats.rs`). Tests `use crate::helpers::*`.
+//! (`customers.rs`), seat pools and seats (`seats.rs`), pools giving benefits and claimed seats
+//! (`entitlements.rs`). Tests `use crate::helpers::*`.
 
 pub mod binary;
 pub mod checkouts;
 pub mod customers;
 pub mod database;
+pub mod entitlements;
 pub mod seats;
 pub mod test_app;
 
