@@ -24,6 +24,7 @@ both_backends!(
     a_session_sees_its_own_keys_and_a_billing_manager_the_teams,
     license_keys_need_their_scopes_and_stay_in_their_organization,
     one_key_used_too_often_by_its_holders_is_slowed_while_others_go_on,
+    a_benefits_new_terms_apply_to_the_keys_it_gave_that_are_not_revoked,
 );
 
 async fn use_key(app: &TestApp, org: &TestOrg, action: &str, body: Value) -> reqwest::Response {
@@ -1020,4 +1021,105 @@ async fn one_key_used_too_often_by_its_holders_is_slowed_while_others_go_on(back
             .status(),
         200
     );
+}
+
+async fn a_benefits_new_terms_apply_to_the_keys_it_gave_that_are_not_revoked(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let terms = json!({"expires": {"ttl": 7, "timeframe": "day"}, "activations": {"limit": 1, "enable_customer_admin": false}});
+    let order = keyed_pool(&app, &org, terms, 2, None).await;
+    let jane = claimed_seat(&app, &org, &order, "jane@globex.example").await;
+    let john = claimed_seat(&app, &org, &order, "john@globex.example").await;
+    let janes = key_of(&app, &org, &jane).await;
+    let johns = key_of(&app, &org, &john).await;
+    let (status, _) = json(
+        app.post_json(
+            "/v1/customer-portal/license-keys/activate",
+            &with(key_body(&org, &janes), json!({"label": "laptop"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let jane_session = session_of(&app, &org, &order["customer_id"], &jane["member_id"]).await;
+    let portal_key = format!(
+        "/v1/customer-portal/license-keys/{}",
+        janes["id"].as_str().unwrap()
+    );
+    let (_, seen) = json(app.get_as(&jane_session, &portal_key).await).await;
+    assert_eq!(
+        seen["activations"],
+        json!([]),
+        "the holder sees no activations unless the benefit lets holders manage them"
+    );
+    let response = app.delete_as(&org.token, &seat_path(&john)).await;
+    assert_eq!(response.status().as_u16(), 200);
+
+    let benefit = format!("/v1/benefits/{}", janes["benefit_id"].as_str().unwrap());
+    let terms = json!({"type": "license_keys", "properties": {
+        "expires": {"ttl": 30, "timeframe": "day"},
+        "activations": {"limit": 3, "enable_customer_admin": true},
+        "limit_usage": 5
+    }});
+    let (status, body) = json(app.patch_as(&org.token, &benefit, &terms).await).await;
+    assert_eq!(status, 200, "{body}");
+    let read = |key: &Value| {
+        let path = format!("/v1/license-keys/{}", key["id"].as_str().unwrap());
+        let (app, org) = (&app, &org);
+        async move { json(app.get_as(&org.token, &path).await).await.1 }
+    };
+    let now = read(&janes).await;
+    assert_eq!(now["limit_activations"], 3);
+    assert_eq!(now["limit_usage"], 5);
+    let granted: chrono::DateTime<chrono::Utc> =
+        janes["created_at"].as_str().unwrap().parse().unwrap();
+    let expires: chrono::DateTime<chrono::Utc> =
+        now["expires_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        expires - granted,
+        chrono::TimeDelta::days(30),
+        "re-dated from the grant"
+    );
+    assert_eq!(
+        now["activations"].as_array().unwrap().len(),
+        1,
+        "activations are kept"
+    );
+    let (_, seen) = json(app.get_as(&jane_session, &portal_key).await).await;
+    assert_eq!(seen["activations"].as_array().unwrap().len(), 1);
+    let revoked = read(&johns).await;
+    assert_eq!(
+        revoked["limit_activations"], 1,
+        "a revoked key keeps what it had"
+    );
+    assert_eq!(revoked["status"], "revoked");
+
+    // Terms removed: no limits, no expiry.
+    let (status, _) = json(
+        app.patch_as(
+            &org.token,
+            &benefit,
+            &json!({"type": "license_keys", "properties": {}}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let now = read(&janes).await;
+    assert!(now["limit_activations"].is_null() && now["limit_usage"].is_null());
+    assert!(now["expires_at"].is_null());
+    // A description alone changes no key (a minute later, a key it touched would say so).
+    let response = app.advance_clock(&json!({"seconds": 60})).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let (status, _) = json(
+        app.patch_as(
+            &org.token,
+            &benefit,
+            &json!({"type": "license_keys", "description": "App"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(read(&janes).await["modified_at"], now["modified_at"]);
 }

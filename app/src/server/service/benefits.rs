@@ -10,7 +10,7 @@ use crate::model::{
 };
 use crate::server::store::{BenefitFilter, BenefitRecord};
 
-use super::{OrganizationCaller, ServiceError, Services, text};
+use super::{OrganizationCaller, ServiceError, Services, license_keys::key_terms, text};
 
 const DESCRIPTION_LEN: std::ops::RangeInclusive<usize> = 3..=42;
 const MAX_PREFIX_LEN: usize = 16;
@@ -211,6 +211,7 @@ impl Services {
         if let Some(description) = input.description {
             record.description = description.trim().to_owned();
         }
+        let properties_before = record.properties.clone();
         if let Some(raw) = input.properties {
             record.properties = parse_properties(record.properties.type_name(), raw)?;
         }
@@ -219,9 +220,21 @@ impl Services {
         }
         validate(&record.description, &record.properties, &record.metadata)?;
         record.modified_at = Some(self.now());
+        // New key terms apply to the keys already given (as Polar does).
+        let keys = match &record.properties {
+            BenefitProperties::LicenseKeys(properties)
+                if record.properties != properties_before =>
+            {
+                let order_keys = self.store().order_keys_of_benefit(record.id).await?;
+                Some(key_terms(properties, order_keys))
+            }
+            _ => None,
+        };
         let benefit = Benefit::from(record.clone());
         let event = self.event(caller.organization_id, "benefit.updated", &benefit)?;
-        self.store().update_benefit(&record, Some(&event)).await?;
+        self.store()
+            .update_benefit(&record, Some(&event), keys.as_ref())
+            .await?;
         Ok(benefit)
     }
 
@@ -242,7 +255,9 @@ impl Services {
             "benefit.updated",
             &Benefit::from(record.clone()),
         )?;
-        self.store().update_benefit(&record, Some(&event)).await?;
+        self.store()
+            .update_benefit(&record, Some(&event), None)
+            .await?;
         Ok(())
     }
 }

@@ -21,7 +21,7 @@ use crate::{
     model::{
         BenefitId, CustomerId, LicenseKeyActivationId, LicenseKeyId, ListResource, MemberId,
         OrganizationId, PageRequest, Scope,
-        benefit::{LicenseKeysProperties, Timeframe},
+        benefit::{BenefitProperties, LicenseKeysProperties, Timeframe},
         customer::Customer,
         license_key::{
             LicenseKeyActivate, LicenseKeyActivation, LicenseKeyActivationRead,
@@ -32,7 +32,8 @@ use crate::{
         seat::SeatPool,
     },
     server::store::{
-        ActivationRecord, GrantRecord, LicenseKeyChange, LicenseKeyFilter, LicenseKeyRecord,
+        ActivationRecord, GrantRecord, KeyTermsChange, LicenseKeyChange, LicenseKeyFilter,
+        LicenseKeyRecord,
     },
 };
 
@@ -54,16 +55,45 @@ fn expiry(
     pool: SeatPool,
     granted_at: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
-    let expires = properties.expires.as_ref()?;
-    if matches!(pool, SeatPool::Subscription(_)) {
-        return None;
+    match pool {
+        SeatPool::Subscription(_) => None,
+        SeatPool::Order(_) => order_expiry(properties, granted_at),
     }
+}
+
+/// When a one-time order's key granted at `granted_at` expires: after the benefit's `expires`.
+fn order_expiry(
+    properties: &LicenseKeysProperties,
+    granted_at: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let expires = properties.expires.as_ref()?;
     match expires.timeframe {
         Timeframe::Year => {
             granted_at.checked_add_months(Months::new(expires.ttl.saturating_mul(12)))
         }
         Timeframe::Month => granted_at.checked_add_months(Months::new(expires.ttl)),
         Timeframe::Day => granted_at.checked_add_days(chrono::Days::new(u64::from(expires.ttl))),
+    }
+}
+
+/// What a license-key benefit's new `properties` make of the keys it gave: its limits, and for
+/// each one-time order's key (`order_keys`: id and when it was granted) its expiry recomputed from
+/// the grant's time, as Polar re-applies them.
+pub(super) fn key_terms(
+    properties: &LicenseKeysProperties,
+    order_keys: Vec<(LicenseKeyId, DateTime<Utc>)>,
+) -> KeyTermsChange {
+    KeyTermsChange {
+        limit_activations: properties
+            .activations
+            .as_ref()
+            .map(|a| a.limit)
+            .filter(|limit| *limit > 0),
+        limit_usage: properties.limit_usage.filter(|limit| *limit > 0),
+        expiries: order_keys
+            .into_iter()
+            .map(|(id, granted_at)| (id, order_expiry(properties, granted_at)))
+            .collect(),
     }
 }
 
@@ -498,7 +528,8 @@ impl Services {
             .await
     }
 
-    /// One key the session may see, with its activations.
+    /// One key the session may see, with its activations when the benefit lets its holders
+    /// manage them (`activations.enable_customer_admin`, as Polar; else none are listed).
     pub async fn portal_license_key(
         &self,
         caller: &PortalCaller,
@@ -512,7 +543,21 @@ impl Services {
             .filter(|key| key.customer_id == caller.customer_id)
             .filter(|key| scope.member_id.is_none_or(|member| member == key.member_id))
             .ok_or_else(key_not_found)?;
-        self.with_activations(key).await
+        let holders_manage = self
+            .store()
+            .benefit(key.organization_id, key.benefit_id)
+            .await?
+            .is_some_and(|benefit| match benefit.properties {
+                BenefitProperties::LicenseKeys(properties) => properties
+                    .activations
+                    .is_some_and(|a| a.enable_customer_admin),
+                BenefitProperties::Custom(_) => false,
+            });
+        let mut key = self.with_activations(key).await?;
+        if !holders_manage {
+            key.activations.clear();
+        }
+        Ok(key)
     }
 
     /// Keys as the API returns them; each customer and member is read once.

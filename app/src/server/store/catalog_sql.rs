@@ -4,8 +4,8 @@
 //! [`CatalogStore`]: super::CatalogStore
 
 use super::{
-    BenefitFilter, BenefitRecord, CatalogStore, EventRecord, NewEvent, ProductFilter,
-    ProductRecord, SqlStore, Store, StoreError,
+    BenefitFilter, BenefitRecord, CatalogStore, EventRecord, KeyTermsChange, NewEvent,
+    ProductFilter, ProductRecord, SqlStore, Store, StoreError,
     catalog::{
         BenefitRow, PriceRow, ProductBenefitRow, ProductRow, benefit_properties_json,
         price_columns, to_json,
@@ -213,8 +213,12 @@ impl CatalogStore for SqlStore {
         &self,
         benefit: &BenefitRecord,
         event: Option<&NewEvent>,
+        keys: Option<&KeyTermsChange>,
     ) -> Result<(), StoreError> {
         let mut tx = self.db.begin_write().await?;
+        if let (Some(keys), Some(now)) = (keys, benefit.modified_at) {
+            Self::apply_key_terms_with(&mut tx, benefit.id, keys, now).await?;
+        }
         query(UPDATE_BENEFIT)
             .bind(benefit.id)
             .bind(benefit.organization_id)

@@ -15,7 +15,7 @@ use super::{
     SeatClaimWrite, SeatRecord, SeatResendWrite, SeatRevokeWrite, SeedCounts, SeedPlan,
     SessionRecord, StoreError, StoredResponse, SubscriptionFilter, SubscriptionRecord, TestCharge,
     entitlements::{CustomerStateRecords, SigningKeyRecord, StateChange},
-    license_keys::{ActivationRecord, LicenseKeyChange, LicenseKeyRecord},
+    license_keys::{ActivationRecord, KeyTermsChange, LicenseKeyChange, LicenseKeyRecord},
     refunds::{RefundRecord, RefundSettlement, TestRefund},
     subscription_changes::{
         BillingEntryRecord, CancellationWrite, PastDueWrite, RenewalWrite, SeatCountWrite,
@@ -155,11 +155,14 @@ pub trait CatalogStore: Send + Sync {
         event: &NewEvent,
     ) -> Result<(), StoreError>;
 
-    /// Writes every field of an existing benefit (including its deletion time).
+    /// Writes every field of an existing benefit (including its deletion time) and, for a
+    /// license-key benefit whose terms changed, re-applies them to the keys it gave that are not
+    /// revoked, in the same transaction.
     async fn update_benefit(
         &self,
         benefit: &BenefitRecord,
         event: Option<&NewEvent>,
+        keys: Option<&KeyTermsChange>,
     ) -> Result<(), StoreError>;
 
     /// The benefit, deleted or not, if it belongs to the organization.
@@ -788,6 +791,13 @@ pub trait SeatStore: Send + Sync {
 /// they hold under any concurrency and across processes.
 #[async_trait]
 pub trait LicenseKeyStore: Send + Sync {
+    /// The keys of one-time orders that `benefit` gave and that are not revoked, with when each
+    /// was granted (what a change of the benefit's `expires` re-dates).
+    async fn order_keys_of_benefit(
+        &self,
+        benefit: BenefitId,
+    ) -> Result<Vec<(LicenseKeyId, chrono::DateTime<chrono::Utc>)>, StoreError>;
+
     async fn license_key(
         &self,
         organization_id: OrganizationId,

@@ -70,6 +70,16 @@ pub struct LicenseKeyChange {
     pub expires_at: Option<Option<DateTime<Utc>>>,
 }
 
+/// What a change of a license-key benefit makes of the keys it gave (as Polar, a benefit's limits
+/// and expiry are re-applied to its keys that are not revoked).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeyTermsChange {
+    pub limit_activations: Option<u32>,
+    pub limit_usage: Option<u32>,
+    /// Each one-time order's key and its new expiry (a subscription's key has none).
+    pub expiries: Vec<(LicenseKeyId, Option<DateTime<Utc>>)>,
+}
+
 #[derive(sqlx::FromRow)]
 pub(super) struct LicenseKeyRow {
     id: LicenseKeyId,
@@ -247,12 +257,56 @@ pub(super) const DELETE_ACTIVATIONS_OF_SEAT: &str = "DELETE FROM license_key_act
 pub(super) const REVOKE_LICENSE_KEYS_OF_SEAT: &str = "UPDATE license_keys SET status = 'revoked', activations = 0, modified_at = $2 \
      WHERE grant_id IN (SELECT id FROM benefit_grants WHERE seat_id = $1)";
 
+/// `$1` benefit, `$2` limit of activations, `$3` limit of usage, `$4` now.
+pub(super) const APPLY_BENEFIT_LIMITS: &str = "UPDATE license_keys SET limit_activations = $2, \
+     limit_usage = $3, modified_at = $4 WHERE benefit_id = $1 AND status <> 'revoked'";
+
+/// `$1` key, `$2` expiry, `$3` now.
+pub(super) const SET_KEY_EXPIRY: &str = "UPDATE license_keys SET expires_at = $2, modified_at = $3 WHERE id = $1 AND status <> 'revoked'";
+
+/// `$1` benefit: the keys of one-time orders it gave that are not revoked, with when each was
+/// granted.
+const ORDER_KEYS_OF_BENEFIT: &str = "SELECT k.id, k.created_at FROM license_keys k \
+     JOIN benefit_grants g ON g.id = k.grant_id \
+     WHERE k.benefit_id = $1 AND k.status <> 'revoked' AND g.order_id IS NOT NULL";
+
+#[derive(sqlx::FromRow)]
+struct GrantedKeyRow {
+    id: LicenseKeyId,
+    created_at: DateTime<Utc>,
+}
+
 /// A stored count from the API's.
 fn stored(value: u32) -> i64 {
     i64::from(value)
 }
 
 impl SqlStore {
+    /// Re-applies a benefit's terms to its keys, in the benefit's update.
+    pub(super) async fn apply_key_terms_with(
+        tx: &mut super::db::Tx,
+        benefit: BenefitId,
+        terms: &KeyTermsChange,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        query(APPLY_BENEFIT_LIMITS)
+            .bind(benefit)
+            .bind(terms.limit_activations.map(stored))
+            .bind(terms.limit_usage.map(stored))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        for (key, expires_at) in &terms.expiries {
+            query(SET_KEY_EXPIRY)
+                .bind(*key)
+                .bind(*expires_at)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Binds the parameters of [`INSERT_LICENSE_KEY`] onto `query`.
     pub(super) fn bind_license_key<'q>(query: Query<'q>, key: &'q LicenseKeyRecord) -> Query<'q> {
         query
@@ -497,6 +551,19 @@ impl SqlStore {
 
 #[async_trait::async_trait]
 impl super::LicenseKeyStore for SqlStore {
+    async fn order_keys_of_benefit(
+        &self,
+        benefit: BenefitId,
+    ) -> Result<Vec<(LicenseKeyId, DateTime<Utc>)>, StoreError> {
+        Ok(query_as::<GrantedKeyRow>(ORDER_KEYS_OF_BENEFIT)
+            .bind(benefit)
+            .fetch_all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| (row.id, row.created_at))
+            .collect())
+    }
+
     async fn license_key(
         &self,
         organization_id: OrganizationId,

@@ -63,7 +63,7 @@ pub use filters::{
 pub use idempotency::{
     IdempotencyClaim, IdempotencyHold, IdempotencyKey, IdempotencyRecord, StoredResponse,
 };
-pub use license_keys::{ActivationRecord, LicenseKeyChange, LicenseKeyRecord};
+pub use license_keys::{ActivationRecord, KeyTermsChange, LicenseKeyChange, LicenseKeyRecord};
 pub use pools::{
     CallerOnPool, CallerRecord, CredentialHash, PoolContextRecord, PoolRead, PoolSeen, PoolStamp,
 };
