@@ -4,9 +4,8 @@
 //!
 //! [`Application::build`] opens (and migrates) the database, binds the listener (port 0 picks a free
 //! one; [`Application::address`] says which), and wires the services and the router.
-//! [`Application::run_until_stopped`] starts the workers the settings ask for (and the counter of
-//! license-key validations, always), serves until the shutdown future resolves, lets in-flight
-//! requests finish, stops the workers, writes the last validations counted and closes the pool.
+//! [`Application::run_until_stopped`] starts the workers the settings ask for, serves until the
+//! shutdown future resolves, lets in-flight requests finish, stops the workers and closes the pool.
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -244,11 +243,7 @@ impl Application {
             ..
         } = self;
         let (stop_workers, workers_stopped) = watch::channel(false);
-        let services = state.services.clone();
-        let mut running = vec![tokio::spawn(workers::flush_validations(
-            services.clone(),
-            workers_stopped.clone(),
-        ))];
+        let mut running = Vec::new();
         if settings.workers.sweeper {
             running.push(tokio::spawn(workers::sweep(
                 state.services.clone(),
@@ -274,10 +269,6 @@ impl Application {
         let _ = stop_workers.send(true);
         for worker in running {
             let _ = worker.await;
-        }
-        // The validations counted since the worker's last pass.
-        if let Err(e) = services.flush_validation_counts().await {
-            tracing::warn!(error = %e, "the last license-key validations counted were not written");
         }
         store.close().await;
         served?;

@@ -3,9 +3,7 @@
 //! - the mailer ([`crate::mailer`]) sends the email outbox (when SMTP or the development mailbox is
 //!   configured);
 //! - the sweeper ([`app::server::service::Services::run_due_work`]) settles payments a crash left
-//!   unsettled (and, later, what else becomes due with time);
-//! - the validation counter ([`flush_validations`]) writes the license-key validations this
-//!   process counted (always runs: the counts are this process's own).
+//!   unsettled (and, later, what else becomes due with time).
 //!
 //! Each unit of work is leased or guarded in the database, not in memory, so several processes may
 //! run the same workers on one database. A worker repeats its step while there is work, then sleeps
@@ -59,29 +57,6 @@ pub async fn sweep(services: Services, stop: watch::Receiver<bool>) {
                 .map_err(|e| e.to_string())
         }
     })
-    .await;
-}
-
-/// How often this process writes the license-key validations it counted.
-pub const FLUSH_VALIDATIONS_EVERY: Duration = Duration::from_secs(1);
-
-/// Writes this process's counted license-key validations every [`FLUSH_VALIDATIONS_EVERY`].
-pub async fn flush_validations(services: Services, stop: watch::Receiver<bool>) {
-    run_loop(
-        "validation counter",
-        FLUSH_VALIDATIONS_EVERY,
-        stop,
-        move || {
-            let services = services.clone();
-            async move {
-                services
-                    .flush_validation_counts()
-                    .await
-                    .map(|_| false)
-                    .map_err(|e| e.to_string())
-            }
-        },
-    )
     .await;
 }
 

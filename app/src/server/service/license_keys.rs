@@ -235,16 +235,6 @@ impl Services {
         }
         let increment = body.increment_usage.unwrap_or(0);
         Self::usage_allows(&key, increment)?;
-        if increment == 0 {
-            // Checked by the read above; counted in this process, written within a second.
-            self.validation_counts.add(key.id, self.now());
-            let mut wires = self.license_key_wires(&[key]).await?;
-            let key = wires.pop().ok_or_else(key_not_found)?;
-            return Ok(ValidatedLicenseKey {
-                key,
-                activation: activation.map(activation_wire),
-            });
-        }
         let Some(validated) = self
             .store()
             .validate_license_key(key.id, increment, self.now())
@@ -523,22 +513,6 @@ impl Services {
         wires.pop().ok_or_else(key_not_found)
     }
 
-    /// Writes the validations this process counted (see `validation_counts.rs`); how many keys'
-    /// counts were written. Counts that could not be written are kept for the next flush.
-    pub async fn flush_validation_counts(&self) -> Result<usize, ServiceError> {
-        let _one_at_a_time = self.validation_counts.flushing().await;
-        let taken: Vec<_> = self
-            .validation_counts
-            .take()
-            .into_iter()
-            .map(|(key, pending)| (key, pending.count, pending.last_at))
-            .collect();
-        let written = self.store().add_validations(&taken).await;
-        self.validation_counts.settle(written.is_ok());
-        written?;
-        Ok(taken.len())
-    }
-
     /// A seat holder's keys: a member sees their own, a billing manager or owner the team's.
     pub async fn portal_license_keys(
         &self,
@@ -622,7 +596,6 @@ impl Services {
                     slot.insert(member).clone()
                 }
             };
-            let pending = self.validation_counts.of(key.id);
             out.push(LicenseKeyRead {
                 id: key.id,
                 created_at: key.created_at,
@@ -639,10 +612,8 @@ impl Services {
                 limit_activations: key.limit_activations,
                 usage: key.usage,
                 limit_usage: key.limit_usage,
-                validations: key
-                    .validations
-                    .saturating_add(pending.map_or(0, |p| p.count)),
-                last_validated_at: key.last_validated_at.max(pending.map(|p| p.last_at)),
+                validations: key.validations,
+                last_validated_at: key.last_validated_at,
                 expires_at: key.expires_at,
             });
         }

@@ -40,7 +40,6 @@ mod shared_reads;
 mod status;
 mod subscription_changes;
 mod text;
-mod validation_counts;
 mod webhook_urls;
 mod webhooks;
 
@@ -87,8 +86,6 @@ pub struct Services {
     invitation_limits: Arc<invitation_limits::InvitationLimits>,
     /// How often one license key may be used by its holders, in this process.
     license_key_limits: Arc<license_key_limits::LicenseKeyLimits>,
-    /// Validations of license keys counted in this process, not yet written.
-    validation_counts: Arc<validation_counts::ValidationCounts>,
     /// Whether webhook endpoints may be plain http or private addresses (`webhook_urls`).
     webhook_allow_private: bool,
 }
@@ -110,7 +107,6 @@ impl Services {
             caller_reads: Arc::default(),
             invitation_limits: Arc::default(),
             license_key_limits: Arc::default(),
-            validation_counts: Arc::default(),
             webhook_allow_private: false,
         }
     }

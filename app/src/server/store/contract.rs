@@ -791,13 +791,6 @@ pub trait SeatStore: Send + Sync {
 /// they hold under any concurrency and across processes.
 #[async_trait]
 pub trait LicenseKeyStore: Send + Sync {
-    /// Adds validations counted elsewhere (`count` of them, the last at the time given) to their
-    /// keys, in one transaction.
-    async fn add_validations(
-        &self,
-        counts: &[(LicenseKeyId, u32, chrono::DateTime<chrono::Utc>)],
-    ) -> Result<(), StoreError>;
-
     /// The keys of one-time orders that `benefit` gave and that are not revoked, with when each
     /// was granted (what a change of the benefit's `expires` re-dates).
     async fn order_keys_of_benefit(

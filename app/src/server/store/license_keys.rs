@@ -276,13 +276,6 @@ struct GrantedKeyRow {
     created_at: DateTime<Utc>,
 }
 
-/// `$1` key, `$2` validations to add, `$3` the last one's time.
-const ADD_VALIDATIONS: &str = "UPDATE license_keys SET validations = validations + $2, \
-     last_validated_at = CASE WHEN last_validated_at IS NULL OR last_validated_at < $3 THEN $3 \
-     ELSE last_validated_at END, \
-     modified_at = CASE WHEN modified_at IS NULL OR modified_at < $3 THEN $3 ELSE modified_at END \
-     WHERE id = $1";
-
 /// A stored count from the API's.
 fn stored(value: u32) -> i64 {
     i64::from(value)
@@ -558,26 +551,6 @@ impl SqlStore {
 
 #[async_trait::async_trait]
 impl super::LicenseKeyStore for SqlStore {
-    async fn add_validations(
-        &self,
-        counts: &[(LicenseKeyId, u32, DateTime<Utc>)],
-    ) -> Result<(), StoreError> {
-        if counts.is_empty() {
-            return Ok(());
-        }
-        let mut tx = self.db.begin_write().await?;
-        for (key, count, last_at) in counts {
-            query(ADD_VALIDATIONS)
-                .bind(*key)
-                .bind(stored(*count))
-                .bind(*last_at)
-                .execute(&mut tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
     async fn order_keys_of_benefit(
         &self,
         benefit: BenefitId,
