@@ -22,7 +22,7 @@ use crate::{
     server::store::{CustomerRecord, GrantFilter, GrantRecord, StateChange, SubscriptionRecord},
 };
 
-use super::{OrganizationCaller, PortalCaller, ServiceError, Services};
+use super::{OrganizationCaller, PortalCaller, ServiceError, Services, billing::subscription_core};
 
 /// Which customer a merchant asks about.
 #[derive(Clone, Copy, Debug)]
@@ -31,31 +31,32 @@ pub enum CustomerRef<'a> {
     External(&'a str),
 }
 
-fn state_subscription(s: SubscriptionRecord) -> CustomerStateSubscription {
+/// An active subscription as a state shows it: the fields of the API's subscription
+/// (`subscription_core`, where `ends_at` and the rest are decided once).
+fn state_subscription(s: &SubscriptionRecord) -> CustomerStateSubscription {
+    let core = subscription_core(s);
     CustomerStateSubscription {
-        id: s.id,
-        created_at: s.created_at,
-        modified_at: s.modified_at,
+        id: core.id,
+        created_at: core.created_at,
+        modified_at: core.modified_at,
         custom_field_data: serde_json::json!({}),
-        metadata: s.metadata,
-        status: s.status,
-        amount: s.amount,
-        currency: s.currency,
-        recurring_interval: s.recurring_interval,
-        current_period_start: s.current_period_start,
-        current_period_end: s.current_period_end,
-        trial_start: None,
-        trial_end: None,
-        cancel_at_period_end: s.cancel_at_period_end,
-        canceled_at: s.canceled_at,
-        started_at: Some(s.started_at),
-        ends_at: s
-            .ended_at
-            .or(s.cancel_at_period_end.then_some(s.current_period_end)),
-        product_id: s.product_id,
-        discount_id: None,
-        seats: Some(s.seats),
-        units: None,
+        metadata: core.metadata,
+        status: core.status,
+        amount: core.amount,
+        currency: core.currency,
+        recurring_interval: core.recurring_interval,
+        current_period_start: core.current_period_start,
+        current_period_end: core.current_period_end,
+        trial_start: core.trial_start,
+        trial_end: core.trial_end,
+        cancel_at_period_end: core.cancel_at_period_end,
+        canceled_at: core.canceled_at,
+        started_at: core.started_at,
+        ends_at: core.ends_at,
+        product_id: core.product_id,
+        discount_id: core.discount_id,
+        seats: Some(core.seats),
+        units: core.units,
         meters: Vec::new(),
     }
 }
@@ -117,7 +118,7 @@ impl Services {
             customer: customer.into(),
             active_subscriptions: records
                 .subscriptions
-                .into_iter()
+                .iter()
                 .map(state_subscription)
                 .collect(),
             granted_benefits,

@@ -76,6 +76,19 @@ fn order_expiry(
     }
 }
 
+/// A key's limits of activations and of usage, from its benefit's `properties` (a benefit saved
+/// before its limits were checked may say 0: no limit then).
+fn limits(properties: &LicenseKeysProperties) -> (Option<u32>, Option<u32>) {
+    (
+        properties
+            .activations
+            .as_ref()
+            .map(|a| a.limit)
+            .filter(|limit| *limit > 0),
+        properties.limit_usage.filter(|limit| *limit > 0),
+    )
+}
+
 /// What a license-key benefit's new `properties` make of the keys it gave: its limits, and for
 /// each one-time order's key (`order_keys`: id and when it was granted) its expiry recomputed from
 /// the grant's time, as Polar re-applies them.
@@ -83,13 +96,10 @@ pub(super) fn key_terms(
     properties: &LicenseKeysProperties,
     order_keys: Vec<(LicenseKeyId, DateTime<Utc>)>,
 ) -> KeyTermsChange {
+    let (limit_activations, limit_usage) = limits(properties);
     KeyTermsChange {
-        limit_activations: properties
-            .activations
-            .as_ref()
-            .map(|a| a.limit)
-            .filter(|limit| *limit > 0),
-        limit_usage: properties.limit_usage.filter(|limit| *limit > 0),
+        limit_activations,
+        limit_usage,
         expiries: order_keys
             .into_iter()
             .map(|(id, granted_at)| (id, order_expiry(properties, granted_at)))
@@ -113,15 +123,10 @@ pub(super) fn key_of_grant(
         member_id: grant.member_id,
         key: new_key(properties.prefix.as_deref()),
         status: LicenseKeyStatus::Granted,
-        // A benefit saved before its limits were checked may say 0: no limit then.
-        limit_activations: properties
-            .activations
-            .as_ref()
-            .map(|a| a.limit)
-            .filter(|limit| *limit > 0),
+        limit_activations: limits(properties).0,
         activations: 0,
         usage: 0,
-        limit_usage: properties.limit_usage.filter(|limit| *limit > 0),
+        limit_usage: limits(properties).1,
         validations: 0,
         last_validated_at: None,
         expires_at: expiry(properties, grant.pool, grant.granted_at),
