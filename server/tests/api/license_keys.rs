@@ -16,6 +16,7 @@ both_backends!(
     a_key_validates_counts_its_validations_and_keeps_its_usage_within_the_limit,
     activations_stop_at_the_limit_and_deactivating_frees_a_place,
     parallel_activations_of_a_key_with_limit_two_let_exactly_two_through,
+    parallel_validations_each_count_once_and_usage_stops_exactly_at_its_limit,
     validation_conditions_must_match_the_activations,
     a_revoked_seats_key_answers_not_found_and_loses_its_activations,
     the_key_alone_validates_without_a_token_and_only_in_its_organization,
@@ -400,6 +401,66 @@ async fn parallel_activations_of_a_key_with_limit_two_let_exactly_two_through(ba
     )
     .await;
     assert_eq!(now["activations"].as_array().unwrap().len(), 2);
+}
+
+/// Validations answered together (SQLite commits the ones waiting for its writer in one
+/// transaction) are still each their own guarded update: every answer shows its own count, the
+/// usage limit lets exactly its worth through, and every count is in the database when answered.
+async fn parallel_validations_each_count_once_and_usage_stops_exactly_at_its_limit(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let paid = keyed_pool(&app, &org, json!({"limit_usage": 10}), 1, Some("month")).await;
+    let seat = claimed_seat(&app, &org, &paid, "jane@globex.example").await;
+    let key = key_of(&app, &org, &seat).await;
+    let validate_all = |count: usize, increment: u32| {
+        let attempts = (0..count).map(|_| {
+            let body = with(key_body(&org, &key), json!({"increment_usage": increment}));
+            let app = &app;
+            async move {
+                json(
+                    app.post_json("/v1/customer-portal/license-keys/validate", &body)
+                        .await,
+                )
+                .await
+            }
+        });
+        futures_util::future::join_all(attempts)
+    };
+    let counted = |answers: &[(u16, Value)], field: &str| {
+        let mut values: Vec<i64> = answers
+            .iter()
+            .filter(|(status, _)| *status == 200)
+            .map(|(_, body)| body[field].as_i64().unwrap())
+            .collect();
+        values.sort_unstable();
+        values
+    };
+
+    let answers = validate_all(24, 1).await;
+    let refused = answers
+        .iter()
+        .filter(|(status, body)| *status == 400 && body["error"] == "BadRequest")
+        .count();
+    assert_eq!(counted(&answers, "usage"), (1..=10).collect::<Vec<_>>());
+    assert_eq!(
+        counted(&answers, "validations"),
+        (1..=10).collect::<Vec<_>>()
+    );
+    assert_eq!(refused, 14, "{answers:?}");
+
+    let answers = validate_all(16, 0).await;
+    assert_eq!(
+        counted(&answers, "validations"),
+        (11..=26).collect::<Vec<_>>()
+    );
+    assert_eq!(counted(&answers, "usage"), vec![10; 16]);
+    // The test's database holds this one key.
+    assert_eq!(
+        app.integers("SELECT validations FROM license_keys").await,
+        vec![26]
+    );
 }
 
 async fn validation_conditions_must_match_the_activations(backend: Backend) {

@@ -32,8 +32,8 @@ use crate::{
         seat::SeatPool,
     },
     server::store::{
-        ActivationRecord, GrantRecord, KeyTermsChange, LicenseKeyChange, LicenseKeyFilter,
-        LicenseKeyRecord,
+        ActivationRecord, GrantRecord, HeldLicenseKey, KeyTermsChange, LicenseKeyChange,
+        LicenseKeyFilter, LicenseKeyRecord,
     },
 };
 
@@ -175,21 +175,58 @@ impl Services {
         organization_id: OrganizationId,
         key: &str,
     ) -> Result<LicenseKeyRecord, ServiceError> {
+        Self::may_use_keys_of(user, organization_id)?;
+        let key = self
+            .store()
+            .license_key_by_key(organization_id, key)
+            .await?
+            .ok_or_else(key_not_found)?;
+        self.within_key_limit(user, &key)?;
+        Ok(key)
+    }
+
+    /// [`Self::key_for_use`] with the key's customer and member, in one read.
+    async fn held_key_for_use(
+        &self,
+        user: KeyUser<'_>,
+        organization_id: OrganizationId,
+        key: &str,
+    ) -> Result<HeldLicenseKey, ServiceError> {
+        Self::may_use_keys_of(user, organization_id)?;
+        let held = self
+            .store()
+            .held_license_key_by_key(organization_id, key)
+            .await?
+            .ok_or_else(key_not_found)?;
+        self.within_key_limit(user, &held.key)?;
+        Ok(held)
+    }
+
+    /// A token needs `license_keys:write` and its own organization's keys (else 404); the public
+    /// calls of a key's holder need nothing but the key.
+    fn may_use_keys_of(
+        user: KeyUser<'_>,
+        organization_id: OrganizationId,
+    ) -> Result<(), ServiceError> {
         if let KeyUser::Organization(caller) = user {
             caller.require_any(&[Scope::LicenseKeysWrite])?;
             if caller.organization_id != organization_id {
                 return Err(key_not_found());
             }
         }
-        let key = self
-            .store()
-            .license_key_by_key(organization_id, key)
-            .await?
-            .ok_or_else(key_not_found)?;
+        Ok(())
+    }
+
+    /// A key's holder calls within the per-key rate limit (a merchant's token is not limited).
+    fn within_key_limit(
+        &self,
+        user: KeyUser<'_>,
+        key: &LicenseKeyRecord,
+    ) -> Result<(), ServiceError> {
         if let KeyUser::KeyHolder = user {
             self.license_key_limits.check(key.id)?;
         }
-        Ok(key)
+        Ok(())
     }
 
     fn is_expired(&self, key: &LicenseKeyRecord) -> bool {
@@ -205,8 +242,12 @@ impl Services {
         body.conditions
             .validate()
             .map_err(|msg| ServiceError::invalid_field("conditions", msg))?;
-        let key = self
-            .key_for_use(user, body.organization_id, &body.key)
+        let HeldLicenseKey {
+            key,
+            customer,
+            member,
+        } = self
+            .held_key_for_use(user, body.organization_id, &body.key)
             .await?;
         self.usable_for_validation(&key)?;
         let activation = match body.activation_id {
@@ -255,10 +296,8 @@ impl Services {
             Self::usage_allows(&now, increment)?;
             return Err(no_longer_active());
         };
-        let mut wires = self.license_key_wires(&[validated]).await?;
-        let key = wires.pop().ok_or_else(key_not_found)?;
         Ok(ValidatedLicenseKey {
-            key,
+            key: key_wire(&validated, customer.into(), member),
             activation: activation.map(activation_wire),
         })
     }
@@ -601,28 +640,37 @@ impl Services {
                     slot.insert(member).clone()
                 }
             };
-            out.push(LicenseKeyRead {
-                id: key.id,
-                created_at: key.created_at,
-                modified_at: key.modified_at,
-                organization_id: key.organization_id,
-                customer_id: key.customer_id,
-                customer,
-                member_id: Some(key.member_id),
-                member,
-                benefit_id: key.benefit_id,
-                key: key.key.clone(),
-                display_key: display_key(&key.key),
-                status: key.status,
-                limit_activations: key.limit_activations,
-                usage: key.usage,
-                limit_usage: key.limit_usage,
-                validations: key.validations,
-                last_validated_at: key.last_validated_at,
-                expires_at: key.expires_at,
-            });
+            out.push(key_wire(key, customer, member));
         }
         Ok(out)
+    }
+}
+
+/// A key as the API shows it, with its customer and member.
+fn key_wire(
+    key: &LicenseKeyRecord,
+    customer: Customer,
+    member: Option<LicenseKeyMember>,
+) -> LicenseKeyRead {
+    LicenseKeyRead {
+        id: key.id,
+        created_at: key.created_at,
+        modified_at: key.modified_at,
+        organization_id: key.organization_id,
+        customer_id: key.customer_id,
+        customer,
+        member_id: Some(key.member_id),
+        member,
+        benefit_id: key.benefit_id,
+        key: key.key.clone(),
+        display_key: display_key(&key.key),
+        status: key.status,
+        limit_activations: key.limit_activations,
+        usage: key.usage,
+        limit_usage: key.limit_usage,
+        validations: key.validations,
+        last_validated_at: key.last_validated_at,
+        expires_at: key.expires_at,
     }
 }
 

@@ -15,6 +15,7 @@ use super::{
     SeatClaimWrite, SeatRecord, SeatResendWrite, SeatRevokeWrite, SeedCounts, SeedPlan,
     SessionRecord, StoreError, StoredResponse, SubscriptionFilter, SubscriptionRecord, TestCharge,
     entitlements::{CustomerStateRecords, SigningKeyRecord, StateChange},
+    key_validation::HeldLicenseKey,
     license_keys::{ActivationRecord, KeyTermsChange, LicenseKeyChange, LicenseKeyRecord},
     refunds::{RefundRecord, RefundSettlement, TestRefund},
     subscription_changes::{
@@ -809,6 +810,13 @@ pub trait LicenseKeyStore: Send + Sync {
         organization_id: OrganizationId,
         key: &str,
     ) -> Result<Option<LicenseKeyRecord>, StoreError>;
+
+    /// The key with its customer and member, in one read (what a validation answers).
+    async fn held_license_key_by_key(
+        &self,
+        organization_id: OrganizationId,
+        key: &str,
+    ) -> Result<Option<HeldLicenseKey>, StoreError>;
 
     /// Keys, oldest first, filtered; and how many match.
     async fn list_license_keys(

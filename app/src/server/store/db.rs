@@ -27,7 +27,9 @@ use uuid::Uuid;
 use super::{Backend, StoreError};
 use crate::model::TypedId;
 
-/// An open pool of one of the two databases. SQLite's is two: readers, and its writers.
+/// An open pool of one of the two databases. SQLite's is two: readers, and its writers. A clone
+/// shares the pools.
+#[derive(Clone, Debug)]
 pub(super) enum Db {
     Sqlite(SqlitePool, Writers),
     Postgres(PgPool),

@@ -6,6 +6,7 @@
 //! are single guarded updates: an activation takes a place only while `activations <
 //! limit_activations`, a validation adds usage only within `limit_usage`, and both only while the
 //! key is granted and unexpired; the service reads the key first to say *why* one was refused.
+//! A validation's read and count are in `key_validation.rs`.
 
 use chrono::{DateTime, Utc};
 use const_format::concatcp;
@@ -225,16 +226,6 @@ const DELETE_ACTIVATION: &str =
 const FREE_ACTIVATION: &str = "UPDATE license_keys SET activations = activations - 1, modified_at = $2 \
      WHERE id = $1 AND activations > 0 \
      AND EXISTS (SELECT 1 FROM license_key_activations WHERE id = $3 AND license_key_id = $1)";
-
-/// `$1` key, `$2` now, `$3` usage to add: counts a validation, only while the key is granted,
-/// unexpired and the usage stays within its limit.
-const VALIDATE: &str = concatcp!(
-    "UPDATE license_keys SET validations = validations + 1, last_validated_at = $2, \
-     usage = usage + $3, modified_at = $2 \
-     WHERE id = $1 AND status = 'granted' AND (expires_at IS NULL OR expires_at > $2) \
-     AND ($3 = 0 OR limit_usage IS NULL OR usage + $3 <= limit_usage) RETURNING ",
-    LICENSE_KEY_COLUMNS
-);
 
 /// `$1` key, `$2` organization, `$3` now; then status, usage, whether the activation limit changes
 /// and its value, the same for the usage limit and for the expiry (a null leaves a field as it is).
@@ -490,22 +481,6 @@ impl SqlStore {
         Ok(true)
     }
 
-    pub(super) async fn validate_license_key_impl(
-        &self,
-        key: LicenseKeyId,
-        increment_usage: u32,
-        now: DateTime<Utc>,
-    ) -> Result<Option<LicenseKeyRecord>, StoreError> {
-        query_as::<LicenseKeyRow>(VALIDATE)
-            .bind(key)
-            .bind(now)
-            .bind(stored(increment_usage))
-            .fetch_optional(&self.db.writer().await?)
-            .await?
-            .map(TryInto::try_into)
-            .transpose()
-    }
-
     pub(super) async fn update_license_key_impl(
         &self,
         organization_id: OrganizationId,
@@ -578,6 +553,15 @@ impl super::LicenseKeyStore for SqlStore {
         key: &str,
     ) -> Result<Option<LicenseKeyRecord>, StoreError> {
         self.license_key_by_key_impl(organization_id, key).await
+    }
+
+    async fn held_license_key_by_key(
+        &self,
+        organization_id: OrganizationId,
+        key: &str,
+    ) -> Result<Option<super::HeldLicenseKey>, StoreError> {
+        self.held_license_key_by_key_impl(organization_id, key)
+            .await
     }
 
     async fn list_license_keys(

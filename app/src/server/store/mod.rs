@@ -22,6 +22,7 @@ mod entitlements;
 mod error;
 pub mod filters;
 mod idempotency;
+mod key_validation;
 mod license_keys;
 mod list_sql;
 mod pools;
@@ -63,6 +64,7 @@ pub use filters::{
 pub use idempotency::{
     IdempotencyClaim, IdempotencyHold, IdempotencyKey, IdempotencyRecord, StoredResponse,
 };
+pub use key_validation::HeldLicenseKey;
 pub use license_keys::{ActivationRecord, KeyTermsChange, LicenseKeyChange, LicenseKeyRecord};
 pub use pools::{
     CallerOnPool, CallerRecord, CredentialHash, PoolContextRecord, PoolRead, PoolSeen, PoolStamp,

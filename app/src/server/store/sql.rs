@@ -27,6 +27,8 @@ use crate::{
 /// The store over either database.
 pub struct SqlStore {
     pub(super) db: Db,
+    /// SQLite's validations waiting to be committed together (`key_validation.rs`).
+    pub(super) validations: super::key_validation::ValidationQueue,
 }
 
 pub(super) const INSERT_ORGANIZATION: &str = "INSERT INTO organizations \
@@ -89,8 +91,11 @@ pub(super) fn placeholders(count: usize) -> String {
 }
 
 impl SqlStore {
-    pub(super) const fn new(db: Db) -> Self {
-        Self { db }
+    pub(super) fn new(db: Db) -> Self {
+        Self {
+            db,
+            validations: super::key_validation::ValidationQueue::default(),
+        }
     }
 
     /// The record of the row `sql` finds with the binds `a` and `b`, if any.
