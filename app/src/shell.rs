@@ -15,6 +15,7 @@ use crate::pages::{
     home::HomePage,
     my_seats::MySeatsPage,
     not_found::NotFound,
+    portal::PortalPage,
 };
 
 /// The full HTML document rendered by the server around [`App`].
@@ -52,6 +53,7 @@ pub fn App() -> impl IntoView {
                 // Pages a stranger's browser acts on render whole before the first byte (no streamed
                 // fallbacks that only a script could replace), so they work without JavaScript.
                 <Route path=(StaticSegment("checkout"), ParamSegment("client_secret")) view=CheckoutPage ssr=SsrMode::Async />
+                <Route path=(ParamSegment("org_slug"), StaticSegment("portal")) view=PortalPage ssr=SsrMode::Async />
                 <Route path=(ParamSegment("org_slug"), StaticSegment("portal"), StaticSegment("claim")) view=ClaimPage ssr=SsrMode::Async />
                 <Route path=(ParamSegment("org_slug"), StaticSegment("portal"), StaticSegment("seats")) view=MySeatsPage ssr=SsrMode::Async />
                 <Route path=StaticSegment("dashboard") view=DashboardSignInPage ssr=SsrMode::Async />

@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod limits;
 pub mod mailer;
+pub mod portal_sign_in;
 pub mod rest;
 pub mod startup;
 pub mod telemetry;

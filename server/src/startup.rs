@@ -139,6 +139,10 @@ pub fn build_router(state: AppState) -> Router {
                     Arc::new(guard),
                     limits::guard,
                 ))
+                .layer(middleware::from_fn_with_state(
+                    state.services.clone(),
+                    crate::portal_sign_in::take_session_token,
+                ))
                 .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES))
                 .layer(CompressionLayer::new()),
         )

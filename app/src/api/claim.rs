@@ -61,29 +61,8 @@ pub async fn claim_seat(org: String, token: String) -> Result<ClaimedSeat, AppEr
 #[server(prefix = "/api", endpoint = "my_seats")]
 pub async fn my_seats(org: String) -> Result<Vec<ClaimedSeat>, AppError> {
     let call = super::Call::start()?;
-    let Some(token) = call.session_cookie() else {
-        return Err(
-            call.fail(crate::server::service::ServiceError::Unauthorized(
-                "you are not signed in",
-            )),
-        );
-    };
+    let caller = call.portal_caller(&org).await?;
     let services = &call.services;
-    let caller = services
-        .authenticate_session(&token)
-        .await
-        .map_err(|e| call.fail(e))?;
-    let page_org = services
-        .organization_by_slug(&org)
-        .await
-        .map_err(|e| call.fail(e))?;
-    if page_org.is_none_or(|page_org| page_org.summary.id != caller.organization_id) {
-        return Err(
-            call.fail(crate::server::service::ServiceError::Unauthorized(
-                "you are not signed in to this organization",
-            )),
-        );
-    }
     services
         .member_claimed_seats(&caller)
         .await

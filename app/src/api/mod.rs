@@ -9,6 +9,7 @@
 pub mod checkout;
 pub mod claim;
 pub mod dashboard;
+pub mod portal;
 
 use leptos::prelude::*;
 
@@ -36,7 +37,52 @@ struct Call {
 
 /// The HttpOnly cookie that carries a portal session in the browser (never a page or a URL).
 #[cfg(feature = "ssr")]
-const SESSION_COOKIE: &str = "seatkeeper_session";
+pub const SESSION_COOKIE: &str = "seatkeeper_session";
+
+/// Which requests started by other sites carry a cookie.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SameSite {
+    /// None: for the dashboard's access token.
+    Strict,
+    /// Top-level navigations only (a link from the merchant's app lands signed in); never a
+    /// cross-site POST, and server functions also check `Origin`.
+    Lax,
+}
+
+/// The `Set-Cookie` value that keeps `value` as cookie `name` for `max_age` seconds (0 drops it):
+/// HttpOnly (no script reads it), Secure when the server is reached over HTTPS.
+#[cfg(feature = "ssr")]
+pub fn set_cookie_value(
+    public_url: &str,
+    name: &str,
+    value: &str,
+    max_age: i64,
+    same_site: SameSite,
+) -> String {
+    let secure = if public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let same_site = match same_site {
+        SameSite::Strict => "Strict",
+        SameSite::Lax => "Lax",
+    };
+    format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age}{secure}")
+}
+
+/// The `Set-Cookie` value that keeps a portal session `token` in the browser.
+#[cfg(feature = "ssr")]
+pub fn session_cookie_value(public_url: &str, token: &str) -> String {
+    set_cookie_value(
+        public_url,
+        SESSION_COOKIE,
+        token,
+        crate::server::service::SESSION_TTL.num_seconds(),
+        SameSite::Lax,
+    )
+}
 
 #[cfg(feature = "ssr")]
 impl Call {
@@ -106,29 +152,65 @@ impl Call {
 
     /// Keeps a portal session in the browser for as long as the session lasts.
     fn keep_session(&self, token: &str) {
-        self.keep_cookie(
-            SESSION_COOKIE,
-            token,
-            crate::server::service::SESSION_TTL.num_seconds(),
-        );
+        self.set_cookie(&session_cookie_value(self.services.public_url(), token));
     }
 
-    /// Sets cookie `name` to `value` for `max_age` seconds (0 drops it): HttpOnly (no script
-    /// reads it), SameSite=Strict (no other site's page sends it), Secure when the server is
-    /// reached over HTTPS.
+    /// Drops the portal session's cookie.
+    fn drop_session(&self) {
+        self.set_cookie(&set_cookie_value(
+            self.services.public_url(),
+            SESSION_COOKIE,
+            "",
+            0,
+            SameSite::Lax,
+        ));
+    }
+
+    /// Sets cookie `name` to `value` for `max_age` seconds (0 drops it), `SameSite=Strict`.
     fn keep_cookie(&self, name: &str, value: &str, max_age: i64) {
-        let secure = if self.services.public_url().starts_with("https://") {
-            "; Secure"
-        } else {
-            ""
-        };
-        let cookie =
-            format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
+        self.set_cookie(&set_cookie_value(
+            self.services.public_url(),
+            name,
+            value,
+            max_age,
+            SameSite::Strict,
+        ));
+    }
+
+    fn set_cookie(&self, cookie: &str) {
         if let (Some(response), Ok(value)) =
-            (&self.response, axum::http::HeaderValue::from_str(&cookie))
+            (&self.response, axum::http::HeaderValue::from_str(cookie))
         {
             response.append_header(axum::http::header::SET_COOKIE, value);
         }
+    }
+
+    /// The portal caller of the session cookie, if it is signed in to organization `org` (the
+    /// page's slug); else 401.
+    async fn portal_caller(
+        &self,
+        org: &str,
+    ) -> Result<crate::server::service::PortalCaller, AppError> {
+        use crate::server::service::ServiceError;
+        let Some(token) = self.session_cookie() else {
+            return Err(self.fail(ServiceError::Unauthorized("you are not signed in")));
+        };
+        let caller = self
+            .services
+            .authenticate_session(&token)
+            .await
+            .map_err(|e| self.fail(e))?;
+        let page_org = self
+            .services
+            .organization_by_slug(org)
+            .await
+            .map_err(|e| self.fail(e))?;
+        if page_org.is_none_or(|page_org| page_org.summary.id != caller.organization_id) {
+            return Err(self.fail(ServiceError::Unauthorized(
+                "you are not signed in to this organization",
+            )));
+        }
+        Ok(caller)
     }
 
     /// `err` as the function's error, with its status on the response when called over HTTP.

@@ -18,6 +18,7 @@ pub mod money;
 pub mod named;
 pub mod organization;
 pub mod page;
+pub mod portal_view;
 pub mod product;
 pub mod refund;
 pub mod scope;

@@ -6,3 +6,4 @@ pub mod dashboard;
 pub mod home;
 pub mod my_seats;
 pub mod not_found;
+pub mod portal;

@@ -26,6 +26,7 @@ mod outbox;
 mod payment_settling;
 mod payments;
 mod portal;
+mod portal_view;
 mod products;
 mod purchases;
 mod refunds;

@@ -1,0 +1,256 @@
+//! What the customer portal (`/{org_slug}/portal`) shows a billing manager: each seat pool of the
+//! customer (a subscription or a one-time order) with its seats, in the words of the page.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Email, OrderId, SeatId, SubscriptionId,
+    billing::SubscriptionStatus,
+    seat::{CustomerSeat, SeatStatus},
+};
+
+/// The signed-in person and their team's pools.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PortalOverview {
+    pub organization_name: String,
+    /// The signed-in member's email.
+    pub email: Email,
+    /// Owner or billing manager: the pools below are theirs to manage. A plain member sees none.
+    pub manages_seats: bool,
+    pub pools: Vec<PortalPool>,
+}
+
+/// One pool: a subscription or a one-time order (exactly one of the two ids).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PortalPool {
+    pub subscription_id: Option<SubscriptionId>,
+    pub order_id: Option<OrderId>,
+    pub product_name: String,
+    pub state: PoolState,
+    pub total_seats: u32,
+    pub available_seats: u32,
+    /// The seat count a decrease scheduled for the renewal, if any.
+    pub scheduled_seats: Option<u32>,
+    pub seats: Vec<PortalSeat>,
+}
+
+/// Where a pool stands, as the page says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PoolState {
+    /// Renews at the end of its period.
+    Renews { at: DateTime<Utc> },
+    /// Cancelled: its seats last until then.
+    Cancelling { ends_at: DateTime<Utc> },
+    /// A payment failed; seats stay for the grace period.
+    PastDue,
+    /// Bought once: no renewal.
+    OneTime,
+    /// Any other subscription status (trialing, paused, ...), as its name.
+    Other { status: SubscriptionStatus },
+}
+
+impl PoolState {
+    /// "Renews on December 30, 2026", "Ends on ...", "Payment past due", "One-time purchase".
+    pub fn text(&self) -> String {
+        match self {
+            Self::Renews { at } => format!("Renews on {}", day(*at)),
+            Self::Cancelling { ends_at } => format!("Cancelled: ends on {}", day(*ends_at)),
+            Self::PastDue => "Payment past due".into(),
+            Self::OneTime => "One-time purchase".into(),
+            Self::Other { status } => {
+                let name = serde_json::to_value(status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+                    .replace('_', " ");
+                let mut chars = name.chars();
+                chars
+                    .next()
+                    .map(|first| first.to_uppercase().chain(chars).collect())
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl PortalPool {
+    /// Pending and claimed seats.
+    pub const fn used_seats(&self) -> u32 {
+        self.total_seats.saturating_sub(self.available_seats)
+    }
+}
+
+/// A seat as the table shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PortalSeat {
+    pub id: SeatId,
+    pub email: Email,
+    pub status: SeatView,
+    pub invited_at: DateTime<Utc>,
+    pub invitation_expires_at: Option<DateTime<Utc>>,
+    pub claimed_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A seat's status for a person: a pending seat whose invitation has run out is *expired* (it
+/// still holds its place; resending gives it a new link).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SeatView {
+    Pending,
+    Expired,
+    Claimed,
+    Revoked,
+}
+
+impl SeatView {
+    pub const ALL: [Self; 4] = [Self::Pending, Self::Expired, Self::Claimed, Self::Revoked];
+
+    /// The view of `seat` at `now`.
+    pub fn of(seat: &CustomerSeat, now: DateTime<Utc>) -> Self {
+        match seat.status {
+            SeatStatus::Pending
+                if seat
+                    .invitation_token_expires_at
+                    .is_none_or(|expires| expires <= now) =>
+            {
+                Self::Expired
+            }
+            SeatStatus::Pending => Self::Pending,
+            SeatStatus::Claimed => Self::Claimed,
+            SeatStatus::Revoked => Self::Revoked,
+        }
+    }
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Pending => "Pending",
+            Self::Expired => "Expired",
+            Self::Claimed => "Claimed",
+            Self::Revoked => "Revoked",
+        }
+    }
+
+    /// The value of the status filter.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Expired => "expired",
+            Self::Claimed => "claimed",
+            Self::Revoked => "revoked",
+        }
+    }
+
+    /// A pending or expired seat's invitation can be sent again.
+    pub const fn can_resend(self) -> bool {
+        matches!(self, Self::Pending | Self::Expired)
+    }
+
+    /// Every seat but a revoked one can be revoked.
+    pub const fn can_revoke(self) -> bool {
+        !matches!(self, Self::Revoked)
+    }
+}
+
+impl PortalSeat {
+    /// The table's row of `seat` at `now`.
+    pub fn of(seat: &CustomerSeat, now: DateTime<Utc>) -> Self {
+        Self {
+            id: seat.id,
+            email: seat.email.clone(),
+            status: SeatView::of(seat, now),
+            invited_at: seat.created_at,
+            invitation_expires_at: seat.invitation_token_expires_at,
+            claimed_at: seat.claimed_at,
+            revoked_at: seat.revoked_at,
+        }
+    }
+}
+
+/// "December 30, 2026".
+pub fn day(at: DateTime<Utc>) -> String {
+    at.format("%B %-d, %Y").to_string()
+}
+
+/// "Dec 30, 2026, 14:05 UTC".
+pub fn moment(at: DateTime<Utc>) -> String {
+    at.format("%b %-d, %Y, %H:%M UTC").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{
+        CustomerId, MemberId,
+        customer::{Member, MemberRole},
+        metadata::Metadata,
+    };
+    use chrono::{Duration, TimeZone};
+
+    fn seat(status: SeatStatus, expires: Option<DateTime<Utc>>) -> CustomerSeat {
+        let at = Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap();
+        let email = Email::parse("jane@globex.example").unwrap();
+        let member_id = MemberId::new();
+        let customer_id = CustomerId::new();
+        CustomerSeat {
+            id: SeatId::new(),
+            created_at: at,
+            modified_at: None,
+            subscription_id: None,
+            order_id: None,
+            status,
+            customer_id,
+            member_id,
+            member: Member {
+                id: member_id,
+                created_at: at,
+                modified_at: None,
+                customer_id,
+                email: email.clone(),
+                name: None,
+                external_id: None,
+                role: MemberRole::Member,
+            },
+            email,
+            customer_email: None,
+            invitation_token_expires_at: expires,
+            claimed_at: None,
+            revoked_at: None,
+            seat_metadata: Metadata::default(),
+        }
+    }
+
+    #[test]
+    fn a_pending_seat_whose_invitation_ran_out_is_expired() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap();
+        let view = |status, expires| SeatView::of(&seat(status, expires), now);
+        assert_eq!(
+            view(SeatStatus::Pending, Some(now + Duration::hours(1))),
+            SeatView::Pending
+        );
+        assert_eq!(view(SeatStatus::Pending, Some(now)), SeatView::Expired);
+        assert_eq!(view(SeatStatus::Pending, None), SeatView::Expired);
+        assert_eq!(view(SeatStatus::Claimed, None), SeatView::Claimed);
+        assert_eq!(view(SeatStatus::Revoked, None), SeatView::Revoked);
+    }
+
+    #[test]
+    fn only_unrevoked_seats_revoke_and_only_unclaimed_ones_resend() {
+        assert!(SeatView::Expired.can_resend() && SeatView::Pending.can_resend());
+        assert!(!SeatView::Claimed.can_resend() && !SeatView::Revoked.can_resend());
+        assert!(SeatView::Claimed.can_revoke() && !SeatView::Revoked.can_revoke());
+    }
+
+    #[test]
+    fn a_pools_state_reads_as_a_sentence() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 30, 0, 0, 0).unwrap();
+        assert_eq!(PoolState::Renews { at }.text(), "Renews on December 30, 2026");
+        assert_eq!(
+            PoolState::Other {
+                status: SubscriptionStatus::Trialing
+            }
+            .text(),
+            "Trialing"
+        );
+    }
+}

@@ -1,0 +1,154 @@
+//! The customer portal page's read: the signed-in person's team pools with their seats, built from
+//! the same services as the portal's REST endpoints (`portal_subscriptions`, `portal_orders`, the
+//! seat list), so the page and the API never disagree on who sees what.
+
+use crate::model::{
+    PageRequest,
+    billing::{CustomerOrder, CustomerSubscription, ProductBillingType, SubscriptionStatus},
+    customer::MemberRole,
+    portal_view::{PoolState, PortalOverview, PortalPool, PortalSeat},
+    seat::{SeatPool, SeatsList},
+};
+use crate::model::page::SEAT_LIST_LIMIT;
+use crate::server::store::{OrderFilter, StoreError, SubscriptionFilter};
+
+use super::{Credential, PortalCaller, SeatCaller, ServiceError, Services};
+
+/// At most this many subscriptions and as many orders are shown.
+const POOLS_SHOWN: u32 = 100;
+
+impl Services {
+    /// The portal's overview for `caller`: every live subscription and every one-time order of
+    /// its customer, each with its seats, for an owner or billing manager; no pool for a member.
+    pub async fn portal_overview(
+        &self,
+        caller: &PortalCaller,
+    ) -> Result<PortalOverview, ServiceError> {
+        let organization_name = self
+            .store()
+            .organization(caller.organization_id)
+            .await?
+            .map(|organization| organization.name)
+            .unwrap_or_default();
+        let email = self
+            .store()
+            .member(caller.customer_id, caller.member_id)
+            .await?
+            .ok_or(ServiceError::Unauthorized("your membership has ended"))?
+            .email;
+        let manages_seats = caller.role != MemberRole::Member;
+        let mut pools = Vec::new();
+        if manages_seats {
+            let page = PageRequest::within(None, None, POOLS_SHOWN, POOLS_SHOWN)
+                .map_err(ServiceError::Validation)?;
+            let subscriptions = self
+                .portal_subscriptions(caller, SubscriptionFilter::default(), page)
+                .await?
+                .items;
+            for subscription in subscriptions.iter().filter(|s| is_live(s)) {
+                let pool = SeatPool::Subscription(subscription.core.id);
+                if let Some(seats) = self.portal_seat_list(caller, pool).await? {
+                    pools.push(subscription_pool(subscription, seats, self.now()));
+                }
+            }
+            let one_time = OrderFilter {
+                billing_types: vec![ProductBillingType::OneTime],
+                ..OrderFilter::default()
+            };
+            let orders = self.portal_orders(caller, one_time, page).await?.items;
+            for order in &orders {
+                let pool = SeatPool::Order(order.core.id);
+                if let Some(seats) = self.portal_seat_list(caller, pool).await? {
+                    pools.push(order_pool(order, seats, self.now()));
+                }
+            }
+        }
+        Ok(PortalOverview {
+            organization_name,
+            email,
+            manages_seats,
+            pools,
+        })
+    }
+
+    /// A pool's seats as the seat list answers them (`None` for a pool without seats, e.g. an
+    /// order that was not for seats).
+    async fn portal_seat_list(
+        &self,
+        caller: &PortalCaller,
+        pool: SeatPool,
+    ) -> Result<Option<SeatsList>, ServiceError> {
+        let caller = SeatCaller::Portal(caller.clone());
+        let page = PageRequest::within(None, None, SEAT_LIST_LIMIT, SEAT_LIST_LIMIT)
+            .map_err(ServiceError::Validation)?;
+        match self
+            .seat_list_json(Credential::Caller(&caller), pool, None, page)
+            .await
+        {
+            Ok(json) => serde_json::from_slice(&json.json())
+                .map(Some)
+                .map_err(|e| ServiceError::Internal(StoreError::Corrupt(format!("seat list: {e}")))),
+            Err(ServiceError::NotFound { .. }) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+}
+
+/// A subscription that still has seats to manage.
+fn is_live(subscription: &CustomerSubscription) -> bool {
+    subscription.core.ended_at.is_none()
+        && !matches!(
+            subscription.core.status,
+            SubscriptionStatus::Canceled
+                | SubscriptionStatus::IncompleteExpired
+                | SubscriptionStatus::Incomplete
+        )
+}
+
+fn subscription_pool(
+    subscription: &CustomerSubscription,
+    list: SeatsList,
+    now: chrono::DateTime<chrono::Utc>,
+) -> PortalPool {
+    let core = &subscription.core;
+    let state = match core.status {
+        SubscriptionStatus::PastDue => PoolState::PastDue,
+        _ if core.cancel_at_period_end => PoolState::Cancelling {
+            ends_at: core.ends_at.unwrap_or(core.current_period_end),
+        },
+        SubscriptionStatus::Active => PoolState::Renews {
+            at: core.current_period_end,
+        },
+        status => PoolState::Other { status },
+    };
+    PortalPool {
+        subscription_id: Some(core.id),
+        order_id: None,
+        product_name: subscription.product.product.name.clone(),
+        state,
+        total_seats: list.total_seats,
+        available_seats: list.available_seats,
+        scheduled_seats: subscription
+            .pending_update
+            .as_ref()
+            .and_then(|update| update.seats),
+        seats: list.seats.iter().map(|s| PortalSeat::of(s, now)).collect(),
+    }
+}
+
+fn order_pool(
+    order: &CustomerOrder,
+    list: SeatsList,
+    now: chrono::DateTime<chrono::Utc>,
+) -> PortalPool {
+    PortalPool {
+        subscription_id: None,
+        order_id: Some(order.core.id),
+        product_name: order.product.product.name.clone(),
+        state: PoolState::OneTime,
+        total_seats: list.total_seats,
+        available_seats: list.available_seats,
+        scheduled_seats: None,
+        seats: list.seats.iter().map(|s| PortalSeat::of(s, now)).collect(),
+    }
+}
