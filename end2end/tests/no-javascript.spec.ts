@@ -6,7 +6,7 @@
  */
 import { expect, test } from '@playwright/test';
 
-import { api, createOrg, invite, SEED_TIERS, unique } from './support/seed';
+import { api, createOrg, invite, portalLink, SEED_TIERS, teamPool, unique } from './support/seed';
 
 test.use({ javaScriptEnabled: false });
 
@@ -30,6 +30,24 @@ test('without JavaScript, an invited person claims the seat and lands on their s
   // The link is spent: going back to it says so.
   await page.goto(href!);
   await expect(page.getByRole('heading', { name: "This invitation link can't be used" })).toBeVisible();
+});
+
+test('without JavaScript, the billing manager invites and revokes from the portal', async ({ page, request }) => {
+  const org = createOrg();
+  const paid = await teamPool(request, org);
+  await page.goto(await portalLink(request, org, paid));
+  await expect(page).toHaveURL(`/${org.slug}/portal`);
+  const pool = page.getByTestId('pool');
+  const email = `${unique('nojs')}@example.com`;
+  await pool.getByLabel('Email of the person to invite').fill(email);
+  await pool.getByRole('button', { name: 'Invite' }).click();
+  await expect(page).toHaveURL(`/${org.slug}/portal`);
+  await expect(pool.getByTestId('pool-usage')).toHaveText('1 of 3 seats used · 2 free');
+  const row = pool.getByTestId('seat').filter({ hasText: email });
+  await row.getByText('Revoke…').click();
+  await row.getByRole('button', { name: 'Revoke access' }).click();
+  await expect(row.locator('.badge')).toHaveText('Revoked');
+  await expect(pool.getByTestId('pool-usage')).toHaveText('0 of 3 seats used · 3 free');
 });
 
 test('without a session, the seats page says how to get back in', async ({ page }) => {

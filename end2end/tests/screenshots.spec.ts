@@ -6,7 +6,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 
-import { invite, unique, waitForHydration } from './support/seed';
+import { createOrg, invite, portalLink, teamPool, unique, waitForHydration } from './support/seed';
 
 async function shoot(page: Page, name: string) {
   for (const scheme of ['light', 'dark'] as const) {
@@ -48,4 +48,22 @@ test('the claim page, the seats page and the checkout, in light, dark and on a p
   await page.goto(`/checkout/${(await open.json()).client_secret}`);
   await waitForHydration(page);
   await shoot(page, 'checkout');
+});
+
+test('the billing manager\'s portal, in light, dark and on a phone', async ({ page, request }) => {
+  const org = createOrg();
+  const paid = await teamPool(request, org);
+  const auth = { Authorization: `Bearer ${org.access_token}` };
+  for (const [name, claim] of [['ann', true], ['bob', false], ['cy', false]] as const) {
+    const seat = await request.post('/v1/customer-seats', {
+      data: { subscription_id: paid.subscription_id, email: `${unique(name)}@example.com`, immediate_claim: claim },
+      headers: auth,
+    });
+    expect(seat.status()).toBe(200);
+  }
+  await page.goto(await portalLink(request, org, paid));
+  await expect(page.getByRole('heading', { level: 1, name: "Your team's seats" })).toBeVisible();
+  await waitForHydration(page);
+  await page.getByText('Revoke…').first().click();
+  await shoot(page, 'portal');
 });

@@ -47,7 +47,10 @@ pub async fn take_session_token(
         headers.insert(header::LOCATION, location);
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     if signed_in
         && let Ok(cookie) = HeaderValue::from_str(&app::api::session_cookie_value(
             services.public_url(),
@@ -104,8 +107,14 @@ mod tests {
             Some(("acme".into(), "skp_cst_abc".into()))
         );
         assert_eq!(sign_in_link(&get("/acme/portal")), None);
-        assert_eq!(sign_in_link(&get("/acme/portal/seats?customer_session_token=a")), None);
-        assert_eq!(sign_in_link(&get("/a/b/portal?customer_session_token=a")), None);
+        assert_eq!(
+            sign_in_link(&get("/acme/portal/seats?customer_session_token=a")),
+            None
+        );
+        assert_eq!(
+            sign_in_link(&get("/a/b/portal?customer_session_token=a")),
+            None
+        );
         assert_eq!(
             sign_in_link(&get("/acme/portal?customer_session_token=a%22b")),
             None

@@ -110,10 +110,7 @@ pub async fn portal_sign_out(org: String) -> Result<(), AppError> {
 #[cfg(feature = "ssr")]
 impl super::Call {
     /// The session's caller for seat actions on the page of `org`.
-    async fn seat_caller(
-        &self,
-        org: &str,
-    ) -> Result<crate::server::service::SeatCaller, AppError> {
+    async fn seat_caller(&self, org: &str) -> Result<crate::server::service::SeatCaller, AppError> {
         Ok(crate::server::service::SeatCaller::Portal(
             self.portal_caller(org).await?,
         ))

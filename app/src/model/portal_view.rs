@@ -244,7 +244,10 @@ mod tests {
     #[test]
     fn a_pools_state_reads_as_a_sentence() {
         let at = Utc.with_ymd_and_hms(2026, 12, 30, 0, 0, 0).unwrap();
-        assert_eq!(PoolState::Renews { at }.text(), "Renews on December 30, 2026");
+        assert_eq!(
+            PoolState::Renews { at }.text(),
+            "Renews on December 30, 2026"
+        );
         assert_eq!(
             PoolState::Other {
                 status: SubscriptionStatus::Trialing

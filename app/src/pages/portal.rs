@@ -62,17 +62,29 @@ pub fn PortalPage() -> impl IntoView {
         })
     };
     Effect::new(move |_| {
-        if let Some(said) = said("Invitation sent to", "Could not invite", actions.invite.value().get()) {
+        if let Some(said) = said(
+            "Invitation sent to",
+            "Could not invite",
+            actions.invite.value().get(),
+        ) {
             outcome.set(Some(said));
         }
     });
     Effect::new(move |_| {
-        if let Some(said) = said("Access revoked for", "Could not revoke access", actions.revoke.value().get()) {
+        if let Some(said) = said(
+            "Access revoked for",
+            "Could not revoke access",
+            actions.revoke.value().get(),
+        ) {
             outcome.set(Some(said));
         }
     });
     Effect::new(move |_| {
-        if let Some(said) = said("Invitation sent again to", "Could not resend the invitation", actions.resend.value().get()) {
+        if let Some(said) = said(
+            "Invitation sent again to",
+            "Could not resend the invitation",
+            actions.resend.value().get(),
+        ) {
             outcome.set(Some(said));
         }
     });
@@ -82,7 +94,8 @@ pub fn PortalPage() -> impl IntoView {
         <Title text="Seats" />
         <HydrationMarker>
             <main class="page portal">
-                <Suspense fallback=|| view! { <p>"Loading your seats…"</p> }>
+                // A transition keeps the tables while they are read again after an action.
+                <Transition fallback=|| view! { <p>"Loading your seats…"</p> }>
                     {move || {
                         overview.get().map(|result| match result {
                             Ok(overview) if overview.manages_seats => {
@@ -95,7 +108,7 @@ pub fn PortalPage() -> impl IntoView {
                             Err(_) => view! { <SignedOut link_expired=link_expired() /> }.into_any(),
                         })
                     }}
-                </Suspense>
+                </Transition>
             </main>
         </HydrationMarker>
     }

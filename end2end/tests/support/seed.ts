@@ -65,6 +65,15 @@ export async function invite(request: APIRequestContext, email: string): Promise
 
 /** [`invite`] in an existing organization. */
 export async function inviteIn(request: APIRequestContext, org: Org, email: string): Promise<void> {
+  const paid = await teamPool(request, org);
+  const auth = { Authorization: `Bearer ${org.access_token}` };
+  const seat = await request.post('/v1/customer-seats', { data: { subscription_id: paid.subscription_id, email }, headers: auth });
+  expect(seat.status(), await seat.text()).toBe(200);
+}
+
+/** A paid 3-seat monthly pool of "Team plan" (a license key and a note per seat), bought by a new
+ * billing customer; the paid checkout (`subscription_id`, `customer_id`). */
+export async function teamPool(request: APIRequestContext, org: Org): Promise<any> {
   const keys = await api(request, org, '/v1/benefits', {
     type: 'license_keys',
     description: 'License key',
@@ -86,7 +95,13 @@ export async function inviteIn(request: APIRequestContext, org: Org, email: stri
   const checkout = await api(request, org, '/v1/checkouts', { products: [product.id], seats: 3, customer_email: `${unique('billing')}@example.com` });
   const confirmed = await request.post(`/v1/checkouts/client/${checkout.client_secret}/confirm`, { data: { confirmation_token_id: 'tok_visa' } });
   expect(confirmed.status()).toBe(200);
-  const paid = await (await request.get(`/v1/checkouts/client/${checkout.client_secret}`)).json();
-  const seat = await request.post('/v1/customer-seats', { data: { subscription_id: paid.subscription_id, email }, headers: auth });
-  expect(seat.status(), await seat.text()).toBe(200);
+  return (await request.get(`/v1/checkouts/client/${checkout.client_secret}`)).json();
+}
+
+/** The portal address of a new session of the pool's customer (its owner, or `memberId`), as a
+ * path with its `customer_session_token`. */
+export async function portalLink(request: APIRequestContext, org: Org, paid: any, memberId?: string): Promise<string> {
+  const session = await api(request, org, '/v1/customer-sessions', memberId ? { customer_id: paid.customer_id, member_id: memberId } : { customer_id: paid.customer_id });
+  const url = new URL(session.customer_portal_url);
+  return url.pathname + url.search;
 }

@@ -28,6 +28,7 @@ mod openapi;
 mod organizations;
 mod pages;
 mod portal;
+mod portal_page;
 mod refunds;
 mod renewals;
 mod seat_claims;

@@ -2,6 +2,7 @@
 //! the same services as the portal's REST endpoints (`portal_subscriptions`, `portal_orders`, the
 //! seat list), so the page and the API never disagree on who sees what.
 
+use crate::model::page::SEAT_LIST_LIMIT;
 use crate::model::{
     PageRequest,
     billing::{CustomerOrder, CustomerSubscription, ProductBillingType, SubscriptionStatus},
@@ -9,7 +10,6 @@ use crate::model::{
     portal_view::{PoolState, PortalOverview, PortalPool, PortalSeat},
     seat::{SeatPool, SeatsList},
 };
-use crate::model::page::SEAT_LIST_LIMIT;
 use crate::server::store::{OrderFilter, StoreError, SubscriptionFilter};
 
 use super::{Credential, PortalCaller, SeatCaller, ServiceError, Services};
@@ -85,9 +85,9 @@ impl Services {
             .seat_list_json(Credential::Caller(&caller), pool, None, page)
             .await
         {
-            Ok(json) => serde_json::from_slice(&json.json())
-                .map(Some)
-                .map_err(|e| ServiceError::Internal(StoreError::Corrupt(format!("seat list: {e}")))),
+            Ok(json) => serde_json::from_slice(&json.json()).map(Some).map_err(|e| {
+                ServiceError::Internal(StoreError::Corrupt(format!("seat list: {e}")))
+            }),
             Err(ServiceError::NotFound { .. }) => Ok(None),
             Err(err) => Err(err),
         }

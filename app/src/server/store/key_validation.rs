@@ -12,7 +12,11 @@
 //!   database itself can forget the last fraction of a second of validation counts (as SQLite's
 //!   `synchronous = NORMAL` can forget its last commits), never a key, a usage or anything else.
 
-use std::sync::{Arc, Mutex};
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::{Arc, Mutex},
+};
 
 use chrono::{DateTime, Utc};
 use const_format::concatcp;
@@ -132,6 +136,9 @@ impl TryFrom<HeldKeyRow> for HeldLicenseKey {
     }
 }
 
+/// At most this many validations share a transaction, so one batch holds the writer briefly.
+const MAX_BATCH: usize = 256;
+
 /// Validations queued for SQLite's writer. The first one queued starts a flush, which waits for
 /// the writer's turn (while more validations queue), then takes every queued one into one
 /// transaction. The flush runs as a task of its own, so a client that hangs up never rolls back
@@ -186,53 +193,66 @@ impl ValidationQueue {
 
     /// Commits every queued validation in one transaction, in the order they queued. If one fails,
     /// none is counted and each is told (the failing one its own error).
-    async fn flush(self, db: Db) {
-        let mut tx = match db.begin_write().await {
-            Ok(tx) => tx,
-            Err(err) => {
-                let message = err.to_string();
-                for queued in std::mem::take(&mut *self.lock()) {
-                    let _ = queued.answer.send(Err(rolled_back(&message)));
-                }
-                return;
-            }
-        };
-        let batch = std::mem::take(&mut *self.lock());
-        let mut rows = Vec::with_capacity(batch.len());
-        let mut failure = None;
-        for queued in &batch {
-            match query_as::<LicenseKeyRow>(VALIDATE)
-                .bind(queued.key)
-                .bind(queued.now)
-                .bind(i64::from(queued.increment_usage))
-                .fetch_optional(&mut tx)
-                .await
-            {
-                Ok(row) => rows.push(row),
+    fn flush(self, db: Db) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        // Boxed: a flush may start the next one, and a recursive `async fn` has no nameable type.
+        Box::pin(async move {
+            let mut tx = match db.begin_write().await {
+                Ok(tx) => tx,
                 Err(err) => {
-                    failure = Some(err);
-                    break;
+                    let message = err.to_string();
+                    for queued in std::mem::take(&mut *self.lock()) {
+                        let _ = queued.answer.send(Err(rolled_back(&message)));
+                    }
+                    return;
+                }
+            };
+            let batch = {
+                let mut queued = self.lock();
+                let fits = queued.len().min(MAX_BATCH);
+                let rest = queued.split_off(fits);
+                let batch = std::mem::replace(&mut *queued, rest);
+                if !queued.is_empty() {
+                    // What did not fit: its own flush, after this one.
+                    tokio::spawn(self.clone().flush(db.clone()));
+                }
+                batch
+            };
+            let mut rows = Vec::with_capacity(batch.len());
+            let mut failure = None;
+            for queued in &batch {
+                match query_as::<LicenseKeyRow>(VALIDATE)
+                    .bind(queued.key)
+                    .bind(queued.now)
+                    .bind(i64::from(queued.increment_usage))
+                    .fetch_optional(&mut tx)
+                    .await
+                {
+                    Ok(row) => rows.push(row),
+                    Err(err) => {
+                        failure = Some(err);
+                        break;
+                    }
                 }
             }
-        }
-        let failure = match failure {
-            Some(err) => Some(err),
-            None => tx.commit().await.err(),
-        };
-        match failure {
-            None => {
-                for (queued, row) in batch.into_iter().zip(rows) {
-                    let _ = queued.answer.send(Ok(row));
+            let failure = match failure {
+                Some(err) => Some(err),
+                None => tx.commit().await.err(),
+            };
+            match failure {
+                None => {
+                    for (queued, row) in batch.into_iter().zip(rows) {
+                        let _ = queued.answer.send(Ok(row));
+                    }
+                }
+                Some(err) => {
+                    let message = err.to_string();
+                    tracing::warn!(error = %message, validations = batch.len(), "validations rolled back");
+                    for queued in batch {
+                        let _ = queued.answer.send(Err(rolled_back(&message)));
+                    }
                 }
             }
-            Some(err) => {
-                let message = err.to_string();
-                tracing::warn!(error = %message, validations = batch.len(), "validations rolled back");
-                for queued in batch {
-                    let _ = queued.answer.send(Err(rolled_back(&message)));
-                }
-            }
-        }
+        })
     }
 }
 

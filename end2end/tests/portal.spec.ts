@@ -1,0 +1,82 @@
+import { expect, test } from '@playwright/test';
+
+import { createOrg, portalLink, teamPool, unique, waitForHydration, watchErrors } from './support/seed';
+
+test('the billing manager signs in from the app, invites, resends and revokes a seat', async ({ page, request }) => {
+  const errors = watchErrors(page);
+  const org = createOrg();
+  const paid = await teamPool(request, org);
+  await page.goto(await portalLink(request, org, paid));
+  await expect(page).toHaveURL(new RegExp(`/${org.slug}/portal$`));
+  await expect(page.getByRole('heading', { level: 1, name: "Your team's seats" })).toBeVisible();
+  await waitForHydration(page);
+
+  const pool = page.getByTestId('pool');
+  const usage = pool.getByTestId('pool-usage');
+  const outcome = page.getByTestId('portal-outcome');
+  await expect(usage).toHaveText('0 of 3 seats used · 3 free');
+  const email = `${unique('ann')}@example.com`;
+  await pool.getByLabel('Email of the person to invite').fill(email);
+  await pool.getByRole('button', { name: 'Invite' }).click();
+  await expect(outcome).toHaveText(`Invitation sent to ${email}.`);
+  await expect(usage).toHaveText('1 of 3 seats used · 2 free');
+  const row = pool.getByTestId('seat').filter({ hasText: email });
+  await expect(row.locator('.badge')).toHaveText('Pending');
+
+  await row.getByRole('button', { name: 'Resend invitation' }).click();
+  await expect(outcome).toHaveText(`Invitation sent again to ${email}.`);
+
+  await row.getByText('Revoke…').click();
+  await row.getByRole('button', { name: 'Revoke access' }).click();
+  await expect(outcome).toHaveText(`Access revoked for ${email}.`);
+  await expect(row.locator('.badge')).toHaveText('Revoked');
+  await expect(usage).toHaveText('0 of 3 seats used · 3 free');
+
+  await pool.getByLabel('Show').selectOption('pending');
+  await expect(pool.getByTestId('seat')).toHaveCount(0);
+  await pool.getByLabel('Show').selectOption('revoked');
+  await expect(pool.getByTestId('seat')).toHaveCount(1);
+
+  // Both invitations reached the development mailbox.
+  await page.goto('/dev/mailbox');
+  await expect(page.locator(`article[data-to="${email}"]`)).toHaveCount(2);
+  expect(errors).toEqual([]);
+});
+
+test('a mistyped email is refused in words, and nothing is assigned', async ({ page, request }) => {
+  const org = createOrg();
+  const paid = await teamPool(request, org);
+  await page.goto(await portalLink(request, org, paid));
+  await waitForHydration(page);
+  const pool = page.getByTestId('pool');
+  // The browser's own check is off here so the server's answer shows.
+  await pool.getByLabel('Email of the person to invite').evaluate((input: HTMLInputElement) => { input.type = 'text'; });
+  await pool.getByLabel('Email of the person to invite').fill('ann@');
+  await pool.getByRole('button', { name: 'Invite' }).click();
+  await expect(page.getByTestId('portal-outcome')).toHaveText(/^Could not invite: .*name@example\.com/);
+  await expect(pool.getByTestId('pool-usage')).toHaveText('0 of 3 seats used · 3 free');
+});
+
+test('a member signs in and sees no seat management', async ({ page, request }) => {
+  const org = createOrg();
+  const paid = await teamPool(request, org);
+  const auth = { Authorization: `Bearer ${org.access_token}` };
+  const seat = await request.post('/v1/customer-seats', {
+    data: { subscription_id: paid.subscription_id, email: `${unique('mia')}@example.com`, immediate_claim: true },
+    headers: auth,
+  });
+  expect(seat.status()).toBe(200);
+  await page.goto(await portalLink(request, org, paid, (await seat.json()).member_id));
+  await expect(page.getByTestId('member-only')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Invite' })).toHaveCount(0);
+  await page.getByRole('link', { name: 'See your seats and benefits' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Your seats' })).toBeVisible();
+});
+
+test('an old sign-in link says so and signs nobody in', async ({ page }) => {
+  const org = createOrg();
+  await page.goto(`/${org.slug}/portal?customer_session_token=skp_cst_gone`);
+  await expect(page).toHaveURL(new RegExp(`/${org.slug}/portal\\?signin=expired$`));
+  await expect(page.getByRole('heading', { name: "You're not signed in" })).toBeVisible();
+  await expect(page.getByText('That sign-in link has expired')).toBeVisible();
+});

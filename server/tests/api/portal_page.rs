@@ -1,0 +1,292 @@
+//! The customer portal's page and server functions over real HTTP: the sign-in link's token moves
+//! into a cookie, the page shows the team's pools, and the seat actions run as the session, only
+//! for an owner or billing manager, only from this site's own pages.
+
+use serde_json::{Value, json};
+
+use crate::{
+    both_backends,
+    helpers::{seats::*, *},
+};
+
+both_backends!(
+    a_portal_link_signs_in_by_cookie_and_leaves_the_address_without_its_token,
+    the_portal_invites_resends_and_revokes_as_the_session_and_refuses_other_sites,
+    a_member_sees_no_seat_management_and_cannot_act_on_seats,
+);
+
+/// The `customer_portal_url` of a new session of the paid checkout's customer (its owner), as a
+/// path; and the session's token.
+async fn portal_link(
+    app: &TestApp,
+    org: &TestOrg,
+    paid: &Value,
+    member: Option<&Value>,
+) -> (String, String) {
+    let mut body = json!({"customer_id": paid["customer_id"]});
+    if let Some(member) = member {
+        body["member_id"] = member.clone();
+    }
+    let (status, session) = json(
+        app.post_as(&org.token, "/v1/customer-sessions", &body)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{session}");
+    let url = session["customer_portal_url"].as_str().unwrap();
+    let path = url.find("/acme/").map(|at| &url[at..]).unwrap();
+    (
+        path.to_owned(),
+        session["token"].as_str().unwrap().to_owned(),
+    )
+}
+
+fn header<'r>(response: &'r reqwest::Response, name: &str) -> &'r str {
+    response
+        .headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap())
+        .unwrap_or_default()
+}
+
+/// Calls server function `name` with `form` as the browser's hydrated page does (same origin).
+async fn call(
+    app: &TestApp,
+    name: &str,
+    cookie: Option<&str>,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(app.url(&format!("/api/{name}")))
+        .header("origin", app.url(""))
+        .form(form);
+    if let Some(token) = cookie {
+        request = request.header("cookie", format!("seatkeeper_session={token}"));
+    }
+    request.send().await.unwrap()
+}
+
+async fn a_portal_link_signs_in_by_cookie_and_leaves_the_address_without_its_token(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    app.create_org("globex").await;
+    let paid = buy(&app, &org, 3, Some("month")).await;
+    let (link, token) = portal_link(&app, &org, &paid, None).await;
+    assert!(
+        link.starts_with("/acme/portal?customer_session_token="),
+        "{link}"
+    );
+
+    let signed_in = app.get(&link).await;
+    assert_eq!(signed_in.status(), 303);
+    assert_eq!(header(&signed_in, "location"), "/acme/portal");
+    assert_eq!(header(&signed_in, "cache-control"), "no-store");
+    let cookie = header(&signed_in, "set-cookie");
+    assert!(
+        cookie.starts_with(&format!("seatkeeper_session={token};")),
+        "{cookie}"
+    );
+    for part in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(part), "{cookie} lacks {part}");
+    }
+
+    let page = app
+        .client
+        .get(app.url("/acme/portal"))
+        .header("cookie", format!("seatkeeper_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Team plan"), "{html}");
+    assert!(html.contains("0 of 3 seats used · 3 free"), "{html}");
+    assert!(html.contains("billing@globex.example"), "{html}");
+    assert!(
+        !html.contains(&token),
+        "the page never shows the session token"
+    );
+
+    // A dead token, or one of another organization, signs nobody in.
+    for link in [
+        "/acme/portal?customer_session_token=skp_cst_dead".to_owned(),
+        format!("/globex/portal?customer_session_token={token}"),
+    ] {
+        let refused = app.get(&link).await;
+        assert_eq!(refused.status(), 303, "{link}");
+        assert!(header(&refused, "location").ends_with("/portal?signin=expired"));
+        assert!(refused.headers().get("set-cookie").is_none(), "{link}");
+    }
+    let signed_out = app.get("/acme/portal?signin=expired").await;
+    assert_eq!(signed_out.status(), 200);
+    let html = signed_out.text().await.unwrap();
+    assert!(
+        html.contains("You're not signed in") && html.contains("has expired"),
+        "{html}"
+    );
+}
+
+async fn the_portal_invites_resends_and_revokes_as_the_session_and_refuses_other_sites(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let paid = buy(&app, &org, 2, Some("month")).await;
+    let (_, token) = portal_link(&app, &org, &paid, None).await;
+    let pool = format!("subscription:{}", paid["subscription_id"].as_str().unwrap());
+    let invite = |email: &'static str| {
+        let (app, token, pool) = (&app, token.clone(), pool.clone());
+        async move {
+            json(
+                call(
+                    app,
+                    "portal_invite",
+                    Some(&token),
+                    &[("org", "acme"), ("pool", &pool), ("email", email)],
+                )
+                .await,
+            )
+            .await
+        }
+    };
+
+    let (status, said) = invite("jane@globex.example").await;
+    assert_eq!((status, said), (200, json!("jane@globex.example")));
+    let (status, said) = invite("not an email").await;
+    assert_eq!(status, 422, "{said}");
+    let list = seats(&app, &org, &paid).await;
+    let jane = list["seats"][0].clone();
+    assert_eq!(
+        (
+            jane["email"].as_str(),
+            jane["status"].as_str(),
+            list["seats"].as_array().unwrap().len()
+        ),
+        (Some("jane@globex.example"), Some("pending"), 1)
+    );
+    let jane_id = jane["id"].as_str().unwrap();
+
+    let (status, said) = json(
+        call(
+            &app,
+            "portal_resend",
+            Some(&token),
+            &[("org", "acme"), ("seat_id", jane_id)],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, said), (200, json!("jane@globex.example")));
+
+    // Another site's page cannot make the browser act, with or without the cookie.
+    let forged = app
+        .client
+        .post(app.url("/api/portal_revoke"))
+        .header("origin", "https://evil.example")
+        .header("sec-fetch-site", "cross-site")
+        .header("cookie", format!("seatkeeper_session={token}"))
+        .form(&[("org", "acme"), ("seat_id", jane_id)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    // Without the session: not signed in.
+    let (status, _) = json(
+        call(
+            &app,
+            "portal_revoke",
+            None,
+            &[("org", "acme"), ("seat_id", jane_id)],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        seats(&app, &org, &paid).await["seats"][0]["status"],
+        "pending"
+    );
+
+    let (status, said) = json(
+        call(
+            &app,
+            "portal_revoke",
+            Some(&token),
+            &[("org", "acme"), ("seat_id", jane_id)],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, said), (200, json!("jane@globex.example")));
+    assert_eq!(
+        seats(&app, &org, &paid).await["seats"][0]["status"],
+        "revoked"
+    );
+
+    // A plain form (no JavaScript) comes back to the portal, which shows the new state.
+    let plain = app
+        .client
+        .post(app.url("/api/portal_invite"))
+        .header("origin", app.url(""))
+        .header("accept", "text/html")
+        .header("cookie", format!("seatkeeper_session={token}"))
+        .form(&[
+            ("org", "acme"),
+            ("pool", pool.as_str()),
+            ("email", "joe@globex.example"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), 303);
+    assert_eq!(header(&plain, "location"), "/acme/portal");
+    let page = app
+        .client
+        .get(app.url("/acme/portal"))
+        .header("cookie", format!("seatkeeper_session={token}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("joe@globex.example") && page.contains("1 of 2 seats used"),
+        "{page}"
+    );
+}
+
+async fn a_member_sees_no_seat_management_and_cannot_act_on_seats(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let paid = buy(&app, &org, 2, Some("month")).await;
+    let mut body = assign_body(&paid, "jane@globex.example");
+    body["immediate_claim"] = json!(true);
+    let (status, jane) = json(app.post_as(&org.token, "/v1/customer-seats", &body).await).await;
+    assert_eq!(status, 200, "{jane}");
+    let (_, token) = portal_link(&app, &org, &paid, Some(&jane["member_id"])).await;
+
+    let (status, overview) =
+        json(call(&app, "portal_overview", Some(&token), &[("org", "acme")]).await).await;
+    assert_eq!(status, 200, "{overview}");
+    assert_eq!(overview["manages_seats"], false);
+    assert_eq!(overview["pools"], json!([]));
+    let (status, refused) = json(
+        call(
+            &app,
+            "portal_revoke",
+            Some(&token),
+            &[("org", "acme"), ("seat_id", jane["id"].as_str().unwrap())],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 403, "{refused}");
+    assert_eq!(
+        seats(&app, &org, &paid).await["seats"][0]["status"],
+        "claimed"
+    );
+}
