@@ -5,6 +5,10 @@
 //!
 //! A token that is unknown, expired or of another organization sets no cookie; the page it lands
 //! on says the link has expired. Any other request passes through untouched.
+//!
+//! The link is a credential, as Polar's is: whoever follows it is signed in as its session, even
+//! if another site sent them there with a link of its own (a browser signed in as someone else
+//! would then act as them: the page always says who is signed in). Only its holder should get it.
 
 use axum::{
     extract::{Request, State},

@@ -43,10 +43,12 @@ pub const SESSION_COOKIE: &str = "seatkeeper_session";
 #[cfg(feature = "ssr")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SameSite {
-    /// None: for the dashboard's access token.
+    /// Sent with no request another site starts: the dashboard's access token.
     Strict,
-    /// Top-level navigations only (a link from the merchant's app lands signed in); never a
-    /// cross-site POST, and server functions also check `Origin`.
+    /// Also sent on another site's top-level links (the merchant's app sends its customer to the
+    /// portal signed in): the portal session, claimed or signed in. Never sent with another site's
+    /// POST; server functions refuse those anyway (`CrossSiteRequest`, `server/src/limits.rs`),
+    /// which is what keeps this cookie safe.
     Lax,
 }
 

@@ -98,6 +98,69 @@ pub async fn portal_resend(org: String, seat_id: String) -> Result<String, AppEr
     result
 }
 
+/// What changing the subscription's seat count to `seats` would do (nothing is written).
+#[server(prefix = "/api", endpoint = "portal_preview_seats")]
+pub async fn portal_preview_seats(
+    org: String,
+    subscription_id: String,
+    seats: u32,
+) -> Result<crate::model::subscription_update::SeatChangePreview, AppError> {
+    use crate::model::subscription_update::SeatChangePreviewRequest;
+    let call = super::Call::start()?;
+    let caller = call.seat_caller(&org).await?;
+    let id = call.subscription_id(&subscription_id)?;
+    let request = SeatChangePreviewRequest {
+        seats,
+        proration_behavior: None,
+    };
+    call.services
+        .preview_seat_change(&caller, id, request)
+        .await
+        .map_err(|e| call.fail(e))
+}
+
+/// Changes the subscription's seat count (added seats now, prorated; removed ones at the
+/// renewal); answers the product's name.
+#[server(prefix = "/api", endpoint = "portal_change_seats")]
+pub async fn portal_change_seats(
+    org: String,
+    subscription_id: String,
+    seats: u32,
+) -> Result<String, AppError> {
+    use crate::model::subscription_update::CustomerSubscriptionUpdate;
+    let call = super::Call::start()?;
+    let change = CustomerSubscriptionUpdate {
+        seats: Some(seats),
+        ..CustomerSubscriptionUpdate::default()
+    };
+    let result = call
+        .change_subscription(&org, &subscription_id, change)
+        .await;
+    call.back_to_portal(&org, result.is_ok());
+    result
+}
+
+/// Cancels the subscription at the period's end (`cancel` true) or takes the cancellation back;
+/// answers the product's name and `cancel`.
+#[server(prefix = "/api", endpoint = "portal_cancellation")]
+pub async fn portal_cancellation(
+    org: String,
+    subscription_id: String,
+    cancel: bool,
+) -> Result<(String, bool), AppError> {
+    use crate::model::subscription_update::CustomerSubscriptionUpdate;
+    let call = super::Call::start()?;
+    let change = CustomerSubscriptionUpdate {
+        cancel_at_period_end: Some(cancel),
+        ..CustomerSubscriptionUpdate::default()
+    };
+    let result = call
+        .change_subscription(&org, &subscription_id, change)
+        .await;
+    call.back_to_portal(&org, result.is_ok());
+    result.map(|name| (name, cancel))
+}
+
 /// Signs out: the session cookie is dropped (the session itself ends at its expiry).
 #[server(prefix = "/api", endpoint = "portal_sign_out")]
 pub async fn portal_sign_out(org: String) -> Result<(), AppError> {
@@ -114,6 +177,31 @@ impl super::Call {
         Ok(crate::server::service::SeatCaller::Portal(
             self.portal_caller(org).await?,
         ))
+    }
+
+    fn subscription_id(&self, raw: &str) -> Result<crate::model::SubscriptionId, AppError> {
+        raw.parse().map_err(|_| {
+            self.fail(crate::server::service::ServiceError::not_found(
+                "Subscription",
+            ))
+        })
+    }
+
+    /// Applies `change` to the session's subscription as the REST portal does; the product's name.
+    async fn change_subscription(
+        &self,
+        org: &str,
+        subscription_id: &str,
+        change: crate::model::subscription_update::CustomerSubscriptionUpdate,
+    ) -> Result<String, AppError> {
+        let caller = self.portal_caller(org).await?;
+        let id = self.subscription_id(subscription_id)?;
+        let subscription = self
+            .services
+            .portal_update_subscription(&caller, id, change)
+            .await
+            .map_err(|e| self.fail(e))?;
+        Ok(subscription.product.product.name)
     }
 
     fn seat_id(&self, raw: &str) -> Result<crate::model::SeatId, AppError> {

@@ -5,10 +5,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Email, OrderId, SeatId, SubscriptionId,
+    Currency, Email, MinorUnits, OrderId, SeatId, SubscriptionId,
     billing::SubscriptionStatus,
+    product::RecurringInterval,
     seat::{CustomerSeat, SeatStatus},
+    subscription_update::SeatChangePreview,
 };
+use crate::domain::pricing::{ProductPricing, SeatTier, SeatTierType, SeatTiers, TierError};
 
 /// The signed-in person and their team's pools.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -33,6 +36,76 @@ pub struct PortalPool {
     /// The seat count a decrease scheduled for the renewal, if any.
     pub scheduled_seats: Option<u32>,
     pub seats: Vec<PortalSeat>,
+    /// How the seat count may change, for a subscription that can change (none for an order).
+    pub terms: Option<SeatTerms>,
+}
+
+/// What the page needs to price a seat count in the browser, with the same code the server bills
+/// with, and to offer the subscription's changes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeatTerms {
+    pub currency: Currency,
+    pub recurring_interval: RecurringInterval,
+    pub tier_type: SeatTierType,
+    pub tiers: Vec<SeatTier>,
+    pub fixed: Option<MinorUnits>,
+    /// The seats paid for now.
+    pub seats: u32,
+    /// Cancelled at the period's end (it can be resumed until then).
+    pub cancel_at_period_end: bool,
+}
+
+impl SeatTerms {
+    /// The pricing the server bills with, rebuilt from the tiers.
+    pub fn pricing(&self) -> Result<ProductPricing, TierError> {
+        Ok(ProductPricing {
+            tiers: SeatTiers::new(self.tier_type, self.tiers.clone())?,
+            fixed: self.fixed,
+        })
+    }
+
+    /// "12 seats: $96.00 / month", or why that count cannot be bought.
+    pub fn price_text(&self, seats: u32) -> String {
+        let per = match self.recurring_interval {
+            RecurringInterval::Month => "month",
+            RecurringInterval::Year => "year",
+        };
+        match self.pricing().map(|pricing| pricing.amount_for(seats)) {
+            Ok(Ok(amount)) => format!(
+                "{seats} {}: {} / {per}",
+                if seats == 1 { "seat" } else { "seats" },
+                self.currency.format(amount)
+            ),
+            _ => format!("{seats} seats cannot be bought with this plan."),
+        }
+    }
+}
+
+/// A seat-count change as the page says it, from the server's preview (a change that applies at
+/// the renewal applies when the next period starts).
+pub fn preview_text(preview: &SeatChangePreview) -> String {
+    let money = |amount: MinorUnits| preview.currency.format(amount);
+    let seats = preview.seats;
+    if preview.applies_at >= preview.next_renewal_at {
+        format!(
+            "{seats} seats from the renewal on {}, for {} per period. Nothing is charged now.",
+            day(preview.applies_at),
+            money(preview.amount)
+        )
+    } else if preview.due_now.0 > 0 {
+        format!(
+            "{seats} seats from now, for {} per period. Charged now for the rest of this period: {}.",
+            money(preview.amount),
+            money(preview.due_now)
+        )
+    } else {
+        format!(
+            "{seats} seats from now, for {} per period. The next renewal on {} bills {}.",
+            money(preview.amount),
+            day(preview.next_renewal_at),
+            money(preview.next_renewal_amount)
+        )
+    }
 }
 
 /// Where a pool stands, as the page says it.
@@ -172,9 +245,14 @@ pub fn day(at: DateTime<Utc>) -> String {
     at.format("%B %-d, %Y").to_string()
 }
 
-/// "Dec 30, 2026, 14:05 UTC".
-pub fn moment(at: DateTime<Utc>) -> String {
-    at.format("%b %-d, %Y, %H:%M UTC").to_string()
+/// "Dec 30, 2026".
+pub fn short_day(at: DateTime<Utc>) -> String {
+    at.format("%b %-d, %Y").to_string()
+}
+
+/// "Dec 30, 14:05 UTC" (an invitation link's hour matters: it lasts a day).
+pub fn short_moment(at: DateTime<Utc>) -> String {
+    at.format("%b %-d, %H:%M UTC").to_string()
 }
 
 #[cfg(test)]

@@ -3,31 +3,47 @@
 //! invitation, revoke access (after a confirmation step), filter by status.
 //!
 //! The session is the HttpOnly cookie a sign-in link (`?customer_session_token=...`, moved into the
-//! cookie by the server before the page renders) or a claim left. A member who manages no seats is
-//! sent to their own seats. Everything works without JavaScript (forms post and come back);
+//! cookie by the server before the page renders) or a claim left. A member who manages no seats
+//! gets a link to their own seats. Everything works without JavaScript (forms post and come back);
 //! hydrated, actions run in place and announce their result in a live region.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::{
+    components::Form,
+    hooks::{use_params_map, use_query_map},
+};
 
 use crate::{
-    api::portal::{PortalInvite, PortalResend, PortalRevoke, PortalSignOut, get_portal_overview},
+    api::portal::{
+        PortalCancellation, PortalChangeSeats, PortalInvite, PortalResend, PortalRevoke,
+        PortalSignOut, get_portal_overview, portal_preview_seats,
+    },
     components::hydration::HydrationMarker,
     model::{
         AppError,
-        portal_view::{PortalOverview, PortalPool, PortalSeat, SeatView, moment},
+        portal_view::{
+            PortalOverview, PortalPool, PortalSeat, SeatTerms, SeatView, preview_text, short_day,
+            short_moment,
+        },
+        subscription_update::SeatChangePreview,
     },
     server_fn_error_text,
 };
 
-/// The page's actions, shared by every pool's table.
+/// The page's actions, shared by every pool.
 #[derive(Clone, Copy)]
 struct Actions {
     invite: ServerAction<PortalInvite>,
     revoke: ServerAction<PortalRevoke>,
     resend: ServerAction<PortalResend>,
+    change_seats: ServerAction<PortalChangeSeats>,
+    cancellation: ServerAction<PortalCancellation>,
 }
+
+/// A seat-count change asked for by the page's address (`?preview={subscription}&seats=N`, what
+/// the "Preview change" form sends, with or without JavaScript) and the server's answer.
+type Preview = Option<(String, u32, Result<SeatChangePreview, AppError>)>;
 
 #[component]
 pub fn PortalPage() -> impl IntoView {
@@ -38,6 +54,8 @@ pub fn PortalPage() -> impl IntoView {
         invite: ServerAction::<PortalInvite>::new(),
         revoke: ServerAction::<PortalRevoke>::new(),
         resend: ServerAction::<PortalResend>::new(),
+        change_seats: ServerAction::<PortalChangeSeats>::new(),
+        cancellation: ServerAction::<PortalCancellation>::new(),
     };
     let sign_out = ServerAction::<PortalSignOut>::new();
     // Read again after every action, so the tables show what the server now holds.
@@ -48,10 +66,26 @@ pub fn PortalPage() -> impl IntoView {
                 actions.invite.version().get(),
                 actions.revoke.version().get(),
                 actions.resend.version().get(),
+                actions.change_seats.version().get(),
+                actions.cancellation.version().get(),
                 sign_out.version().get(),
             )
         },
         |(org, ..)| get_portal_overview(org),
+    );
+    let asked = move || {
+        let query = query.read();
+        let subscription = query.get("preview")?;
+        let seats = query.get("seats")?.trim().parse::<u32>().ok()?;
+        Some((subscription, seats))
+    };
+    let preview = Resource::new(
+        move || (org(), asked()),
+        |(org, asked)| async move {
+            let (subscription, seats) = asked?;
+            let answer = portal_preview_seats(org, subscription.clone(), seats).await;
+            Some((subscription, seats, answer))
+        },
     );
     // What the last action did, said in the live region.
     let outcome = RwSignal::new(None::<Result<String, String>>);
@@ -88,6 +122,29 @@ pub fn PortalPage() -> impl IntoView {
             outcome.set(Some(said));
         }
     });
+    Effect::new(move |_| {
+        if let Some(said) = said(
+            "Seat count changed for",
+            "Could not change the seat count",
+            actions.change_seats.value().get(),
+        ) {
+            outcome.set(Some(said));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = actions.cancellation.value().get() {
+            outcome.set(Some(match result {
+                Ok((name, true)) => Ok(format!(
+                    "{name} is cancelled: its seats last until the period ends."
+                )),
+                Ok((name, false)) => Ok(format!("{name} renews again.")),
+                Err(err) => Err(format!(
+                    "Could not change the cancellation: {}",
+                    server_fn_error_text(&err)
+                )),
+            }));
+        }
+    });
     let failed_without_script = move || query.read().get("failed").is_some();
     let link_expired = move || query.read().get("signin").is_some_and(|v| v == "expired");
     view! {
@@ -99,13 +156,17 @@ pub fn PortalPage() -> impl IntoView {
                     {move || {
                         overview.get().map(|result| match result {
                             Ok(overview) if overview.manages_seats => {
+                                let preview = preview.get().flatten();
                                 view! {
-                                    <Console overview org=org() actions sign_out outcome failed=failed_without_script() />
+                                    <Console overview org=org() actions sign_out outcome preview failed=failed_without_script() />
                                 }
                                     .into_any()
                             }
                             Ok(overview) => view! { <MemberOnly overview org=org() /> }.into_any(),
-                            Err(_) => view! { <SignedOut link_expired=link_expired() /> }.into_any(),
+                            Err(err) if err.error == "Unauthorized" => {
+                                view! { <SignedOut link_expired=link_expired() /> }.into_any()
+                            }
+                            Err(err) => view! { <Unavailable err /> }.into_any(),
                         })
                     }}
                 </Transition>
@@ -121,6 +182,7 @@ fn Console(
     actions: Actions,
     sign_out: ServerAction<PortalSignOut>,
     outcome: RwSignal<Option<Result<String, String>>>,
+    preview: Preview,
     failed: bool,
 ) -> impl IntoView {
     let PortalOverview {
@@ -166,7 +228,12 @@ fn Console(
             pools
                 .into_iter()
                 .enumerate()
-                .map(|(i, pool)| view! { <Pool pool index=i org=org.clone() actions /> })
+                .map(|(i, pool)| {
+                    let preview = preview.clone().filter(|(id, ..)| {
+                        pool.subscription_id.is_some_and(|s| s.to_string() == *id)
+                    });
+                    view! { <Pool pool index=i org=org.clone() actions preview /> }.into_any()
+                })
                 .collect_view()
                 .into_any()
         }}
@@ -174,7 +241,13 @@ fn Console(
 }
 
 #[component]
-fn Pool(pool: PortalPool, index: usize, org: String, actions: Actions) -> impl IntoView {
+fn Pool(
+    pool: PortalPool,
+    index: usize,
+    org: String,
+    actions: Actions,
+    preview: Preview,
+) -> impl IntoView {
     let heading = format!("pool-{index}");
     let labelled_by = heading.clone();
     let invite_org = org.clone();
@@ -192,6 +265,23 @@ fn Pool(pool: PortalPool, index: usize, org: String, actions: Actions) -> impl I
     let filter = RwSignal::new(String::new());
     let seats = StoredValue::new(pool.seats);
     let email_id = format!("invite-{index}");
+    let change = match (pool.terms.clone(), pool.subscription_id) {
+        (Some(terms), Some(subscription)) => Some(
+            view! {
+                <ChangeSeats
+                    terms
+                    scheduled=pool.scheduled_seats
+                    subscription=subscription.to_string()
+                    index
+                    org=org.clone()
+                    actions
+                    preview
+                />
+            }
+            .into_any(),
+        ),
+        _ => None,
+    };
     let filter_id = format!("filter-{index}");
     view! {
         <section class="card pool" aria-labelledby=labelled_by data-testid="pool">
@@ -202,6 +292,7 @@ fn Pool(pool: PortalPool, index: usize, org: String, actions: Actions) -> impl I
             <p class="usage" data-testid="pool-usage">{usage.clone()}</p>
             <progress max=pool.total_seats value=used aria-label=usage></progress>
             {scheduled.map(|text| view! { <p class="muted">{text}</p> })}
+            {change}
             {if free > 0 {
                 view! {
                     <ActionForm action=actions.invite attr:class="invite">
@@ -249,9 +340,11 @@ fn Pool(pool: PortalPool, index: usize, org: String, actions: Actions) -> impl I
                         </div>
                         <SeatTable seats filter org actions />
                     }
+                    .into_any()
                 })}
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -281,7 +374,7 @@ fn SeatTable(
                         <th scope="col">"Email"</th>
                         <th scope="col">"Status"</th>
                         <th scope="col">"Invited"</th>
-                        <th scope="col">"Claimed or revoked"</th>
+                        <th scope="col">"Details"</th>
                         <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                     </tr>
                 </thead>
@@ -289,19 +382,23 @@ fn SeatTable(
             </table>
         </div>
     }
+    .into_any()
 }
 
 #[component]
 fn SeatRow(seat: PortalSeat, org: String, actions: Actions) -> impl IntoView {
     let status = seat.status;
     let when = seat
-        .claimed_at
-        .map(|at| format!("Claimed {}", moment(at)))
-        .or_else(|| seat.revoked_at.map(|at| format!("Revoked {}", moment(at))))
+        .revoked_at
+        .map(|at| format!("Revoked {}", short_day(at)))
+        .or_else(|| {
+            seat.claimed_at
+                .map(|at| format!("Claimed {}", short_day(at)))
+        })
         .or_else(|| {
             seat.invitation_expires_at.map(|at| match status {
-                SeatView::Expired => format!("Invitation expired {}", moment(at)),
-                _ => format!("Invitation valid until {}", moment(at)),
+                SeatView::Expired => format!("Link expired {}", short_moment(at)),
+                _ => format!("Link valid until {}", short_moment(at)),
             })
         })
         .unwrap_or_default();
@@ -312,9 +409,9 @@ fn SeatRow(seat: PortalSeat, org: String, actions: Actions) -> impl IntoView {
         <tr data-testid="seat" data-status=status.key()>
             <td data-label="Email">{email.clone()}</td>
             <td data-label="Status"><span class=format!("badge {}", status.key())>{status.label()}</span></td>
-            <td data-label="Invited">{moment(seat.invited_at)}</td>
-            <td data-label="Claimed or revoked">{when}</td>
-            <td class="actions">
+            <td data-label="Invited" class="when">{short_day(seat.invited_at)}</td>
+            <td data-label="Details">{when}</td>
+            <td><div class="row-actions">
                 {status
                     .can_resend()
                     .then(|| {
@@ -353,9 +450,119 @@ fn SeatRow(seat: PortalSeat, org: String, actions: Actions) -> impl IntoView {
                             </details>
                         }
                     })}
-            </td>
+            </div></td>
         </tr>
     }
+    .into_any()
+}
+
+/// The subscription's seat count (priced live as it is typed, previewed exactly by the server
+/// before it is confirmed) and its cancellation.
+#[component]
+fn ChangeSeats(
+    terms: SeatTerms,
+    scheduled: Option<u32>,
+    subscription: String,
+    index: usize,
+    org: String,
+    actions: Actions,
+    preview: Preview,
+) -> impl IntoView {
+    let current = terms.seats;
+    let asked = preview.as_ref().map(|(_, seats, _)| *seats);
+    // A preview of what is already in place (done, or scheduled) has nothing left to confirm.
+    let preview = preview.filter(|(_, seats, _)| *seats != current && Some(*seats) != scheduled);
+    let open = preview.is_some();
+    let count = RwSignal::new(asked.unwrap_or(current));
+    let cancelled = terms.cancel_at_period_end;
+    let terms = StoredValue::new(terms);
+    let live_price = move || terms.with_value(|terms| terms.price_text(count.get()));
+    let seats_id = format!("seats-{index}");
+    let action = format!("/{org}/portal");
+    let (confirm_org, confirm_subscription) = (org.clone(), subscription.clone());
+    let preview_subscription = subscription.clone();
+    let confirm = preview.map(|(_, seats, answer)| match answer {
+        Ok(preview) => {
+            let text = preview_text(&preview);
+            view! {
+                <div class="preview" data-testid="seat-preview">
+                    <p>{text}</p>
+                    <ActionForm action=actions.change_seats>
+                        <input type="hidden" name="org" value=confirm_org />
+                        <input type="hidden" name="subscription_id" value=confirm_subscription />
+                        <input type="hidden" name="seats" value=seats.to_string() />
+                        <button type="submit" disabled=move || actions.change_seats.pending().get()>
+                            {move || if actions.change_seats.pending().get() { "Changing…" } else { "Confirm change" }}
+                        </button>
+                    </ActionForm>
+                </div>
+            }
+            .into_any()
+        }
+        Err(err) => view! {
+            <p class="error" role="alert">
+                {format!("That change is not possible: {}", server_fn_error_text(&err))}
+            </p>
+        }
+        .into_any(),
+    });
+    let cancel_label = if cancelled {
+        "Resume subscription"
+    } else {
+        "Cancel subscription"
+    };
+    let count_form = (!cancelled).then(|| {
+        view! {
+            <Form method="get" action=action noscroll=true replace=true attr:class="seat-count">
+                <input type="hidden" name="preview" value=preview_subscription />
+                <div class="field">
+                    <label for=seats_id.clone()>"Seats"</label>
+                    <input
+                        id=seats_id
+                        name="seats"
+                        type="number"
+                        min="1"
+                        required
+                        value=count.get_untracked().to_string()
+                        on:input=move |ev| {
+                            if let Ok(seats) = event_target_value(&ev).trim().parse() {
+                                count.set(seats);
+                            }
+                        }
+                    />
+                </div>
+                <p class="price" data-testid="live-price" aria-live="polite">{live_price}</p>
+                <button type="submit" class="secondary">"Preview change"</button>
+            </Form>
+        }
+    });
+    view! {
+        <details class="change" open=open>
+            <summary>"Change seats or cancel"</summary>
+            {count_form}
+            {confirm}
+            <ActionForm action=actions.cancellation attr:class="cancellation">
+                <input type="hidden" name="org" value=org />
+                <input type="hidden" name="subscription_id" value=subscription />
+                <input type="hidden" name="cancel" value=(!cancelled).to_string() />
+                <p class="muted">
+                    {if cancelled {
+                        "Resuming keeps the subscription and its seats renewing as before."
+                    } else {
+                        "Cancelling keeps every seat until the period ends; nothing renews after."
+                    }}
+                </p>
+                <button
+                    type="submit"
+                    class=if cancelled { "secondary" } else { "danger" }
+                    disabled=move || actions.cancellation.pending().get()
+                >
+                    {cancel_label}
+                </button>
+            </ActionForm>
+        </details>
+    }
+    .into_any()
 }
 
 /// A member without seat management: their own seats are on `/portal/seats`.
@@ -366,6 +573,17 @@ fn MemberOnly(overview: PortalOverview, org: String) -> impl IntoView {
             <h1>"Your seats"</h1>
             <p>{format!("Signed in as {}. Your team's billing manager manages its seats.", overview.email)}</p>
             <a class="button" href=format!("/{org}/portal/seats")>"See your seats and benefits"</a>
+        </section>
+    }
+}
+
+#[component]
+fn Unavailable(err: AppError) -> impl IntoView {
+    view! {
+        <section class="card" role="alert">
+            <h1>"Your seats could not be loaded"</h1>
+            <p>{server_fn_error_text(&err)}</p>
+            <p>"Try again in a moment."</p>
         </section>
     }
 }

@@ -13,6 +13,7 @@ both_backends!(
     a_portal_link_signs_in_by_cookie_and_leaves_the_address_without_its_token,
     the_portal_invites_resends_and_revokes_as_the_session_and_refuses_other_sites,
     a_member_sees_no_seat_management_and_cannot_act_on_seats,
+    the_portal_previews_a_seat_count_exactly_as_the_api_then_changes_it_and_cancels,
 );
 
 /// The `customer_portal_url` of a new session of the paid checkout's customer (its owner), as a
@@ -289,4 +290,90 @@ async fn a_member_sees_no_seat_management_and_cannot_act_on_seats(backend: Backe
         seats(&app, &org, &paid).await["seats"][0]["status"],
         "claimed"
     );
+}
+
+async fn the_portal_previews_a_seat_count_exactly_as_the_api_then_changes_it_and_cancels(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let paid = buy(&app, &org, 2, Some("month")).await;
+    let (_, token) = portal_link(&app, &org, &paid, None).await;
+    let subscription = paid["subscription_id"].as_str().unwrap();
+    let form = |seats: &'static str| {
+        [
+            ("org", "acme"),
+            ("subscription_id", subscription),
+            ("seats", seats),
+        ]
+    };
+
+    let (status, preview) =
+        json(call(&app, "portal_preview_seats", Some(&token), &form("4")).await).await;
+    assert_eq!(status, 200, "{preview}");
+    let (status, rest) = json(
+        app.post_as(
+            &token,
+            &format!("/v1/customer-portal/subscriptions/{subscription}/change-preview"),
+            &json!({"seats": 4}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{rest}");
+    assert_eq!(preview, rest, "the page's preview is the API's");
+    // The page asked for it by its address shows it, with the button that confirms it.
+    let page = app
+        .client
+        .get(app.url(&format!("/acme/portal?preview={subscription}&seats=4")))
+        .header("cookie", format!("seatkeeper_session={token}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("4 seats from now") && page.contains("Confirm change"),
+        "{page}"
+    );
+
+    let (status, said) =
+        json(call(&app, "portal_change_seats", Some(&token), &form("4")).await).await;
+    assert_eq!((status, said), (200, json!("Team plan")));
+    let path = format!("/v1/subscriptions/{subscription}");
+    let (_, now) = json(app.get_as(&org.token, &path).await).await;
+    assert_eq!(now["seats"], 4);
+    let (status, _) = json(call(&app, "portal_change_seats", Some(&token), &form("0")).await).await;
+    assert_eq!(status, 422);
+
+    let cancel = |value: &'static str| {
+        [
+            ("org", "acme"),
+            ("subscription_id", subscription),
+            ("cancel", value),
+        ]
+    };
+    let (status, said) =
+        json(call(&app, "portal_cancellation", Some(&token), &cancel("true")).await).await;
+    assert_eq!((status, said), (200, json!(["Team plan", true])));
+    let (_, now) = json(app.get_as(&org.token, &path).await).await;
+    assert_eq!(now["cancel_at_period_end"], true);
+    let (status, said) =
+        json(call(&app, "portal_cancellation", Some(&token), &cancel("false")).await).await;
+    assert_eq!((status, said), (200, json!(["Team plan", false])));
+    let (_, now) = json(app.get_as(&org.token, &path).await).await;
+    assert_eq!(now["cancel_at_period_end"], false);
+
+    // A member may look, not change.
+    let mut body = assign_body(&paid, "jane@globex.example");
+    body["immediate_claim"] = json!(true);
+    let (_, jane) = json(app.post_as(&org.token, "/v1/customer-seats", &body).await).await;
+    let (_, member) = portal_link(&app, &org, &paid, Some(&jane["member_id"])).await;
+    let (status, _) =
+        json(call(&app, "portal_change_seats", Some(&member), &form("5")).await).await;
+    assert_eq!(status, 403);
+    let (status, _) =
+        json(call(&app, "portal_cancellation", Some(&member), &cancel("true")).await).await;
+    assert_eq!(status, 403);
 }

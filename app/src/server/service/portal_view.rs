@@ -7,7 +7,8 @@ use crate::model::{
     PageRequest,
     billing::{CustomerOrder, CustomerSubscription, ProductBillingType, SubscriptionStatus},
     customer::MemberRole,
-    portal_view::{PoolState, PortalOverview, PortalPool, PortalSeat},
+    portal_view::{PoolState, PortalOverview, PortalPool, PortalSeat, SeatTerms},
+    product::ProductPrice,
     seat::{SeatPool, SeatsList},
 };
 use crate::server::store::{OrderFilter, StoreError, SubscriptionFilter};
@@ -42,7 +43,7 @@ impl Services {
             let page = PageRequest::within(None, None, POOLS_SHOWN, POOLS_SHOWN)
                 .map_err(ServiceError::Validation)?;
             let subscriptions = self
-                .portal_subscriptions(caller, SubscriptionFilter::default(), page)
+                .portal_subscriptions(caller, live_subscriptions(), page)
                 .await?
                 .items;
             for subscription in subscriptions.iter().filter(|s| is_live(s)) {
@@ -94,6 +95,21 @@ impl Services {
     }
 }
 
+/// The subscriptions the query asks for: those that may still have seats to manage (checked again
+/// by [`is_live`], which also drops ended ones).
+fn live_subscriptions() -> SubscriptionFilter {
+    SubscriptionFilter {
+        statuses: vec![
+            SubscriptionStatus::Active,
+            SubscriptionStatus::Trialing,
+            SubscriptionStatus::PastDue,
+            SubscriptionStatus::Unpaid,
+            SubscriptionStatus::Paused,
+        ],
+        ..SubscriptionFilter::default()
+    }
+}
+
 /// A subscription that still has seats to manage.
 fn is_live(subscription: &CustomerSubscription) -> bool {
     subscription.core.ended_at.is_none()
@@ -133,7 +149,37 @@ fn subscription_pool(
             .as_ref()
             .and_then(|update| update.seats),
         seats: list.seats.iter().map(|s| PortalSeat::of(s, now)).collect(),
+        terms: seat_terms(subscription),
     }
+}
+
+/// How an active (or trialing) subscription's seats may change: its seat price's tiers.
+fn seat_terms(subscription: &CustomerSubscription) -> Option<SeatTerms> {
+    let core = &subscription.core;
+    if !matches!(
+        core.status,
+        SubscriptionStatus::Active | SubscriptionStatus::Trialing
+    ) {
+        return None;
+    }
+    let prices = &subscription.prices;
+    let seat_price = prices.iter().find_map(|price| match price {
+        ProductPrice::SeatBased(seat) => Some(seat),
+        ProductPrice::Fixed(_) => None,
+    })?;
+    let fixed = prices.iter().find_map(|price| match price {
+        ProductPrice::Fixed(fixed) => Some(fixed.price_amount),
+        ProductPrice::SeatBased(_) => None,
+    });
+    Some(SeatTerms {
+        currency: core.currency.clone(),
+        recurring_interval: core.recurring_interval,
+        tier_type: seat_price.seat_tiers.seat_tier_type,
+        tiers: seat_price.seat_tiers.tiers.clone(),
+        fixed,
+        seats: core.seats,
+        cancel_at_period_end: core.cancel_at_period_end,
+    })
 }
 
 fn order_pool(
@@ -150,5 +196,6 @@ fn order_pool(
         available_seats: list.available_seats,
         scheduled_seats: None,
         seats: list.seats.iter().map(|s| PortalSeat::of(s, now)).collect(),
+        terms: None,
     }
 }

@@ -8,8 +8,9 @@
 //!   while the previous writer held the database), each still its own guarded update answered with
 //!   its own row. On PostgreSQL a validation that only counts (no `increment_usage`) commits
 //!   asynchronously ([`VALIDATE_COUNT_ONLY`]): visible to every process at once,
-//!   written to disk within the WAL writer's delay instead of before the answer, so a crash of the
-//!   database itself can forget the last fraction of a second of validation counts (as SQLite's
+//!   written to disk within three times the WAL writer's delay (600 ms by default) instead of before
+//!   the answer, so a crash of the database server or its machine (or a failover) can forget the
+//!   last fraction of a second of validation counts and `last_validated_at` (as SQLite's
 //!   `synchronous = NORMAL` can forget its last commits), never a key, a usage or anything else.
 
 use std::{
@@ -191,8 +192,8 @@ impl ValidationQueue {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Commits every queued validation in one transaction, in the order they queued. If one fails,
-    /// none is counted and each is told (the failing one its own error).
+    /// Commits every queued validation (at most [`MAX_BATCH`]) in one transaction, in the order
+    /// they queued. If one fails, none is counted and each is told so (503: retrying is safe).
     fn flush(self, db: Db) -> Pin<Box<dyn Future<Output = ()> + Send>> {
         // Boxed: a flush may start the next one, and a recursive `async fn` has no nameable type.
         Box::pin(async move {
@@ -200,7 +201,8 @@ impl ValidationQueue {
                 Ok(tx) => tx,
                 Err(err) => {
                     let message = err.to_string();
-                    for queued in std::mem::take(&mut *self.lock()) {
+                    let queued = std::mem::take(&mut *self.lock());
+                    for queued in queued {
                         let _ = queued.answer.send(Err(rolled_back(&message)));
                     }
                     return;
