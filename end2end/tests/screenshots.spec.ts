@@ -63,6 +63,9 @@ test('the billing manager\'s portal, in light, dark and on a phone', async ({ pa
   }
   await page.goto(await portalLink(request, org, paid));
   await expect(page.getByRole('heading', { level: 1, name: "Your team's seats" })).toBeVisible();
+  // With a seat-count preview asked for, its section opens.
+  await page.goto(`/${org.slug}/portal?preview=${paid.subscription_id}&seats=5`);
+  await expect(page.getByTestId('seat-preview')).toBeVisible();
   await waitForHydration(page);
   await page.getByText('Revoke…').first().click();
   await shoot(page, 'portal');

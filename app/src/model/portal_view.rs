@@ -38,6 +38,34 @@ pub struct PortalPool {
     pub seats: Vec<PortalSeat>,
     /// How the seat count may change, for a subscription that can change (none for an order).
     pub terms: Option<SeatTerms>,
+    /// The pool's orders, newest first (the one-time order itself, or the subscription's).
+    pub orders: Vec<PortalOrder>,
+    /// The newest entries of the pool's seat history, newest first.
+    pub history: Vec<PortalHistoryEntry>,
+    /// How many entries the whole history has.
+    pub history_total: u64,
+}
+
+/// One order of a pool, as the page lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PortalOrder {
+    pub created_at: DateTime<Utc>,
+    /// "Purchase", "Subscription start", "Renewal", "Seat change".
+    pub reason: String,
+    pub seats: u32,
+    /// The total, formatted in its currency ("$45.00").
+    pub total: String,
+}
+
+/// One entry of a pool's seat history: who did what to whose seat, when.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PortalHistoryEntry {
+    pub at: DateTime<Utc>,
+    pub email: Email,
+    /// "Invited", "Claimed", "Invitation resent", "Revoked".
+    pub action: String,
+    /// "by the merchant", "by the billing manager", "by the member", "by Seatkeeper".
+    pub by: String,
 }
 
 /// What the page needs to price a seat count in the browser, with the same code the server bills

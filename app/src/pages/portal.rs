@@ -23,8 +23,8 @@ use crate::{
     model::{
         AppError,
         portal_view::{
-            PortalOverview, PortalPool, PortalSeat, SeatTerms, SeatView, preview_text, short_day,
-            short_moment,
+            PortalHistoryEntry, PortalOrder, PortalOverview, PortalPool, PortalSeat, SeatTerms,
+            SeatView, preview_text, short_day, short_moment,
         },
         subscription_update::SeatChangePreview,
     },
@@ -292,7 +292,6 @@ fn Pool(
             <p class="usage" data-testid="pool-usage">{usage.clone()}</p>
             <progress max=pool.total_seats value=used aria-label=usage></progress>
             {scheduled.map(|text| view! { <p class="muted">{text}</p> })}
-            {change}
             {if free > 0 {
                 view! {
                     <ActionForm action=actions.invite attr:class="invite">
@@ -342,6 +341,8 @@ fn Pool(
                     }
                     .into_any()
                 })}
+            <Records orders=pool.orders history=pool.history history_total=pool.history_total />
+            {change}
         </section>
     }
     .into_any()
@@ -452,6 +453,77 @@ fn SeatRow(seat: PortalSeat, org: String, actions: Actions) -> impl IntoView {
                     })}
             </div></td>
         </tr>
+    }
+    .into_any()
+}
+
+/// A pool's orders and the newest entries of its seat history, each behind a disclosure.
+#[component]
+fn Records(
+    orders: Vec<PortalOrder>,
+    history: Vec<PortalHistoryEntry>,
+    history_total: u64,
+) -> impl IntoView {
+    let order_count = orders.len();
+    let shown = history.len();
+    let orders = (!orders.is_empty()).then(|| {
+        view! {
+            <details class="records">
+                <summary>{format!("Orders ({order_count})")}</summary>
+                <div class="table-scroll">
+                    <table class="data">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Date"</th>
+                                <th scope="col">"Reason"</th>
+                                <th scope="col">"Seats"</th>
+                                <th scope="col">"Total"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {orders
+                                .into_iter()
+                                .map(|order| {
+                                    view! {
+                                        <tr data-testid="order">
+                                            <td data-label="Date" class="when">{short_day(order.created_at)}</td>
+                                            <td data-label="Reason">{order.reason}</td>
+                                            <td data-label="Seats">{order.seats}</td>
+                                            <td data-label="Total">{order.total}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            </details>
+        }
+    });
+    let history = (!history.is_empty()).then(|| {
+        view! {
+            <details class="records">
+                <summary>"Seat history"</summary>
+                <p class="muted">{format!("The newest {shown} of {history_total} changes.")}</p>
+                <ul class="history">
+                    {history
+                        .into_iter()
+                        .map(|entry| {
+                            view! {
+                                <li data-testid="history-entry">
+                                    <span class="when">{short_moment(entry.at)}</span>
+                                    {format!(" {}: {} {}", entry.action, entry.email, entry.by)}
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </details>
+        }
+    });
+    view! {
+        {orders}
+        {history}
     }
     .into_any()
 }

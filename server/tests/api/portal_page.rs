@@ -258,6 +258,26 @@ async fn the_portal_invites_resends_and_revokes_as_the_session_and_refuses_other
         page.contains("joe@globex.example") && page.contains("1 of 2 seats used"),
         "{page}"
     );
+    // The pool's orders and its seat history, newest first, as the session sees them.
+    assert!(
+        page.contains("Orders (1)") && page.contains("Subscription start"),
+        "{page}"
+    );
+    let history = [
+        "Invited: joe@globex.example by the billing manager",
+        "Revoked: jane@globex.example by the billing manager",
+        "Invitation resent: jane@globex.example by the billing manager",
+        "Invited: jane@globex.example by the billing manager",
+    ];
+    let at: Vec<usize> = history
+        .iter()
+        .map(|entry| {
+            page.find(entry)
+                .unwrap_or_else(|| panic!("{entry} missing: {page}"))
+        })
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "newest first: {at:?}");
+    assert!(page.contains("The newest 4 of 4 changes."), "{page}");
 }
 
 async fn a_member_sees_no_seat_management_and_cannot_act_on_seats(backend: Backend) {

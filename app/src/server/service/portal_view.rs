@@ -5,10 +5,16 @@
 use crate::model::page::SEAT_LIST_LIMIT;
 use crate::model::{
     PageRequest,
-    billing::{CustomerOrder, CustomerSubscription, ProductBillingType, SubscriptionStatus},
+    billing::{
+        BillingReason, CustomerOrder, CustomerSubscription, ProductBillingType, SubscriptionStatus,
+    },
     customer::MemberRole,
-    portal_view::{PoolState, PortalOverview, PortalPool, PortalSeat, SeatTerms},
+    portal_view::{
+        PoolState, PortalHistoryEntry, PortalOrder, PortalOverview, PortalPool, PortalSeat,
+        SeatTerms,
+    },
     product::ProductPrice,
+    seat::{ActorType, SeatAction, SeatAuditEntry},
     seat::{SeatPool, SeatsList},
 };
 use crate::server::store::{OrderFilter, StoreError, SubscriptionFilter};
@@ -17,6 +23,8 @@ use super::{Credential, PortalCaller, SeatCaller, ServiceError, Services};
 
 /// At most this many subscriptions and as many orders are shown.
 const POOLS_SHOWN: u32 = 100;
+/// The newest this many entries of a pool's seat history are shown.
+const HISTORY_SHOWN: u32 = 20;
 
 impl Services {
     /// The portal's overview for `caller`: every live subscription and every one-time order of
@@ -49,7 +57,18 @@ impl Services {
             for subscription in subscriptions.iter().filter(|s| is_live(s)) {
                 let pool = SeatPool::Subscription(subscription.core.id);
                 if let Some(seats) = self.portal_seat_list(caller, pool).await? {
-                    pools.push(subscription_pool(subscription, seats, self.now()));
+                    let mut shown = subscription_pool(subscription, seats, self.now());
+                    let of_subscription = OrderFilter {
+                        subscription_ids: vec![subscription.core.id],
+                        ..OrderFilter::default()
+                    };
+                    let orders = self.portal_orders(caller, of_subscription, page).await?;
+                    shown.orders = orders.items.iter().map(order_row).collect();
+                    shown
+                        .orders
+                        .sort_by_key(|order| std::cmp::Reverse(order.created_at));
+                    self.add_history(caller, pool, &mut shown).await?;
+                    pools.push(shown);
                 }
             }
             let one_time = OrderFilter {
@@ -60,7 +79,9 @@ impl Services {
             for order in &orders {
                 let pool = SeatPool::Order(order.core.id);
                 if let Some(seats) = self.portal_seat_list(caller, pool).await? {
-                    pools.push(order_pool(order, seats, self.now()));
+                    let mut shown = order_pool(order, seats, self.now());
+                    self.add_history(caller, pool, &mut shown).await?;
+                    pools.push(shown);
                 }
             }
         }
@@ -70,6 +91,37 @@ impl Services {
             manages_seats,
             pools,
         })
+    }
+
+    /// The newest [`HISTORY_SHOWN`] entries of the pool's seat history (the log pages oldest
+    /// first: its last page), newest first.
+    async fn add_history(
+        &self,
+        caller: &PortalCaller,
+        pool: SeatPool,
+        shown: &mut PortalPool,
+    ) -> Result<(), ServiceError> {
+        let caller = SeatCaller::Portal(caller.clone());
+        let first = PageRequest::within(None, Some(1), 1, 1).map_err(ServiceError::Validation)?;
+        let total = self
+            .seat_audit_log(&caller, pool, first)
+            .await?
+            .pagination
+            .total_count;
+        let last_page = u32::try_from(total.div_ceil(u64::from(HISTORY_SHOWN)))
+            .unwrap_or(u32::MAX)
+            .max(1);
+        let page = PageRequest::within(
+            Some(last_page),
+            Some(HISTORY_SHOWN),
+            HISTORY_SHOWN,
+            HISTORY_SHOWN,
+        )
+        .map_err(ServiceError::Validation)?;
+        let log = self.seat_audit_log(&caller, pool, page).await?;
+        shown.history = log.entries.iter().rev().map(history_row).collect();
+        shown.history_total = total;
+        Ok(())
     }
 
     /// A pool's seats as the seat list answers them (`None` for a pool without seats, e.g. an
@@ -150,6 +202,9 @@ fn subscription_pool(
             .and_then(|update| update.seats),
         seats: list.seats.iter().map(|s| PortalSeat::of(s, now)).collect(),
         terms: seat_terms(subscription),
+        orders: Vec::new(),
+        history: Vec::new(),
+        history_total: 0,
     }
 }
 
@@ -182,6 +237,43 @@ fn seat_terms(subscription: &CustomerSubscription) -> Option<SeatTerms> {
     })
 }
 
+fn order_row(order: &CustomerOrder) -> PortalOrder {
+    let core = &order.core;
+    PortalOrder {
+        created_at: core.created_at,
+        reason: match core.billing_reason {
+            BillingReason::Purchase => "Purchase",
+            BillingReason::SubscriptionCreate => "Subscription start",
+            BillingReason::SubscriptionCycle => "Renewal",
+            BillingReason::SubscriptionUpdate => "Seat change",
+        }
+        .into(),
+        seats: core.seats,
+        total: core.currency.format(core.total_amount),
+    }
+}
+
+fn history_row(entry: &SeatAuditEntry) -> PortalHistoryEntry {
+    PortalHistoryEntry {
+        at: entry.created_at,
+        email: entry.email.clone(),
+        action: match entry.action {
+            SeatAction::Assigned => "Invited",
+            SeatAction::Claimed => "Claimed",
+            SeatAction::Resent => "Invitation resent",
+            SeatAction::Revoked => "Revoked",
+        }
+        .into(),
+        by: match entry.actor_type {
+            ActorType::Organization => "by the merchant",
+            ActorType::Customer => "by the billing manager",
+            ActorType::Member => "by the member",
+            ActorType::System => "by Seatkeeper",
+        }
+        .into(),
+    }
+}
+
 fn order_pool(
     order: &CustomerOrder,
     list: SeatsList,
@@ -197,5 +289,8 @@ fn order_pool(
         scheduled_seats: None,
         seats: list.seats.iter().map(|s| PortalSeat::of(s, now)).collect(),
         terms: None,
+        orders: vec![order_row(order)],
+        history: Vec::new(),
+        history_total: 0,
     }
 }
