@@ -37,6 +37,9 @@ test('the billing manager signs in from the app, invites, resends and revokes a 
   await pool.getByLabel('Show').selectOption('revoked');
   await expect(pool.getByTestId('seat')).toHaveCount(1);
 
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('heading', { name: "You're not signed in" })).toBeVisible();
+
   // Both invitations reached the development mailbox.
   await page.goto('/dev/mailbox');
   await expect(page.locator(`article[data-to="${email}"]`)).toHaveCount(2);

@@ -161,10 +161,17 @@ pub async fn portal_cancellation(
     result.map(|name| (name, cancel))
 }
 
-/// Signs out: the session cookie is dropped (the session itself ends at its expiry).
+/// Signs out: the session ends (its token, which travelled in a link, stops working everywhere)
+/// and its cookie is dropped.
 #[server(prefix = "/api", endpoint = "portal_sign_out")]
 pub async fn portal_sign_out(org: String) -> Result<(), AppError> {
     let call = super::Call::start()?;
+    if let Some(token) = call.session_cookie() {
+        call.services
+            .end_session(&token)
+            .await
+            .map_err(|e| call.fail(e))?;
+    }
     call.drop_session();
     call.back_to_portal(&org, true);
     Ok(())

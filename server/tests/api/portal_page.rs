@@ -121,6 +121,29 @@ async fn a_portal_link_signs_in_by_cookie_and_leaves_the_address_without_its_tok
         assert!(header(&refused, "location").ends_with("/portal?signin=expired"));
         assert!(refused.headers().get("set-cookie").is_none(), "{link}");
     }
+    // Signing out ends the session itself: the token (which travelled in a link) is dead.
+    let (status, _) = json(
+        app.get_as(&token, "/v1/customer-portal/subscriptions")
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let out = call(&app, "portal_sign_out", Some(&token), &[("org", "acme")]).await;
+    assert_eq!(out.status(), 200);
+    let dropped = header(&out, "set-cookie");
+    assert!(
+        dropped.starts_with("seatkeeper_session=;") && dropped.contains("Max-Age=0"),
+        "{dropped}"
+    );
+    let (status, _) = json(
+        app.get_as(&token, "/v1/customer-portal/subscriptions")
+            .await,
+    )
+    .await;
+    assert_eq!(status, 401);
+    let again = app.get(&link).await;
+    assert!(header(&again, "location").ends_with("?signin=expired"));
+
     let signed_out = app.get("/acme/portal?signin=expired").await;
     assert_eq!(signed_out.status(), 200);
     let html = signed_out.text().await.unwrap();

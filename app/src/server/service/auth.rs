@@ -263,6 +263,16 @@ impl SeatCaller {
 }
 
 impl Services {
+    /// Ends a customer or member session (signing out of the portal): its token stops working at
+    /// once, in every process. An unknown or already ended token is not an error.
+    pub async fn end_session(&self, token: &str) -> Result<(), ServiceError> {
+        let Ok(hash) = SESSION_TOKEN.hash(token) else {
+            return Ok(());
+        };
+        self.store().end_session(&hash, self.now()).await?;
+        Ok(())
+    }
+
     /// Authenticates a customer or member session token (`skp_cst_...`).
     #[tracing::instrument(skip_all, err(level = "debug"))]
     pub async fn authenticate_session(&self, token: &str) -> Result<PortalCaller, ServiceError> {

@@ -309,6 +309,13 @@ pub trait CustomerStore: Send + Sync {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<SessionRecord>, StoreError>;
 
+    /// Ends the live session with this token hash now (signing out); false if none was live.
+    async fn end_session(
+        &self,
+        hash: &TokenHash,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError>;
+
     /// When a live session ends, and its return URL.
     async fn live_session_terms(
         &self,

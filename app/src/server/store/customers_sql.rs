@@ -98,6 +98,10 @@ pub(super) const SELECT_LIVE_SESSION: &str = const_format::concatcp!(
     LIVE_SESSION
 );
 
+/// `$1` token hash, `$2` now: a live session ends now.
+pub(super) const END_SESSION: &str =
+    "UPDATE customer_sessions SET expires_at = $2 WHERE token_hash = $1 AND expires_at > $2";
+
 /// When a live session ends and where it returns to.
 pub(super) const SELECT_LIVE_SESSION_TERMS: &str =
     const_format::concatcp!("SELECT s.expires_at, s.return_url", LIVE_SESSION);
@@ -329,6 +333,19 @@ impl CustomerStore for SqlStore {
             .bind(now)
             .fetch_optional(&self.db)
             .await?)
+    }
+
+    async fn end_session(
+        &self,
+        hash: &TokenHash,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        let ended = query(END_SESSION)
+            .bind(hash.as_bytes())
+            .bind(now)
+            .execute(&self.db.writer().await?)
+            .await?;
+        Ok(ended.rows_affected() == 1)
     }
 
     async fn live_session_terms(
