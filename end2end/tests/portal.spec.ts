@@ -117,3 +117,27 @@ test('the billing manager raises the seat count after a preview, then cancels an
   await expect(pool).toContainText('Renews on');
   expect(errors).toEqual([]);
 });
+
+test('the billing manager pastes a list, sees it sorted out, and invites until the pool is full', async ({ page, request }) => {
+  const errors = watchErrors(page);
+  const org = createOrg();
+  const paid = await teamPool(request, org);
+  await page.goto(await portalLink(request, org, paid));
+  await waitForHydration(page);
+  const pool = page.getByTestId('pool');
+  await pool.getByText('Invite many').click();
+  const [a, b, c, d] = ['ava', 'ben', 'cal', 'dot'].map((name) => `${unique(name)}@example.com`);
+  await pool.getByLabel(/^Emails:/).fill(`name,email\nAva,${a}\nBen,${b}\nnot-an-email@\nCal,${c}\nDot,${d}\n${a}`);
+  await expect(pool.getByTestId('invite-plan')).toHaveText(
+    '4 to invite · 1 not emails · 1 already there or repeated. Only 3 seats are free: the first 3 are invited. Not emails: not-an-email@.',
+  );
+  await pool.getByRole('button', { name: 'Invite 4 people' }).click();
+  await expect(pool.getByTestId('invite-summary')).toHaveText(
+    `Invited 3 people. No seat was left for: ${d}. Skipped: not-an-email@, ${a}.`,
+  );
+  await expect(pool.getByTestId('pool-usage')).toHaveText('3 of 3 seats used · 0 free');
+  for (const email of [a, b, c]) {
+    await expect(pool.getByTestId('seat').filter({ hasText: email })).toHaveCount(1);
+  }
+  expect(errors).toEqual([]);
+});

@@ -24,7 +24,10 @@ pub async fn get_portal_overview(org: String) -> Result<PortalOverview, AppError
 /// the invited email.
 #[server(prefix = "/api", endpoint = "portal_invite")]
 pub async fn portal_invite(org: String, pool: String, email: String) -> Result<String, AppError> {
-    use crate::model::{Email, seat::SeatAssign};
+    use crate::model::{
+        Email,
+        seat::{SeatAssign, SeatPool},
+    };
     use crate::server::service::{Credential, SeatCaller, ServiceError};
     let call = super::Call::start()?;
     let result = async {
@@ -39,13 +42,9 @@ pub async fn portal_invite(org: String, pool: String, email: String) -> Result<S
             email: Some(email.clone()),
             ..SeatAssign::default()
         };
-        match pool.split_once(':') {
-            Some(("subscription", id)) => assign.subscription_id = id.parse().ok(),
-            Some(("order", id)) => assign.order_id = id.parse().ok(),
-            _ => {}
-        }
-        if assign.subscription_id.is_none() && assign.order_id.is_none() {
-            return Err(call.fail(ServiceError::not_found("Subscription")));
+        match call.pool(&pool)? {
+            SeatPool::Subscription(id) => assign.subscription_id = Some(id),
+            SeatPool::Order(id) => assign.order_id = Some(id),
         }
         let caller = SeatCaller::Portal(caller);
         call.services
@@ -53,6 +52,29 @@ pub async fn portal_invite(org: String, pool: String, email: String) -> Result<S
             .await
             .map_err(|e| call.fail(e))?;
         Ok(email.to_string())
+    }
+    .await;
+    call.back_to_portal(&org, result.is_ok());
+    result
+}
+
+/// Invites the people of a pasted list (`emails`: lines, commas or a CSV's email column) to seats
+/// of the pool, in order, until it is full. The page sends one email at a time to show progress.
+#[server(prefix = "/api", endpoint = "portal_invite_many")]
+pub async fn portal_invite_many(
+    org: String,
+    pool: String,
+    emails: String,
+) -> Result<crate::model::portal_view::InviteOutcome, AppError> {
+    use crate::model::portal_view::InviteList;
+    let call = super::Call::start()?;
+    let result = async {
+        let caller = call.seat_caller(&org).await?;
+        let pool = call.pool(&pool)?;
+        call.services
+            .invite_list(&caller, pool, InviteList::parse(&emails, &[]))
+            .await
+            .map_err(|e| call.fail(e))
     }
     .await;
     call.back_to_portal(&org, result.is_ok());
@@ -184,6 +206,21 @@ impl super::Call {
         Ok(crate::server::service::SeatCaller::Portal(
             self.portal_caller(org).await?,
         ))
+    }
+
+    /// The pool a form names: `subscription:<id>` or `order:<id>` (else 404).
+    fn pool(&self, raw: &str) -> Result<crate::model::seat::SeatPool, AppError> {
+        use crate::model::seat::SeatPool;
+        let pool = match raw.split_once(':') {
+            Some(("subscription", id)) => id.parse().ok().map(SeatPool::Subscription),
+            Some(("order", id)) => id.parse().ok().map(SeatPool::Order),
+            _ => None,
+        };
+        pool.ok_or_else(|| {
+            self.fail(crate::server::service::ServiceError::not_found(
+                "Subscription",
+            ))
+        })
     }
 
     fn subscription_id(&self, raw: &str) -> Result<crate::model::SubscriptionId, AppError> {

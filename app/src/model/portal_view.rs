@@ -268,6 +268,89 @@ impl PortalSeat {
     }
 }
 
+/// A pasted list of people to invite (lines, commas, semicolons or tabs; a CSV's other columns,
+/// such as names or a header, are words without `@` and are skipped), sorted out before anyone is
+/// invited.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InviteList {
+    /// Valid emails, each once, in the order given.
+    pub valid: Vec<Email>,
+    /// What looked like an email but is not one.
+    pub invalid: Vec<String>,
+    /// Emails given twice, or already holding a seat in the pool.
+    pub duplicates: Vec<String>,
+}
+
+impl InviteList {
+    /// Sorts `text` out; `taken` are the pool's emails with a pending or claimed seat.
+    pub fn parse(text: &str, taken: &[Email]) -> Self {
+        let mut list = Self::default();
+        for word in text
+            .split(['\n', '\r', ',', ';', '\t', ' '])
+            .map(|word| word.trim().trim_matches(['"', '\'', '<', '>']))
+            .filter(|word| word.contains('@'))
+        {
+            match Email::parse(word) {
+                Ok(email) if list.valid.contains(&email) || taken.contains(&email) => {
+                    list.duplicates.push(email.to_string());
+                }
+                Ok(email) => list.valid.push(email),
+                Err(_) => list.invalid.push(word.to_owned()),
+            }
+        }
+        list
+    }
+}
+
+/// What inviting a list did: who was invited, who was not for lack of a free seat (the list stops
+/// at the pool's capacity), and who could not be invited, with why.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InviteOutcome {
+    pub invited: Vec<Email>,
+    pub no_seat_left: Vec<Email>,
+    pub failed: Vec<(Email, String)>,
+    /// Words of the list that are not emails, or repeat one.
+    pub skipped: Vec<String>,
+}
+
+impl InviteOutcome {
+    /// Adds a later part of the same list's outcome.
+    pub fn extend(&mut self, more: Self) {
+        self.invited.extend(more.invited);
+        self.no_seat_left.extend(more.no_seat_left);
+        self.failed.extend(more.failed);
+        self.skipped.extend(more.skipped);
+    }
+
+    /// "Invited 5 people. No seat was left for: a@x, b@x. Could not invite c@x: why."
+    pub fn summary(&self) -> String {
+        let mut said = match self.invited.len() {
+            1 => "Invited 1 person.".to_owned(),
+            n => format!("Invited {n} people."),
+        };
+        let join = |emails: &[Email]| {
+            emails
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !self.no_seat_left.is_empty() {
+            said.push_str(&format!(
+                " No seat was left for: {}.",
+                join(&self.no_seat_left)
+            ));
+        }
+        for (email, why) in &self.failed {
+            said.push_str(&format!(" Could not invite {email}: {why}."));
+        }
+        if !self.skipped.is_empty() {
+            said.push_str(&format!(" Skipped: {}.", self.skipped.join(", ")));
+        }
+        said
+    }
+}
+
 /// "December 30, 2026".
 pub fn day(at: DateTime<Utc>) -> String {
     at.format("%B %-d, %Y").to_string()
@@ -345,6 +428,30 @@ mod tests {
         assert!(SeatView::Expired.can_resend() && SeatView::Pending.can_resend());
         assert!(!SeatView::Claimed.can_resend() && !SeatView::Revoked.can_resend());
         assert!(SeatView::Claimed.can_revoke() && !SeatView::Revoked.can_revoke());
+    }
+
+    #[test]
+    fn a_pasted_list_keeps_valid_emails_once_and_names_the_rest() {
+        let taken = [Email::parse("bob@globex.example").unwrap()];
+        let list = InviteList::parse(
+            "name,email\nAnn,ann@globex.example\n\"Cy\" <cy@globex.example>; ann@globex.example\n\
+             bob@globex.example\tnot-an-email@\nDee,dee@globex.example",
+            &taken,
+        );
+        let valid: Vec<String> = list.valid.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            valid,
+            [
+                "ann@globex.example",
+                "cy@globex.example",
+                "dee@globex.example"
+            ]
+        );
+        assert_eq!(list.invalid, ["not-an-email@"]);
+        assert_eq!(
+            list.duplicates,
+            ["ann@globex.example", "bob@globex.example"]
+        );
     }
 
     #[test]

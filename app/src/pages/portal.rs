@@ -17,14 +17,14 @@ use leptos_router::{
 use crate::{
     api::portal::{
         PortalCancellation, PortalChangeSeats, PortalInvite, PortalResend, PortalRevoke,
-        PortalSignOut, get_portal_overview, portal_preview_seats,
+        PortalSignOut, get_portal_overview, portal_invite_many, portal_preview_seats,
     },
     components::hydration::HydrationMarker,
     model::{
         AppError,
         portal_view::{
-            PortalHistoryEntry, PortalOrder, PortalOverview, PortalPool, PortalSeat, SeatTerms,
-            SeatView, preview_text, short_day, short_moment,
+            InviteList, InviteOutcome, PortalHistoryEntry, PortalOrder, PortalOverview, PortalPool,
+            PortalSeat, SeatTerms, SeatView, preview_text, short_day, short_moment,
         },
         subscription_update::SeatChangePreview,
     },
@@ -39,6 +39,8 @@ struct Actions {
     resend: ServerAction<PortalResend>,
     change_seats: ServerAction<PortalChangeSeats>,
     cancellation: ServerAction<PortalCancellation>,
+    /// Moved when a list of invitations is done: the tables are read again.
+    reload: RwSignal<u32>,
 }
 
 /// A seat-count change asked for by the page's address (`?preview={subscription}&seats=N`, what
@@ -56,6 +58,7 @@ pub fn PortalPage() -> impl IntoView {
         resend: ServerAction::<PortalResend>::new(),
         change_seats: ServerAction::<PortalChangeSeats>::new(),
         cancellation: ServerAction::<PortalCancellation>::new(),
+        reload: RwSignal::new(0),
     };
     let sign_out = ServerAction::<PortalSignOut>::new();
     // Read again after every action, so the tables show what the server now holds.
@@ -68,6 +71,7 @@ pub fn PortalPage() -> impl IntoView {
                 actions.resend.version().get(),
                 actions.change_seats.version().get(),
                 actions.cancellation.version().get(),
+                actions.reload.get(),
                 sign_out.version().get(),
             )
         },
@@ -251,11 +255,24 @@ fn Pool(
     let heading = format!("pool-{index}");
     let labelled_by = heading.clone();
     let invite_org = org.clone();
+    let invite_many_org = org.clone();
+    let taken: Vec<crate::model::Email> = pool
+        .seats
+        .iter()
+        .filter(|seat| {
+            matches!(
+                seat.status,
+                SeatView::Pending | SeatView::Expired | SeatView::Claimed
+            )
+        })
+        .map(|seat| seat.email.clone())
+        .collect();
     let pool_value = match (pool.subscription_id, pool.order_id) {
         (Some(id), _) => format!("subscription:{id}"),
         (None, Some(id)) => format!("order:{id}"),
         (None, None) => String::new(),
     };
+    let invite_many_pool = pool_value.clone();
     let used = pool.used_seats();
     let free = pool.available_seats;
     let usage = format!("{used} of {} seats used · {free} free", pool.total_seats);
@@ -312,6 +329,7 @@ fn Pool(
                             {move || if actions.invite.pending().get() { "Inviting…" } else { "Invite" }}
                         </button>
                     </ActionForm>
+                    <InviteMany index org=invite_many_org pool=invite_many_pool taken free actions />
                 }
                 .into_any()
             } else {
@@ -453,6 +471,130 @@ fn SeatRow(seat: PortalSeat, org: String, actions: Actions) -> impl IntoView {
                     })}
             </div></td>
         </tr>
+    }
+    .into_any()
+}
+
+/// Invites a pasted list: sorted out as it is typed (valid, not emails, already there), then sent
+/// one email at a time with a progress bar, stopping when the pool is full, and summed up. Without
+/// JavaScript the form posts the whole list to the same server function.
+#[component]
+fn InviteMany(
+    index: usize,
+    org: String,
+    pool: String,
+    taken: Vec<crate::model::Email>,
+    free: u32,
+    actions: Actions,
+) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let list = Memo::new(move |_| InviteList::parse(&text.get(), &taken));
+    let progress = RwSignal::new(None::<(usize, usize)>);
+    let summary = RwSignal::new(None::<String>);
+    let running = move || progress.get().is_some();
+    let list_id = format!("invite-many-{index}");
+    let (org, pool) = (StoredValue::new(org), StoredValue::new(pool));
+    let plan = move || {
+        let list = list.get();
+        let count = list.valid.len();
+        if count == 0 && list.invalid.is_empty() && list.duplicates.is_empty() {
+            return String::new();
+        }
+        let mut said = format!(
+            "{count} to invite · {} not emails · {} already there or repeated.",
+            list.invalid.len(),
+            list.duplicates.len()
+        );
+        if count > free as usize {
+            said.push_str(&format!(
+                " Only {free} seats are free: the first {free} are invited."
+            ));
+        }
+        if !list.invalid.is_empty() {
+            said.push_str(&format!(" Not emails: {}.", list.invalid.join(", ")));
+        }
+        said
+    };
+    let send = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let emails = list.get_untracked().valid;
+        if emails.is_empty() || running() {
+            return;
+        }
+        let total = emails.len();
+        progress.set(Some((0, total)));
+        summary.set(None);
+        leptos::task::spawn_local(async move {
+            let mut outcome = InviteOutcome {
+                skipped: {
+                    let list = list.get_untracked();
+                    list.invalid.into_iter().chain(list.duplicates).collect()
+                },
+                ..InviteOutcome::default()
+            };
+            let mut left = emails.into_iter();
+            for email in left.by_ref() {
+                match portal_invite_many(org.get_value(), pool.get_value(), email.to_string()).await
+                {
+                    Ok(part) => {
+                        let full = !part.no_seat_left.is_empty();
+                        outcome.extend(part);
+                        if full {
+                            break;
+                        }
+                    }
+                    Err(err) => outcome.failed.push((email, server_fn_error_text(&err))),
+                }
+                progress.update(|p| {
+                    if let Some((done, _)) = p {
+                        *done += 1;
+                    }
+                });
+            }
+            outcome.no_seat_left.extend(left);
+            progress.set(None);
+            summary.set(Some(outcome.summary()));
+            text.set(String::new());
+            actions.reload.update(|n| *n += 1);
+        });
+    };
+    view! {
+        <details class="invite-many">
+            <summary>"Invite many"</summary>
+            <form method="post" action="/api/portal_invite_many" on:submit=send>
+                <input type="hidden" name="org" value=org.get_value() />
+                <input type="hidden" name="pool" value=pool.get_value() />
+                <div class="field">
+                    <label for=list_id.clone()>"Emails: one per line, or pasted from a spreadsheet or CSV"</label>
+                    <textarea
+                        id=list_id
+                        name="emails"
+                        rows="5"
+                        prop:value=move || text.get()
+                        on:input=move |ev| text.set(event_target_value(&ev))
+                    ></textarea>
+                </div>
+                <p class="muted" data-testid="invite-plan" aria-live="polite">{plan}</p>
+                <button type="submit" disabled=running>
+                    {move || match list.get().valid.len() {
+                        0 => "Invite everyone listed".to_owned(),
+                        1 => "Invite 1 person".to_owned(),
+                        n => format!("Invite {n} people"),
+                    }}
+                </button>
+            </form>
+            {move || {
+                progress
+                    .get()
+                    .map(|(done, total)| {
+                        view! {
+                            <p class="live" role="status">{format!("Inviting {done} of {total}…")}</p>
+                            <progress max=total value=done aria-label="Invitations sent"></progress>
+                        }
+                    })
+            }}
+            <p class="live" role="status" aria-live="polite" data-testid="invite-summary">{move || summary.get()}</p>
+        </details>
     }
     .into_any()
 }

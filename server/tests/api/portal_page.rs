@@ -14,6 +14,7 @@ both_backends!(
     the_portal_invites_resends_and_revokes_as_the_session_and_refuses_other_sites,
     a_member_sees_no_seat_management_and_cannot_act_on_seats,
     the_portal_previews_a_seat_count_exactly_as_the_api_then_changes_it_and_cancels,
+    a_pasted_list_is_invited_in_order_until_the_pool_is_full,
 );
 
 /// The `customer_portal_url` of a new session of the paid checkout's customer (its owner), as a
@@ -419,4 +420,49 @@ async fn the_portal_previews_a_seat_count_exactly_as_the_api_then_changes_it_and
     let (status, _) =
         json(call(&app, "portal_cancellation", Some(&member), &cancel("true")).await).await;
     assert_eq!(status, 403);
+}
+
+async fn a_pasted_list_is_invited_in_order_until_the_pool_is_full(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let paid = buy(&app, &org, 3, Some("month")).await;
+    assign(&app, &org, &paid, "ann@globex.example").await;
+    let (_, token) = portal_link(&app, &org, &paid, None).await;
+    let pool = format!("subscription:{}", paid["subscription_id"].as_str().unwrap());
+    let list = "name,email\nAnn,ann@globex.example\nBob,bob@globex.example\nnope@\n\
+                Cy,cy@globex.example\nDee,dee@globex.example\nbob@globex.example";
+    let (status, outcome) = json(
+        call(
+            &app,
+            "portal_invite_many",
+            Some(&token),
+            &[("org", "acme"), ("pool", &pool), ("emails", list)],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{outcome}");
+    assert_eq!(
+        outcome["invited"],
+        json!(["bob@globex.example", "cy@globex.example"])
+    );
+    assert_eq!(outcome["no_seat_left"], json!(["dee@globex.example"]));
+    // Ann already holds a seat: the pool refuses her, with why, and the list goes on.
+    assert_eq!(outcome["failed"][0][0], "ann@globex.example");
+    assert!(
+        outcome["failed"][0][1]
+            .as_str()
+            .unwrap()
+            .contains("already holds a seat"),
+        "{outcome}"
+    );
+    assert_eq!(outcome["skipped"], json!(["nope@", "bob@globex.example"]));
+    let list = seats(&app, &org, &paid).await;
+    assert_eq!(
+        (
+            list["total_seats"].as_u64(),
+            list["available_seats"].as_u64()
+        ),
+        (Some(3), Some(0))
+    );
 }

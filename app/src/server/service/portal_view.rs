@@ -10,11 +10,11 @@ use crate::model::{
     },
     customer::MemberRole,
     portal_view::{
-        PoolState, PortalHistoryEntry, PortalOrder, PortalOverview, PortalPool, PortalSeat,
-        SeatTerms,
+        InviteList, InviteOutcome, PoolState, PortalHistoryEntry, PortalOrder, PortalOverview,
+        PortalPool, PortalSeat, SeatTerms,
     },
     product::ProductPrice,
-    seat::{ActorType, SeatAction, SeatAuditEntry},
+    seat::{ActorType, SeatAction, SeatAssign, SeatAuditEntry},
     seat::{SeatPool, SeatsList},
 };
 use crate::server::store::{OrderFilter, StoreError, SubscriptionFilter};
@@ -91,6 +91,51 @@ impl Services {
             manages_seats,
             pools,
         })
+    }
+
+    /// Invites each of `list`'s valid emails to a seat of `pool`, in order, until the pool is full:
+    /// the rest are reported as having no seat left; an email the pool refuses (e.g. already
+    /// holding a seat) is reported with why and the list goes on. A fault of the server stops it.
+    pub async fn invite_list(
+        &self,
+        caller: &SeatCaller,
+        pool: SeatPool,
+        list: InviteList,
+    ) -> Result<InviteOutcome, ServiceError> {
+        let mut outcome = InviteOutcome {
+            skipped: list.invalid.into_iter().chain(list.duplicates).collect(),
+            ..InviteOutcome::default()
+        };
+        let mut emails = list.valid.into_iter();
+        for email in emails.by_ref() {
+            let (subscription_id, order_id) = match pool {
+                SeatPool::Subscription(id) => (Some(id), None),
+                SeatPool::Order(id) => (None, Some(id)),
+            };
+            let assign = SeatAssign {
+                subscription_id,
+                order_id,
+                email: Some(email.clone()),
+                ..SeatAssign::default()
+            };
+            match self.assign_seat(Credential::Caller(caller), assign).await {
+                Ok(_) => outcome.invited.push(email),
+                Err(ServiceError::Rejected {
+                    error: "SeatNotAvailable",
+                    ..
+                }) => {
+                    outcome.no_seat_left.push(email);
+                    break;
+                }
+                Err(err) if !err.is_server_fault() => {
+                    let why = err.body().detail_text();
+                    outcome.failed.push((email, why));
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        outcome.no_seat_left.extend(emails);
+        Ok(outcome)
     }
 
     /// The newest [`HISTORY_SHOWN`] entries of the pool's seat history (the log pages oldest
