@@ -132,7 +132,7 @@ test('the billing manager pastes a list, sees it sorted out, and invites until t
     '4 to invite · 1 not emails · 1 already there or repeated. Only 3 seats are free: the first 3 are invited. Not emails: not-an-email@.',
   );
   await pool.getByRole('button', { name: 'Invite 4 people' }).click();
-  await expect(pool.getByTestId('invite-summary')).toHaveText(
+  await expect(page.getByTestId('portal-outcome')).toHaveText(
     `Invited 3 people. No seat was left for: ${d}. Skipped: not-an-email@, ${a}.`,
   );
   await expect(pool.getByTestId('pool-usage')).toHaveText('3 of 3 seats used · 0 free');

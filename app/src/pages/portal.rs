@@ -41,6 +41,8 @@ struct Actions {
     cancellation: ServerAction<PortalCancellation>,
     /// Moved when a list of invitations is done: the tables are read again.
     reload: RwSignal<u32>,
+    /// What the last action did, said in the page's live region.
+    outcome: RwSignal<Option<Result<String, String>>>,
 }
 
 /// A seat-count change asked for by the page's address (`?preview={subscription}&seats=N`, what
@@ -59,6 +61,7 @@ pub fn PortalPage() -> impl IntoView {
         change_seats: ServerAction::<PortalChangeSeats>::new(),
         cancellation: ServerAction::<PortalCancellation>::new(),
         reload: RwSignal::new(0),
+        outcome: RwSignal::new(None),
     };
     let sign_out = ServerAction::<PortalSignOut>::new();
     // Read again after every action, so the tables show what the server now holds.
@@ -91,8 +94,7 @@ pub fn PortalPage() -> impl IntoView {
             Some((subscription, seats, answer))
         },
     );
-    // What the last action did, said in the live region.
-    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let outcome = actions.outcome;
     let said = |done: &str, failed: &str, result: Option<Result<String, AppError>>| {
         result.map(|result| match result {
             Ok(email) => Ok(format!("{done} {email}.")),
@@ -490,7 +492,6 @@ fn InviteMany(
     let text = RwSignal::new(String::new());
     let list = Memo::new(move |_| InviteList::parse(&text.get(), &taken));
     let progress = RwSignal::new(None::<(usize, usize)>);
-    let summary = RwSignal::new(None::<String>);
     let running = move || progress.get().is_some();
     let list_id = format!("invite-many-{index}");
     let (org, pool) = (StoredValue::new(org), StoredValue::new(pool));
@@ -523,7 +524,7 @@ fn InviteMany(
         }
         let total = emails.len();
         progress.set(Some((0, total)));
-        summary.set(None);
+        actions.outcome.set(None);
         leptos::task::spawn_local(async move {
             let mut outcome = InviteOutcome {
                 skipped: {
@@ -553,7 +554,7 @@ fn InviteMany(
             }
             outcome.no_seat_left.extend(left);
             progress.set(None);
-            summary.set(Some(outcome.summary()));
+            actions.outcome.set(Some(Ok(outcome.summary())));
             text.set(String::new());
             actions.reload.update(|n| *n += 1);
         });
@@ -593,7 +594,6 @@ fn InviteMany(
                         }
                     })
             }}
-            <p class="live" role="status" aria-live="polite" data-testid="invite-summary">{move || summary.get()}</p>
         </details>
     }
     .into_any()
