@@ -23,8 +23,11 @@ test('the billing manager signs in from the app, invites, resends and revokes a 
   const row = pool.getByTestId('seat').filter({ hasText: email });
   await expect(row.locator('.badge')).toHaveText('Pending');
 
+  await expect(pool.getByLabel('Email of the person to invite')).toHaveValue('');
   await row.getByRole('button', { name: 'Resend invitation' }).click();
   await expect(outcome).toHaveText(`Invitation sent again to ${email}.`);
+  // The tables are read again after each action: the history now holds the resend.
+  await expect(pool).toContainText('The newest 2 of 2 changes.');
 
   await row.getByText('Revoke…').click();
   await row.getByRole('button', { name: 'Revoke access' }).click();

@@ -275,6 +275,17 @@ fn Pool(
         (None, None) => String::new(),
     };
     let invite_many_pool = pool_value.clone();
+    // A sent invitation empties the field for the next one (if it still holds that email: a
+    // person typing the next one keeps it).
+    let email_input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(invited)) = actions.invite.value().get()
+            && let Some(input) = email_input.get()
+            && input.value().trim().eq_ignore_ascii_case(&invited)
+        {
+            input.set_value("");
+        }
+    });
     let used = pool.used_seats();
     let free = pool.available_seats;
     let usage = format!("{used} of {} seats used · {free} free", pool.total_seats);
@@ -319,6 +330,7 @@ fn Pool(
                         <div class="field">
                             <label for=email_id.clone()>"Email of the person to invite"</label>
                             <input
+                                node_ref=email_input
                                 id=email_id
                                 name="email"
                                 type="email"
