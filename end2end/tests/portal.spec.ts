@@ -40,13 +40,16 @@ test('the billing manager signs in from the app, invites, resends and revokes a 
   await pool.getByLabel('Show').selectOption('revoked');
   await expect(pool.getByTestId('seat')).toHaveCount(1);
 
+  expect(errors).toEqual([]);
+
+  // Signing out: the page reads the overview again, is refused (401: the browser logs it), and
+  // says so.
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page.getByRole('heading', { name: "You're not signed in" })).toBeVisible();
 
   // Both invitations reached the development mailbox.
   await page.goto('/dev/mailbox');
   await expect(page.locator(`article[data-to="${email}"]`)).toHaveCount(2);
-  expect(errors).toEqual([]);
 });
 
 test('a mistyped email is refused in words, and nothing is assigned', async ({ page, request }) => {
