@@ -84,40 +84,26 @@ pub async fn portal_invite_many(
 /// Revokes a seat's access; answers its email.
 #[server(prefix = "/api", endpoint = "portal_revoke")]
 pub async fn portal_revoke(org: String, seat_id: String) -> Result<String, AppError> {
-    let call = super::Call::start()?;
-    let result = async {
-        let caller = call.seat_caller(&org).await?;
-        let id = call.seat_id(&seat_id)?;
-        let seat = call
-            .services
-            .revoke_seat(&caller, id)
-            .await
-            .map_err(|e| call.fail(e))?;
-        Ok(seat.email.to_string())
-    }
-    .await;
-    call.back_to_portal(&org, result.is_ok());
-    result
+    super::Call::start()?
+        .act_on_seat(&org, &seat_id, SeatAct::Revoke)
+        .await
 }
 
 /// Sends a pending seat's invitation again (a new link; the old one stops working); answers its
 /// email.
 #[server(prefix = "/api", endpoint = "portal_resend")]
 pub async fn portal_resend(org: String, seat_id: String) -> Result<String, AppError> {
-    let call = super::Call::start()?;
-    let result = async {
-        let caller = call.seat_caller(&org).await?;
-        let id = call.seat_id(&seat_id)?;
-        let seat = call
-            .services
-            .resend_seat(&caller, id)
-            .await
-            .map_err(|e| call.fail(e))?;
-        Ok(seat.email.to_string())
-    }
-    .await;
-    call.back_to_portal(&org, result.is_ok());
-    result
+    super::Call::start()?
+        .act_on_seat(&org, &seat_id, SeatAct::Resend)
+        .await
+}
+
+/// What the portal does to one seat.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Copy)]
+enum SeatAct {
+    Revoke,
+    Resend,
 }
 
 /// What changing the subscription's seat count to `seats` would do (nothing is written).
@@ -246,6 +232,27 @@ impl super::Call {
             .await
             .map_err(|e| self.fail(e))?;
         Ok(subscription.product.product.name)
+    }
+
+    /// Revokes or resends seat `seat_id` as the session of the page of `org`; the seat's email.
+    async fn act_on_seat(
+        &self,
+        org: &str,
+        seat_id: &str,
+        act: SeatAct,
+    ) -> Result<String, AppError> {
+        let result = async {
+            let caller = self.seat_caller(org).await?;
+            let id = self.seat_id(seat_id)?;
+            let seat = match act {
+                SeatAct::Revoke => self.services.revoke_seat(&caller, id).await,
+                SeatAct::Resend => self.services.resend_seat(&caller, id).await,
+            };
+            Ok(seat.map_err(|e| self.fail(e))?.email.to_string())
+        }
+        .await;
+        self.back_to_portal(org, result.is_ok());
+        result
     }
 
     fn seat_id(&self, raw: &str) -> Result<crate::model::SeatId, AppError> {
