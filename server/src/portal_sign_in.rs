@@ -31,15 +31,7 @@ pub async fn take_session_token(
     let Some((slug, token)) = sign_in_link(&request) else {
         return next.run(request).await;
     };
-    let signed_in = match services.authenticate_session(&token).await {
-        Ok(caller) => services
-            .organization_by_slug(&slug)
-            .await
-            .ok()
-            .flatten()
-            .is_some_and(|org| org.summary.id == caller.organization_id),
-        Err(_) => false,
-    };
+    let signed_in = services.session_on_pages_of(&token, &slug).await.is_ok();
     let location = if signed_in {
         format!("/{slug}/portal")
     } else {

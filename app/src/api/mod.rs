@@ -197,22 +197,10 @@ impl Call {
         let Some(token) = self.session_cookie() else {
             return Err(self.fail(ServiceError::Unauthorized("you are not signed in")));
         };
-        let caller = self
-            .services
-            .authenticate_session(&token)
+        self.services
+            .session_on_pages_of(&token, org)
             .await
-            .map_err(|e| self.fail(e))?;
-        let page_org = self
-            .services
-            .organization_by_slug(org)
-            .await
-            .map_err(|e| self.fail(e))?;
-        if page_org.is_none_or(|page_org| page_org.summary.id != caller.organization_id) {
-            return Err(self.fail(ServiceError::Unauthorized(
-                "you are not signed in to this organization",
-            )));
-        }
-        Ok(caller)
+            .map_err(|e| self.fail(e))
     }
 
     /// `err` as the function's error, with its status on the response when called over HTTP.

@@ -282,6 +282,23 @@ impl Services {
             .await?;
         Ok(session.ok_or(UNKNOWN_SESSION)?.into())
     }
+
+    /// The portal caller of session `token` on the pages of organization `slug`: a session of
+    /// another organization (or of none) is not signed in there (401).
+    pub async fn session_on_pages_of(
+        &self,
+        token: &str,
+        slug: &str,
+    ) -> Result<PortalCaller, ServiceError> {
+        let caller = self.authenticate_session(token).await?;
+        let page_org = self.organization_by_slug(slug).await?;
+        if page_org.is_none_or(|page_org| page_org.summary.id != caller.organization_id) {
+            return Err(ServiceError::Unauthorized(
+                "you are not signed in to this organization",
+            ));
+        }
+        Ok(caller)
+    }
 }
 
 impl Services {

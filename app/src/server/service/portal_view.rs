@@ -192,8 +192,8 @@ impl Services {
     }
 }
 
-/// The subscriptions the query asks for: those that may still have seats to manage (checked again
-/// by [`is_live`], which also drops ended ones).
+/// The subscriptions the query asks for: those that may still have seats to manage ([`is_live`]
+/// then drops ended ones).
 fn live_subscriptions() -> SubscriptionFilter {
     SubscriptionFilter {
         statuses: vec![
@@ -207,15 +207,9 @@ fn live_subscriptions() -> SubscriptionFilter {
     }
 }
 
-/// A subscription that still has seats to manage.
+/// A subscription of [`live_subscriptions`] that has not ended.
 fn is_live(subscription: &CustomerSubscription) -> bool {
     subscription.core.ended_at.is_none()
-        && !matches!(
-            subscription.core.status,
-            SubscriptionStatus::Canceled
-                | SubscriptionStatus::IncompleteExpired
-                | SubscriptionStatus::Incomplete
-        )
 }
 
 fn subscription_pool(
