@@ -8,6 +8,7 @@ use leptos_router::{
     components::{Route, Router, Routes},
 };
 
+use crate::components::theme::{Theme, ThemeSwitch};
 use crate::pages::{
     checkout::CheckoutPage,
     claim::ClaimPage,
@@ -22,7 +23,7 @@ use crate::pages::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-theme=Theme::current().attribute()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -59,6 +60,9 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("dashboard") view=DashboardSignInPage ssr=SsrMode::Async />
                 <Route path=(StaticSegment("dashboard"), StaticSegment("webhooks")) view=WebhooksPage ssr=SsrMode::Async />
             </Routes>
+            <footer class="site-footer">
+                <ThemeSwitch initial=Theme::current() />
+            </footer>
         </Router>
     }
 }

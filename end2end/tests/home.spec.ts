@@ -53,3 +53,31 @@ test('the status check can be reached and run with the keyboard', async ({ page 
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('status-check-result')).toContainText('Database reachable');
 });
+
+test('the theme switch turns the page dark at once and the choice holds on the next page', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto('/');
+  await waitForHydration(page);
+  const html = page.locator('html');
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const light = await background();
+  const theme = page.getByRole('navigation', { name: 'Colour theme' });
+  await expect(theme.getByRole('button', { name: 'System' })).toHaveAttribute('aria-pressed', 'true');
+
+  await theme.getByRole('button', { name: 'Dark' }).click();
+  await expect(html).toHaveAttribute('data-theme', 'dark');
+  await expect(theme.getByRole('button', { name: 'Dark' })).toHaveAttribute('aria-pressed', 'true');
+  expect(await background()).not.toBe(light);
+
+  // The server renders the next page dark from the first byte (the cookie), whatever the system says.
+  await page.goto('/acme/portal');
+  await expect(html).toHaveAttribute('data-theme', 'dark');
+  expect(await background()).not.toBe(light);
+
+  await waitForHydration(page);
+  await page.getByRole('navigation', { name: 'Colour theme' }).getByRole('button', { name: 'System' }).click();
+  await expect(html).not.toHaveAttribute('data-theme', /.*/);
+  expect(await background()).toBe(light);
+  expect(errors).toEqual([]);
+});

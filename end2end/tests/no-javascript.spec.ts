@@ -90,3 +90,28 @@ test('without JavaScript, a declined card comes back with the reason and nothing
   const open = await (await request.get(`/v1/checkouts/client/${checkout.client_secret}`)).json();
   expect(open.status).toBe('open');
 });
+
+test('without JavaScript, the theme switch posts and comes back to the same page, dark', async ({ page }) => {
+  await page.goto('/acme/portal?signin=expired');
+  await page.getByRole('navigation', { name: 'Colour theme' }).getByRole('button', { name: 'Dark' }).click();
+  await expect(page).toHaveURL(/\/acme\/portal\?signin=expired$/);
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+});
+
+test('without JavaScript, a code from the sign-in email signs the billing manager in', async ({ page, request }) => {
+  const org = createOrg();
+  const paid = await teamPool(request, org);
+  const customer = await (await request.get(`/v1/customers/${paid.customer_id}`, {
+    headers: { Authorization: `Bearer ${org.access_token}` },
+  })).json();
+  await page.goto(`/${org.slug}/portal`);
+  await page.getByLabel('Your email').fill(customer.email);
+  await page.getByRole('button', { name: 'Email me a code' }).click();
+  await expect(page).toHaveURL(new RegExp(`/${org.slug}/portal\\?code_sent=1$`));
+  await expect(page.getByRole('status')).toContainText('a code is on its way');
+  await page.goto('/dev/mailbox');
+  await page.locator(`article[data-to="${customer.email}"]`).getByRole('link', { name: /\/portal\?code=/ }).first().click();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(new RegExp(`/${org.slug}/portal$`));
+  await expect(page.getByTestId('pool-usage')).toHaveText('0 of 3 seats used · 3 free');
+});

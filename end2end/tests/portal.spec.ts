@@ -45,7 +45,7 @@ test('the billing manager signs in from the app, invites, resends and revokes a 
   // Signing out: the page reads the overview again, is refused (401: the browser logs it), and
   // says so.
   await page.getByRole('button', { name: 'Sign out' }).click();
-  await expect(page.getByRole('heading', { name: "You're not signed in" })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Sign in to your seats' })).toBeVisible();
 
   // Both invitations reached the development mailbox.
   await page.goto('/dev/mailbox');
@@ -86,7 +86,7 @@ test('an old sign-in link says so and signs nobody in', async ({ page }) => {
   const org = createOrg();
   await page.goto(`/${org.slug}/portal?customer_session_token=skp_cst_gone`);
   await expect(page).toHaveURL(new RegExp(`/${org.slug}/portal\\?signin=expired$`));
-  await expect(page.getByRole('heading', { name: "You're not signed in" })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Sign in to your seats' })).toBeVisible();
   await expect(page.getByText('That sign-in link has expired')).toBeVisible();
 });
 
@@ -146,4 +146,83 @@ test('the billing manager pastes a list, sees it sorted out, and invites until t
     await expect(pool.getByTestId('seat').filter({ hasText: email })).toHaveCount(1);
   }
   expect(errors).toEqual([]);
+});
+
+test('the billing manager uploads a CSV file, which joins the list as if pasted', async ({ page, request }) => {
+  const org = createOrg();
+  const paid = await teamPool(request, org);
+  await page.goto(await portalLink(request, org, paid));
+  await waitForHydration(page);
+  const pool = page.getByTestId('pool');
+  await pool.getByText('Invite many').click();
+  const [a, b] = ['eve', 'fay'].map((name) => `${unique(name)}@example.com`);
+  await pool.getByLabel(/^Emails:/).fill(a);
+  await pool.getByLabel('Or add the emails of a CSV file').setInputFiles({
+    name: 'team.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(`name,email\r\nFay,${b}\r\nEve again,${a}\r\n`),
+  });
+  await expect(pool.getByTestId('invite-plan')).toHaveText('2 to invite · 0 not emails · 1 already there or repeated.');
+  await pool.getByRole('button', { name: 'Invite 2 people' }).click();
+  await expect(page.getByTestId('portal-outcome')).toContainText('Invited 2 people.');
+  await expect(pool.getByTestId('pool-usage')).toHaveText('2 of 3 seats used · 1 free');
+});
+
+test('the billing manager reassigns a seat to someone else in one step', async ({ page, request }) => {
+  const errors = watchErrors(page);
+  const org = createOrg();
+  const paid = await teamPool(request, org);
+  const ann = `${unique('ann')}@example.com`;
+  const bob = `${unique('bob')}@example.com`;
+  const invited = await request.post('/v1/customer-seats', {
+    data: { subscription_id: paid.subscription_id, email: ann },
+    headers: { Authorization: `Bearer ${org.access_token}` },
+  });
+  expect(invited.status()).toBe(200);
+  await page.goto(await portalLink(request, org, paid));
+  await waitForHydration(page);
+  const pool = page.getByTestId('pool');
+  const usage = pool.getByTestId('pool-usage');
+  await expect(usage).toHaveText('1 of 3 seats used · 2 free');
+
+  const row = pool.getByTestId('seat').filter({ hasText: ann });
+  await row.getByText('Reassign…').click();
+  await row.getByLabel("New holder's email").fill(bob);
+  await row.getByRole('button', { name: 'Reassign' }).click();
+  await expect(page.getByTestId('portal-outcome')).toHaveText(`Seat reassigned: invitation sent to ${bob}.`);
+  await expect(row.locator('.badge')).toHaveText('Revoked');
+  await expect(pool.getByTestId('seat').filter({ hasText: bob }).locator('.badge')).toHaveText('Pending');
+  // One place, handed on: the count never moved.
+  await expect(usage).toHaveText('1 of 3 seats used · 2 free');
+  await expect(pool).toContainText(`Reassigned: ${ann} → ${bob} by the billing manager`);
+  expect(errors).toEqual([]);
+});
+
+test('a billing manager signs in with a code from the sign-in email', async ({ page, request }) => {
+  const org = createOrg();
+  const paid = await teamPool(request, org);
+  const customer = await (await request.get(`/v1/customers/${paid.customer_id}`, {
+    headers: { Authorization: `Bearer ${org.access_token}` },
+  })).json();
+  await page.goto(`/${org.slug}/portal`);
+  await expect(page.getByRole('heading', { name: 'Sign in to your seats' })).toBeVisible();
+  await waitForHydration(page);
+  await page.getByLabel('Your email').fill(customer.email);
+  await page.getByRole('button', { name: 'Email me a code' }).click();
+  await expect(page.getByRole('status')).toContainText(`If ${customer.email} can manage or holds seats here, a code is on its way.`);
+
+  // A wrong code is refused in words.
+  await page.getByLabel('Code from the email').fill('AAAA-BBBB');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText('That code is not valid any more');
+
+  await page.goto('/dev/mailbox');
+  const mail = page.locator(`article[data-to="${customer.email}"]`);
+  await expect(mail.getByRole('heading', { name: /^Your sign-in code for / })).toBeVisible();
+  await mail.getByRole('link', { name: /\/portal\?code=/ }).first().click();
+  await expect(page.getByLabel('Code from the email')).toHaveValue(/^[A-Z2-9]{12}$/);
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: "Your team's seats" })).toBeVisible();
+  await expect(page.getByTestId('pool-usage')).toHaveText('0 of 3 seats used · 3 free');
 });

@@ -140,16 +140,24 @@ fn network_of(address: IpAddr) -> IpAddr {
 }
 
 /// Whether `path` is a public endpoint whose caller proves nothing but a capability in the request
-/// (an invitation token, a checkout client secret): where guessing or hammering must be slowed.
+/// (an invitation token, a checkout client secret, a sign-in code), or that sends an email to an
+/// address the caller names: where guessing or hammering must be slowed.
 pub fn is_public_capability(path: &str) -> bool {
     path.starts_with("/v1/customer-seats/claim")
+        || path.starts_with("/v1/customer-portal/customer-session/request")
+        || path.starts_with("/v1/customer-portal/customer-session/authenticate")
         || path.starts_with("/v1/checkouts/client/")
         || path.starts_with("/checkout/")
         || path.ends_with("/portal/claim")
         || is_public_license_call(path)
         || matches!(
             path,
-            "/api/claim" | "/api/claim_info" | "/api/checkout" | "/api/checkout_pay"
+            "/api/claim"
+                | "/api/claim_info"
+                | "/api/checkout"
+                | "/api/checkout_pay"
+                | "/api/portal_request_code"
+                | "/api/portal_code_sign_in"
         )
 }
 
@@ -245,10 +253,15 @@ pub async fn guard(State(guard): State<Arc<Guard>>, mut request: Request, next: 
         request
     };
     // A key is kept for a caller who authenticates, or who holds a capability (the public POSTs,
-    // which are rate limited); a stranger's POST elsewhere stores nothing.
+    // which are rate limited); a stranger's POST elsewhere stores nothing. Never for signing in
+    // with a code: a replayed key would hand out the session of a code already spent.
     let idempotent = request.method() == Method::POST
         && request.uri().path().starts_with("/v1/")
         && request.headers().contains_key("idempotency-key")
+        && !request
+            .uri()
+            .path()
+            .starts_with("/v1/customer-portal/customer-session/")
         && (request.headers().contains_key(header::AUTHORIZATION)
             || is_public_capability(request.uri().path()));
     let answer = async {

@@ -10,6 +10,7 @@ pub mod checkout;
 pub mod claim;
 pub mod dashboard;
 pub mod portal;
+pub mod theme;
 
 use leptos::prelude::*;
 
@@ -33,6 +34,27 @@ struct Call {
     plain_form: bool,
     /// The request's `Cookie` headers.
     cookies: Vec<String>,
+}
+
+/// The value of cookie `name` among the request's `Cookie` headers.
+#[cfg(feature = "ssr")]
+pub fn cookie_in(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    cookie_of(
+        headers
+            .get_all(axum::http::header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok()),
+        name,
+    )
+}
+
+#[cfg(feature = "ssr")]
+fn cookie_of<'a>(headers: impl Iterator<Item = &'a str>, name: &str) -> Option<String> {
+    headers
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(found, value)| *found == name && !value.is_empty())
+        .map(|(_, value)| value.to_owned())
 }
 
 /// The HttpOnly cookie that carries a portal session in the browser (never a page or a URL).
@@ -139,12 +161,7 @@ impl Call {
 
     /// The value of the request's cookie `name`.
     fn cookie(&self, name: &str) -> Option<String> {
-        self.cookies
-            .iter()
-            .flat_map(|value| value.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(found, value)| *found == name && !value.is_empty())
-            .map(|(_, value)| value.to_owned())
+        cookie_of(self.cookies.iter().map(String::as_str), name)
     }
 
     /// The portal session of the request's cookie.

@@ -24,20 +24,12 @@ pub async fn get_portal_overview(org: String) -> Result<PortalOverview, AppError
 /// the invited email.
 #[server(prefix = "/api", endpoint = "portal_invite")]
 pub async fn portal_invite(org: String, pool: String, email: String) -> Result<String, AppError> {
-    use crate::model::{
-        Email,
-        seat::{SeatAssign, SeatPool},
-    };
-    use crate::server::service::{Credential, SeatCaller, ServiceError};
+    use crate::model::seat::{SeatAssign, SeatPool};
+    use crate::server::service::{Credential, SeatCaller};
     let call = super::Call::start()?;
     let result = async {
         let caller = call.portal_caller(&org).await?;
-        let email = Email::parse(email.trim()).map_err(|_| {
-            call.fail(ServiceError::invalid_field(
-                "email",
-                "enter an email address like name@example.com",
-            ))
-        })?;
+        let email = call.email(&email)?;
         let mut assign = SeatAssign {
             email: Some(email.clone()),
             ..SeatAssign::default()
@@ -98,12 +90,26 @@ pub async fn portal_resend(org: String, seat_id: String) -> Result<String, AppEr
         .await
 }
 
+/// Gives a seat to `email` instead, in one step (the old holder loses access, the new one is
+/// invited); answers the new holder's email.
+#[server(prefix = "/api", endpoint = "portal_reassign")]
+pub async fn portal_reassign(
+    org: String,
+    seat_id: String,
+    email: String,
+) -> Result<String, AppError> {
+    super::Call::start()?
+        .act_on_seat(&org, &seat_id, SeatAct::Reassign(email))
+        .await
+}
+
 /// What the portal does to one seat.
 #[cfg(feature = "ssr")]
-#[derive(Clone, Copy)]
 enum SeatAct {
     Revoke,
     Resend,
+    /// To this email, as typed.
+    Reassign(String),
 }
 
 /// What changing the subscription's seat count to `seats` would do (nothing is written).
@@ -167,6 +173,54 @@ pub async fn portal_cancellation(
         .await;
     call.back_to_portal(&org, result.is_ok());
     result.map(|name| (name, cancel))
+}
+
+/// Emails a sign-in code for the portal of `org` to `email`; answers the email. The answer is the
+/// same whether or not the email signs anyone in there (only those receive a code).
+#[server(prefix = "/api", endpoint = "portal_request_code")]
+pub async fn portal_request_code(org: String, email: String) -> Result<String, AppError> {
+    let call = super::Call::start()?;
+    let result = async {
+        let email = call.email(&email)?;
+        let organization = call.organization_of_page(&org).await?;
+        call.services
+            .request_sign_in_code(organization, &email)
+            .await
+            .map_err(|e| call.fail(e))?;
+        Ok(email.to_string())
+    }
+    .await;
+    if call.plain_form
+        && let Ok(slug) = crate::model::Slug::parse(&org)
+    {
+        let step = if result.is_ok() {
+            "code_sent=1"
+        } else {
+            "failed=1"
+        };
+        call.redirect(&format!("/{slug}/portal?{step}"));
+    }
+    result
+}
+
+/// Signs in to the portal of `org` with a code from the sign-in email: the session goes into the
+/// HttpOnly cookie, as a sign-in link's does.
+#[server(prefix = "/api", endpoint = "portal_code_sign_in")]
+pub async fn portal_code_sign_in(org: String, code: String) -> Result<(), AppError> {
+    let call = super::Call::start()?;
+    let result = async {
+        let organization = call.organization_of_page(&org).await?;
+        let token = call
+            .services
+            .authenticate_sign_in_code(&code, Some(organization))
+            .await
+            .map_err(|e| call.fail(e))?;
+        call.keep_session(&token);
+        Ok(())
+    }
+    .await;
+    call.back_to_portal(&org, result.is_ok());
+    result
 }
 
 /// Signs out: the session ends (its token, which travelled in a link, stops working everywhere)
@@ -234,7 +288,32 @@ impl super::Call {
         Ok(subscription.product.product.name)
     }
 
-    /// Revokes or resends seat `seat_id` as the session of the page of `org`; the seat's email.
+    /// The organization whose pages have slug `org` (404 when none).
+    async fn organization_of_page(
+        &self,
+        org: &str,
+    ) -> Result<crate::model::OrganizationId, AppError> {
+        use crate::server::service::ServiceError;
+        self.services
+            .organization_by_slug(org)
+            .await
+            .map_err(|e| self.fail(e))?
+            .map(|found| found.summary.id)
+            .ok_or_else(|| self.fail(ServiceError::not_found("Organization")))
+    }
+
+    /// An email as typed in a form (else a sentence saying what is expected).
+    fn email(&self, raw: &str) -> Result<crate::model::Email, AppError> {
+        crate::model::Email::parse(raw.trim()).map_err(|_| {
+            self.fail(crate::server::service::ServiceError::invalid_field(
+                "email",
+                "enter an email address like name@example.com",
+            ))
+        })
+    }
+
+    /// Revokes, resends or reassigns seat `seat_id` as the session of the page of `org`; the
+    /// email of the seat it leaves (for a reassignment, the new one's).
     async fn act_on_seat(
         &self,
         org: &str,
@@ -247,6 +326,13 @@ impl super::Call {
             let seat = match act {
                 SeatAct::Revoke => self.services.revoke_seat(&caller, id).await,
                 SeatAct::Resend => self.services.resend_seat(&caller, id).await,
+                SeatAct::Reassign(email) => {
+                    let transfer = crate::model::seat::SeatTransfer {
+                        email: Some(self.email(&email)?),
+                        ..Default::default()
+                    };
+                    self.services.transfer_seat(&caller, id, transfer).await
+                }
             };
             Ok(seat.map_err(|e| self.fail(e))?.email.to_string())
         }

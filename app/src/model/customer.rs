@@ -176,6 +176,30 @@ pub struct MemberUpdate {
     pub role: Option<MemberRole>,
 }
 
+/// Body of `POST /v1/customer-portal/customer-session/request`: email me a sign-in code for the
+/// portal of this organization.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerSessionCodeRequest {
+    pub email: Email,
+    pub organization_id: OrganizationId,
+}
+
+/// Body of `POST /v1/customer-portal/customer-session/authenticate`: the code from the email.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerSessionCodeAuthenticateRequest {
+    pub code: String,
+}
+
+/// A session opened with a sign-in code: its token for the portal's calls (`Authorization:
+/// Bearer`), shown once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerSessionCodeAuthenticateResponse {
+    pub token: String,
+}
+
 /// Body of `POST /v1/customer-sessions`: the customer by id or external id, optionally a member.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

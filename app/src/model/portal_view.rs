@@ -62,8 +62,10 @@ pub struct PortalOrder {
 pub struct PortalHistoryEntry {
     pub at: DateTime<Utc>,
     pub email: Email,
-    /// "Invited", "Claimed", "Invitation resent", "Revoked".
+    /// "Invited", "Claimed", "Invitation resent", "Revoked", "Reassigned".
     pub action: String,
+    /// Who a reassigned seat went to.
+    pub to: Option<Email>,
     /// "by the merchant", "by the billing manager", "by the member", "by Seatkeeper".
     pub by: String,
 }

@@ -109,6 +109,49 @@ pub struct SeatAssign {
     pub immediate_claim: bool,
 }
 
+/// Body of `POST /v1/customer-seats/{id}/transfer` and `POST
+/// /v1/customer-portal/seats/{id}/transfer` (beyond Polar): the seat's new holder, named as in
+/// [`SeatAssign`] by exactly one of `email`, `external_member_id` (optionally with `email`),
+/// `member_id`, `customer_id` and `external_customer_id`. The new seat keeps the old one's
+/// metadata unless `metadata` is given.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SeatTransfer {
+    #[serde(default)]
+    pub email: Option<Email>,
+    #[serde(default)]
+    pub external_customer_id: Option<String>,
+    #[serde(default)]
+    pub customer_id: Option<CustomerId>,
+    #[serde(default)]
+    pub external_member_id: Option<String>,
+    #[serde(default)]
+    pub member_id: Option<MemberId>,
+    #[serde(default)]
+    pub metadata: Option<Metadata>,
+    /// Merchant only: the new seat is claimed at once, with no invitation.
+    #[serde(default)]
+    pub immediate_claim: bool,
+}
+
+impl SeatTransfer {
+    /// The assignment this transfer makes in `pool`, with `metadata` unless it names its own.
+    pub fn assignment(&self, pool: SeatPool, metadata: &Metadata) -> SeatAssign {
+        SeatAssign {
+            subscription_id: pool.subscription_id(),
+            order_id: pool.order_id(),
+            checkout_id: None,
+            email: self.email.clone(),
+            external_customer_id: self.external_customer_id.clone(),
+            customer_id: self.customer_id,
+            external_member_id: self.external_member_id.clone(),
+            member_id: self.member_id,
+            metadata: self.metadata.clone().unwrap_or_else(|| metadata.clone()),
+            immediate_claim: self.immediate_claim,
+        }
+    }
+}
+
 /// Body of `POST /v1/customer-seats/claim`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -159,10 +202,19 @@ pub enum SeatAction {
     Claimed,
     Resent,
     Revoked,
+    /// The seat was reassigned: revoked, and a new seat given to someone else in its place (the
+    /// entry names that seat and its holder).
+    Transferred,
 }
 
 impl SeatAction {
-    pub const ALL: [Self; 4] = [Self::Assigned, Self::Claimed, Self::Resent, Self::Revoked];
+    pub const ALL: [Self; 5] = [
+        Self::Assigned,
+        Self::Claimed,
+        Self::Resent,
+        Self::Revoked,
+        Self::Transferred,
+    ];
 }
 
 impl Named for SeatAction {}
@@ -222,6 +274,10 @@ pub struct SeatAuditEntry {
     pub actor_id: Option<uuid::Uuid>,
     /// The seat holder's email.
     pub email: Email,
+    /// A transfer's new seat, given in this seat's place (only for `transferred`).
+    pub to_seat_id: Option<SeatId>,
+    /// A transfer's new holder (only for `transferred`).
+    pub to_email: Option<Email>,
 }
 
 /// One page of a pool's audit log, oldest first.

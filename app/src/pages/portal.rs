@@ -3,7 +3,9 @@
 //! invitation, revoke access (after a confirmation step), filter by status.
 //!
 //! The session is the HttpOnly cookie a sign-in link (`?customer_session_token=...`, moved into the
-//! cookie by the server before the page renders) or a claim left. A member who manages no seats
+//! cookie by the server before the page renders), a claim, or a code from a sign-in email left
+//! (signed out, the page asks for an email, then for the code; the email's link fills the code in
+//! with `?code=`). A member who manages no seats
 //! gets a link to their own seats. Everything works without JavaScript (forms post and come back);
 //! hydrated, actions run in place and announce their result in a live region.
 
@@ -16,8 +18,9 @@ use leptos_router::{
 
 use crate::{
     api::portal::{
-        PortalCancellation, PortalChangeSeats, PortalInvite, PortalResend, PortalRevoke,
-        PortalSignOut, get_portal_overview, portal_invite_many, portal_preview_seats,
+        PortalCancellation, PortalChangeSeats, PortalCodeSignIn, PortalInvite, PortalReassign,
+        PortalRequestCode, PortalResend, PortalRevoke, PortalSignOut, get_portal_overview,
+        portal_invite_many, portal_preview_seats,
     },
     components::hydration::HydrationMarker,
     model::{
@@ -37,6 +40,7 @@ struct Actions {
     invite: ServerAction<PortalInvite>,
     revoke: ServerAction<PortalRevoke>,
     resend: ServerAction<PortalResend>,
+    reassign: ServerAction<PortalReassign>,
     change_seats: ServerAction<PortalChangeSeats>,
     cancellation: ServerAction<PortalCancellation>,
     /// Moved when a list of invitations is done: the tables are read again.
@@ -58,12 +62,17 @@ pub fn PortalPage() -> impl IntoView {
         invite: ServerAction::<PortalInvite>::new(),
         revoke: ServerAction::<PortalRevoke>::new(),
         resend: ServerAction::<PortalResend>::new(),
+        reassign: ServerAction::<PortalReassign>::new(),
         change_seats: ServerAction::<PortalChangeSeats>::new(),
         cancellation: ServerAction::<PortalCancellation>::new(),
         reload: RwSignal::new(0),
         outcome: RwSignal::new(None),
     };
     let sign_out = ServerAction::<PortalSignOut>::new();
+    let sign_in = SignIn {
+        request_code: ServerAction::<PortalRequestCode>::new(),
+        with_code: ServerAction::<PortalCodeSignIn>::new(),
+    };
     // Read again after every action, so the tables show what the server now holds.
     let overview = Resource::new(
         move || {
@@ -72,10 +81,12 @@ pub fn PortalPage() -> impl IntoView {
                 actions.invite.version().get(),
                 actions.revoke.version().get(),
                 actions.resend.version().get(),
+                actions.reassign.version().get(),
                 actions.change_seats.version().get(),
                 actions.cancellation.version().get(),
                 actions.reload.get(),
                 sign_out.version().get(),
+                sign_in.with_code.version().get(),
             )
         },
         |(org, ..)| get_portal_overview(org),
@@ -130,6 +141,15 @@ pub fn PortalPage() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(said) = said(
+            "Seat reassigned: invitation sent to",
+            "Could not reassign the seat",
+            actions.reassign.value().get(),
+        ) {
+            outcome.set(Some(said));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(said) = said(
             "Seat count changed for",
             "Could not change the seat count",
             actions.change_seats.value().get(),
@@ -170,7 +190,18 @@ pub fn PortalPage() -> impl IntoView {
                             }
                             Ok(overview) => view! { <MemberOnly overview org=org() /> }.into_any(),
                             Err(err) if err.error == "Unauthorized" => {
-                                view! { <SignedOut link_expired=link_expired() /> }.into_any()
+                                let query = query.read_untracked();
+                                view! {
+                                    <SignedOut
+                                        org=org()
+                                        sign_in
+                                        link_expired=link_expired()
+                                        code=query.get("code").unwrap_or_default()
+                                        code_sent=query.get("code_sent").is_some()
+                                        failed=query.get("failed").is_some()
+                                    />
+                                }
+                                    .into_any()
                             }
                             Err(err) => view! { <Unavailable err /> }.into_any(),
                         })
@@ -438,6 +469,8 @@ fn SeatRow(seat: PortalSeat, org: String, actions: Actions) -> impl IntoView {
     let email = seat.email.to_string();
     let id = seat.id.to_string();
     let (resend_org, resend_id) = (org.clone(), id.clone());
+    let (reassign_org, reassign_id) = (org.clone(), id.clone());
+    let reassign_input = format!("reassign-{id}");
     view! {
         <tr data-testid="seat" data-status=status.key()>
             <td data-label="Email">{email.clone()}</td>
@@ -460,6 +493,37 @@ fn SeatRow(seat: PortalSeat, org: String, actions: Actions) -> impl IntoView {
                                     "Resend invitation"
                                 </button>
                             </ActionForm>
+                        }
+                    })}
+                {status
+                    .can_revoke()
+                    .then(|| {
+                        view! {
+                            <details class="confirm reassign">
+                                <summary>"Reassign…"</summary>
+                                <p>{format!("{email} loses access; the new holder is invited in one step.")}</p>
+                                <ActionForm action=actions.reassign>
+                                    <input type="hidden" name="org" value=reassign_org />
+                                    <input type="hidden" name="seat_id" value=reassign_id />
+                                    <div class="field">
+                                        <label for=reassign_input.clone()>"New holder's email"</label>
+                                        <input
+                                            id=reassign_input
+                                            type="email"
+                                            name="email"
+                                            required
+                                            autocomplete="off"
+                                            placeholder="name@example.com"
+                                        />
+                                    </div>
+                                    <button
+                                        type="submit"
+                                        disabled=move || actions.reassign.pending().get()
+                                    >
+                                        "Reassign"
+                                    </button>
+                                </ActionForm>
+                            </details>
                         }
                     })}
                 {status
@@ -506,6 +570,37 @@ fn InviteMany(
     let progress = RwSignal::new(None::<(usize, usize)>);
     let running = move || progress.get().is_some();
     let list_id = format!("invite-many-{index}");
+    let file_id = format!("invite-file-{index}");
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    // A picked file's text joins the list, which sorts it out as if it had been pasted.
+    let read_file = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let file = ev
+                .target()
+                .and_then(|target| target.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .and_then(|input| input.files())
+                .and_then(|files| files.get(0));
+            if let Some(file) = file {
+                leptos::task::spawn_local(async move {
+                    if let Ok(read) = wasm_bindgen_futures::JsFuture::from(file.text()).await
+                        && let Some(content) = read.as_string()
+                    {
+                        text.update(|list| {
+                            if !list.trim().is_empty() {
+                                list.push('\n');
+                            }
+                            list.push_str(&content);
+                        });
+                    }
+                });
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
     let (org, pool) = (StoredValue::new(org), StoredValue::new(pool));
     let plan = move || {
         let list = list.get();
@@ -587,6 +682,24 @@ fn InviteMany(
                         on:input=move |ev| text.set(event_target_value(&ev))
                     ></textarea>
                 </div>
+                // Reading a file needs the browser's script: without it, pasting works.
+                {move || {
+                    hydrated
+                        .get()
+                        .then(|| {
+                            view! {
+                                <div class="field">
+                                    <label for=file_id.clone()>"Or add the emails of a CSV file"</label>
+                                    <input
+                                        id=file_id.clone()
+                                        type="file"
+                                        accept=".csv,text/csv,text/plain"
+                                        on:change=read_file
+                                    />
+                                </div>
+                            }
+                        })
+                }}
                 <p class="muted" data-testid="invite-plan" aria-live="polite">{plan}</p>
                 <button type="submit" disabled=running>
                     {move || match list.get().valid.len() {
@@ -666,7 +779,13 @@ fn Records(
                             view! {
                                 <li data-testid="history-entry">
                                     <span class="when">{short_moment(entry.at)}</span>
-                                    {format!(" {}: {} {}", entry.action, entry.email, entry.by)}
+                                    {format!(
+                                        " {}: {}{} {}",
+                                        entry.action,
+                                        entry.email,
+                                        entry.to.map(|to| format!(" → {to}")).unwrap_or_default(),
+                                        entry.by,
+                                    )}
                                 </li>
                             }
                         })
@@ -814,17 +933,111 @@ fn Unavailable(err: AppError) -> impl IntoView {
     }
 }
 
+/// The sign-in forms' actions.
+#[derive(Clone, Copy)]
+struct SignIn {
+    request_code: ServerAction<PortalRequestCode>,
+    with_code: ServerAction<PortalCodeSignIn>,
+}
+
+/// Signed out: a sign-in link from the merchant's app, or a code by email (asked for with the
+/// email, then typed or filled in by the email's link).
 #[component]
-fn SignedOut(link_expired: bool) -> impl IntoView {
+fn SignedOut(
+    org: String,
+    sign_in: SignIn,
+    link_expired: bool,
+    /// The code from the email's link.
+    code: String,
+    /// A plain form asked for a code.
+    code_sent: bool,
+    /// A plain form's sign-in failed.
+    failed: bool,
+) -> impl IntoView {
+    let sent = move || match sign_in.request_code.value().get() {
+        Some(Ok(email)) => Some(Ok(format!(
+            "If {email} can manage or holds seats here, a code is on its way. It works once, for \
+             30 minutes."
+        ))),
+        Some(Err(err)) => Some(Err(format!(
+            "Could not send a code: {}",
+            server_fn_error_text(&err)
+        ))),
+        None if code_sent => Some(Ok(
+            "If that email can manage or holds seats here, a code is on its way.".to_owned(),
+        )),
+        None => None,
+    };
+    let refused = move || match sign_in.with_code.value().get() {
+        Some(Err(err)) if err.error == "CustomerSessionCodeInvalidOrExpired" => Some(
+            "That code is not valid any more: it works once, for 30 minutes. Ask for a new one."
+                .to_owned(),
+        ),
+        Some(Err(err)) => Some(format!("Could not sign in: {}", server_fn_error_text(&err))),
+        Some(Ok(())) => None,
+        None => failed.then(|| {
+            "That did not work: check the email or the code, or ask for a new code.".to_owned()
+        }),
+    };
+    let has_code = !code.is_empty();
+    let request_org = org.clone();
     view! {
-        <section class="card" data-testid="portal-signed-out">
-            <h1>"You're not signed in"</h1>
+        <section class="card sign-in" data-testid="portal-signed-out">
+            <h1>"Sign in to your seats"</h1>
             {link_expired
                 .then(|| view! { <p class="error">"That sign-in link has expired or was already replaced."</p> })}
             <p>
-                "Open the seat management link in the app you bought from again: it signs you in here "
-                "for an hour."
+                "Open the seat management link in the app you bought from, or get a sign-in code "
+                "by email."
             </p>
+            <ActionForm action=sign_in.request_code attr:class="invite">
+                <input type="hidden" name="org" value=request_org />
+                <div class="field">
+                    <label for="sign-in-email">"Your email"</label>
+                    <input
+                        id="sign-in-email"
+                        type="email"
+                        name="email"
+                        required
+                        autocomplete="email"
+                        placeholder="name@example.com"
+                    />
+                </div>
+                <button
+                    type="submit"
+                    class=if has_code { "secondary" } else { "" }
+                    disabled=move || sign_in.request_code.pending().get()
+                >
+                    {move || if sign_in.request_code.pending().get() { "Sending…" } else { "Email me a code" }}
+                </button>
+            </ActionForm>
+            <p role="status" aria-live="polite" class="outcome">
+                {move || sent().map(|said| match said {
+                    Ok(text) => view! { <span class="ok">{text}</span> }.into_any(),
+                    Err(text) => view! { <span class="error">{text}</span> }.into_any(),
+                })}
+            </p>
+            <ActionForm action=sign_in.with_code attr:class="invite">
+                <input type="hidden" name="org" value=org />
+                <div class="field">
+                    <label for="sign-in-code">"Code from the email"</label>
+                    <input
+                        id="sign-in-code"
+                        name="code"
+                        required
+                        autocomplete="one-time-code"
+                        autocapitalize="characters"
+                        spellcheck="false"
+                        maxlength="20"
+                        value=code
+                    />
+                </div>
+                <button type="submit" disabled=move || sign_in.with_code.pending().get()>
+                    {move || if sign_in.with_code.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </ActionForm>
+            <p role="alert" class="outcome error">{refused}</p>
         </section>
     }
+    .into_any()
 }

@@ -24,7 +24,7 @@ use utoipa::{
         (name = "checkouts", description = "Purchase sessions: seats, amount, payment."),
         (name = "subscriptions", description = "Recurring seat pools."),
         (name = "orders", description = "Payments; a paid one-time order is a perpetual seat pool."),
-        (name = "customer-seats", description = "Seats of a pool: assign, list, revoke, resend, audit log; claiming an invitation."),
+        (name = "customer-seats", description = "Seats of a pool: assign, list, revoke, resend, transfer, audit log; claiming an invitation."),
         (name = "customer-portal", description = "The billing customer's portal (customer or member session): seats and claimed subscriptions."),
         (name = "benefit-grants", description = "Benefits given to members holding claimed seats."),
         (name = "webhooks", description = "Signed event deliveries to the merchant's endpoints, and their log."),

@@ -15,6 +15,7 @@ both_backends!(
     a_member_sees_no_seat_management_and_cannot_act_on_seats,
     the_portal_previews_a_seat_count_exactly_as_the_api_then_changes_it_and_cancels,
     a_pasted_list_is_invited_in_order_until_the_pool_is_full,
+    the_portal_reassigns_a_seat_in_one_step_and_its_history_says_so,
 );
 
 /// The `customer_portal_url` of a new session of the paid checkout's customer (its owner), as a
@@ -149,7 +150,7 @@ async fn a_portal_link_signs_in_by_cookie_and_leaves_the_address_without_its_tok
     assert_eq!(signed_out.status(), 200);
     let html = signed_out.text().await.unwrap();
     assert!(
-        html.contains("You're not signed in") && html.contains("has expired"),
+        html.contains("Sign in to your seats") && html.contains("has expired"),
         "{html}"
     );
 }
@@ -464,5 +465,65 @@ async fn a_pasted_list_is_invited_in_order_until_the_pool_is_full(backend: Backe
             list["available_seats"].as_u64()
         ),
         (Some(3), Some(0))
+    );
+}
+
+async fn the_portal_reassigns_a_seat_in_one_step_and_its_history_says_so(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let paid = buy(&app, &org, 1, Some("month")).await;
+    let jane = assign(&app, &org, &paid, "jane@globex.example").await;
+    let (_, token) = portal_link(&app, &org, &paid, None).await;
+    let jane_id = jane["id"].as_str().unwrap();
+    let reassign = |email: &'static str| {
+        let (app, token) = (&app, token.clone());
+        async move {
+            json(
+                call(
+                    app,
+                    "portal_reassign",
+                    Some(&token),
+                    &[("org", "acme"), ("seat_id", jane_id), ("email", email)],
+                )
+                .await,
+            )
+            .await
+        }
+    };
+    let (status, said) = reassign("not an email").await;
+    assert_eq!(status, 422, "{said}");
+    let (status, said) = reassign("jane@globex.example").await;
+    assert_eq!(status, 400, "{said}");
+    let (status, said) = reassign("joe@globex.example").await;
+    assert_eq!((status, said), (200, json!("joe@globex.example")));
+    let list = seats(&app, &org, &paid).await;
+    let held: Vec<(&str, &str)> = list["seats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["email"].as_str().unwrap(), s["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        held,
+        [
+            ("jane@globex.example", "revoked"),
+            ("joe@globex.example", "pending")
+        ]
+    );
+    let page = app
+        .client
+        .get(app.url("/acme/portal"))
+        .header("cookie", format!("seatkeeper_session={token}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(
+            "Reassigned: jane@globex.example → joe@globex.example by the billing manager"
+        ),
+        "{page}"
     );
 }

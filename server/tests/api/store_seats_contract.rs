@@ -140,6 +140,7 @@ fn audit(
         actor_type: app::model::seat::ActorType::Organization,
         actor_id: None,
         email: seat.email.clone(),
+        transferred_to: None,
     }
 }
 

@@ -12,6 +12,13 @@ pub enum ServiceError {
     /// No token, or one that is unknown, revoked or expired.
     #[error("authentication required: {0}")]
     Unauthorized(&'static str),
+    /// A one-time credential that is not a token (a sign-in code) is unknown, used or expired
+    /// (401), with a specific wire name, e.g. `CustomerSessionCodeInvalidOrExpired`.
+    #[error("{error}: {detail}")]
+    BadCredential {
+        error: &'static str,
+        detail: &'static str,
+    },
     /// A valid caller without the right to do this.
     #[error("not permitted: {0}")]
     NotPermitted(String),
@@ -113,7 +120,7 @@ impl ServiceError {
     /// The HTTP status code of this error.
     pub fn status(&self) -> u16 {
         match self {
-            Self::Unauthorized(_) => 401,
+            Self::Unauthorized(_) | Self::BadCredential { .. } => 401,
             Self::NotPermitted(_) | Self::Refused { .. } => 403,
             Self::PaymentFailed(_) => 402,
             Self::NotFound { .. } | Self::Missing { .. } => 404,
@@ -148,6 +155,7 @@ impl ServiceError {
     pub fn body(&self) -> ErrorBody {
         match self {
             Self::Unauthorized(why) => ErrorBody::message("Unauthorized", *why),
+            Self::BadCredential { error, detail } => ErrorBody::message(*error, *detail),
             Self::NotPermitted(why) => ErrorBody::message("NotPermitted", why.clone()),
             Self::NotFound { resource } => {
                 ErrorBody::message("ResourceNotFound", format!("{resource} not found"))

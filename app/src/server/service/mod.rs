@@ -34,10 +34,12 @@ mod renewals;
 pub mod retry;
 mod seat_assign;
 mod seat_lists;
+mod seat_transfer;
 mod seats;
 mod seed;
 mod sessions;
 mod shared_reads;
+mod sign_in_codes;
 mod status;
 mod subscription_changes;
 mod text;
@@ -58,6 +60,7 @@ pub use payments::PAYMENT_GRACE;
 pub use seat_lists::SeatListJson;
 pub use seed::{SEED_BATCH_POOLS, SeedRequest, Seeded};
 pub use sessions::SESSION_TTL;
+pub use sign_in_codes::{SIGN_IN_CODE_LEN, SIGN_IN_CODE_TTL, normalize_code};
 pub use webhook_urls::is_public_address;
 pub use webhooks::{
     AttemptOutcome, DISABLE_AFTER_FAILED_EVENTS, OutgoingWebhook, RESPONSE_EXCERPT_BYTES, excerpt,
@@ -87,6 +90,8 @@ pub struct Services {
     invitation_limits: Arc<invitation_limits::InvitationLimits>,
     /// How often one license key may be used by its holders, in this process.
     license_key_limits: Arc<license_key_limits::LicenseKeyLimits>,
+    /// How often sign-in codes may be sent to one email, in this process.
+    sign_in_limits: Arc<sign_in_codes::SignInLimits>,
     /// Whether webhook endpoints may be plain http or private addresses (`webhook_urls`).
     webhook_allow_private: bool,
 }
@@ -108,6 +113,7 @@ impl Services {
             caller_reads: Arc::default(),
             invitation_limits: Arc::default(),
             license_key_limits: Arc::default(),
+            sign_in_limits: Arc::default(),
             webhook_allow_private: false,
         }
     }

@@ -301,8 +301,10 @@ fn history_row(entry: &SeatAuditEntry) -> PortalHistoryEntry {
             SeatAction::Claimed => "Claimed",
             SeatAction::Resent => "Invitation resent",
             SeatAction::Revoked => "Revoked",
+            SeatAction::Transferred => "Reassigned",
         }
         .into(),
+        to: entry.to_email.clone(),
         by: match entry.actor_type {
             ActorType::Organization => "by the merchant",
             ActorType::Customer => "by the billing manager",

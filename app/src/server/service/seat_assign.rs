@@ -48,7 +48,7 @@ fn validate_seat_metadata(metadata: &Metadata) -> Result<(), String> {
 }
 
 /// What a failed assignment write means to the caller.
-fn assign_error(err: StoreError, email: &crate::model::Email) -> ServiceError {
+pub(super) fn assign_error(err: StoreError, email: &crate::model::Email) -> ServiceError {
     match err {
         StoreError::NoCapacity => ServiceError::rejected(
             "SeatNotAvailable",
@@ -68,7 +68,10 @@ fn assign_error(err: StoreError, email: &crate::model::Email) -> ServiceError {
 
 /// The checks of an assignment that need no database: the caller's right to write, `immediate_claim`
 /// only for the merchant, the metadata's size, exactly one holder identifier.
-fn check_assign(caller: &SeatCaller, input: &SeatAssign) -> Result<Holder, ServiceError> {
+pub(super) fn check_assign(
+    caller: &SeatCaller,
+    input: &SeatAssign,
+) -> Result<Holder, ServiceError> {
     caller.require_write()?;
     if input.immediate_claim && !caller.is_organization() {
         return Err(ServiceError::invalid_field(
@@ -95,7 +98,7 @@ fn check_assign(caller: &SeatCaller, input: &SeatAssign) -> Result<Holder, Servi
 
 impl Services {
     /// The member who will hold the seat, and whether it must be created with the seat.
-    async fn holder(
+    pub(super) async fn holder(
         &self,
         caller: &SeatCaller,
         customer: &CustomerRecord,
@@ -300,7 +303,7 @@ impl Services {
 
     /// Everything one assignment writes, and the seat as the API returns it.
     #[allow(clippy::too_many_arguments)]
-    async fn prepare_assignment(
+    pub(super) async fn prepare_assignment(
         &self,
         caller: &SeatCaller,
         context: &PoolContext,

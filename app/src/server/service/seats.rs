@@ -72,6 +72,8 @@ fn audit_wire(entry: AuditRecord) -> SeatAuditEntry {
         actor_type: entry.actor_type,
         actor_id: entry.actor_id,
         email: entry.email,
+        to_seat_id: entry.transferred_to.as_ref().map(|(seat_id, _)| *seat_id),
+        to_email: entry.transferred_to.map(|(_, email)| email),
     }
 }
 
@@ -187,6 +189,7 @@ impl Services {
             actor_type,
             actor_id,
             email: seat.email.clone(),
+            transferred_to: None,
         }
     }
 

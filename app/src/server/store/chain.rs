@@ -189,8 +189,8 @@ mod tests {
         ] {
             chain.insert(insert).unwrap();
         }
-        // 1 + member 10 + seat 15 + grant 13 + license key 17 + email 9 + audit 10 + event 5.
-        assert_eq!(chain.params, 80);
+        // 1 + member 10 + seat 15 + grant 13 + license key 17 + email 9 + audit 12 + event 5.
+        assert_eq!(chain.params, 82);
         assert!(
             chain
                 .finish(Backend::Postgres)

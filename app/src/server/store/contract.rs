@@ -9,11 +9,12 @@ use super::{
     CheckoutChange, CheckoutFilter, CheckoutRecord, CredentialHash, CustomerFilter, CustomerRecord,
     EmailRecord, EventRecord, GrantFilter, GrantRecord, IdempotencyClaim, IdempotencyHold,
     IdempotencyKey, IdempotencyRecord, LicenseKeyFilter, MemberFilter, MemberRecord,
-    NewAccessToken, NewCustomerSession, NewEmail, NewEvent, NewOrganization, OrderFilter,
-    OrderRecord, OrganizationRecord, PaymentRecord, PaymentSettlement, PoolContextRecord, PoolRead,
-    PriceRecord, ProductFilter, ProductRecord, Purchase, RefundFilter, SeatAssignment,
-    SeatClaimWrite, SeatRecord, SeatResendWrite, SeatRevokeWrite, SeedCounts, SeedPlan,
-    SessionRecord, StoreError, StoredResponse, SubscriptionFilter, SubscriptionRecord, TestCharge,
+    NewAccessToken, NewCustomerSession, NewEmail, NewEvent, NewOrganization, NewSessionCode,
+    OrderFilter, OrderRecord, OrganizationRecord, PaymentRecord, PaymentSettlement,
+    PoolContextRecord, PoolRead, PriceRecord, ProductFilter, ProductRecord, Purchase, RefundFilter,
+    SeatAssignment, SeatClaimWrite, SeatRecord, SeatResendWrite, SeatRevokeWrite,
+    SeatTransferWrite, SeedCounts, SeedPlan, SessionRecord, SessionToOpen, SignInHolder,
+    StoreError, StoredResponse, SubscriptionFilter, SubscriptionRecord, TestCharge,
     entitlements::{CustomerStateRecords, SigningKeyRecord, StateChange},
     key_validation::HeldLicenseKey,
     license_keys::{ActivationRecord, KeyTermsChange, LicenseKeyChange, LicenseKeyRecord},
@@ -339,6 +340,29 @@ pub trait CustomerStore: Send + Sync {
 
     /// Every member of a customer, removed ones included (seat history names them).
     async fn all_members(&self, customer_id: CustomerId) -> Result<Vec<MemberRecord>, StoreError>;
+
+    /// Who `email` signs in to the portal of the organization: the owner of the live customer with
+    /// that email, else a live owner or billing manager with it, else the live member with it who
+    /// claimed a seat last; none otherwise.
+    async fn sign_in_holder(
+        &self,
+        organization_id: OrganizationId,
+        email: &Email,
+    ) -> Result<Option<SignInHolder>, StoreError>;
+
+    /// Writes a sign-in code (replacing the holder's earlier ones, sweeping expired ones) and
+    /// queues the email that carries it, in one transaction.
+    async fn insert_session_code(&self, code: &NewSessionCode) -> Result<(), StoreError>;
+
+    /// Spends the live code with this hash (of `organization_id`, when given) and opens `session`
+    /// for its holder, in one transaction; the session, or none when no such code is live.
+    async fn redeem_session_code(
+        &self,
+        hash: &TokenHash,
+        now: chrono::DateTime<chrono::Utc>,
+        organization_id: Option<OrganizationId>,
+        session: &SessionToOpen,
+    ) -> Result<Option<NewCustomerSession>, StoreError>;
 }
 
 /// Checkouts, subscriptions and orders.
@@ -706,6 +730,13 @@ pub trait SeatStore: Send + Sync {
     /// Revokes a pending or claimed seat, frees its place, revokes its grants. False (and nothing
     /// written) when the seat was already revoked.
     async fn revoke_seat(&self, revoke: &SeatRevokeWrite) -> Result<bool, StoreError>;
+
+    /// Reassigns a seat in one transaction: revokes the old seat with its grants and writes the
+    /// new seat's assignment in its place, the pool's count unchanged, so no other request can
+    /// take the place between the two. False (nothing written) when the old seat was no longer
+    /// active; [`StoreError::NoCapacity`] when the pool stopped taking seats (closed, ended);
+    /// [`StoreError::Conflict`] when the new holder already holds an active seat in the pool.
+    async fn transfer_seat(&self, transfer: &SeatTransferWrite) -> Result<bool, StoreError>;
 
     /// Closes every pool of a customer to new seats (the first step of deleting it), or reopens
     /// them (a deletion that did not happen).

@@ -5,7 +5,8 @@ use const_format::concatcp;
 
 use super::{
     CustomerFilter, CustomerRecord, CustomerStore, MemberFilter, MemberRecord, NewCustomerSession,
-    NewEvent, SessionRecord, SqlStore, Store, StoreError,
+    NewEvent, NewSessionCode, SessionRecord, SessionToOpen, SignInHolder, SqlStore, Store,
+    StoreError,
     catalog::to_json,
     customers::CustomerRow,
     db::{On, Query, query, query_as},
@@ -383,5 +384,28 @@ impl CustomerStore for SqlStore {
             .bind(customer_id)
             .fetch_all(&self.db)
             .await?)
+    }
+
+    async fn sign_in_holder(
+        &self,
+        organization_id: OrganizationId,
+        email: &Email,
+    ) -> Result<Option<SignInHolder>, StoreError> {
+        self.sign_in_holder_impl(organization_id, email).await
+    }
+
+    async fn insert_session_code(&self, code: &NewSessionCode) -> Result<(), StoreError> {
+        self.insert_session_code_impl(code).await
+    }
+
+    async fn redeem_session_code(
+        &self,
+        hash: &TokenHash,
+        now: chrono::DateTime<chrono::Utc>,
+        organization_id: Option<OrganizationId>,
+        session: &SessionToOpen,
+    ) -> Result<Option<NewCustomerSession>, StoreError> {
+        self.redeem_session_code_impl(hash, now, organization_id, session)
+            .await
     }
 }

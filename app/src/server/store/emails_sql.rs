@@ -54,6 +54,14 @@ pub(super) const ERASE_EMAILS_OF_SEAT: &str = concatcp!(
     "', html_body = '' WHERE seat_id = $1 AND (status = 'pending' OR html_body <> '')"
 );
 
+/// `$1` email: as [`ERASE_EMAILS_OF_SEAT`], for one email (a spent sign-in code's).
+pub(super) const ERASE_EMAIL: &str = concatcp!(
+    "UPDATE email_outbox SET status = CASE WHEN status = 'pending' THEN 'discarded' ELSE status END, \
+     locked_until = NULL, lease_id = NULL, text_body = '",
+    ERASED_BODY,
+    "', html_body = '' WHERE id = $1"
+);
+
 /// `$1` limit: the newest first.
 pub(super) const RECENT_EMAILS: &str = concatcp!(
     "SELECT ",

@@ -34,6 +34,7 @@ mod seat_writes_sql;
 mod seats;
 mod seats_sql;
 mod seed;
+mod session_codes;
 mod sql;
 mod sqlite;
 mod subscription_changes;
@@ -73,9 +74,10 @@ pub use records::{AccessTokenRecord, NewAccessToken, NewOrganization, Organizati
 pub use refunds::{RefundRecord, RefundSettlement, TestRefund};
 pub use seats::{
     AuditRecord, GrantRecord, SeatAssignment, SeatClaimWrite, SeatRecord, SeatResendWrite,
-    SeatRevokeWrite, SessionRecord,
+    SeatRevokeWrite, SeatTransferWrite, SessionRecord,
 };
 pub use seed::{SeedCounts, SeedPlan};
+pub use session_codes::{NewSessionCode, SessionToOpen, SignInHolder};
 pub use sql::SqlStore;
 pub use subscription_changes::{
     BillingEntryRecord, CancellationWrite, PastDueWrite, RenewalWrite, SeatCountTarget,

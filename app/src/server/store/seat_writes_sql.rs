@@ -1,10 +1,10 @@
 //! The writes of a seat's life shared by the seat store's transactions: inserting a seat, its
 //! grants and audit entries (each also as parameters bound onto a longer statement), the
-//! one-execution assignment, and a revocation with everything it frees.
+//! one-execution assignment, a revocation with everything it frees, and a transfer.
 
 use super::{
-    AuditRecord, Backend, GrantRecord, SeatAssignment, SeatRecord, SeatRevokeWrite, SqlStore,
-    Store, StoreError,
+    AuditRecord, Backend, GrantRecord, SeatAssignment, SeatRecord, SeatRevokeWrite,
+    SeatTransferWrite, SqlStore, Store, StoreError,
     catalog::to_json,
     catalog_sql,
     chain::Chain,
@@ -12,8 +12,9 @@ use super::{
     db::{On, Query, Tx, query},
     emails_sql, license_keys,
     seats_sql::{
-        FREE_ORDER_SEAT, FREE_SUBSCRIPTION_SEAT, INSERT_AUDIT, INSERT_GRANT, INSERT_SEAT,
-        REVOKE_GRANTS_OF_SEAT, REVOKE_SEAT, TAKE_ORDER_SEAT, TAKE_SUBSCRIPTION_SEAT,
+        FREE_ORDER_SEAT, FREE_SUBSCRIPTION_SEAT, HOLD_ORDER_SEAT, HOLD_SUBSCRIPTION_SEAT,
+        INSERT_AUDIT, INSERT_GRANT, INSERT_SEAT, REVOKE_GRANTS_OF_SEAT, REVOKE_SEAT,
+        REVOKE_SEAT_IN_STATUS, TAKE_ORDER_SEAT, TAKE_SUBSCRIPTION_SEAT,
     },
 };
 use crate::{
@@ -174,6 +175,13 @@ impl SqlStore {
             .bind(entry.actor_type.as_str())
             .bind(entry.actor_id)
             .bind(entry.email.as_str())
+            .bind(entry.transferred_to.as_ref().map(|(seat_id, _)| *seat_id))
+            .bind(
+                entry
+                    .transferred_to
+                    .as_ref()
+                    .map(|(_, email)| email.as_str()),
+            )
     }
 
     /// Revokes a seat, frees its place and revokes its grants; false (nothing written) when
@@ -182,17 +190,10 @@ impl SqlStore {
         tx: &mut Tx,
         revoke: &SeatRevokeWrite,
     ) -> Result<bool, StoreError> {
-        let seat = &revoke.seat;
-        let revoked = query(REVOKE_SEAT)
-            .bind(seat.id)
-            .bind(revoke.now)
-            .execute(&mut *tx)
-            .await?;
-        if revoked.rows_affected() != 1 {
+        if !Self::retire_seat_with(tx, revoke, false).await? {
             return Ok(false);
         }
-        Self::erase_emails_of_seat_with(&mut *tx, seat.id).await?;
-        match seat.pool {
+        match revoke.seat.pool {
             SeatPool::Subscription(id) => {
                 query(FREE_SUBSCRIPTION_SEAT)
                     .bind(id)
@@ -201,6 +202,89 @@ impl SqlStore {
             }
             SeatPool::Order(id) => query(FREE_ORDER_SEAT).bind(id).execute(&mut *tx).await?,
         };
+        Self::insert_audit_with(&mut *tx, &revoke.audit).await?;
+        for event in &revoke.events {
+            Self::insert_event_with(&mut *tx, event).await?;
+        }
+        Ok(true)
+    }
+
+    /// A transfer: the old seat retired (only if still in the status it was read in), then the new
+    /// one written in its place while the pool still takes seats; its count does not move. False
+    /// (nothing written) when the old seat was revoked or claimed meanwhile. The seat's row is
+    /// locked before the pool's, as a revocation does. The old seat's audit entry names the new
+    /// seat, so it is written after it.
+    pub(super) async fn transfer_seat_with(
+        tx: &mut Tx,
+        transfer: &SeatTransferWrite,
+    ) -> Result<bool, StoreError> {
+        let revoke = &transfer.revoke;
+        if !Self::retire_seat_with(tx, revoke, true).await? {
+            return Ok(false);
+        }
+        let assignment = &transfer.assignment;
+        let held = match assignment.seat.pool {
+            SeatPool::Subscription(id) => query(HOLD_SUBSCRIPTION_SEAT).bind(id),
+            SeatPool::Order(id) => query(HOLD_ORDER_SEAT).bind(id),
+        }
+        .execute(&mut *tx)
+        .await?;
+        if held.rows_affected() != 1 {
+            return Err(StoreError::NoCapacity);
+        }
+        if let Some(member) = &assignment.new_member {
+            Self::bind_member(query(customers_sql::INSERT_MEMBER), member)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Self::bind_seat(
+            query(INSERT_SEAT),
+            &assignment.seat,
+            assignment.invitation.as_ref(),
+        )?
+        .execute(&mut *tx)
+        .await?;
+        for grant in &assignment.grants {
+            Self::insert_grant_with(&mut *tx, grant).await?;
+        }
+        for key in &assignment.license_keys {
+            Self::insert_license_key_with(&mut *tx, key).await?;
+        }
+        if let Some(email) = &assignment.email {
+            Self::insert_email_with(&mut *tx, email).await?;
+        }
+        for entry in std::iter::once(&revoke.audit).chain(&assignment.audit) {
+            Self::insert_audit_with(&mut *tx, entry).await?;
+        }
+        for event in revoke.events.iter().chain(&assignment.events) {
+            Self::insert_event_with(&mut *tx, event).await?;
+        }
+        Ok(true)
+    }
+
+    /// Revokes a seat and its grants, keys and activations, leaving its place in the pool taken
+    /// and its audit entry and events to the caller; false (nothing written) when it was not active
+    /// (or, `in_read_status`, no longer in the status it was read in).
+    async fn retire_seat_with(
+        tx: &mut Tx,
+        revoke: &SeatRevokeWrite,
+        in_read_status: bool,
+    ) -> Result<bool, StoreError> {
+        let seat = &revoke.seat;
+        let revoked = if in_read_status {
+            query(REVOKE_SEAT_IN_STATUS)
+                .bind(seat.id)
+                .bind(revoke.now)
+                .bind(seat.status.as_str())
+        } else {
+            query(REVOKE_SEAT).bind(seat.id).bind(revoke.now)
+        }
+        .execute(&mut *tx)
+        .await?;
+        if revoked.rows_affected() != 1 {
+            return Ok(false);
+        }
+        Self::erase_emails_of_seat_with(&mut *tx, seat.id).await?;
         query(REVOKE_GRANTS_OF_SEAT)
             .bind(seat.id)
             .bind(revoke.now)
@@ -218,10 +302,6 @@ impl SqlStore {
             .bind(seat.id)
             .execute(&mut *tx)
             .await?;
-        Self::insert_audit_with(&mut *tx, &revoke.audit).await?;
-        for event in &revoke.events {
-            Self::insert_event_with(&mut *tx, event).await?;
-        }
         Ok(true)
     }
 }

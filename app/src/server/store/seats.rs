@@ -148,6 +148,8 @@ pub struct AuditRecord {
     pub actor_type: ActorType,
     pub actor_id: Option<uuid::Uuid>,
     pub email: Email,
+    /// A transfer's new seat and holder.
+    pub transferred_to: Option<(SeatId, Email)>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -162,6 +164,8 @@ pub(super) struct AuditRow {
     actor_type: ActorType,
     actor_id: Option<uuid::Uuid>,
     email: String,
+    to_seat_id: Option<SeatId>,
+    to_email: Option<String>,
 }
 
 impl TryFrom<AuditRow> for AuditRecord {
@@ -179,6 +183,13 @@ impl TryFrom<AuditRow> for AuditRecord {
             actor_type: r.actor_type,
             actor_id: r.actor_id,
             email: Email::parse(&r.email).map_err(|e| corrupt("audit email", e))?,
+            transferred_to: match (r.to_seat_id, r.to_email) {
+                (Some(seat_id), Some(email)) => Some((
+                    seat_id,
+                    Email::parse(&email).map_err(|e| corrupt("audit transfer email", e))?,
+                )),
+                _ => None,
+            },
         })
     }
 }
@@ -223,6 +234,14 @@ pub struct SeatResendWrite {
     pub now: DateTime<Utc>,
     pub email: NewEmail,
     pub audit: AuditRecord,
+}
+
+/// A transfer: the old seat revoked (its audit entry the transfer's) and the new seat assigned in
+/// its place, without the pool's count moving (no audit entry of its own but a claim's).
+#[derive(Clone, Debug)]
+pub struct SeatTransferWrite {
+    pub revoke: SeatRevokeWrite,
+    pub assignment: SeatAssignment,
 }
 
 /// A revocation: the seat, its grants, its audit entry and events.

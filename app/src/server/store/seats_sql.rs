@@ -6,8 +6,8 @@ use const_format::concatcp;
 
 use super::{
     AuditRecord, CustomerRecord, GrantFilter, GrantRecord, MemberRecord, NewEvent, SeatAssignment,
-    SeatClaimWrite, SeatRecord, SeatResendWrite, SeatRevokeWrite, SeatStore, SqlStore, StoreError,
-    customers_sql,
+    SeatClaimWrite, SeatRecord, SeatResendWrite, SeatRevokeWrite, SeatStore, SeatTransferWrite,
+    SqlStore, StoreError, customers_sql,
     db::{query, query_as, query_scalar},
     filters::pool_rows,
     seats::{AuditRow, GrantRow, SeatRow},
@@ -49,6 +49,13 @@ pub(super) const TAKE_ORDER_SEAT: &str = "UPDATE orders SET used_seats = used_se
      WHERE id = $1 AND used_seats < seats AND NOT seats_closed AND subscription_id IS NULL \
      AND status = 'paid'";
 
+/// A transfer's check that the pool still takes seats (the capacity check's conditions but the
+/// count, which a transfer does not move), moving its stamp for the seat it inserts.
+pub(super) const HOLD_SUBSCRIPTION_SEAT: &str = "UPDATE subscriptions SET seats_version = seats_version + 1 \
+     WHERE id = $1 AND NOT seats_closed AND status IN ('active', 'trialing')";
+pub(super) const HOLD_ORDER_SEAT: &str = "UPDATE orders SET seats_version = seats_version + 1 \
+     WHERE id = $1 AND NOT seats_closed AND subscription_id IS NULL AND status = 'paid'";
+
 /// `$1` customer, `$2` closed: closes every pool of a customer being deleted, and so waits for, or
 /// orders itself before, any assignment into them; or reopens them, while the customer is live.
 pub(super) const CLOSE_SUBSCRIPTIONS_OF_CUSTOMER: &str = "UPDATE subscriptions SET seats_closed = $2 \
@@ -62,9 +69,19 @@ pub(super) const FREE_SUBSCRIPTION_SEAT: &str =
 pub(super) const FREE_ORDER_SEAT: &str =
     "UPDATE orders SET used_seats = used_seats - 1 WHERE id = $1 AND used_seats > 0";
 
+const REVOKE_SEAT_SET: &str = "UPDATE customer_seats SET status = 'revoked', revoked_at = $2, modified_at = $2, \
+     invitation_token_hash = NULL, invitation_token_expires_at = NULL WHERE id = $1";
+
 /// `$1` seat, `$2` now: one conditional update, so a second revoke changes nothing.
-pub(super) const REVOKE_SEAT: &str = "UPDATE customer_seats SET status = 'revoked', revoked_at = $2, modified_at = $2, \
-     invitation_token_hash = NULL, invitation_token_expires_at = NULL WHERE id = $1 AND status IN ('pending', 'claimed')";
+pub(super) const REVOKE_SEAT: &str =
+    concatcp!(REVOKE_SEAT_SET, " AND status IN ('pending', 'claimed')");
+
+/// `$1` seat, `$2` now, `$3` the status it was read in: a transfer revokes only the seat whose
+/// grants and events it prepared (a seat claimed meanwhile has grants it did not see).
+pub(super) const REVOKE_SEAT_IN_STATUS: &str = concatcp!(
+    REVOKE_SEAT_SET,
+    " AND status = $3 AND status IN ('pending', 'claimed')"
+);
 
 pub(super) const SELECT_SEAT_BY_INVITATION: &str = concatcp!(
     "SELECT ",
@@ -117,12 +134,13 @@ pub(super) const GRANTS_OF_SEAT: &str = concatcp!(
     " FROM benefit_grants WHERE seat_id = $1 ORDER BY created_at, id"
 );
 
-pub(super) const AUDIT_COLUMNS: &str = "id, organization_id, created_at, seat_id, subscription_id, order_id, action, actor_type, actor_id, email";
+pub(super) const AUDIT_COLUMNS: &str = "id, organization_id, created_at, seat_id, subscription_id, order_id, action, actor_type, actor_id, email, \
+     to_seat_id, to_email";
 
 pub(super) const INSERT_AUDIT: &str = concatcp!(
     "INSERT INTO seat_audit_log (",
     AUDIT_COLUMNS,
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
 );
 
 #[async_trait::async_trait]
@@ -182,6 +200,15 @@ impl SeatStore for SqlStore {
             tx.commit().await?;
         }
         Ok(revoked)
+    }
+
+    async fn transfer_seat(&self, transfer: &SeatTransferWrite) -> Result<bool, StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        let transferred = Self::transfer_seat_with(&mut tx, transfer).await?;
+        if transferred {
+            tx.commit().await?;
+        }
+        Ok(transferred)
     }
 
     async fn remove_member(

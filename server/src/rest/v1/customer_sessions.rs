@@ -1,13 +1,17 @@
-//! `POST /v1/customer-sessions`: a portal session for a customer (and one of its members); and what
-//! a session says about itself (`/v1/customer-portal/customer-session/...`).
+//! `POST /v1/customer-sessions`: a portal session for a customer (and one of its members); signing
+//! in by email with a one-time code (`/v1/customer-portal/customer-session/request` and
+//! `authenticate`, public); and what a session says about itself
+//! (`/v1/customer-portal/customer-session/...`).
 
 use app::model::{
     ErrorBody,
     customer::{
-        CustomerCustomerSession, CustomerSession, CustomerSessionCreate, PortalAuthenticatedUser,
+        CustomerCustomerSession, CustomerSession, CustomerSessionCodeAuthenticateRequest,
+        CustomerSessionCodeAuthenticateResponse, CustomerSessionCodeRequest, CustomerSessionCreate,
+        PortalAuthenticatedUser,
     },
 };
-use axum::{Json, extract::State};
+use axum::{Json, extract::State, http::StatusCode};
 
 use super::Created;
 use crate::{
@@ -34,6 +38,42 @@ pub(crate) async fn create(
             .create_customer_session(&caller, body)
             .await?,
     ))
+}
+
+/// Email a one-time sign-in code for the portal of an organization (public). The answer is the same
+/// whether or not the email belongs to a customer or seat holder there (only those receive a code).
+#[utoipa::path(post, path = "/v1/customer-portal/customer-session/request", tag = "customer-portal",
+    request_body = CustomerSessionCodeRequest,
+    responses((status = 202, description = "A code is on its way, if this email signs anyone in."),
+        (status = 404, description = "No such organization.", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+        (status = 429, description = "Several codes were sent to this email (or from this address) just now.", body = ErrorBody)))]
+pub(crate) async fn request_code(
+    State(state): State<AppState>,
+    extract::Json(body): extract::Json<CustomerSessionCodeRequest>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .services
+        .request_sign_in_code(body.organization_id, &body.email)
+        .await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Trade a sign-in code for a customer session token (public; the code works once).
+#[utoipa::path(post, path = "/v1/customer-portal/customer-session/authenticate", tag = "customer-portal",
+    request_body = CustomerSessionCodeAuthenticateRequest,
+    responses((status = 200, body = CustomerSessionCodeAuthenticateResponse),
+        (status = 401, description = "`CustomerSessionCodeInvalidOrExpired`.", body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub(crate) async fn authenticate_code(
+    State(state): State<AppState>,
+    extract::Json(body): extract::Json<CustomerSessionCodeAuthenticateRequest>,
+) -> Result<Json<CustomerSessionCodeAuthenticateResponse>, ApiError> {
+    let token = state
+        .services
+        .authenticate_sign_in_code(&body.code, None)
+        .await?;
+    Ok(Json(CustomerSessionCodeAuthenticateResponse { token }))
 }
 
 /// When the session ends and where it returns to.

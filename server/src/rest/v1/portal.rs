@@ -7,7 +7,7 @@ use app::{
     model::{
         ErrorBody, ListResource, OrderId, ProductId, SeatId, SubscriptionId,
         billing::{CustomerOrder, CustomerSubscription, ProductBillingType},
-        seat::{CustomerSeat, SeatAssign, SeatAuditLog, SeatsList},
+        seat::{CustomerSeat, SeatAssign, SeatAuditLog, SeatTransfer, SeatsList},
         subscription_update::{
             CustomerSubscriptionUpdate, SeatChangePreview, SeatChangePreviewRequest,
         },
@@ -94,6 +94,29 @@ pub(crate) async fn resend(
 ) -> Result<Json<CustomerSeat>, ApiError> {
     let caller = SeatCaller::Portal(caller);
     Ok(Json(state.services.resend_seat(&caller, seat_id).await?))
+}
+
+/// Reassign a seat of one of the caller's pools to someone else in one step (owner or billing
+/// manager; beyond Polar): the seat is revoked and a new one assigned in its place, in one
+/// transaction. Answers the new seat.
+#[utoipa::path(post, path = "/v1/customer-portal/seats/{seat_id}/transfer", tag = "customer-portal",
+    request_body = SeatTransfer,
+    params(("seat_id" = String, Path, format = Uuid)),
+    responses((status = 200, description = "The new seat.", body = CustomerSeat),
+        (status = 400, description = "`SeatAlreadyRevoked`, `SeatAlreadyAssigned`, `SeatNotAvailable`, `MemberEmailMismatch`.", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("customer_session" = [])))]
+pub(crate) async fn transfer(
+    State(state): State<AppState>,
+    PortalAuth(caller): PortalAuth,
+    Path(seat_id): Path<SeatId>,
+    extract::Json(body): extract::Json<SeatTransfer>,
+) -> Result<Json<CustomerSeat>, ApiError> {
+    let caller = SeatCaller::Portal(caller);
+    Ok(Json(
+        state.services.transfer_seat(&caller, seat_id, body).await?,
+    ))
 }
 
 /// The audit log of one of the caller's pools.

@@ -1,4 +1,5 @@
-//! `/v1/customer-seats`: the merchant's seat API (assign, list, read, revoke, resend, audit log)
+//! `/v1/customer-seats`: the merchant's seat API (assign, list, read, revoke, resend, transfer,
+//! audit log)
 //! and the public invitation endpoints (claim info, claim). Thin handlers over the seats service.
 
 use app::{
@@ -7,7 +8,7 @@ use app::{
         page::SEAT_LIST_LIMIT,
         seat::{
             CustomerSeat, CustomerSeatClaimResponse, SeatAssign, SeatAuditLog, SeatClaim,
-            SeatClaimInfo, SeatPool, SeatStatus, SeatsList,
+            SeatClaimInfo, SeatPool, SeatStatus, SeatTransfer, SeatsList,
         },
     },
     server::service::{Credential, SeatCaller, ServiceError},
@@ -186,6 +187,31 @@ pub(crate) async fn resend(
 ) -> Result<Json<CustomerSeat>, ApiError> {
     let caller = SeatCaller::Organization(caller);
     Ok(Json(state.services.resend_seat(&caller, seat_id).await?))
+}
+
+/// Reassign a seat to someone else in one step (beyond Polar): the seat is revoked with its
+/// benefits and a new seat is assigned to the named holder in its place, in one transaction (the
+/// pool never has a free place between the two). Answers the new seat; the audit log shows one
+/// `transferred` entry.
+#[utoipa::path(post, path = "/v1/customer-seats/{seat_id}/transfer", tag = "customer-seats",
+    request_body = SeatTransfer,
+    params(("seat_id" = String, Path, format = Uuid)),
+    responses((status = 200, description = "The new seat.", body = CustomerSeat),
+        (status = 400, description = "`SeatAlreadyRevoked`, `SeatAlreadyAssigned` (the new holder already holds a seat of the pool, or this one), `SeatNotAvailable` (the pool no longer takes seats), `MemberEmailMismatch`.", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such seat, or `MemberNotFound` / `CustomerNotFound` for the new holder.", body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("access_token" = ["customer_seats:write"])))]
+pub(crate) async fn transfer(
+    State(state): State<AppState>,
+    OrgAuth(caller): OrgAuth,
+    Path(seat_id): Path<SeatId>,
+    extract::Json(body): extract::Json<SeatTransfer>,
+) -> Result<Json<CustomerSeat>, ApiError> {
+    let caller = SeatCaller::Organization(caller);
+    Ok(Json(
+        state.services.transfer_seat(&caller, seat_id, body).await?,
+    ))
 }
 
 /// The audit log of a pool: who assigned, claimed, re-sent or revoked which seat, and when.
