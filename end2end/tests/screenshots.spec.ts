@@ -70,3 +70,36 @@ test('the billing manager\'s portal, in light, dark and on a phone', async ({ pa
   await page.getByText('Revoke…').first().click();
   await shoot(page, 'portal');
 });
+
+test('the portal\'s sign-in page and a seat being reassigned, in light, dark and on a phone', async ({ page, request }) => {
+  const org = createOrg();
+  const paid = await teamPool(request, org);
+  await page.goto(`/${org.slug}/portal?code=ABCD-EFGH-JKLM`);
+  await expect(page.getByRole('heading', { name: 'Sign in to your seats' })).toBeVisible();
+  await waitForHydration(page);
+  await shoot(page, 'portal-sign-in');
+
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const seat = await request.post('/v1/customer-seats', {
+    data: { subscription_id: paid.subscription_id, email: `${unique('dee')}@example.com` },
+    headers: { Authorization: `Bearer ${org.access_token}` },
+  });
+  expect(seat.status()).toBe(200);
+  await page.goto(await portalLink(request, org, paid));
+  await waitForHydration(page);
+  await page.getByText('Reassign…').first().click();
+  await shoot(page, 'portal-reassign');
+});
+
+test('the portal chosen dark with the theme switch, while the system is light', async ({ page, request }) => {
+  const org = createOrg();
+  const paid = await teamPool(request, org);
+  await page.goto(await portalLink(request, org, paid));
+  await waitForHydration(page);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.getByRole('navigation', { name: 'Colour theme' }).getByRole('button', { name: 'Dark' }).click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21aa']).analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+  await page.screenshot({ path: 'test-results/screens/portal-chosen-dark.png', fullPage: true });
+});

@@ -103,7 +103,16 @@ pub fn ThemeSwitch(initial: Theme) -> impl IntoView {
         }
     });
     let location = use_location();
-    let back = move || format!("{}{}", location.pathname.get(), location.search.get());
+    // The router's `search` has no leading `?`.
+    let back = move || {
+        let search = location.search.get();
+        let search = search.trim_start_matches('?');
+        if search.is_empty() {
+            location.pathname.get()
+        } else {
+            format!("{}?{search}", location.pathname.get())
+        }
+    };
     view! {
         <nav class="theme-switch" aria-label="Colour theme">
             <span id="theme-switch-label">"Theme:"</span>
