@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 DEMO_DATABASE_URL ?= sqlite://data/seatkeeper.db
 
-.PHONY: help tools run build test lint test-rust test-sdk test-fuzz e2e bench clean-test-databases
+.PHONY: help tools run build test lint test-rust test-sdk test-fuzz e2e bench size clean-test-databases
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ e2e: build ## Playwright tests in Debian's Chromium against the release build
 
 bench: ## Load benchmark of the seats API on SQLite and PostgreSQL with reference points (target/bench/seats_load.md)
 	cargo bench -p server --bench seats_load
+
+size: build ## What a browser downloads on a first visit (wasm + js + css; raw, gzip, brotli)
+	node scripts/first-load-size.mjs
 
 clean-test-databases: ## Drop PostgreSQL databases left behind by interrupted test runs
 	@scripts/clean-test-databases.sh

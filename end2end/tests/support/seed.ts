@@ -56,7 +56,7 @@ export function watchErrors(page: Page): string[] {
   return errors;
 }
 
-/** A paid 3-seat monthly pool of a product with a license-key and a note benefit; one seat assigned to `email`. */
+/** A paid `seats`-seat (3 by default) monthly pool of a product with a license-key and a note benefit; one seat assigned to `email`. */
 export async function invite(request: APIRequestContext, email: string): Promise<Org> {
   const org = createOrg();
   await inviteIn(request, org, email);
@@ -71,9 +71,9 @@ export async function inviteIn(request: APIRequestContext, org: Org, email: stri
   expect(seat.status(), await seat.text()).toBe(200);
 }
 
-/** A paid 3-seat monthly pool of "Team plan" (a license key and a note per seat), bought by a new
+/** A paid `seats`-seat (3 by default) monthly pool of "Team plan" (a license key and a note per seat), bought by a new
  * billing customer; the paid checkout (`subscription_id`, `customer_id`). */
-export async function teamPool(request: APIRequestContext, org: Org): Promise<any> {
+export async function teamPool(request: APIRequestContext, org: Org, seats = 3): Promise<any> {
   const keys = await api(request, org, '/v1/benefits', {
     type: 'license_keys',
     description: 'License key',
@@ -92,7 +92,7 @@ export async function teamPool(request: APIRequestContext, org: Org): Promise<an
   const auth = { Authorization: `Bearer ${org.access_token}` };
   const attached = await request.post(`/v1/products/${product.id}/benefits`, { data: { benefits: [keys.id, note.id] }, headers: auth });
   expect(attached.status()).toBe(200);
-  const checkout = await api(request, org, '/v1/checkouts', { products: [product.id], seats: 3, customer_email: `${unique('billing')}@example.com` });
+  const checkout = await api(request, org, '/v1/checkouts', { products: [product.id], seats, customer_email: `${unique('billing')}@example.com` });
   const confirmed = await request.post(`/v1/checkouts/client/${checkout.client_secret}/confirm`, { data: { confirmation_token_id: 'tok_visa' } });
   expect(confirmed.status()).toBe(200);
   return (await request.get(`/v1/checkouts/client/${checkout.client_secret}`)).json();

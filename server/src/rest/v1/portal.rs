@@ -105,6 +105,7 @@ pub(crate) async fn resend(
     responses((status = 200, description = "The new seat.", body = CustomerSeat),
         (status = 400, description = "`SeatAlreadyRevoked`, `SeatAlreadyAssigned`, `SeatNotAvailable`, `MemberEmailMismatch`.", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "`SeatChanged`: the seat changed while it was being reassigned; retry.", body = ErrorBody),
         (status = 422, body = ErrorBody)),
     security(("customer_session" = [])))]
 pub(crate) async fn transfer(

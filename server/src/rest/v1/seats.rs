@@ -200,6 +200,7 @@ pub(crate) async fn resend(
         (status = 400, description = "`SeatAlreadyRevoked`, `SeatAlreadyAssigned` (the new holder already holds a seat of the pool, or this one), `SeatNotAvailable` (the pool no longer takes seats), `MemberEmailMismatch`.", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "No such seat, or `MemberNotFound` / `CustomerNotFound` for the new holder.", body = ErrorBody),
+        (status = 409, description = "`SeatChanged`: the seat changed while it was being reassigned; retry.", body = ErrorBody),
         (status = 422, body = ErrorBody)),
     security(("access_token" = ["customer_seats:write"])))]
 pub(crate) async fn transfer(
