@@ -19,11 +19,11 @@ tools: ## Install the build tools (wasm target, cargo-leptos, wasm-bindgen, npm 
 	@scripts/ensure-tools.sh
 
 run: tools ## Build and start the server with a demo organization on the embedded SQLite database
-	cargo leptos build
+	cargo leptos build --split
 	LEPTOS_SITE_ROOT=target/site target/debug/seatkeeper serve --demo --database-url "$(DEMO_DATABASE_URL)"
 
 build: tools ## Release build: target/release/seatkeeper and target/site/
-	cargo leptos build --release
+	cargo leptos build --release --split
 	@echo "Built target/release/seatkeeper and target/site/ (see README: Running the release build)"
 
 test: lint test-rust test-sdk test-fuzz e2e ## Everything: lints, Rust tests and Polar SDK tests on SQLite and PostgreSQL, browser tests on the release build

@@ -4,8 +4,9 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    ParamSegment, SsrMode, StaticSegment,
+    Lazy, LazyRoute, ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
+    lazy_route,
 };
 
 use crate::components::theme::{Theme, ThemeSwitch};
@@ -53,12 +54,12 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("") view=HomePage />
                 // Pages a stranger's browser acts on render whole before the first byte (no streamed
                 // fallbacks that only a script could replace), so they work without JavaScript.
-                <Route path=(StaticSegment("checkout"), ParamSegment("client_secret")) view=CheckoutPage ssr=SsrMode::Async />
-                <Route path=(ParamSegment("org_slug"), StaticSegment("portal")) view=PortalPage ssr=SsrMode::Async />
-                <Route path=(ParamSegment("org_slug"), StaticSegment("portal"), StaticSegment("claim")) view=ClaimPage ssr=SsrMode::Async />
-                <Route path=(ParamSegment("org_slug"), StaticSegment("portal"), StaticSegment("seats")) view=MySeatsPage ssr=SsrMode::Async />
-                <Route path=StaticSegment("dashboard") view=DashboardSignInPage ssr=SsrMode::Async />
-                <Route path=(StaticSegment("dashboard"), StaticSegment("webhooks")) view=WebhooksPage ssr=SsrMode::Async />
+                <Route path=(StaticSegment("checkout"), ParamSegment("client_secret")) view={Lazy::<Checkout>::new()} ssr=SsrMode::Async />
+                <Route path=(ParamSegment("org_slug"), StaticSegment("portal")) view={Lazy::<Portal>::new()} ssr=SsrMode::Async />
+                <Route path=(ParamSegment("org_slug"), StaticSegment("portal"), StaticSegment("claim")) view={Lazy::<Claim>::new()} ssr=SsrMode::Async />
+                <Route path=(ParamSegment("org_slug"), StaticSegment("portal"), StaticSegment("seats")) view={Lazy::<MySeats>::new()} ssr=SsrMode::Async />
+                <Route path=StaticSegment("dashboard") view={Lazy::<DashboardSignIn>::new()} ssr=SsrMode::Async />
+                <Route path=(StaticSegment("dashboard"), StaticSegment("webhooks")) view={Lazy::<Webhooks>::new()} ssr=SsrMode::Async />
             </Routes>
             <footer class="site-footer">
                 <ThemeSwitch initial=Theme::current() />
@@ -84,4 +85,92 @@ pub fn page_policy(nonce: &str) -> String {
          img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
          base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
+}
+
+// Pages whose code the browser loads only when it shows one (`#[lazy_route]`): with `cargo leptos
+// build --split` each is a chunk of the wasm of its own, fetched when a page of that kind is first
+// shown (the first load included). The home and not-found pages stay in the main module.
+
+/// The route of [`CheckoutPage`], loaded on demand.
+struct Checkout;
+
+#[lazy_route]
+impl LazyRoute for Checkout {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <CheckoutPage /> }.into_any()
+    }
+}
+
+/// The route of [`PortalPage`], loaded on demand.
+struct Portal;
+
+#[lazy_route]
+impl LazyRoute for Portal {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <PortalPage /> }.into_any()
+    }
+}
+
+/// The route of [`ClaimPage`], loaded on demand.
+struct Claim;
+
+#[lazy_route]
+impl LazyRoute for Claim {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <ClaimPage /> }.into_any()
+    }
+}
+
+/// The route of [`MySeatsPage`], loaded on demand.
+struct MySeats;
+
+#[lazy_route]
+impl LazyRoute for MySeats {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <MySeatsPage /> }.into_any()
+    }
+}
+
+/// The route of [`DashboardSignInPage`], loaded on demand.
+struct DashboardSignIn;
+
+#[lazy_route]
+impl LazyRoute for DashboardSignIn {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <DashboardSignInPage /> }.into_any()
+    }
+}
+
+/// The route of [`WebhooksPage`], loaded on demand.
+struct Webhooks;
+
+#[lazy_route]
+impl LazyRoute for Webhooks {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <WebhooksPage /> }.into_any()
+    }
 }

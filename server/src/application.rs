@@ -183,6 +183,7 @@ impl Application {
             .clone()
             .filter(|_| settings.workers.mailer)
             .map(|transport| Mailer::new(services.clone(), transport));
+        warn_if_not_split(&settings.site_root);
         let state = AppState::new(AppParts {
             leptos_options: leptos_options(settings.site_root.clone(), address),
             mailer,
@@ -273,5 +274,20 @@ impl Application {
         store.close().await;
         served?;
         Ok(())
+    }
+}
+
+/// Says so at startup when the web assets under `site_root` were built without `--split`: most
+/// pages are lazy routes (`app/src/shell.rs`), whose code such a build leaves as imports of a split
+/// loader that does not exist, so the pages would render but never hydrate. (`make run` and `make
+/// build` build with `--split`.)
+fn warn_if_not_split(site_root: &str) {
+    let pkg = std::path::Path::new(site_root).join("pkg");
+    if pkg.join("seatkeeper.wasm").exists() && !pkg.join("__wasm_split_manifest.json").exists() {
+        tracing::warn!(
+            site_root,
+            "the web assets were built without `cargo leptos build --split`: pages will not \
+             hydrate; build them with `make build` (or `make run`)"
+        );
     }
 }
