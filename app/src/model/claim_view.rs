@@ -31,7 +31,41 @@ pub struct ClaimedSeat {
 pub struct GrantedBenefit {
     pub description: String,
     pub license_key: Option<String>,
+    /// Where the license key is activated, oldest first (none without a key).
+    pub activations: Vec<KeyActivation>,
+    /// On how many devices the key may be activated at once (none: no limit).
+    pub activation_limit: Option<u32>,
     pub note: Option<String>,
+}
+
+/// One device (or install) a license key is activated on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeyActivation {
+    /// What the app called it when it activated the key ("MacBook Pro").
+    pub label: String,
+    pub activated_at: DateTime<Utc>,
+}
+
+impl GrantedBenefit {
+    /// "Activated on 2 of 3 devices.", "Activated on 1 device.", "Not activated on any device yet
+    /// (up to 3)."
+    pub fn activation_summary(&self) -> String {
+        let count = self.activations.len();
+        let devices = |n: usize| if n == 1 { "device" } else { "devices" };
+        match (count, self.activation_limit) {
+            (0, Some(limit)) => format!("Not activated on any device yet (up to {limit})."),
+            (0, None) => "Not activated on any device yet.".to_owned(),
+            (n, Some(limit)) => format!("Activated on {n} of {limit} {}.", devices(limit as usize)),
+            (n, None) => format!("Activated on {n} {}.", devices(n)),
+        }
+    }
+}
+
+impl KeyActivation {
+    /// "since Nov 30, 2026".
+    pub fn since_text(&self) -> String {
+        self.activated_at.format("since %b %-d, %Y").to_string()
+    }
 }
 
 impl ClaimPage {
@@ -40,5 +74,55 @@ impl ClaimPage {
         self.expires_at
             .format("%B %-d, %Y at %H:%M UTC")
             .to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key_with(activations: usize, limit: Option<u32>) -> GrantedBenefit {
+        GrantedBenefit {
+            description: "Desktop app".into(),
+            license_key: Some("ACME-1".into()),
+            activations: (0..activations)
+                .map(|i| KeyActivation {
+                    label: format!("device {i}"),
+                    activated_at: DateTime::parse_from_rfc3339("2026-11-30T08:00:00Z")
+                        .unwrap()
+                        .with_timezone(&Utc),
+                })
+                .collect(),
+            activation_limit: limit,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn the_activations_are_summed_up_against_the_limit_in_words() {
+        assert_eq!(
+            key_with(0, Some(3)).activation_summary(),
+            "Not activated on any device yet (up to 3)."
+        );
+        assert_eq!(
+            key_with(0, None).activation_summary(),
+            "Not activated on any device yet."
+        );
+        assert_eq!(
+            key_with(2, Some(3)).activation_summary(),
+            "Activated on 2 of 3 devices."
+        );
+        assert_eq!(
+            key_with(1, Some(1)).activation_summary(),
+            "Activated on 1 of 1 device."
+        );
+        assert_eq!(
+            key_with(1, None).activation_summary(),
+            "Activated on 1 device."
+        );
+        assert_eq!(
+            key_with(1, None).activations[0].since_text(),
+            "since Nov 30, 2026"
+        );
     }
 }

@@ -135,6 +135,8 @@ pub fn Claimed(seat: ClaimedSeat) -> impl IntoView {
 #[component]
 pub fn Benefit(benefit: GrantedBenefit) -> impl IntoView {
     let copied = RwSignal::new(false);
+    let summary = benefit.activation_summary();
+    let activations = benefit.activations;
     view! {
         <li>
             <h3>{benefit.description}</h3>
@@ -157,6 +159,21 @@ pub fn Benefit(benefit: GrantedBenefit) -> impl IntoView {
                         </button>
                         <span aria-live="polite" class="muted">{move || copied.get().then_some("Copied")}</span>
                     </p>
+                    <p class="muted" data-testid="activations">{summary}</p>
+                    {(!activations.is_empty())
+                        .then(|| {
+                            view! {
+                                <ul class="activations">
+                                    {activations
+                                        .into_iter()
+                                        .map(|activation| {
+                                            let since = activation.since_text();
+                                            view! { <li>{activation.label}" · "{since}</li> }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            }
+                        })}
                 }
             })}
         </li>

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::{
     both_backends,
-    helpers::{seats::*, *},
+    helpers::{entitlements::*, seats::*, *},
 };
 
 both_backends!(
@@ -16,6 +16,7 @@ both_backends!(
     the_portal_previews_a_seat_count_exactly_as_the_api_then_changes_it_and_cancels,
     a_pasted_list_is_invited_in_order_until_the_pool_is_full,
     the_portal_reassigns_a_seat_in_one_step_and_its_history_says_so,
+    a_member_sees_their_license_key_and_where_it_is_activated,
 );
 
 /// The `customer_portal_url` of a new session of the paid checkout's customer (its owner), as a
@@ -525,5 +526,58 @@ async fn the_portal_reassigns_a_seat_in_one_step_and_its_history_says_so(backend
             "Reassigned: jane@globex.example → joe@globex.example by the billing manager"
         ),
         "{page}"
+    );
+}
+
+async fn a_member_sees_their_license_key_and_where_it_is_activated(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let paid = keyed_pool(
+        &app,
+        &org,
+        json!({"activations": {"limit": 3, "enable_customer_admin": true}}),
+        1,
+        Some("month"),
+    )
+    .await;
+    let seat = claimed_seat(&app, &org, &paid, "jane@globex.example").await;
+    let key = key_of(&app, &org, &seat).await;
+    let (_, token) = portal_link(&app, &org, &paid, Some(&seat["member_id"])).await;
+    let page = |token: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url("/acme/portal/seats"))
+                .header("cookie", format!("seatkeeper_session={token}"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let html = page(token.clone()).await;
+    assert!(html.contains(key["key"].as_str().unwrap()), "{html}");
+    assert!(
+        html.contains("Not activated on any device yet (up to 3)."),
+        "{html}"
+    );
+    let activate = json!({
+        "key": key["key"],
+        "organization_id": org.id.to_string(),
+        "label": "Jane's <MacBook>",
+    });
+    let (status, body) = json(
+        app.post_as(&org.token, "/v1/license-keys/activate", &activate)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let html = page(token).await;
+    assert!(html.contains("Activated on 1 of 3 devices."), "{html}");
+    assert!(
+        html.contains("Jane&#x27;s &lt;MacBook&gt;") || html.contains("Jane's &lt;MacBook&gt;"),
+        "{html}"
     );
 }

@@ -11,7 +11,7 @@ use crate::{
     model::{
         BenefitGrantId, CustomerSessionId, ListResource, PageRequest, Scope, SeatId,
         benefit::BenefitProperties,
-        claim_view::{ClaimPage, ClaimedSeat, GrantedBenefit},
+        claim_view::{ClaimPage, ClaimedSeat, GrantedBenefit, KeyActivation},
         license_key::display_key,
         seat::{
             BenefitGrant, BenefitGrantProperties, CustomerSeatClaimResponse, SeatAction,
@@ -241,20 +241,33 @@ impl Services {
         let grants = self.store().grants_of_seat(seat).await?;
         let ids: Vec<_> = grants.iter().map(|g| g.id).collect();
         let keys = self.store().license_keys_of_grants(&ids).await?;
-        let benefits = self
-            .grant_wires(&grants)
-            .await?
-            .into_iter()
-            .filter(|g| g.is_granted)
-            .map(|g| GrantedBenefit {
-                description: g.benefit.description,
-                license_key: keys
-                    .iter()
-                    .find(|k| k.grant_id == g.id)
-                    .map(|k| k.key.clone()),
-                note: g.properties.note,
-            })
-            .collect();
+        let mut benefits = Vec::new();
+        for grant in self.grant_wires(&grants).await? {
+            if !grant.is_granted {
+                continue;
+            }
+            let key = keys.iter().find(|k| k.grant_id == grant.id);
+            let activations = match key {
+                Some(key) => self
+                    .store()
+                    .activations_of(key.id)
+                    .await?
+                    .into_iter()
+                    .map(|activation| KeyActivation {
+                        label: activation.label,
+                        activated_at: activation.created_at,
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            benefits.push(GrantedBenefit {
+                description: grant.benefit.description,
+                license_key: key.map(|k| k.key.clone()),
+                activations,
+                activation_limit: key.and_then(|k| k.limit_activations),
+                note: grant.properties.note,
+            });
+        }
         Ok(ClaimedSeat {
             product_name,
             organization_name,
