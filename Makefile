@@ -53,7 +53,7 @@ e2e: build ## Playwright tests in Debian's Chromium against the release build
 bench: ## Load benchmark of the seats API on SQLite and PostgreSQL with reference points (target/bench/seats_load.md)
 	cargo bench -p server --bench seats_load
 
-size: build ## What a browser downloads on a first visit (wasm + js + css; raw, gzip, brotli)
+size: build ## What a browser downloads on a first visit to each page (wasm, its chunks, js, css; raw, gzip, brotli)
 	node scripts/first-load-size.mjs
 
 clean-test-databases: ## Drop PostgreSQL databases left behind by interrupted test runs

@@ -31,8 +31,9 @@ pub struct ClaimedSeat {
 pub struct GrantedBenefit {
     pub description: String,
     pub license_key: Option<String>,
-    /// Where the license key is activated, oldest first (none without a key).
-    pub activations: Vec<KeyActivation>,
+    /// Where the license key is activated, oldest first: none without a key, or when the merchant
+    /// does not let holders see their activations (`activations.enable_customer_admin`).
+    pub activations: Option<Vec<KeyActivation>>,
     /// On how many devices the key may be activated at once (none: no limit).
     pub activation_limit: Option<u32>,
     pub note: Option<String>,
@@ -48,16 +49,16 @@ pub struct KeyActivation {
 
 impl GrantedBenefit {
     /// "Activated on 2 of 3 devices.", "Activated on 1 device.", "Not activated on any device yet
-    /// (up to 3)."
-    pub fn activation_summary(&self) -> String {
-        let count = self.activations.len();
+    /// (up to 3)."; none when the activations are not shown.
+    pub fn activation_summary(&self) -> Option<String> {
+        let count = self.activations.as_ref()?.len();
         let devices = |n: usize| if n == 1 { "device" } else { "devices" };
-        match (count, self.activation_limit) {
+        Some(match (count, self.activation_limit) {
             (0, Some(limit)) => format!("Not activated on any device yet (up to {limit})."),
             (0, None) => "Not activated on any device yet.".to_owned(),
             (n, Some(limit)) => format!("Activated on {n} of {limit} {}.", devices(limit as usize)),
             (n, None) => format!("Activated on {n} {}.", devices(n)),
-        }
+        })
     }
 }
 
@@ -85,14 +86,16 @@ mod tests {
         GrantedBenefit {
             description: "Desktop app".into(),
             license_key: Some("ACME-1".into()),
-            activations: (0..activations)
-                .map(|i| KeyActivation {
-                    label: format!("device {i}"),
-                    activated_at: DateTime::parse_from_rfc3339("2026-11-30T08:00:00Z")
-                        .unwrap()
-                        .with_timezone(&Utc),
-                })
-                .collect(),
+            activations: Some(
+                (0..activations)
+                    .map(|i| KeyActivation {
+                        label: format!("device {i}"),
+                        activated_at: DateTime::parse_from_rfc3339("2026-11-30T08:00:00Z")
+                            .unwrap()
+                            .with_timezone(&Utc),
+                    })
+                    .collect(),
+            ),
             activation_limit: limit,
             note: None,
         }
@@ -100,28 +103,25 @@ mod tests {
 
     #[test]
     fn the_activations_are_summed_up_against_the_limit_in_words() {
+        let hidden = GrantedBenefit {
+            activations: None,
+            ..key_with(0, Some(3))
+        };
+        assert_eq!(hidden.activation_summary(), None);
+        for (count, limit, said) in [
+            (0, Some(3), "Not activated on any device yet (up to 3)."),
+            (0, None, "Not activated on any device yet."),
+            (2, Some(3), "Activated on 2 of 3 devices."),
+            (1, Some(1), "Activated on 1 of 1 device."),
+            (1, None, "Activated on 1 device."),
+        ] {
+            assert_eq!(
+                key_with(count, limit).activation_summary().as_deref(),
+                Some(said)
+            );
+        }
         assert_eq!(
-            key_with(0, Some(3)).activation_summary(),
-            "Not activated on any device yet (up to 3)."
-        );
-        assert_eq!(
-            key_with(0, None).activation_summary(),
-            "Not activated on any device yet."
-        );
-        assert_eq!(
-            key_with(2, Some(3)).activation_summary(),
-            "Activated on 2 of 3 devices."
-        );
-        assert_eq!(
-            key_with(1, Some(1)).activation_summary(),
-            "Activated on 1 of 1 device."
-        );
-        assert_eq!(
-            key_with(1, None).activation_summary(),
-            "Activated on 1 device."
-        );
-        assert_eq!(
-            key_with(1, None).activations[0].since_text(),
+            key_with(1, None).activations.unwrap()[0].since_text(),
             "since Nov 30, 2026"
         );
     }

@@ -159,9 +159,10 @@ pub fn Benefit(benefit: GrantedBenefit) -> impl IntoView {
                         </button>
                         <span aria-live="polite" class="muted">{move || copied.get().then_some("Copied")}</span>
                     </p>
-                    <p class="muted" data-testid="activations">{summary}</p>
-                    {(!activations.is_empty())
-                        .then(|| {
+                    {summary.map(|summary| view! { <p class="muted" data-testid="activations">{summary}</p> })}
+                    {activations
+                        .filter(|activations| !activations.is_empty())
+                        .map(|activations| {
                             view! {
                                 <ul class="activations">
                                     {activations

@@ -56,7 +56,7 @@ export function watchErrors(page: Page): string[] {
   return errors;
 }
 
-/** A paid `seats`-seat (3 by default) monthly pool of a product with a license-key and a note benefit; one seat assigned to `email`. */
+/** A paid 3-seat monthly pool of a product with a license-key and a note benefit; one seat assigned to `email`. */
 export async function invite(request: APIRequestContext, email: string): Promise<Org> {
   const org = createOrg();
   await inviteIn(request, org, email);

@@ -17,6 +17,7 @@ both_backends!(
     a_pasted_list_is_invited_in_order_until_the_pool_is_full,
     the_portal_reassigns_a_seat_in_one_step_and_its_history_says_so,
     a_member_sees_their_license_key_and_where_it_is_activated,
+    a_member_sees_no_activations_the_merchant_keeps_to_itself_and_no_one_else_s_key,
 );
 
 /// The `customer_portal_url` of a new session of the paid checkout's customer (its owner), as a
@@ -579,5 +580,57 @@ async fn a_member_sees_their_license_key_and_where_it_is_activated(backend: Back
     assert!(
         html.contains("Jane&#x27;s &lt;MacBook&gt;") || html.contains("Jane's &lt;MacBook&gt;"),
         "{html}"
+    );
+}
+
+async fn a_member_sees_no_activations_the_merchant_keeps_to_itself_and_no_one_else_s_key(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("acme").await;
+    let paid = keyed_pool(
+        &app,
+        &org,
+        json!({"activations": {"limit": 3, "enable_customer_admin": false}}),
+        2,
+        Some("month"),
+    )
+    .await;
+    let jane = claimed_seat(&app, &org, &paid, "jane@globex.example").await;
+    let john = claimed_seat(&app, &org, &paid, "john@globex.example").await;
+    let (jane_key, john_key) = (
+        key_of(&app, &org, &jane).await,
+        key_of(&app, &org, &john).await,
+    );
+    let activate = json!({
+        "key": jane_key["key"],
+        "organization_id": org.id.to_string(),
+        "label": "secret-laptop",
+    });
+    let (status, body) = json(
+        app.post_as(&org.token, "/v1/license-keys/activate", &activate)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, token) = portal_link(&app, &org, &paid, Some(&jane["member_id"])).await;
+    let html = app
+        .client
+        .get(app.url("/acme/portal/seats"))
+        .header("cookie", format!("seatkeeper_session={token}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(jane_key["key"].as_str().unwrap()), "{html}");
+    assert!(
+        !html.contains("secret-laptop") && !html.contains("Activated on"),
+        "{html}"
+    );
+    assert!(
+        !html.contains(john_key["key"].as_str().unwrap()),
+        "another member's key is not on the page"
     );
 }

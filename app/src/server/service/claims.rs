@@ -29,6 +29,7 @@ use crate::{
 
 use super::{
     OrganizationCaller, PortalCaller, SeatCaller, ServiceError, Services,
+    license_keys::holders_see_activations,
     license_keys::key_of_grant,
     seats::{INVITATION_TOKEN_PREFIX, seat_wire},
     sessions::{SESSION_TOKEN_PREFIX, SESSION_TTL},
@@ -247,18 +248,20 @@ impl Services {
                 continue;
             }
             let key = keys.iter().find(|k| k.grant_id == grant.id);
+            // Only where the merchant lets holders see their activations.
             let activations = match key {
-                Some(key) => self
-                    .store()
-                    .activations_of(key.id)
-                    .await?
-                    .into_iter()
-                    .map(|activation| KeyActivation {
-                        label: activation.label,
-                        activated_at: activation.created_at,
-                    })
-                    .collect(),
-                None => Vec::new(),
+                Some(key) if holders_see_activations(&grant.benefit.properties) => Some(
+                    self.store()
+                        .activations_of(key.id)
+                        .await?
+                        .into_iter()
+                        .map(|activation| KeyActivation {
+                            label: activation.label,
+                            activated_at: activation.created_at,
+                        })
+                        .collect(),
+                ),
+                _ => None,
             };
             benefits.push(GrantedBenefit {
                 description: grant.benefit.description,

@@ -167,6 +167,18 @@ fn not_permitted(detail: &str) -> ServiceError {
     ServiceError::NotPermitted(detail.to_owned())
 }
 
+/// Whether a benefit's key holders may see (and manage) where their keys are activated: only when
+/// the merchant enabled it (`activations.enable_customer_admin`, as Polar).
+pub(super) fn holders_see_activations(properties: &BenefitProperties) -> bool {
+    match properties {
+        BenefitProperties::LicenseKeys(properties) => properties
+            .activations
+            .as_ref()
+            .is_some_and(|a| a.enable_customer_admin),
+        BenefitProperties::Custom(_) => false,
+    }
+}
+
 impl Services {
     /// The key named by organization and key, for `user`: 404 for a token of another organization.
     pub(super) async fn key_for_use(
@@ -591,12 +603,7 @@ impl Services {
             .store()
             .benefit(key.organization_id, key.benefit_id)
             .await?
-            .is_some_and(|benefit| match benefit.properties {
-                BenefitProperties::LicenseKeys(properties) => properties
-                    .activations
-                    .is_some_and(|a| a.enable_customer_admin),
-                BenefitProperties::Custom(_) => false,
-            });
+            .is_some_and(|benefit| holders_see_activations(&benefit.properties));
         let mut key = self.with_activations(key).await?;
         if !holders_manage {
             key.activations.clear();
