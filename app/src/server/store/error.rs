@@ -147,6 +147,14 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
                 Self::Unavailable(err)
             }
+            // PostgreSQL chose this transaction to end a deadlock (two writers taking the same rows
+            // in opposite orders, e.g. a customer's deletion against a revocation) or could not
+            // serialize it: it rolled back, wrote nothing, and is safe to retry (503, Retry-After).
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("40P01" | "40001")) =>
+            {
+                Self::Unavailable(err)
+            }
             sqlx::Error::Database(db)
                 if matches!(db.code().as_deref(), Some("22021" | "22P05")) =>
             {
@@ -161,5 +169,62 @@ impl From<sqlx::Error> for StoreError {
 impl From<std::convert::Infallible> for StoreError {
     fn from(never: std::convert::Infallible) -> Self {
         match never {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{borrow::Cow, error::Error};
+
+    use super::*;
+
+    /// A database error with SQLSTATE `code`, as a driver reports one.
+    #[derive(Debug)]
+    struct Reported(&'static str);
+
+    impl std::fmt::Display for Reported {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "SQLSTATE {}", self.0)
+        }
+    }
+
+    impl Error for Reported {}
+
+    impl sqlx::error::DatabaseError for Reported {
+        fn message(&self) -> &str {
+            "reported"
+        }
+
+        fn code(&self) -> Option<Cow<'_, str>> {
+            Some(Cow::Borrowed(self.0))
+        }
+
+        fn as_error(&self) -> &(dyn Error + Send + Sync + 'static) {
+            self
+        }
+
+        fn as_error_mut(&mut self) -> &mut (dyn Error + Send + Sync + 'static) {
+            self
+        }
+
+        fn into_error(self: Box<Self>) -> Box<dyn Error + Send + Sync + 'static> {
+            self
+        }
+
+        fn kind(&self) -> sqlx::error::ErrorKind {
+            sqlx::error::ErrorKind::Other
+        }
+    }
+
+    fn from_code(code: &'static str) -> StoreError {
+        StoreError::from(sqlx::Error::Database(Box::new(Reported(code))))
+    }
+
+    #[test]
+    fn a_deadlock_or_a_serialization_failure_is_unavailable_for_a_moment_not_an_internal_error() {
+        assert!(matches!(from_code("40P01"), StoreError::Unavailable(_)));
+        assert!(matches!(from_code("40001"), StoreError::Unavailable(_)));
+        assert!(matches!(from_code("22P05"), StoreError::NulInText));
+        assert!(matches!(from_code("42P01"), StoreError::Database(_)));
     }
 }
