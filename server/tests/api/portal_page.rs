@@ -54,6 +54,19 @@ fn header<'r>(response: &'r reqwest::Response, name: &str) -> &'r str {
         .unwrap_or_default()
 }
 
+/// The page at `path` as the browser holding session `token` in its cookie gets it.
+async fn page_as(app: &TestApp, path: &str, token: &str) -> String {
+    app.client
+        .get(app.url(path))
+        .header("cookie", format!("seatkeeper_session={token}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// Calls server function `name` with `form` as the browser's hydrated page does (same origin).
 async fn call(
     app: &TestApp,
@@ -271,16 +284,7 @@ async fn the_portal_invites_resends_and_revokes_as_the_session_and_refuses_other
         .unwrap();
     assert_eq!(plain.status(), 303);
     assert_eq!(header(&plain, "location"), "/acme/portal");
-    let page = app
-        .client
-        .get(app.url("/acme/portal"))
-        .header("cookie", format!("seatkeeper_session={token}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_as(&app, "/acme/portal", &token).await;
     assert!(
         page.contains("joe@globex.example") && page.contains("1 of 2 seats used"),
         "{page}"
@@ -512,16 +516,7 @@ async fn the_portal_reassigns_a_seat_in_one_step_and_its_history_says_so(backend
             ("joe@globex.example", "pending")
         ]
     );
-    let page = app
-        .client
-        .get(app.url("/acme/portal"))
-        .header("cookie", format!("seatkeeper_session={token}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_as(&app, "/acme/portal", &token).await;
     assert!(
         page.contains(
             "Reassigned: jane@globex.example → joe@globex.example by the billing manager"
@@ -544,21 +539,7 @@ async fn a_member_sees_their_license_key_and_where_it_is_activated(backend: Back
     let seat = claimed_seat(&app, &org, &paid, "jane@globex.example").await;
     let key = key_of(&app, &org, &seat).await;
     let (_, token) = portal_link(&app, &org, &paid, Some(&seat["member_id"])).await;
-    let page = |token: String| {
-        let app = &app;
-        async move {
-            app.client
-                .get(app.url("/acme/portal/seats"))
-                .header("cookie", format!("seatkeeper_session={token}"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
-    };
-    let html = page(token.clone()).await;
+    let html = page_as(&app, "/acme/portal/seats", &token).await;
     assert!(html.contains(key["key"].as_str().unwrap()), "{html}");
     assert!(
         html.contains("Not activated on any device yet (up to 3)."),
@@ -575,7 +556,7 @@ async fn a_member_sees_their_license_key_and_where_it_is_activated(backend: Back
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    let html = page(token).await;
+    let html = page_as(&app, "/acme/portal/seats", &token).await;
     assert!(html.contains("Activated on 1 of 3 devices."), "{html}");
     assert!(
         html.contains("Jane&#x27;s &lt;MacBook&gt;") || html.contains("Jane's &lt;MacBook&gt;"),
@@ -614,16 +595,7 @@ async fn a_member_sees_no_activations_the_merchant_keeps_to_itself_and_no_one_el
     .await;
     assert_eq!(status, 200, "{body}");
     let (_, token) = portal_link(&app, &org, &paid, Some(&jane["member_id"])).await;
-    let html = app
-        .client
-        .get(app.url("/acme/portal/seats"))
-        .header("cookie", format!("seatkeeper_session={token}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page_as(&app, "/acme/portal/seats", &token).await;
     assert!(html.contains(jane_key["key"].as_str().unwrap()), "{html}");
     assert!(
         !html.contains("secret-laptop") && !html.contains("Activated on"),
